@@ -1,0 +1,77 @@
+// swift-tools-version:6.1
+import PackageDescription
+
+let package = Package(
+    name: "Kawaraban",
+    platforms: [.macOS(.v15)],
+    products: [
+        .executable(name: "kawaraban", targets: ["kawaraban"])
+    ],
+    dependencies: [
+        .package(url: "https://github.com/hummingbird-project/hummingbird.git", from: "2.28.1"),
+        .package(url: "https://github.com/hummingbird-project/swift-mustache.git", from: "2.1.1"),
+        .package(url: "https://github.com/vapor/sql-kit.git", from: "3.36.0"),
+        .package(url: "https://github.com/vapor/sqlite-kit.git", from: "4.5.2"),
+        .package(url: "https://github.com/vapor/postgres-kit.git", from: "2.17.0"),
+        .package(url: "https://github.com/swift-server/async-http-client.git", from: "1.37.0"),
+        .package(url: "https://github.com/apple/swift-argument-parser.git", from: "1.8.2"),
+        .package(url: "https://github.com/apple/swift-log.git", from: "1.16.2"),
+        .package(url: "https://github.com/apple/swift-nio.git", from: "2.101.2"),
+    ],
+    targets: [
+        .systemLibrary(name: "CLibXML2", path: "Sources/CLibXML2", pkgConfig: "libxml-2.0",
+                       providers: [.apt(["libxml2-dev"])]),
+        .target(name: "KawarabanCore"),
+        .target(name: "Feeds", dependencies: ["KawarabanCore", "CLibXML2"]),
+        .target(name: "Extraction", dependencies: ["KawarabanCore", "CLibXML2"]),
+        .target(name: "Fetching", dependencies: [
+            "KawarabanCore",
+            .product(name: "AsyncHTTPClient", package: "async-http-client"),
+            .product(name: "NIOCore", package: "swift-nio"),
+            .product(name: "Logging", package: "swift-log"),
+        ]),
+        .target(name: "LLM", dependencies: [
+            "KawarabanCore",
+            .product(name: "AsyncHTTPClient", package: "async-http-client"),
+            .product(name: "Logging", package: "swift-log"),
+        ]),
+        .target(name: "Newsroom", dependencies: ["KawarabanCore", "LLM"]),
+        .target(name: "Store", dependencies: [
+            "KawarabanCore",
+            .product(name: "SQLKit", package: "sql-kit"),
+            .product(name: "SQLiteKit", package: "sqlite-kit"),
+            .product(name: "PostgresKit", package: "postgres-kit"),
+            .product(name: "Logging", package: "swift-log"),
+        ]),
+        .target(name: "Pipeline", dependencies: [
+            "KawarabanCore", "Feeds", "Fetching", "Extraction", "LLM", "Newsroom", "Store",
+            .product(name: "Logging", package: "swift-log"),
+        ]),
+        .target(name: "Site", dependencies: [
+            "KawarabanCore", "Store",
+            .product(name: "Hummingbird", package: "hummingbird"),
+            .product(name: "Mustache", package: "swift-mustache"),
+        ], resources: [.copy("Templates"), .copy("Assets")]),
+        .executableTarget(name: "kawaraban", dependencies: [
+            "KawarabanCore", "Pipeline", "Site", "Store", "Feeds", "Extraction", "LLM",
+            .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            .product(name: "Hummingbird", package: "hummingbird"),
+            .product(name: "Logging", package: "swift-log"),
+        ]),
+        .target(name: "TestSupport", dependencies: [
+            .product(name: "Hummingbird", package: "hummingbird"),
+        ], path: "Tests/TestSupport"),
+        .testTarget(name: "KawarabanCoreTests", dependencies: ["KawarabanCore"]),
+        .testTarget(name: "FeedsTests", dependencies: ["Feeds"], resources: [.copy("Resources")]),
+        .testTarget(name: "ExtractionTests", dependencies: ["Extraction"], resources: [.copy("Resources")]),
+        .testTarget(name: "FetchingTests", dependencies: ["Fetching", "TestSupport"]),
+        .testTarget(name: "LLMTests", dependencies: ["LLM", "TestSupport"]),
+        .testTarget(name: "NewsroomTests", dependencies: ["Newsroom", "TestSupport"]),
+        .testTarget(name: "StoreTests", dependencies: ["Store"]),
+        .testTarget(name: "PipelineTests", dependencies: ["Pipeline", "TestSupport"]),
+        .testTarget(name: "SiteTests", dependencies: ["Site", "TestSupport"]),
+        .testTarget(name: "EndToEndTests", dependencies: ["KawarabanCore", "Store", "TestSupport"],
+                    resources: [.copy("Resources")]),
+    ],
+    swiftLanguageModes: [.v6]
+)

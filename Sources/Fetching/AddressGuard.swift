@@ -1,0 +1,86 @@
+import Foundation
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
+/// Refuses addresses that lead into private networks, so a feed cannot make us probe them.
+enum AddressGuard {
+    /// Every address the host resolves to, as text.
+    static func resolve(_ host: String) -> [String] {
+        var hints = addrinfo()
+        hints.ai_family = AF_UNSPEC
+        hints.ai_socktype = Int32(SOCK_STREAM.rawValue)
+        var results: UnsafeMutablePointer<addrinfo>?
+        guard getaddrinfo(host, nil, &hints, &results) == 0, let first = results else { return [] }
+        defer { freeaddrinfo(first) }
+        var addresses: [String] = []
+        var cursor: UnsafeMutablePointer<addrinfo>? = first
+        while let entry = cursor {
+            if let text = numericHost(entry.pointee.ai_addr, length: entry.pointee.ai_addrlen) {
+                addresses.append(text)
+            }
+            cursor = entry.pointee.ai_next
+        }
+        return addresses
+    }
+
+    private static func numericHost(_ address: UnsafeMutablePointer<sockaddr>?, length: socklen_t) -> String? {
+        guard let address else { return nil }
+        var buffer = [CChar](repeating: 0, count: Int(NI_MAXHOST))
+        guard getnameinfo(address, length, &buffer, socklen_t(buffer.count), nil, 0, NI_NUMERICHOST) == 0 else {
+            return nil
+        }
+        return String(decoding: buffer.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self)
+    }
+
+    /// True for loopback, private, link-local, CGNAT, multicast, unspecified, reserved,
+    /// IPv4-mapped and NAT64 addresses.
+    static func isBlocked(_ address: String) -> Bool {
+        if let v4 = ipv4Bytes(address) { return isBlockedIPv4(v4) }
+        if let v6 = ipv6Bytes(address) { return isBlockedIPv6(v6) }
+        return true
+    }
+
+    private static func isBlockedIPv4(_ b: [UInt8]) -> Bool {
+        switch (b[0], b[1]) {
+        case (0, _), (10, _), (127, _): return true
+        case (100, 64...127): return true
+        case (169, 254): return true
+        case (172, 16...31): return true
+        case (192, 168): return true
+        case (192, 0) where b[2] == 0 || b[2] == 2: return true
+        case (198, 18...19): return true
+        case (198, 51) where b[2] == 100: return true
+        case (203, 0) where b[2] == 113: return true
+        case (224...255, _): return true
+        default: return false
+        }
+    }
+
+    private static func isBlockedIPv6(_ b: [UInt8]) -> Bool {
+        let allZeroPrefix = b[0..<10].allSatisfy { $0 == 0 }
+        if allZeroPrefix && b[10] == 0 && b[11] == 0 { return true }               // ::, ::1 and IPv4-compatible
+        if allZeroPrefix && b[10] == 0xff && b[11] == 0xff { return true }         // IPv4-mapped
+        if b[0] == 0x00 && b[1] == 0x64 && b[2] == 0xff && b[3] == 0x9b { return true } // NAT64
+        if b[0] & 0xfe == 0xfc { return true }                                     // unique local
+        if b[0] == 0xfe && b[1] & 0xc0 == 0x80 { return true }                     // link-local
+        if b[0] == 0xff { return true }                                            // multicast
+        if b[0] == 0x20 && b[1] == 0x01 && b[2] == 0x0d && b[3] == 0xb8 { return true } // documentation
+        return false
+    }
+
+    private static func ipv4Bytes(_ text: String) -> [UInt8]? {
+        var address = in_addr()
+        guard inet_pton(AF_INET, text, &address) == 1 else { return nil }
+        return withUnsafeBytes(of: &address) { Array($0) }
+    }
+
+    private static func ipv6Bytes(_ text: String) -> [UInt8]? {
+        var address = in6_addr()
+        let withoutZone = text.split(separator: "%", maxSplits: 1).first.map(String.init) ?? text
+        guard inet_pton(AF_INET6, withoutZone, &address) == 1 else { return nil }
+        return withUnsafeBytes(of: &address) { Array($0) }
+    }
+}

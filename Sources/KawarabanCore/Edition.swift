@@ -1,0 +1,63 @@
+import Foundation
+
+/// The language and clock of one edition of the site. Japanese is the first edition.
+public struct Edition: Sendable, Hashable {
+    public var languageCode: String
+    public var languageName: String
+    public var timeZone: TimeZone
+
+    public init(languageCode: String, languageName: String, timeZone: TimeZone) {
+        self.languageCode = languageCode
+        self.languageName = languageName
+        self.timeZone = timeZone
+    }
+
+    public static let japanese = Edition(
+        languageCode: "ja", languageName: "日本語",
+        timeZone: TimeZone(identifier: "Asia/Tokyo") ?? TimeZone(secondsFromGMT: 9 * 3600)!)
+
+    /// "2026年5月9日 00:25" in the edition's time zone.
+    public func displayDateTime(_ date: Date) -> String {
+        let parts = calendar.dateComponents([.year, .month, .day, .hour, .minute], from: date)
+        return String(format: "%d年%d月%d日 %02d:%02d", parts.year ?? 0, parts.month ?? 0,
+                      parts.day ?? 0, parts.hour ?? 0, parts.minute ?? 0)
+    }
+
+    /// "2026-05-09T00:25:00+09:00", for `<time datetime>`.
+    public func isoDateTime(_ date: Date) -> String {
+        let formatter = ISO8601DateFormatter()
+        formatter.timeZone = timeZone
+        formatter.formatOptions = [.withInternetDateTime]
+        return formatter.string(from: date)
+    }
+
+    private var calendar: Calendar {
+        var calendar = Calendar(identifier: .gregorian)
+        calendar.timeZone = timeZone
+        return calendar
+    }
+}
+
+public enum ReadingTime {
+    /// Characters of Japanese text an adult reads in a minute; Latin words count as one each.
+    public static let japaneseCharactersPerMinute = 500
+
+    /// Whole minutes to read the text, at least one.
+    public static func minutes(for text: String) -> Int {
+        var units = 0
+        var inWord = false
+        for scalar in text.unicodeScalars {
+            if scalar.properties.isWhitespace || scalar.properties.generalCategory == .otherPunctuation {
+                inWord = false
+            } else if scalar.isASCII {
+                // A Latin word reads at about the speed of two Japanese characters.
+                if !inWord { units += 2 }
+                inWord = true
+            } else {
+                inWord = false
+                units += 1
+            }
+        }
+        return max(1, Int((Double(units) / Double(japaneseCharactersPerMinute)).rounded(.up)))
+    }
+}

@@ -1,0 +1,63 @@
+import Foundation
+
+/// An entry as a feed announced it, before anything else is known.
+public struct DiscoveredItem: Sendable, Hashable, Codable {
+    public var sourceID: Int64
+    public var guid: String
+    public var url: String
+    public var canonicalURL: String
+    public var title: String
+    public var summary: String?
+    public var contentHTML: String?
+    public var author: String?
+    public var publishedAt: Date?
+
+    public init(sourceID: Int64, guid: String, url: String, canonicalURL: String, title: String,
+                summary: String? = nil, contentHTML: String? = nil, author: String? = nil,
+                publishedAt: Date? = nil) {
+        self.sourceID = sourceID
+        self.guid = guid
+        self.url = url
+        self.canonicalURL = canonicalURL
+        self.title = title
+        self.summary = summary
+        self.contentHTML = contentHTML
+        self.author = author
+        self.publishedAt = publishedAt
+    }
+}
+
+/// An item with everything the pipeline has learnt about it so far.
+public struct Item: Sendable, Hashable, Codable, Identifiable {
+    public var id: Int64
+    public var feedEntry: DiscoveredItem
+    public var sourceName: String
+    public var discoveredAt: Date
+    public var stage: Stage
+    public var attempts: Int
+    public var lastError: String?
+    /// The page as fetched, kept until extraction has run.
+    public var pageHTML: String?
+    public var article: Article?
+    public var analysis: Analysis?
+    public var translation: Translation?
+    public var publishedAt: Date?
+
+    public init(id: Int64, feedEntry: DiscoveredItem, sourceName: String, discoveredAt: Date,
+                stage: Stage, attempts: Int = 0, lastError: String? = nil, pageHTML: String? = nil,
+                article: Article? = nil, analysis: Analysis? = nil, translation: Translation? = nil,
+                publishedAt: Date? = nil) {
+        self.id = id
+        self.feedEntry = feedEntry
+        self.sourceName = sourceName
+        self.discoveredAt = discoveredAt
+        self.stage = stage
+        self.attempts = attempts
+        self.lastError = lastError
+        self.pageHTML = pageHTML
+        self.article = article
+        self.analysis = analysis
+        self.translation = translation
+        self.publishedAt = publishedAt
+    }
+}

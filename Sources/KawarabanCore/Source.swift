@@ -1,0 +1,58 @@
+import Foundation
+
+public enum SourceKind: String, Sendable, Codable, CaseIterable {
+    /// RSS or Atom, told apart by the parser.
+    case feed
+}
+
+/// What the last collection of a source found, for operators.
+public struct SourceHealth: Sendable, Hashable, Codable {
+    public var lastFetchAt: Date?
+    public var lastStatus: Int?
+    public var itemsFound: Int
+    public var newItems: Int
+    public var lastError: String?
+    public var consecutiveFailures: Int
+    public var nextFetchAt: Date?
+    public var etag: String?
+    public var lastModified: String?
+
+    public init(
+        lastFetchAt: Date? = nil, lastStatus: Int? = nil, itemsFound: Int = 0, newItems: Int = 0,
+        lastError: String? = nil, consecutiveFailures: Int = 0, nextFetchAt: Date? = nil,
+        etag: String? = nil, lastModified: String? = nil
+    ) {
+        self.lastFetchAt = lastFetchAt
+        self.lastStatus = lastStatus
+        self.itemsFound = itemsFound
+        self.newItems = newItems
+        self.lastError = lastError
+        self.consecutiveFailures = consecutiveFailures
+        self.nextFetchAt = nextFetchAt
+        self.etag = etag
+        self.lastModified = lastModified
+    }
+
+    public var isHealthy: Bool { lastError == nil }
+}
+
+public struct Source: Sendable, Hashable, Codable, Identifiable {
+    public static let defaultInterval: TimeInterval = 3600
+
+    public var id: Int64
+    public var url: String
+    public var name: String
+    public var kind: SourceKind
+    public var interval: TimeInterval
+    public var health: SourceHealth
+
+    public init(id: Int64, url: String, name: String, kind: SourceKind = .feed,
+                interval: TimeInterval = Source.defaultInterval, health: SourceHealth = SourceHealth()) {
+        self.id = id
+        self.url = url
+        self.name = name
+        self.kind = kind
+        self.interval = interval
+        self.health = health
+    }
+}

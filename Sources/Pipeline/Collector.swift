@@ -1,0 +1,121 @@
+import Feeds
+import Fetching
+import Foundation
+import KawarabanCore
+import Logging
+import Store
+
+/// What one collection of one source found.
+public struct CollectOutcome: Sendable {
+    public var source: Source
+    public var health: SourceHealth
+
+    public var summary: String {
+        if let error = health.lastError { return "\(source.name): failed: \(error)" }
+        if health.lastStatus == 304 { return "\(source.name): not modified" }
+        return "\(source.name): \(health.itemsFound) items, \(health.newItems) new"
+    }
+}
+
+/// Fetches due feeds, stores their new entries and keeps each source's health, so that one
+/// broken feed is marked and the others carry on.
+public struct Collector: Sendable {
+    public static let defaultConcurrency = 8
+    /// Failing sources back off exponentially up to this.
+    public static let maximumBackoff: TimeInterval = 24 * 3600
+    static let feedAccept = "application/atom+xml, application/rss+xml, application/rdf+xml, application/xml;q=0.9, text/xml;q=0.9, */*;q=0.5"
+
+    let store: Store
+    let fetcher: Fetcher
+    let concurrency: Int
+    let logger: Logger
+
+    public init(store: Store, fetcher: Fetcher, concurrency: Int = Collector.defaultConcurrency, logger: Logger) {
+        self.store = store
+        self.fetcher = fetcher
+        self.concurrency = max(1, concurrency)
+        self.logger = logger
+    }
+
+    /// Collects every source that is due, at most `concurrency` at a time.
+    public func collectDue(now: Date = Date()) async throws -> [CollectOutcome] {
+        try await collect(store.dueSources(now: now), now: now)
+    }
+
+    public func collect(_ sources: [Source], now: Date = Date()) async throws -> [CollectOutcome] {
+        try await withThrowingTaskGroup(of: CollectOutcome.self) { group in
+            var pending = sources[...]
+            var outcomes: [CollectOutcome] = []
+            func startNext() {
+                guard let source = pending.popFirst() else { return }
+                group.addTask { try await collect(source, now: now) }
+            }
+            for _ in 0..<concurrency { startNext() }
+            while let outcome = try await group.next() {
+                outcomes.append(outcome)
+                startNext()
+            }
+            return outcomes
+        }
+    }
+
+    /// Fetches and parses one source and records the result on it. Only a store failure throws.
+    public func collect(_ source: Source, now: Date = Date()) async throws -> CollectOutcome {
+        var health = source.health
+        health.lastFetchAt = now
+        do {
+            let response = try await fetcher.fetch(FetchRequest(
+                url: source.url, etag: source.health.etag, lastModified: source.health.lastModified,
+                accept: Self.feedAccept))
+            health.lastStatus = response.status
+            if response.isNotModified {
+                health.newItems = 0
+                succeeded(&health, source: source, now: now)
+            } else if (200..<300).contains(response.status) {
+                let feed = try FeedParser.parse(response.body, baseURL: response.finalURL)
+                let entries = feed.items.compactMap { discovered($0, source: source) }
+                health.itemsFound = feed.items.count
+                health.newItems = try await store.insertDiscovered(entries, now: now)
+                health.etag = response.etag
+                health.lastModified = response.lastModified
+                succeeded(&health, source: source, now: now)
+            } else {
+                failed(&health, reason: FetchError.httpStatus(response.status).description, source: source,
+                       retryAfter: response.retryAfter, now: now)
+            }
+        } catch let error as FetchError {
+            failed(&health, reason: error.description, source: source, retryAfter: nil, now: now)
+        } catch let error as FeedParseError {
+            failed(&health, reason: "not a readable feed: \(error)", source: source, retryAfter: nil, now: now)
+        }
+        try await store.recordFetch(sourceID: source.id, health: health)
+        let outcome = CollectOutcome(source: source, health: health)
+        logger.info("collected", metadata: ["source": "\(source.name)", "result": "\(outcome.summary)"])
+        return outcome
+    }
+
+    private func discovered(_ entry: ParsedItem, source: Source) -> DiscoveredItem? {
+        guard let link = entry.link, !link.isEmpty else { return nil }
+        return DiscoveredItem(
+            sourceID: source.id, guid: entry.id, url: link, canonicalURL: CanonicalURL.canonicalize(link),
+            title: entry.title, summary: entry.summary, contentHTML: entry.contentHTML, author: entry.author,
+            publishedAt: entry.published ?? entry.updated)
+    }
+
+    private func succeeded(_ health: inout SourceHealth, source: Source, now: Date) {
+        health.lastError = nil
+        health.consecutiveFailures = 0
+        health.nextFetchAt = now.addingTimeInterval(source.interval)
+    }
+
+    private func failed(_ health: inout SourceHealth, reason: String, source: Source, retryAfter: String?, now: Date) {
+        health.lastError = reason
+        health.itemsFound = 0
+        health.newItems = 0
+        health.consecutiveFailures += 1
+        let backoff = min(source.interval * pow(2, Double(health.consecutiveFailures - 1)), Self.maximumBackoff)
+        let serverAsked = retryAfter.flatMap(TimeInterval.init) ?? 0
+        health.nextFetchAt = now.addingTimeInterval(max(backoff, min(serverAsked, Self.maximumBackoff)))
+        logger.warning("source failed", metadata: ["source": "\(source.name)", "reason": "\(reason)"])
+    }
+}

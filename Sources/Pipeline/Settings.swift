@@ -1,0 +1,220 @@
+import Fetching
+import Foundation
+import KawarabanCore
+import LLM
+import Store
+
+/// Every setting Kawaraban reads, from the environment and an optional file of KEY=value lines.
+/// Loading checks all of them and reports every problem at once.
+public struct Settings: Sendable {
+    public enum Key {
+        public static let config = "KAWARABAN_CONFIG"
+        public static let database = "KAWARABAN_DATABASE"
+        public static let host = "KAWARABAN_HOST"
+        public static let port = "KAWARABAN_PORT"
+        public static let publicURL = "KAWARABAN_PUBLIC_URL"
+        public static let siteName = "KAWARABAN_SITE_NAME"
+        public static let timezone = "KAWARABAN_TIMEZONE"
+        public static let llmProvider = "KAWARABAN_LLM_PROVIDER"
+        public static let llmBaseURL = "KAWARABAN_LLM_BASE_URL"
+        public static let llmModel = "KAWARABAN_LLM_MODEL"
+        public static let llmAPIKey = "KAWARABAN_LLM_API_KEY"
+        public static let fetchAllow = "KAWARABAN_FETCH_ALLOW"
+        public static let workLease = "KAWARABAN_WORK_LEASE_SECONDS"
+        public static let workConcurrency = "KAWARABAN_WORK_CONCURRENCY"
+    }
+
+    public static let defaultDatabase = "./kawaraban.sqlite"
+    public static let defaultHost = "127.0.0.1"
+    public static let defaultPort = 8080
+    public static let defaultTimeZone = "Asia/Tokyo"
+
+    public var database: DatabaseLocation
+    public var host: String
+    public var port: Int
+    public var publicURL: URL
+    public var siteName: String?
+    public var edition: Edition
+    /// Nil when no LLM is configured: collection still runs and items wait for analysis.
+    public var llm: LLMConfiguration?
+    public var fetchPolicy: FetchPolicy
+    public var work: WorkSettings
+
+    /// Why the pipeline cannot analyse, in words that say what to set; nil when an LLM is configured.
+    public var llmMissingReason: String? {
+        llm == nil
+            ? "no LLM is configured: set \(Key.llmBaseURL) and \(Key.llmModel) (and \(Key.llmAPIKey) if the API needs one); items wait as 'awaiting analysis' until then"
+            : nil
+    }
+
+    /// Reads the settings; values in the environment override the file's.
+    public static func load(environment: [String: String], configFile: String? = nil) throws(SettingsError) -> Settings {
+        var problems: [String] = []
+        var values: [String: String] = [:]
+        if let path = configFile ?? environment[Key.config] {
+            do {
+                values = try parseConfigFile(String(contentsOfFile: path, encoding: .utf8), path: path)
+            } catch let error as SettingsError {
+                problems += error.problems
+            } catch {
+                problems.append("\(Key.config): cannot read \(path): \(error.localizedDescription)")
+            }
+        }
+        values.merge(environment.filter { $0.key.hasPrefix("KAWARABAN_") }) { _, fromEnvironment in fromEnvironment }
+        var reader = SettingsReader(values: values)
+        let settings = reader.read()
+        problems += reader.problems
+        guard problems.isEmpty, let settings else { throw SettingsError(problems: problems) }
+        return settings
+    }
+
+    static func parseConfigFile(_ text: String, path: String) throws(SettingsError) -> [String: String] {
+        var values: [String: String] = [:]
+        var problems: [String] = []
+        for (number, rawLine) in text.split(separator: "\n", omittingEmptySubsequences: false).enumerated() {
+            let line = rawLine.trimmingCharacters(in: .whitespaces)
+            if line.isEmpty || line.hasPrefix("#") { continue }
+            guard let equals = line.firstIndex(of: "=") else {
+                problems.append("\(path):\(number + 1): expected KEY=value")
+                continue
+            }
+            let key = line[..<equals].trimmingCharacters(in: .whitespaces)
+            var value = line[line.index(after: equals)...].trimmingCharacters(in: .whitespaces)
+            if value.count >= 2, let first = value.first, first == "\"" || first == "'", value.last == first {
+                value = String(value.dropFirst().dropLast())
+            }
+            values[key] = value
+        }
+        if !problems.isEmpty { throw SettingsError(problems: problems) }
+        return values
+    }
+}
+
+/// How workers claim and retry items.
+public struct WorkSettings: Sendable {
+    public static let defaultLease: TimeInterval = 300
+    public static let defaultConcurrency = 2
+    public static let maximumAttempts = 3
+    /// First retry after a transient failure; doubled each attempt.
+    public static let retryBaseDelay: TimeInterval = 60
+
+    public var lease: TimeInterval
+    public var concurrency: Int
+
+    public init(lease: TimeInterval = WorkSettings.defaultLease, concurrency: Int = WorkSettings.defaultConcurrency) {
+        self.lease = lease
+        self.concurrency = concurrency
+    }
+}
+
+public struct SettingsError: Error, Sendable, CustomStringConvertible {
+    public var problems: [String]
+
+    public var description: String {
+        "invalid configuration:\n" + problems.map { "  - \($0)" }.joined(separator: "\n")
+    }
+}
+
+/// Reads one value at a time, collecting every problem instead of stopping at the first.
+private struct SettingsReader {
+    let values: [String: String]
+    var problems: [String] = []
+
+    init(values: [String: String]) { self.values = values }
+
+    private func value(_ key: String) -> String? {
+        guard let raw = values[key]?.trimmingCharacters(in: .whitespaces), !raw.isEmpty else { return nil }
+        return raw
+    }
+
+    private mutating func integer(_ key: String, default fallback: Int, range: ClosedRange<Int>) -> Int {
+        guard let raw = value(key) else { return fallback }
+        guard let number = Int(raw), range.contains(number) else {
+            problems.append("\(key)=\(raw): expected a whole number from \(range.lowerBound) to \(range.upperBound)")
+            return fallback
+        }
+        return number
+    }
+
+    private mutating func httpURL(_ key: String) -> URL? {
+        guard let raw = value(key) else { return nil }
+        guard let url = URL(string: raw), let scheme = url.scheme?.lowercased(),
+              scheme == "http" || scheme == "https", url.host?.isEmpty == false
+        else {
+            problems.append("\(key)=\(raw): expected an http:// or https:// URL")
+            return nil
+        }
+        return url
+    }
+
+    mutating func read() -> Settings? {
+        var database: DatabaseLocation?
+        let databaseText = value(Settings.Key.database) ?? Settings.defaultDatabase
+        do {
+            database = try DatabaseLocation(parsing: databaseText)
+        } catch {
+            problems.append("\(Settings.Key.database)=\(databaseText): \(error)")
+        }
+
+        let host = value(Settings.Key.host) ?? Settings.defaultHost
+        let port = integer(Settings.Key.port, default: Settings.defaultPort, range: 1...65535)
+
+        let zoneName = value(Settings.Key.timezone) ?? Settings.defaultTimeZone
+        var edition = Edition.japanese
+        if let zone = TimeZone(identifier: zoneName) {
+            edition.timeZone = zone
+        } else {
+            problems.append("\(Settings.Key.timezone)=\(zoneName): not a known time zone (for example Asia/Tokyo)")
+        }
+
+        let publicURL = httpURL(Settings.Key.publicURL)
+            ?? URL(string: "http://\(host.contains(":") ? "[\(host)]" : host):\(port)/")!
+
+        var allowed: Set<AllowedEndpoint> = []
+        if let list = value(Settings.Key.fetchAllow) {
+            for entry in list.split(separator: ",") where !entry.trimmingCharacters(in: .whitespaces).isEmpty {
+                if let endpoint = AllowedEndpoint(parsing: String(entry)) {
+                    allowed.insert(endpoint)
+                } else {
+                    problems.append("\(Settings.Key.fetchAllow): '\(entry)' is not host:port")
+                }
+            }
+        }
+
+        let lease = integer(Settings.Key.workLease, default: Int(WorkSettings.defaultLease), range: 1...86_400)
+        let concurrency = integer(Settings.Key.workConcurrency, default: WorkSettings.defaultConcurrency, range: 1...64)
+
+        let llm = readLLM()
+        guard let database else { return nil }
+        return Settings(
+            database: database, host: host, port: port, publicURL: publicURL,
+            siteName: value(Settings.Key.siteName), edition: edition, llm: llm,
+            fetchPolicy: FetchPolicy(allowed: allowed),
+            work: WorkSettings(lease: TimeInterval(lease), concurrency: concurrency))
+    }
+
+    private mutating func readLLM() -> LLMConfiguration? {
+        let providerName = value(Settings.Key.llmProvider) ?? LLMProvider.openAI.rawValue
+        let provider = LLMProvider(rawValue: providerName.lowercased())
+        if provider == nil {
+            let known = LLMProvider.allCases.map(\.rawValue).joined(separator: ", ")
+            problems.append("\(Settings.Key.llmProvider)=\(providerName): unknown provider; known: \(known)")
+        }
+        let baseURL = httpURL(Settings.Key.llmBaseURL)
+        let model = value(Settings.Key.llmModel)
+        let baseURLGiven = value(Settings.Key.llmBaseURL) != nil
+        switch (baseURLGiven, model) {
+        case (false, nil):
+            return nil
+        case (true, nil):
+            problems.append("\(Settings.Key.llmModel) is missing: \(Settings.Key.llmBaseURL) is set, so name the model too")
+            return nil
+        case (false, .some):
+            problems.append("\(Settings.Key.llmBaseURL) is missing: \(Settings.Key.llmModel) is set, so give the API's base URL too (e.g. https://api.openai.com/v1)")
+            return nil
+        case (true, .some(let model)):
+            guard let provider, let baseURL else { return nil }
+            return LLMConfiguration(provider: provider, baseURL: baseURL, model: model, apiKey: value(Settings.Key.llmAPIKey))
+        }
+    }
+}

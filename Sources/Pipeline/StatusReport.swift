@@ -1,0 +1,90 @@
+import Foundation
+import KawarabanCore
+import Store
+
+/// What the system is doing, for `kawaraban status` and operators' scripts.
+public struct StatusReport: Sendable, Codable {
+    public struct SourceLine: Sendable, Codable {
+        public var id: Int64
+        public var name: String
+        public var url: String
+        public var healthy: Bool
+        public var lastFetchAt: Date?
+        public var lastStatus: Int?
+        public var itemsFound: Int
+        public var newItems: Int
+        public var lastError: String?
+        public var nextFetchAt: Date?
+    }
+
+    public var stages: [String: Int]
+    public var awaitingAnalysis: Int
+    public var llmConfigured: Bool
+    public var llmMissingReason: String?
+    public var failures: [ItemFailure]
+    public var sources: [SourceLine]
+
+    public static let failuresShown = 20
+
+    public static func gather(from store: Store, settings: Settings) async throws -> StatusReport {
+        let counts = try await store.countsByStage()
+        var stages: [String: Int] = [:]
+        for stage in Stage.allCases { stages[stage.rawValue] = counts[stage] ?? 0 }
+        let awaiting = settings.llm == nil ? Stage.needingLLM.reduce(0) { $0 + (counts[$1] ?? 0) } : 0
+        let sources = try await store.sources().map { source in
+            SourceLine(id: source.id, name: source.name, url: source.url, healthy: source.health.isHealthy,
+                       lastFetchAt: source.health.lastFetchAt, lastStatus: source.health.lastStatus,
+                       itemsFound: source.health.itemsFound, newItems: source.health.newItems,
+                       lastError: source.health.lastError, nextFetchAt: source.health.nextFetchAt)
+        }
+        return StatusReport(
+            stages: stages, awaitingAnalysis: awaiting, llmConfigured: settings.llm != nil,
+            llmMissingReason: settings.llmMissingReason,
+            failures: try await store.failures(limit: failuresShown), sources: sources)
+    }
+
+    public func json() throws -> String {
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
+        encoder.dateEncodingStrategy = .iso8601
+        return String(decoding: try encoder.encode(self), as: UTF8.self)
+    }
+
+    public func text(edition: Edition) -> String {
+        var lines: [String] = []
+        lines.append("Items by stage:")
+        for stage in Stage.allCases {
+            lines.append("  \(stage.rawValue.padding(toLength: 11, withPad: " ", startingAt: 0)) \(stages[stage.rawValue] ?? 0)")
+        }
+        if llmConfigured {
+            lines.append("LLM: configured")
+        } else {
+            lines.append("LLM: not configured; \(awaitingAnalysis) items awaiting analysis")
+            if let llmMissingReason { lines.append("  \(llmMissingReason)") }
+        }
+        lines.append("Sources:")
+        if sources.isEmpty { lines.append("  none; add one with: kawaraban sources add URL") }
+        for source in sources { lines.append("  " + Self.describe(source, edition: edition)) }
+        if !failures.isEmpty {
+            lines.append("Failures:")
+            for failure in failures {
+                lines.append("  #\(failure.itemID) [\(failure.stage.rawValue), \(failure.attempts) attempts] \(failure.title)")
+                lines.append("      \(failure.reason)")
+            }
+        }
+        return lines.joined(separator: "\n")
+    }
+
+    public static func describe(_ source: SourceLine, edition: Edition) -> String {
+        let when = source.lastFetchAt.map(edition.displayDateTime) ?? "never fetched"
+        let result: String
+        if let error = source.lastError {
+            result = "FAILING: \(error)"
+        } else if source.lastFetchAt == nil {
+            result = "waiting for the first collection"
+        } else {
+            result = "HTTP \(source.lastStatus.map(String.init) ?? "-"), \(source.itemsFound) items, \(source.newItems) new"
+        }
+        return "#\(source.id) \(source.name) <\(source.url)> last: \(when); \(result)"
+    }
+}

@@ -1,0 +1,223 @@
+import Extraction
+import Fetching
+import Foundation
+import KawarabanCore
+import LLM
+import Logging
+import Newsroom
+import Store
+
+/// The LLM-backed stages; absent when no LLM is configured.
+public struct EditorialDesk: Sendable {
+    public let analyst: Analyst
+    public let translator: Translator
+
+    public init(analyst: Analyst, translator: Translator) {
+        self.analyst = analyst
+        self.translator = translator
+    }
+}
+
+/// Why a stage did not complete, and whether trying again later could help.
+public struct StageFailure: Error, Sendable, CustomStringConvertible {
+    public var stage: Stage
+    public var reason: String
+    public var isTransient: Bool
+
+    public var description: String { "\(stage.rawValue): \(reason)" }
+}
+
+/// What a worker run did.
+public struct WorkSummary: Sendable {
+    public var steps = 0
+    public var published = 0
+    public var failed = 0
+    public var retriesScheduled = 0
+}
+
+/// Takes items from the queue one stage at a time. Each step is claimed under a lease and
+/// written back before the next, so a killed worker loses at most the step it was in.
+public final class Worker: Sendable {
+    static let pageAccept = "text/html, application/xhtml+xml;q=0.9, */*;q=0.5"
+    static let idlePoll: Duration = .seconds(1)
+
+    let store: Store
+    let fetcher: Fetcher
+    let desk: EditorialDesk?
+    let settings: WorkSettings
+    let owner: String
+    let logger: Logger
+
+    public init(store: Store, fetcher: Fetcher, desk: EditorialDesk?, settings: WorkSettings,
+                owner: String = Worker.makeOwnerID(), logger: Logger) {
+        self.store = store
+        self.fetcher = fetcher
+        self.desk = desk
+        self.settings = settings
+        self.owner = owner
+        self.logger = logger
+    }
+
+    public static func makeOwnerID() -> String {
+        "\(ProcessInfo.processInfo.hostName)-\(ProcessInfo.processInfo.processIdentifier)-\(UUID().uuidString.prefix(8))"
+    }
+
+    /// Stages this worker can move forward: without an LLM, items stop at `extracted`.
+    public var stages: [Stage] {
+        desk == nil ? Stage.workable.filter { !Stage.needingLLM.contains($0) } : Stage.workable
+    }
+
+    /// Claims up to `concurrency` items and moves each one stage forward. Returns how many it took.
+    @discardableResult
+    public func step(summary: inout WorkSummary) async throws -> Int {
+        let items = try await store.claim(stages: stages, owner: owner, limit: settings.concurrency,
+                                          lease: settings.lease, now: Date())
+        let results = try await withThrowingTaskGroup(of: StepResult.self) { group in
+            for item in items { group.addTask { try await self.advance(item) } }
+            return try await group.reduce(into: []) { $0.append($1) }
+        }
+        for result in results {
+            summary.steps += 1
+            switch result {
+            case .advanced(let stage): if stage == .published { summary.published += 1 }
+            case .failed: summary.failed += 1
+            case .retryScheduled: summary.retriesScheduled += 1
+            case .lostLease: break
+            }
+        }
+        return items.count
+    }
+
+    /// Works until no item can progress now: nothing claimable and nothing held by a lease,
+    /// which includes leases of killed workers that have yet to expire.
+    public func runUntilIdle() async throws -> WorkSummary {
+        var summary = WorkSummary()
+        while true {
+            if try await step(summary: &summary) > 0 { continue }
+            let held = try await store.leasedCount(stages: stages, now: Date())
+            if held == 0 { return summary }
+            try await Task.sleep(for: Self.idlePoll)
+        }
+    }
+
+    /// Works until cancelled, pausing while the queue is empty.
+    public func runForever(idlePause: Duration = .seconds(5)) async throws {
+        var summary = WorkSummary()
+        while !Task.isCancelled {
+            if try await step(summary: &summary) == 0 { try await Task.sleep(for: idlePause) }
+        }
+    }
+
+    enum StepResult {
+        case advanced(Stage)
+        case failed
+        case retryScheduled
+        case lostLease
+    }
+
+    private func advance(_ item: Item) async throws -> StepResult {
+        let now = Date()
+        do {
+            let (stage, update) = try await perform(item)
+            let kept = try await store.advance(item.id, owner: owner, to: stage, with: update, now: Date())
+            if !kept { logger.warning("lease lost before writing", metadata: ["item": "\(item.id)"]) }
+            return kept ? .advanced(stage) : .lostLease
+        } catch let failure as StageFailure {
+            let attempts = item.attempts + 1
+            let retry = failure.isTransient && attempts < WorkSettings.maximumAttempts
+            let retryAt = retry ? now.addingTimeInterval(WorkSettings.retryBaseDelay * pow(2, Double(attempts - 1))) : nil
+            logger.warning("stage failed", metadata: [
+                "item": "\(item.id)", "stage": "\(failure.stage.rawValue)", "reason": "\(failure.reason)",
+                "retry": "\(retry)",
+            ])
+            let kept = try await store.recordFailure(item.id, owner: owner, reason: failure.description,
+                                                     retryAt: retryAt, now: Date())
+            guard kept else { return .lostLease }
+            return retry ? .retryScheduled : .failed
+        }
+    }
+
+    /// Runs the stage the item is in and says where it goes next.
+    private func perform(_ item: Item) async throws(StageFailure) -> (Stage, ItemUpdate) {
+        switch item.stage {
+        case .discovered:
+            return (.fetched, ItemUpdate(pageHTML: try await fetchPage(item)))
+        case .fetched:
+            return (.extracted, ItemUpdate(article: try extract(item)))
+        case .extracted:
+            return (.analysed, ItemUpdate(analysis: try await analyse(item)))
+        case .analysed:
+            return (.translated, ItemUpdate(translation: try await translate(item)))
+        case .translated:
+            try checkPublishable(item)
+            return (.published, ItemUpdate())
+        case .published, .failed, .skipped:
+            throw StageFailure(stage: item.stage, reason: "the item is already final", isTransient: false)
+        }
+    }
+
+    /// The page's HTML, or nil when the page cannot be had for good (extraction then falls back
+    /// to the feed's own content); transient failures are retried.
+    private func fetchPage(_ item: Item) async throws(StageFailure) -> String? {
+        do {
+            let response = try await fetcher.fetch(FetchRequest(url: item.feedEntry.url, accept: Self.pageAccept))
+            guard (200..<300).contains(response.status) else { throw FetchError.httpStatus(response.status) }
+            return String(decoding: response.body, as: UTF8.self)
+        } catch {
+            if error.isTransient { throw StageFailure(stage: .discovered, reason: error.description, isTransient: true) }
+            logger.notice("page not fetched; the feed's content will be used",
+                          metadata: ["item": "\(item.id)", "reason": "\(error)"])
+            return nil
+        }
+    }
+
+    private func extract(_ item: Item) throws(StageFailure) -> Article {
+        do {
+            return try ArticleExtractor.extract(
+                html: item.pageHTML.map { Data($0.utf8) }, pageURL: URL(string: item.feedEntry.url),
+                feedContentHTML: item.feedEntry.contentHTML ?? item.feedEntry.summary, feedTitle: item.feedEntry.title)
+        } catch {
+            throw StageFailure(stage: .fetched, reason: error.description, isTransient: false)
+        }
+    }
+
+    private func analyse(_ item: Item) async throws(StageFailure) -> Analysis {
+        let (desk, article) = try prerequisites(item, stage: .extracted)
+        do {
+            return try await desk.analyst.analyse(article: article, sourceName: item.sourceName, url: item.feedEntry.url)
+        } catch {
+            throw StageFailure(stage: .extracted, reason: error.description, isTransient: error.isTransient)
+        }
+    }
+
+    private func translate(_ item: Item) async throws(StageFailure) -> Translation {
+        let (desk, article) = try prerequisites(item, stage: .analysed)
+        do {
+            return try await desk.translator.translate(article.blocks)
+        } catch {
+            throw StageFailure(stage: .analysed, reason: error.description, isTransient: error.isTransient)
+        }
+    }
+
+    private func prerequisites(_ item: Item, stage: Stage) throws(StageFailure) -> (EditorialDesk, Article) {
+        guard let desk else { throw StageFailure(stage: stage, reason: "no LLM is configured", isTransient: true) }
+        guard let article = item.article else {
+            throw StageFailure(stage: stage, reason: "the extracted article is missing", isTransient: false)
+        }
+        return (desk, article)
+    }
+
+    /// The last guard before readers see the item: everything present, no masking mark left.
+    private func checkPublishable(_ item: Item) throws(StageFailure) {
+        guard let analysis = item.analysis, let translation = item.translation else {
+            throw StageFailure(stage: .translated, reason: "analysis or translation is missing", isTransient: false)
+        }
+        let analysisText = [analysis.title, analysis.tldr, analysis.impact, analysis.editorial]
+            + analysis.tags + analysis.keyPoints.flatMap { [$0.heading, $0.body] }
+        let everything = translation.blocks + analysisText.map { Block.paragraph([.text($0)]) }
+        if Masking.containsPlaceholderMarks(everything) {
+            throw StageFailure(stage: .translated, reason: "a masking placeholder is left in the text; not published",
+                               isTransient: false)
+        }
+    }
+}

@@ -1,0 +1,191 @@
+import ArgumentParser
+import Extraction
+import Foundation
+import Hummingbird
+import KawarabanCore
+import Pipeline
+import Site
+import Store
+
+struct Serve: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Run the website, the hourly collection and the workers.")
+
+    enum Role: String, ExpressibleByArgument, CaseIterable {
+        case web, worker, all
+    }
+
+    @OptionGroup var options: GlobalOptions
+
+    @Option(help: "web: the site only; worker: collection and processing only; all: both.")
+    var role: Role = .all
+
+    func run() async throws {
+        try await options.withServices { services in
+            let settings = services.settings
+            try await withThrowingTaskGroup(of: Void.self) { group in
+                if role != .worker {
+                    let renderer = try await SiteRenderer(configuration: SiteConfiguration(
+                        siteName: settings.siteName ?? SiteConfiguration.defaultSiteName,
+                        publicURL: settings.publicURL, edition: settings.edition))
+                    let app = try SiteApplication.application(
+                        store: services.store, renderer: renderer, host: settings.host, port: settings.port,
+                        logger: services.logger)
+                    group.addTask { try await app.runService() }
+                }
+                if role != .web {
+                    group.addTask { try await services.runScheduler() }
+                    group.addTask { try await services.worker().runForever() }
+                }
+                // The web server stops on SIGINT/SIGTERM; the background loops stop with it.
+                try await group.next()
+                group.cancelAll()
+            }
+        }
+    }
+}
+
+struct Migrate: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(abstract: "Apply pending database migrations.")
+
+    @OptionGroup var options: GlobalOptions
+
+    func run() async throws {
+        try await options.withServices { services in
+            // Opening the store has already applied them; report what the database holds now.
+            let applied = try await services.store.migrate()
+            print(applied.isEmpty ? "database is up to date (\(services.settings.database))" :
+                "applied migrations \(applied.map(String.init).joined(separator: ", "))")
+        }
+    }
+}
+
+struct Sources: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Manage the feeds Kawaraban collects.", subcommands: [Add.self, List.self])
+
+    struct Add: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "Add a feed (RSS or Atom).")
+
+        @OptionGroup var options: GlobalOptions
+        @Argument(help: "The feed's URL.") var url: String
+        @Option(help: "A name readers see; defaults to the feed's host.") var name: String?
+
+        func run() async throws {
+            guard let parsed = URL(string: url), let scheme = parsed.scheme?.lowercased(),
+                  scheme == "http" || scheme == "https", let host = parsed.host
+            else { throw ValidationError("\(url) is not an http(s) URL") }
+            try await options.withServices { services in
+                let source = try await services.store.addSource(url: url, name: name ?? host, kind: .feed)
+                print("added source #\(source.id) \(source.name) <\(source.url)>")
+            }
+        }
+    }
+
+    struct List: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "List sources with their last fetch result.")
+
+        @OptionGroup var options: GlobalOptions
+
+        func run() async throws {
+            try await options.withServices { services in
+                let report = try await StatusReport.gather(from: services.store, settings: services.settings)
+                if report.sources.isEmpty { print("no sources; add one with: kawaraban sources add URL") }
+                for source in report.sources {
+                    print(StatusReport.describe(source, edition: services.settings.edition))
+                }
+            }
+        }
+    }
+}
+
+struct Collect: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(abstract: "Collect every due source once (or the ones named).")
+
+    @OptionGroup var options: GlobalOptions
+    @Option(name: .customLong("source"), help: "Collect this source id now, due or not (repeatable).")
+    var sourceIDs: [Int64] = []
+
+    func run() async throws {
+        try await options.withServices { services in
+            let collector = services.collector()
+            let outcomes: [CollectOutcome]
+            if sourceIDs.isEmpty {
+                outcomes = try await collector.collectDue()
+            } else {
+                var sources: [KawarabanCore.Source] = []
+                for id in sourceIDs {
+                    guard let source = try await services.store.source(id: id) else {
+                        throw ValidationError("no source #\(id); see kawaraban sources list")
+                    }
+                    sources.append(source)
+                }
+                outcomes = try await collector.collect(sources)
+            }
+            if outcomes.isEmpty { print("no source is due") }
+            for outcome in outcomes { print(outcome.summary) }
+        }
+    }
+}
+
+struct Work: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(abstract: "Process queued items.")
+
+    @OptionGroup var options: GlobalOptions
+    @Flag(help: "Stop when nothing is left that can progress now.") var untilIdle = false
+
+    func run() async throws {
+        try await options.withServices { services in
+            let worker = services.worker()
+            guard untilIdle else { return try await worker.runForever() }
+            let summary = try await worker.runUntilIdle()
+            print("steps: \(summary.steps), published: \(summary.published), failed: \(summary.failed), retries scheduled: \(summary.retriesScheduled)")
+            if let reason = services.settings.llmMissingReason { print(reason) }
+        }
+    }
+}
+
+struct Status: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Items by stage, failures with reasons, sources with their last fetch result.")
+
+    @OptionGroup var options: GlobalOptions
+    @Flag(help: "Print JSON.") var json = false
+
+    func run() async throws {
+        try await options.withServices { services in
+            let report = try await StatusReport.gather(from: services.store, settings: services.settings)
+            print(json ? try report.json() : report.text(edition: services.settings.edition))
+        }
+    }
+}
+
+struct Extract: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(abstract: "Print the readable article of a saved page.")
+
+    @Argument(help: "An HTML file.") var file: String
+    @Option(help: "The page's URL, to resolve relative links.") var url: String?
+    @Flag(help: "Print JSON.") var json = false
+
+    func run() async throws {
+        let html = try Data(contentsOf: URL(fileURLWithPath: file))
+        let article: Article
+        do {
+            article = try ArticleExtractor.extract(html: html, pageURL: url.flatMap(URL.init(string:)))
+        } catch {
+            throw ValidationError(error.description)
+        }
+        if json {
+            let encoder = JSONEncoder()
+            encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
+            encoder.dateEncodingStrategy = .iso8601
+            print(String(decoding: try encoder.encode(article), as: UTF8.self))
+        } else {
+            print("title: \(article.title)")
+            if let author = article.author { print("author: \(author)") }
+            if let published = article.publishedAt { print("published: \(published.ISO8601Format())") }
+            print("")
+            print(article.plainText)
+        }
+    }
+}

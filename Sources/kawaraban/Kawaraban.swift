@@ -1,0 +1,48 @@
+import ArgumentParser
+import Foundation
+import Logging
+import Pipeline
+
+@main
+struct Kawaraban: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "kawaraban",
+        abstract: "Collects AI news, translates and analyses it in Japanese, and publishes a website.",
+        subcommands: [Serve.self, Migrate.self, Sources.self, Collect.self, Work.self, Status.self, Extract.self])
+}
+
+/// Options every command shares.
+struct GlobalOptions: ParsableArguments {
+    @Option(name: .long, help: "A file of KAWARABAN_*=value lines; the environment overrides it.")
+    var config: String?
+
+    @Flag(name: .long, help: "Log debug details.")
+    var verbose = false
+
+    func settings() throws -> Settings {
+        do {
+            return try Settings.load(environment: ProcessInfo.processInfo.environment, configFile: config)
+        } catch {
+            throw ValidationError(error.description)
+        }
+    }
+
+    func logger() -> Logger {
+        var logger = Logger(label: "kawaraban", factory: { StreamLogHandler.standardError(label: $0) })
+        logger.logLevel = verbose ? .debug : .info
+        return logger
+    }
+
+    /// Opens the services, runs `body`, and closes them whatever happens.
+    func withServices<T>(_ body: (Services) async throws -> T) async throws -> T {
+        let services = try await Services.open(try settings(), logger: logger())
+        do {
+            let result = try await body(services)
+            await services.close()
+            return result
+        } catch {
+            await services.close()
+            throw error
+        }
+    }
+}

@@ -1,0 +1,137 @@
+import Foundation
+import Testing
+import TestSupport
+@testable import Fetching
+
+@Suite struct FetcherTests {
+    func fetcher(allowing ports: [Int], maximumBodyBytes: Int = FetchPolicy.defaultMaximumBodyBytes) -> Fetcher {
+        Fetcher(policy: FetchPolicy(
+            maximumBodyBytes: maximumBodyBytes,
+            allowed: Set(ports.map { AllowedEndpoint(host: "127.0.0.1", port: $0) })))
+    }
+
+    @Test func loopbackIsRefusedUnlessAllowed() async throws {
+        let routes = FixtureRoutes(["/feed.xml": .text("<rss/>")])
+        try await withTestHTTPServer(routes.handler) { port in
+            let refusing = fetcher(allowing: [])
+            await #expect(throws: FetchError.blockedAddress(host: "127.0.0.1", address: "127.0.0.1")) {
+                try await refusing.fetch(FetchRequest(url: "http://127.0.0.1:\(port)/feed.xml"))
+            }
+            try await refusing.shutdown()
+            #expect(routes.received.isEmpty)
+
+            let allowing = fetcher(allowing: [port])
+            let response = try await allowing.fetch(FetchRequest(url: "http://127.0.0.1:\(port)/feed.xml"))
+            try await allowing.shutdown()
+            #expect(response.status == 200)
+            #expect(String(decoding: response.body, as: UTF8.self) == "<rss/>")
+        }
+    }
+
+    @Test func localhostNameIsRefusedLikeItsAddress() async throws {
+        let refusing = fetcher(allowing: [])
+        await #expect(throws: FetchError.self) {
+            try await refusing.fetch(FetchRequest(url: "http://localhost:9/"))
+        }
+        try await refusing.shutdown()
+    }
+
+    @Test(arguments: [
+        "http://127.0.0.1:%d/", "http://169.254.169.254/latest/meta-data/", "http://[::1]:%d/", "http://100.64.0.1/",
+    ])
+    func redirectIntoPrivateNetworkIsRefused(target: String) async throws {
+        let routes = FixtureRoutes()
+        try await withTestHTTPServer(routes.handler) { port in
+            let location = target.replacingOccurrences(of: "%d", with: String(port + 1))
+            routes.set("/start", TestResponse(status: 302, headers: [("Location", location)]))
+            let guarded = fetcher(allowing: [port])
+            await #expect(throws: FetchError.self) {
+                try await guarded.fetch(FetchRequest(url: "http://127.0.0.1:\(port)/start"))
+            }
+            try await guarded.shutdown()
+        }
+    }
+
+    @Test func redirectsAreFollowedWithinTheLimit() async throws {
+        let routes = FixtureRoutes()
+        for hop in 0..<5 { routes.set("/hop\(hop)", TestResponse(status: 301, headers: [("Location", "/hop\(hop + 1)")])) }
+        routes.set("/hop5", .text("arrived"))
+        for hop in 0..<11 { routes.set("/long\(hop)", TestResponse(status: 302, headers: [("Location", "/long\(hop + 1)")])) }
+        routes.set("/loop", TestResponse(status: 302, headers: [("Location", "/loop")]))
+        try await withTestHTTPServer(routes.handler) { port in
+            let client = fetcher(allowing: [port])
+            let arrived = try await client.fetch(FetchRequest(url: "http://127.0.0.1:\(port)/hop0"))
+            #expect(String(decoding: arrived.body, as: UTF8.self) == "arrived")
+            #expect(arrived.finalURL.path == "/hop5")
+            await #expect(throws: FetchError.tooManyRedirects(limit: 5)) {
+                try await client.fetch(FetchRequest(url: "http://127.0.0.1:\(port)/long0"))
+            }
+            await #expect(throws: FetchError.redirectLoop("http://127.0.0.1:\(port)/loop")) {
+                try await client.fetch(FetchRequest(url: "http://127.0.0.1:\(port)/loop"))
+            }
+            try await client.shutdown()
+        }
+    }
+
+    @Test func conditionalGetSendsValidatorsAndReportsNotModified() async throws {
+        try await withTestHTTPServer({ request in
+            request.header("If-None-Match") == "\"v1\""
+                ? TestResponse(status: 304)
+                : TestResponse(status: 200, headers: [("ETag", "\"v1\""), ("Last-Modified", "Mon, 23 Nov 2026 10:00:00 GMT")],
+                               body: Array("<rss/>".utf8))
+        }) { port in
+            let client = fetcher(allowing: [port])
+            let first = try await client.fetch(FetchRequest(url: "http://127.0.0.1:\(port)/feed"))
+            #expect(first.etag == "\"v1\"")
+            #expect(first.lastModified == "Mon, 23 Nov 2026 10:00:00 GMT")
+            let second = try await client.fetch(FetchRequest(url: "http://127.0.0.1:\(port)/feed", etag: first.etag,
+                                                             lastModified: first.lastModified))
+            #expect(second.isNotModified)
+            #expect(second.body.isEmpty)
+            try await client.shutdown()
+        }
+    }
+
+    @Test func bodyLargerThanTheLimitIsRefused() async throws {
+        let routes = FixtureRoutes(["/big": TestResponse(body: Array(repeating: UInt8(ascii: "a"), count: 64 * 1024))])
+        try await withTestHTTPServer(routes.handler) { port in
+            let client = fetcher(allowing: [port], maximumBodyBytes: 16 * 1024)
+            await #expect(throws: FetchError.bodyTooLarge(limit: 16 * 1024)) {
+                try await client.fetch(FetchRequest(url: "http://127.0.0.1:\(port)/big"))
+            }
+            try await client.shutdown()
+        }
+    }
+
+    @Test func nonHTTPSchemesAreRefused() async throws {
+        let client = fetcher(allowing: [])
+        await #expect(throws: FetchError.unsupportedScheme("file")) {
+            try await client.fetch(FetchRequest(url: "file:///etc/passwd"))
+        }
+        try await client.shutdown()
+    }
+}
+
+@Suite struct AddressGuardTests {
+    @Test(arguments: [
+        "127.0.0.1", "10.1.2.3", "172.16.0.1", "172.31.255.255", "192.168.1.1", "169.254.169.254", "100.64.0.1",
+        "100.127.255.254", "0.0.0.0", "224.0.0.1", "255.255.255.255", "::1", "::", "fe80::1", "fc00::1", "fd12::1",
+        "ff02::1", "::ffff:127.0.0.1", "::ffff:8.8.8.8", "64:ff9b::7f00:1", "not an address",
+    ])
+    func blocked(address: String) {
+        #expect(AddressGuard.isBlocked(address))
+    }
+
+    @Test(arguments: ["8.8.8.8", "93.184.216.34", "100.63.255.255", "100.128.0.1", "172.32.0.1", "2606:4700::1111"])
+    func allowed(address: String) {
+        #expect(!AddressGuard.isBlocked(address))
+    }
+
+    @Test func allowListEntriesParse() {
+        #expect(AllowedEndpoint(parsing: "127.0.0.1:8080") == AllowedEndpoint(host: "127.0.0.1", port: 8080))
+        #expect(AllowedEndpoint(parsing: "[::1]:443") == AllowedEndpoint(host: "::1", port: 443))
+        #expect(AllowedEndpoint(parsing: "Feeds.Example:80") == AllowedEndpoint(host: "feeds.example", port: 80))
+        #expect(AllowedEndpoint(parsing: "example.com") == nil)
+        #expect(AllowedEndpoint(parsing: "example.com:99999") == nil)
+    }
+}

@@ -1,0 +1,109 @@
+import Foundation
+import Hummingbird
+import NIOCore
+
+/// A request as the test server saw it.
+public struct TestRequest: Sendable {
+    public var method: String
+    public var path: String
+    public var query: String?
+    public var headers: [String: String]
+    public var body: [UInt8]
+
+    public var bodyText: String { String(decoding: body, as: UTF8.self) }
+
+    public func header(_ name: String) -> String? { headers[name.lowercased()] }
+}
+
+/// Bytes a test server answers with, optionally after a pause.
+public struct TestResponse: Sendable {
+    public var status: Int
+    public var headers: [(String, String)]
+    public var body: [UInt8]
+    public var delay: Duration
+
+    public init(status: Int = 200, headers: [(String, String)] = [], body: [UInt8] = [], delay: Duration = .zero) {
+        self.status = status
+        self.headers = headers
+        self.body = body
+        self.delay = delay
+    }
+
+    public static func text(_ text: String, contentType: String = "text/plain; charset=utf-8", status: Int = 200) -> TestResponse {
+        TestResponse(status: status, headers: [("Content-Type", contentType)], body: Array(text.utf8))
+    }
+
+    public static func notFound() -> TestResponse { .text("not found", status: 404) }
+}
+
+public typealias TestHandler = @Sendable (TestRequest) async -> TestResponse
+
+/// Runs a real HTTP/1.1 server on 127.0.0.1 with an ephemeral port for the duration of `body`.
+public func withTestHTTPServer<T: Sendable>(
+    _ handler: @escaping TestHandler,
+    _ body: @Sendable (_ port: Int) async throws -> T
+) async throws -> T {
+    let (ports, portContinuation) = AsyncStream.makeStream(of: Int.self)
+    let app = Application(
+        responder: ClosureResponder(handler: handler),
+        configuration: .init(address: .hostname("127.0.0.1", port: 0)),
+        onServerRunning: { channel in
+            portContinuation.yield(channel.localAddress?.port ?? 0)
+            portContinuation.finish()
+        },
+        logger: Logger(label: "test-http-server", factory: { _ in SwiftLogNoOpLogHandler() })
+    )
+    return try await withThrowingTaskGroup(of: T?.self) { group in
+        group.addTask {
+            try await app.run()
+            return nil
+        }
+        var iterator = ports.makeAsyncIterator()
+        guard let port = await iterator.next(), port > 0 else {
+            group.cancelAll()
+            throw TestServerError.didNotStart
+        }
+        do {
+            let result = try await body(port)
+            group.cancelAll()
+            return result
+        } catch {
+            group.cancelAll()
+            throw error
+        }
+    }
+}
+
+public enum TestServerError: Error {
+    case didNotStart
+}
+
+private struct ClosureResponder: HTTPResponder {
+    typealias Context = BasicRequestContext
+    /// Large enough for any request a test sends; bounded so a runaway client cannot hurt.
+    static let maximumRequestBody = 16 * 1024 * 1024
+
+    let handler: TestHandler
+
+    func respond(to request: Request, context: Context) async throws -> Response {
+        var headers: [String: String] = [:]
+        for field in request.headers {
+            headers[field.name.canonicalName] = field.value
+        }
+        let buffer = try await request.body.collect(upTo: Self.maximumRequestBody)
+        let seen = TestRequest(
+            method: request.method.rawValue, path: request.uri.path, query: request.uri.query,
+            headers: headers, body: Array(buffer.readableBytesView))
+        let answer = await handler(seen)
+        if answer.delay > .zero {
+            try await Task.sleep(for: answer.delay)
+        }
+        var fields = HTTPFields()
+        for (name, value) in answer.headers {
+            if let fieldName = HTTPField.Name(name) { fields.append(HTTPField(name: fieldName, value: value)) }
+        }
+        return Response(
+            status: HTTPResponse.Status(code: answer.status), headers: fields,
+            body: ResponseBody(byteBuffer: ByteBuffer(bytes: answer.body)))
+    }
+}
