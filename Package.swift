@@ -70,8 +70,11 @@ let package = Package(
         .testTarget(name: "StoreTests", dependencies: ["Store"]),
         .testTarget(name: "PipelineTests", dependencies: ["Pipeline", "TestSupport"]),
         .testTarget(name: "SiteTests", dependencies: ["Site", "TestSupport"]),
-        .testTarget(name: "EndToEndTests", dependencies: ["KawarabanCore", "Store", "TestSupport"],
-                    resources: [.copy("Resources")]),
+        .testTarget(name: "EndToEndTests", dependencies: [
+            "KawarabanCore", "TestSupport",
+            .product(name: "PostgresKit", package: "postgres-kit"),
+            .product(name: "AsyncHTTPClient", package: "async-http-client"),
+        ], resources: [.copy("Resources")]),
     ],
     swiftLanguageModes: [.v6]
 )

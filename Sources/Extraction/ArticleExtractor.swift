@@ -1,0 +1,86 @@
+import Foundation
+import KawarabanCore
+
+public enum ExtractionError: Error, Sendable, Equatable, CustomStringConvertible {
+    case emptyDocument
+    case tooLittleText(characters: Int)
+
+    public var description: String {
+        switch self {
+        case .emptyDocument:
+            return "the page is empty or not HTML"
+        case .tooLittleText(let characters):
+            return "the page and the feed yield only \(characters) characters of text (paywall, script-only or video page?)"
+        }
+    }
+}
+
+/// The readable article of a page: its main text as blocks, and its metadata.
+public enum ArticleExtractor {
+    /// Less text than this is not an article (a paywall teaser, a video page, a script shell).
+    /// Counted in characters, so that Japanese text, which has no spaces, counts fairly.
+    public static let minimumArticleCharacters = 250
+
+    public static func extract(html: Data, pageURL: URL?) throws(ExtractionError) -> Article {
+        guard let document = HTMLDocument(html, url: pageURL), let root = document.root else { throw .emptyDocument }
+        let base = baseURL(root, pageURL: pageURL)
+        let builder = BlockBuilder(baseURL: base)
+        let metadata = PageMetadata(root: root, resolve: builder.absoluteHTTP)
+        let body = root.elementChildren.first { $0.name == "body" } ?? root
+        var content = BlockBuilder(baseURL: base)
+        content.add(ContentFinder.mainContent(of: body))
+        content.flush()
+        let title = metadata.title ?? ""
+        var blocks = content.blocks
+        if case .heading(_, let inlines)? = blocks.first, BlockBuilder.collapse(inlines.plainText) == title {
+            blocks.removeFirst()
+        }
+        let characters = blocks.reduce(0) { $0 + $1.plainText.count }
+        guard characters >= minimumArticleCharacters else { throw .tooLittleText(characters: characters) }
+        return Article(
+            title: title, author: metadata.author, publishedAt: metadata.publishedAt, siteName: metadata.siteName,
+            language: metadata.language, leadImage: metadata.leadImage, canonicalURL: metadata.canonicalURL,
+            description: metadata.description, blocks: blocks, path: .page)
+    }
+
+    /// The page's article, or the feed's own content when the page yields too little.
+    public static func extract(html: Data?, pageURL: URL?, feedContentHTML: String?, feedTitle: String) throws(ExtractionError) -> Article {
+        var pageFailure = ExtractionError.emptyDocument
+        if let html {
+            do {
+                return try extract(html: html, pageURL: pageURL)
+            } catch {
+                pageFailure = error
+            }
+        }
+        let blocks = feedContentHTML.map { HTMLBlocks.blocks(fromFragment: $0, baseURL: pageURL) } ?? []
+        let characters = blocks.reduce(0) { $0 + $1.plainText.count }
+        guard !blocks.isEmpty else {
+            if case .tooLittleText = pageFailure { throw pageFailure }
+            throw .tooLittleText(characters: characters)
+        }
+        return Article(title: feedTitle, blocks: blocks, path: .feedContent)
+    }
+
+    /// `<base href>` when it is http(s), else the page's own URL.
+    private static func baseURL(_ root: HTMLNode, pageURL: URL?) -> URL? {
+        guard let head = root.elementChildren.first(where: { $0.name == "head" }),
+              let href = head.elementChildren.first(where: { $0.name == "base" })?.attribute("href"),
+              let url = URL(string: href, relativeTo: pageURL)?.absoluteURL,
+              ["http", "https"].contains(url.scheme?.lowercased() ?? "")
+        else { return pageURL }
+        return url
+    }
+}
+
+/// Blocks from an HTML fragment, such as a feed's content:encoded, by the same rules as pages.
+public enum HTMLBlocks {
+    public static func blocks(fromFragment html: String, baseURL: URL?) -> [Block] {
+        let wrapped = "<!DOCTYPE html><html><head><meta charset=\"utf-8\"></head><body>\(html)</body></html>"
+        guard let document = HTMLDocument(Data(wrapped.utf8), url: baseURL), let root = document.root else { return [] }
+        var builder = BlockBuilder(baseURL: baseURL)
+        builder.add(root.elementChildren.first { $0.name == "body" } ?? root)
+        builder.flush()
+        return builder.blocks
+    }
+}

@@ -1,0 +1,129 @@
+import Foundation
+
+/// Dates as feeds write them: RFC 822 (RSS), W3C/ISO 8601 (Atom, Dublin Core), and the usual
+/// broken variants of both. Always UTC; nil when nothing sensible can be read.
+public enum FeedDate {
+    static let months = ["jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct", "nov", "dec"]
+    /// Named zones seen in feeds, in minutes east of UTC.
+    static let zones: [String: Int] = [
+        "ut": 0, "utc": 0, "gmt": 0, "z": 0, "est": -300, "edt": -240, "cst": -360, "cdt": -300, "mst": -420,
+        "mdt": -360, "pst": -480, "pdt": -420, "jst": 540, "kst": 540, "cet": 60, "cest": 120, "bst": 60,
+        "ist": 330, "aest": 600, "hkt": 480, "sgt": 480,
+    ]
+
+    public static func parse(_ string: String) -> Date? {
+        let text = string.trimmingCharacters(in: .whitespacesAndNewlines)
+        guard !text.isEmpty else { return nil }
+        if let first = text.unicodeScalars.first, CharacterSet.decimalDigits.contains(first),
+           text.count >= 10, text.dropFirst(4).first == "-" {
+            return iso8601(text)
+        }
+        return rfc822(text)
+    }
+
+    /// 2026-11-23, 2026-11-23T10:00Z, 2026-11-23T10:00:00.123+09:00, 2026-11-23 10:00:00 +0900 …
+    static func iso8601(_ text: String) -> Date? {
+        let scalars = Array(text.utf8)
+        var position = 0
+        func number(_ digits: Int) -> Int? {
+            guard position + digits <= scalars.count else { return nil }
+            var value = 0
+            for offset in 0..<digits {
+                let byte = scalars[position + offset]
+                guard (0x30...0x39).contains(byte) else { return nil }
+                value = value * 10 + Int(byte - 0x30)
+            }
+            position += digits
+            return value
+        }
+        func skip(_ byte: UInt8) -> Bool {
+            guard position < scalars.count, scalars[position] == byte else { return false }
+            position += 1
+            return true
+        }
+        guard let year = number(4), skip(0x2D), let month = number(2), skip(0x2D), let day = number(2) else { return nil }
+        var hour = 0, minute = 0, second = 0, offset = 0
+        if position < scalars.count, scalars[position] == 0x54 || scalars[position] == 0x74 || scalars[position] == 0x20 {
+            position += 1
+            guard let h = number(2), skip(0x3A), let m = number(2) else { return nil }
+            hour = h
+            minute = m
+            if skip(0x3A) { second = number(2) ?? 0 }
+            if skip(0x2E) || skip(0x2C) { while position < scalars.count, (0x30...0x39).contains(scalars[position]) { position += 1 } }
+            _ = skip(0x20)
+            if position < scalars.count {
+                let sign = scalars[position]
+                if sign == 0x5A || sign == 0x7A {
+                    position += 1
+                } else if sign == 0x2B || sign == 0x2D {
+                    position += 1
+                    guard let zoneHours = number(2) else { return nil }
+                    _ = skip(0x3A)
+                    let zoneMinutes = number(2) ?? 0
+                    offset = (zoneHours * 60 + zoneMinutes) * (sign == 0x2D ? -1 : 1)
+                }
+            }
+        }
+        return makeDate(year: year, month: month, day: day, hour: hour, minute: minute, second: second, offsetMinutes: offset)
+    }
+
+    /// Mon, 23 Nov 2026 10:00:00 GMT; 23 Nov 26 10:00 +0900; Monday, 23-Nov-2026 10:00:00 EST …
+    static func rfc822(_ text: String) -> Date? {
+        let separators = CharacterSet(charactersIn: " ,-\t")
+        var tokens = text.components(separatedBy: separators).filter { !$0.isEmpty }
+        if let first = tokens.first, first.allSatisfy(\.isLetter),
+           !months.contains(String(first.lowercased().prefix(3))) || first.count > 3 && !first.lowercased().hasPrefix("may") {
+            tokens.removeFirst()  // the weekday
+        }
+        guard tokens.count >= 3 else { return nil }
+        var day: Int?, month: Int?
+        // Day and month come in either order: "23 Nov" or "Nov 23".
+        if let number = Int(tokens[0]), let name = monthNumber(tokens[1]) {
+            day = number
+            month = name
+        } else if let name = monthNumber(tokens[0]), let number = Int(tokens[1]) {
+            month = name
+            day = number
+        }
+        guard let day, let month, var year = Int(tokens[2]) else { return nil }
+        if year < 100 { year += year < 70 ? 2000 : 1900 }
+        var hour = 0, minute = 0, second = 0, offset = 0
+        if tokens.count > 3 {
+            let clock = tokens[3].split(separator: ":").map { Int($0) }
+            guard clock.count >= 2, let h = clock[0], let m = clock[1] else { return nil }
+            hour = h
+            minute = m
+            second = clock.count > 2 ? clock[2] ?? 0 : 0
+        }
+        if tokens.count > 4 { offset = zoneOffset(tokens[4], signedBy: text) ?? 0 }
+        return makeDate(year: year, month: month, day: day, hour: hour, minute: minute, second: second, offsetMinutes: offset)
+    }
+
+    private static func monthNumber(_ token: String) -> Int? {
+        months.firstIndex(of: String(token.lowercased().prefix(3))).map { $0 + 1 }
+    }
+
+    /// "+0900", "0900" after a "-" the tokenizer removed, or a zone name.
+    private static func zoneOffset(_ token: String, signedBy text: String) -> Int? {
+        if let minutes = zones[token.lowercased()] { return minutes }
+        let digits = token.trimmingCharacters(in: CharacterSet(charactersIn: "+"))
+        guard digits.count == 4, let value = Int(digits) else { return nil }
+        let magnitude = (value / 100) * 60 + value % 100
+        return text.contains("-\(digits)") ? -magnitude : magnitude
+    }
+
+    /// Days from the civil calendar, so no Calendar or DateFormatter is needed on the hot path.
+    static func makeDate(year: Int, month: Int, day: Int, hour: Int, minute: Int, second: Int, offsetMinutes: Int) -> Date? {
+        guard (1...12).contains(month), (1...31).contains(day), (0...24).contains(hour), (0...59).contains(minute),
+              (0...60).contains(second), (1000...9999).contains(year)
+        else { return nil }
+        let adjustedYear = month <= 2 ? year - 1 : year
+        let era = (adjustedYear >= 0 ? adjustedYear : adjustedYear - 399) / 400
+        let yearOfEra = adjustedYear - era * 400
+        let dayOfYear = (153 * (month + (month > 2 ? -3 : 9)) + 2) / 5 + day - 1
+        let dayOfEra = yearOfEra * 365 + yearOfEra / 4 - yearOfEra / 100 + dayOfYear
+        let days = era * 146_097 + dayOfEra - 719_468
+        let seconds = days * 86_400 + hour * 3600 + minute * 60 + second - offsetMinutes * 60
+        return Date(timeIntervalSince1970: TimeInterval(seconds))
+    }
+}

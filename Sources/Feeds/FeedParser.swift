@@ -1,0 +1,101 @@
+import Foundation
+
+/// Turns feed bytes into a `ParsedFeed`, whichever format they are in.
+public enum FeedParser {
+    static let atomNamespace = "http://www.w3.org/2005/Atom"
+    static let atom03Namespace = "http://purl.org/atom/ns#"
+    static let rdfNamespace = "http://www.w3.org/1999/02/22-rdf-syntax-ns#"
+    static let contentNamespace = "http://purl.org/rss/1.0/modules/content/"
+    static let dublinCoreNamespace = "http://purl.org/dc/elements/1.1/"
+
+    public static func parse(_ data: Data, baseURL: URL?) throws(FeedParseError) -> ParsedFeed {
+        guard data.contains(where: { !($0 == 0x20 || $0 == 0x09 || $0 == 0x0A || $0 == 0x0D) }) else {
+            throw .emptyDocument
+        }
+        let tree = try XMLTree(data, baseURL: baseURL)
+        let root = tree.root
+        switch (root.name, root.namespace) {
+        case ("rss", _):
+            return RSS.parse(channel: root.child("channel"), itemsIn: root.child("channel"), format: .rss)
+        case ("RDF", rdfNamespace?):
+            return RSS.parse(channel: root.child("channel"), itemsIn: root, format: .rdf)
+        case ("feed", atomNamespace?), ("feed", atom03Namespace?), ("feed", nil):
+            return Atom.parse(root)
+        default:
+            throw .notAFeed(root: root.name)
+        }
+    }
+}
+
+/// The same text rules for every format.
+enum FeedText {
+    /// Plain text from a title that may carry markup or escaped entities: tags stripped,
+    /// entities decoded, white space collapsed.
+    static func plain(_ text: String) -> String {
+        var stripped = ""
+        stripped.reserveCapacity(text.utf8.count)
+        var inTag = false
+        for character in text {
+            if character == "<" { inTag = true; continue }
+            if character == ">" && inTag { inTag = false; continue }
+            if !inTag { stripped.append(character) }
+        }
+        return collapse(HTMLEntities.decode(stripped))
+    }
+
+    static func collapse(_ text: String) -> String {
+        text.split(whereSeparator: { $0.isWhitespace }).joined(separator: " ")
+    }
+
+    /// A stable id for an entry that has none: FNV-1a over the given parts.
+    static func hashID(_ parts: [String]) -> String {
+        var hash: UInt64 = 0xcbf2_9ce4_8422_2325
+        for byte in parts.joined(separator: "\u{1F}").utf8 {
+            hash ^= UInt64(byte)
+            hash = hash &* 0x100_0000_01b3
+        }
+        return "urn:kawaraban:" + String(hash, radix: 16)
+    }
+}
+
+/// Decodes the HTML character references that survive XML parsing in escaped titles.
+enum HTMLEntities {
+    static let named: [String: String] = [
+        "amp": "&", "lt": "<", "gt": ">", "quot": "\"", "apos": "'", "nbsp": "\u{00A0}", "hellip": "…",
+        "mdash": "—", "ndash": "–", "lsquo": "‘", "rsquo": "’", "ldquo": "“", "rdquo": "”", "copy": "©",
+        "reg": "®", "trade": "™", "middot": "·", "laquo": "«", "raquo": "»", "eacute": "é", "uuml": "ü",
+    ]
+
+    static func decode(_ text: String) -> String {
+        guard text.contains("&") else { return text }
+        var result = ""
+        var index = text.startIndex
+        while index < text.endIndex {
+            let character = text[index]
+            guard character == "&", let semicolon = text[index...].prefix(12).firstIndex(of: ";") else {
+                result.append(character)
+                index = text.index(after: index)
+                continue
+            }
+            let name = text[text.index(after: index)..<semicolon]
+            if let decoded = decodeReference(name) {
+                result += decoded
+                index = text.index(after: semicolon)
+            } else {
+                result.append(character)
+                index = text.index(after: index)
+            }
+        }
+        return result
+    }
+
+    private static func decodeReference(_ name: Substring) -> String? {
+        if name.hasPrefix("#x") || name.hasPrefix("#X") {
+            return UInt32(name.dropFirst(2), radix: 16).flatMap(Unicode.Scalar.init).map { String($0) }
+        }
+        if name.hasPrefix("#") {
+            return UInt32(name.dropFirst()).flatMap(Unicode.Scalar.init).map { String($0) }
+        }
+        return named[String(name)]
+    }
+}

@@ -1,0 +1,68 @@
+import Foundation
+
+public enum FeedFormat: String, Sendable, Codable {
+    case rss
+    case rdf
+    case atom
+}
+
+/// One feed, whatever its format, in one shape.
+public struct ParsedFeed: Sendable, Hashable, Codable {
+    public var format: FeedFormat
+    public var title: String
+    public var link: String?
+    public var items: [ParsedItem]
+
+    public init(format: FeedFormat, title: String, link: String?, items: [ParsedItem]) {
+        self.format = format
+        self.title = title
+        self.link = link
+        self.items = items
+    }
+}
+
+public struct ParsedItem: Sendable, Hashable, Codable {
+    /// Stable across fetches: the entry's guid or id, else a hash of its link, else of title and date.
+    public var id: String
+    /// Plain text.
+    public var title: String
+    /// Absolute.
+    public var link: String?
+    public var published: Date?
+    public var updated: Date?
+    public var author: String?
+    /// As the feed gave it; may be HTML.
+    public var summary: String?
+    public var contentHTML: String?
+    public var categories: [String]
+
+    public init(id: String, title: String, link: String?, published: Date?, updated: Date?, author: String?,
+                summary: String?, contentHTML: String?, categories: [String]) {
+        self.id = id
+        self.title = title
+        self.link = link
+        self.published = published
+        self.updated = updated
+        self.author = author
+        self.summary = summary
+        self.contentHTML = contentHTML
+        self.categories = categories
+    }
+}
+
+public enum FeedParseError: Error, Sendable, Equatable, CustomStringConvertible {
+    case emptyDocument
+    case malformed(String)
+    case notAFeed(root: String)
+
+    public var description: String {
+        switch self {
+        case .emptyDocument: return "the document is empty"
+        case .malformed(let reason): return "the XML is malformed: \(reason)"
+        case .notAFeed(let root):
+            return root.lowercased() == "html"
+                ? "this is an HTML page, not a feed; give the feed's own URL"
+                : "the root element <\(root)> is not RSS, RDF or Atom"
+        }
+    }
+}

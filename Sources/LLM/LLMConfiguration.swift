@@ -1,0 +1,50 @@
+import Foundation
+
+public enum LLMProvider: String, Sendable, CaseIterable {
+    /// Any API that speaks OpenAI's chat-completions protocol: OpenAI, Ollama, llama.cpp, vLLM, OpenRouter.
+    case openAI = "openai"
+}
+
+/// How structured output is asked for; servers differ in the form they accept.
+public enum ResponseFormatStyle: String, Sendable, CaseIterable {
+    /// `{"type":"json_schema","json_schema":{…}}`: OpenAI, Ollama, llama.cpp's own server.
+    case jsonSchema = "json_schema"
+    /// `{"type":"json_object","schema":{…}}`: llama-cpp-python's server.
+    case jsonObject = "json_object"
+    /// Nothing: the schema is only described in the prompt.
+    case none
+}
+
+public struct LLMConfiguration: Sendable {
+    public static let defaultRequestTimeout: Duration = .seconds(180)
+    public static let defaultMaximumAttempts = 3
+    public static let defaultRetryBaseDelay: Duration = .seconds(2)
+
+    public var provider: LLMProvider
+    public var baseURL: URL
+    public var model: String
+    public var apiKey: String?
+    public var responseFormat: ResponseFormatStyle
+    public var requestTimeout: Duration
+    /// Attempts per call, for transport failures and for answers that do not validate.
+    public var maximumAttempts: Int
+    /// First pause before retrying a failed request; doubled each time, unless the server says how long.
+    public var retryBaseDelay: Duration
+
+    public init(
+        provider: LLMProvider = .openAI, baseURL: URL, model: String, apiKey: String? = nil,
+        responseFormat: ResponseFormatStyle = .jsonSchema,
+        requestTimeout: Duration = LLMConfiguration.defaultRequestTimeout,
+        maximumAttempts: Int = LLMConfiguration.defaultMaximumAttempts,
+        retryBaseDelay: Duration = LLMConfiguration.defaultRetryBaseDelay
+    ) {
+        self.provider = provider
+        self.baseURL = baseURL
+        self.model = model
+        self.apiKey = apiKey
+        self.responseFormat = responseFormat
+        self.requestTimeout = requestTimeout
+        self.maximumAttempts = max(1, maximumAttempts)
+        self.retryBaseDelay = retryBaseDelay
+    }
+}

@@ -1,0 +1,38 @@
+import Foundation
+
+/// Why an LLM call produced nothing usable, in words an operator can act on.
+public enum LLMError: Error, Sendable, CustomStringConvertible {
+    case transport(String)
+    case timedOut(after: Duration)
+    case unauthorized(status: Int, body: String)
+    case http(status: Int, body: String)
+    case badResponse(String)
+    case invalidAnswer(reason: String, attempts: Int)
+
+    public var description: String {
+        switch self {
+        case .transport(let reason):
+            return "the LLM API could not be reached: \(reason); check KAWARABAN_LLM_BASE_URL"
+        case .timedOut(let after):
+            return "the LLM API did not answer within \(after.components.seconds) s"
+        case .unauthorized(let status, let body):
+            return "the LLM API refused the request (HTTP \(status)): \(body); check KAWARABAN_LLM_API_KEY"
+        case .http(let status, let body):
+            let hint = status == 404 ? "; check KAWARABAN_LLM_BASE_URL and KAWARABAN_LLM_MODEL" : ""
+            return "the LLM API answered HTTP \(status): \(body)\(hint)"
+        case .badResponse(let reason):
+            return "the LLM API's response could not be read: \(reason)"
+        case .invalidAnswer(let reason, let attempts):
+            return "the model's answer was invalid after \(attempts) attempts: \(reason)"
+        }
+    }
+
+    /// Whether the same request may succeed later.
+    public var isTransient: Bool {
+        switch self {
+        case .transport, .timedOut: return true
+        case .http(let status, _): return status == 408 || status == 409 || status == 429 || status >= 500
+        case .unauthorized, .badResponse, .invalidAnswer: return false
+        }
+    }
+}

@@ -1,0 +1,165 @@
+import Foundation
+import KawarabanCore
+import LLM
+
+/// Translates an article body block by block. Code blocks are never sent; every other piece of
+/// text goes out masked and comes back only if each placeholder returned exactly once.
+public struct Translator: Sendable {
+    /// Characters of source text per request: large enough for context, small enough for any model.
+    public static let batchCharacters = 4_000
+
+    let client: ChatClient
+    let edition: Edition
+    let now: @Sendable () -> Date
+
+    public init(client: ChatClient, edition: Edition, now: @escaping @Sendable () -> Date = Date.init) {
+        self.client = client
+        self.edition = edition
+        self.now = now
+    }
+
+    /// A piece of text to translate, and where it goes back.
+    struct Segment: Sendable {
+        var id: String
+        var masked: Masking.Masked
+    }
+
+    struct Wire: Codable, Sendable {
+        struct Entry: Codable, Sendable { var id: String; var text: String }
+        var segments: [Entry]
+    }
+
+    public func translate(_ blocks: [Block]) async throws(NewsroomError) -> Translation {
+        let segments = Self.segments(of: blocks)
+        guard !segments.isEmpty else { throw .emptyArticle }
+        var translated: [String: [Inline]] = [:]
+        var model = client.configuration.model
+        for batch in Self.batches(segments) {
+            let answer = try await translate(batch)
+            translated.merge(answer.value) { _, new in new }
+            model = answer.model
+        }
+        return Translation(language: edition.languageCode, blocks: Self.rebuild(blocks, with: translated),
+                           translatedAt: now(), model: model)
+    }
+
+    private func translate(_ batch: [Segment]) async throws(NewsroomError) -> StructuredAnswer<[String: [Inline]]> {
+        let payload = Wire(segments: batch.map { Wire.Entry(id: $0.id, text: $0.masked.text) })
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.withoutEscapingSlashes]
+        let request = ChatRequest(
+            messages: [.system(Prompts.translation(edition: edition)),
+                       .user(String(decoding: (try? encoder.encode(payload)) ?? Data(), as: UTF8.self))],
+            responseSchema: ResponseSchema(name: "translation", schema: Self.schema), temperature: 0.2)
+        let languageCode = edition.languageCode
+        do {
+            return try await client.completeJSON(request, as: Wire.self, purpose: "translation") { answer in
+                try Self.validate(answer, batch: batch, languageCode: languageCode)
+            }
+        } catch {
+            throw .llm(error)
+        }
+    }
+
+    static func validate(_ answer: Wire, batch: [Segment], languageCode: String) throws -> [String: [Inline]] {
+        let expected = Dictionary(uniqueKeysWithValues: batch.map { ($0.id, $0.masked) })
+        var result: [String: [Inline]] = [:]
+        for entry in answer.segments {
+            guard let masked = expected[entry.id] else { throw AnswerRejected("segment id \(entry.id) was not asked for") }
+            guard result[entry.id] == nil else { throw AnswerRejected("segment id \(entry.id) appears twice") }
+            do {
+                result[entry.id] = try Masking.unmask(entry.text, marks: masked.marks)
+            } catch {
+                throw AnswerRejected("segment \(entry.id): \(error.description)")
+            }
+            if entry.text.trimmingCharacters(in: .whitespacesAndNewlines).isEmpty {
+                throw AnswerRejected("segment \(entry.id) is empty")
+            }
+        }
+        let missing = batch.map(\.id).filter { result[$0] == nil }
+        guard missing.isEmpty else { throw AnswerRejected("segments \(missing.joined(separator: ", ")) are missing") }
+        let translatedText = answer.segments.map(\.text).joined(separator: "\n")
+        if let problem = LanguageCheck.problem(in: translatedText, languageCode: languageCode) {
+            throw AnswerRejected("the translation must be in the target language, but \(problem)")
+        }
+        return result
+    }
+
+    /// Every translatable piece of text, with an id that says where it belongs.
+    static func segments(of blocks: [Block]) -> [Segment] {
+        var segments: [Segment] = []
+        func add(_ id: String, _ inlines: [Inline]) {
+            let masked = Masking.mask(inlines)
+            // Text that is all placeholders or space has nothing to translate.
+            let words = masked.text.replacingOccurrences(of: #"⟦/?\d+⟧"#, with: "", options: .regularExpression)
+            if words.contains(where: { $0.isLetter }) { segments.append(Segment(id: id, masked: masked)) }
+        }
+        for (index, block) in blocks.enumerated() {
+            switch block {
+            case .heading(_, let inlines), .paragraph(let inlines), .quote(let inlines):
+                add("\(index)", inlines)
+            case .list(_, let items):
+                for (item, inlines) in items.enumerated() { add("\(index).\(item)", inlines) }
+            case .figure(_, let alt, let caption):
+                add("\(index).alt", [.text(alt)])
+                add("\(index).caption", caption)
+            case .code:
+                continue
+            }
+        }
+        return segments
+    }
+
+    static func batches(_ segments: [Segment]) -> [[Segment]] {
+        var batches: [[Segment]] = []
+        var current: [Segment] = []
+        var size = 0
+        for segment in segments {
+            if !current.isEmpty && size + segment.masked.text.count > batchCharacters {
+                batches.append(current)
+                current = []
+                size = 0
+            }
+            current.append(segment)
+            size += segment.masked.text.count
+        }
+        if !current.isEmpty { batches.append(current) }
+        return batches
+    }
+
+    /// The blocks with each translated piece in place; untranslated pieces stay as they were.
+    static func rebuild(_ blocks: [Block], with translated: [String: [Inline]]) -> [Block] {
+        blocks.enumerated().map { index, block in
+            switch block {
+            case .heading(let level, let inlines):
+                return .heading(level: level, translated["\(index)"] ?? inlines)
+            case .paragraph(let inlines):
+                return .paragraph(translated["\(index)"] ?? inlines)
+            case .quote(let inlines):
+                return .quote(translated["\(index)"] ?? inlines)
+            case .list(let ordered, let items):
+                return .list(ordered: ordered, items: items.enumerated().map { translated["\(index).\($0.offset)"] ?? $0.element })
+            case .figure(let src, let alt, let caption):
+                return .figure(src: src, alt: translated["\(index).alt"]?.plainText ?? alt,
+                               caption: translated["\(index).caption"] ?? caption)
+            case .code:
+                return block
+            }
+        }
+    }
+
+    static let schema: JSONValue = .object([
+        "type": .string("object"), "additionalProperties": .bool(false), "required": .array([.string("segments")]),
+        "properties": .object([
+            "segments": .object([
+                "type": .string("array"),
+                "items": .object([
+                    "type": .string("object"), "additionalProperties": .bool(false),
+                    "required": .array([.string("id"), .string("text")]),
+                    "properties": .object(["id": .object(["type": .string("string")]),
+                                           "text": .object(["type": .string("string")])]),
+                ]),
+            ]),
+        ]),
+    ])
+}

@@ -1,0 +1,114 @@
+import Foundation
+import SQLKit
+
+/// One step of the schema, in order. A step never changes once released; later needs get a new step.
+struct Migration: Sendable {
+    let version: Int
+    let statements: @Sendable (Dialect) -> [String]
+}
+
+extension Store {
+    /// A lock key all Kawaraban processes agree on, so that only one migrates at a time.
+    static let migrationLockKey = 0x4B41_5741
+
+    static let migrations: [Migration] = [
+        Migration(version: 1) { dialect in
+            let id = dialect.autoIncrementPrimaryKey
+            let time = dialect.timestamp
+            return [
+                """
+                CREATE TABLE sources (
+                    id \(id),
+                    url TEXT NOT NULL UNIQUE,
+                    name TEXT NOT NULL,
+                    kind TEXT NOT NULL,
+                    interval_seconds \(time) NOT NULL,
+                    etag TEXT,
+                    last_modified TEXT,
+                    last_fetch_at \(time),
+                    last_status INTEGER,
+                    items_found INTEGER NOT NULL DEFAULT 0,
+                    new_items INTEGER NOT NULL DEFAULT 0,
+                    last_error TEXT,
+                    consecutive_failures INTEGER NOT NULL DEFAULT 0,
+                    next_fetch_at \(time),
+                    created_at \(time) NOT NULL
+                )
+                """,
+                """
+                CREATE TABLE items (
+                    id \(id),
+                    source_id \(dialect.bigInteger) NOT NULL REFERENCES sources(id) ON DELETE CASCADE,
+                    guid TEXT NOT NULL,
+                    url TEXT NOT NULL,
+                    canonical_url TEXT NOT NULL UNIQUE,
+                    title TEXT NOT NULL,
+                    summary TEXT,
+                    content_html TEXT,
+                    author TEXT,
+                    feed_published_at \(time),
+                    discovered_at \(time) NOT NULL,
+                    stage TEXT NOT NULL,
+                    attempts INTEGER NOT NULL DEFAULT 0,
+                    last_error TEXT,
+                    next_attempt_at \(time),
+                    lease_owner TEXT,
+                    lease_until \(time),
+                    page_html TEXT,
+                    article_json TEXT,
+                    analysis_json TEXT,
+                    translation_json TEXT,
+                    published_at \(time),
+                    updated_at \(time) NOT NULL
+                )
+                """,
+                "CREATE INDEX items_queue ON items (stage, lease_until, next_attempt_at)",
+                "CREATE INDEX items_published ON items (published_at)",
+                "CREATE INDEX items_source ON items (source_id)",
+            ]
+        },
+    ]
+
+    /// Applies every migration not yet recorded, all in one transaction, holding a lock so that
+    /// two processes starting together do not both apply them. Returns the versions applied.
+    public func migrate() async throws -> [Int] {
+        let dialect = self.dialect
+        let logger = self.logger
+        let schema = self.schema
+        return try await withSingleConnection { database in
+            switch dialect {
+            case .sqlite:
+                try await database.raw("BEGIN IMMEDIATE").run()
+            case .postgres:
+                try await database.raw("BEGIN").run()
+                try await database.raw("SELECT pg_advisory_xact_lock(\(literal: Self.migrationLockKey))").run()
+                if let schema {
+                    try await database.raw("CREATE SCHEMA IF NOT EXISTS \(ident: schema)").run()
+                }
+            }
+            do {
+                try await database.raw(
+                    "CREATE TABLE IF NOT EXISTS kawaraban_migrations (version INTEGER PRIMARY KEY, applied_at \(unsafeRaw: dialect.timestamp) NOT NULL)"
+                ).run()
+                let done = Set(try await database.raw("SELECT version FROM kawaraban_migrations").all()
+                    .map { try $0.decode(column: "version", as: Int.self) })
+                var applied: [Int] = []
+                for migration in Self.migrations where !done.contains(migration.version) {
+                    for statement in migration.statements(dialect) {
+                        try await database.raw(SQLQueryString(statement)).run()
+                    }
+                    try await database.raw(
+                        "INSERT INTO kawaraban_migrations (version, applied_at) VALUES (\(bind: migration.version), \(bind: Date().storedValue))"
+                    ).run()
+                    applied.append(migration.version)
+                }
+                try await database.raw("COMMIT").run()
+                if !applied.isEmpty { logger.info("applied migrations \(applied)") }
+                return applied
+            } catch {
+                try? await database.raw("ROLLBACK").run()
+                throw error
+            }
+        }
+    }
+}

@@ -1,0 +1,218 @@
+import Foundation
+import KawarabanCore
+import SQLKit
+
+/// What a step produced; nil fields leave the stored value as it is.
+public struct ItemUpdate: Sendable {
+    public var pageHTML: String?
+    public var article: Article?
+    public var analysis: Analysis?
+    public var translation: Translation?
+
+    public init(pageHTML: String? = nil, article: Article? = nil, analysis: Analysis? = nil, translation: Translation? = nil) {
+        self.pageHTML = pageHTML
+        self.article = article
+        self.analysis = analysis
+        self.translation = translation
+    }
+}
+
+/// An item that failed, or failed last time, with the reason in words.
+public struct ItemFailure: Sendable, Hashable, Codable {
+    public var itemID: Int64
+    public var title: String
+    public var url: String
+    public var stage: Stage
+    public var attempts: Int
+    public var reason: String
+    public var updatedAt: Date
+}
+
+extension Store {
+    static let itemColumns = """
+        items.id, items.source_id, items.guid, items.url, items.canonical_url, items.title, items.summary,
+        items.content_html, items.author, items.feed_published_at, items.discovered_at, items.stage, items.attempts,
+        items.last_error, items.page_html, items.article_json, items.analysis_json, items.translation_json,
+        items.published_at, sources.name AS source_name
+        """
+    static let itemFrom = "items JOIN sources ON sources.id = items.source_id"
+
+    /// Stores entries not seen before; an entry whose canonical URL is already stored is skipped.
+    /// Returns how many were new.
+    public func insertDiscovered(_ entries: [DiscoveredItem], now: Date) async throws -> Int {
+        var inserted = 0
+        for entry in entries {
+            let row = try await database.raw("""
+                INSERT INTO items (source_id, guid, url, canonical_url, title, summary, content_html, author,
+                    feed_published_at, discovered_at, stage, updated_at)
+                VALUES (\(bind: entry.sourceID), \(bind: entry.guid), \(bind: entry.url), \(bind: entry.canonicalURL),
+                    \(bind: entry.title), \(bind: entry.summary), \(bind: entry.contentHTML), \(bind: entry.author),
+                    \(bind: entry.publishedAt?.storedValue), \(bind: now.storedValue), \(bind: Stage.discovered.rawValue),
+                    \(bind: now.storedValue))
+                ON CONFLICT (canonical_url) DO NOTHING
+                RETURNING id
+                """).first()
+            if row != nil { inserted += 1 }
+        }
+        return inserted
+    }
+
+    /// Takes up to `limit` items in `stages` that nobody holds and that are due, oldest first,
+    /// and holds them for `lease` seconds. Concurrent claimers never get the same item.
+    public func claim(stages: [Stage], owner: String, limit: Int, lease: TimeInterval, now: Date) async throws -> [Item] {
+        guard !stages.isEmpty, limit > 0 else { return [] }
+        let claimed = try await database.raw("""
+            UPDATE items SET lease_owner = \(bind: owner), lease_until = \(bind: now.addingTimeInterval(lease).storedValue)
+            WHERE id IN (
+                SELECT id FROM items
+                WHERE stage IN (\(literals: stages.map(\.rawValue), joinedBy: ", "))
+                  AND (lease_until IS NULL OR lease_until < \(bind: now.storedValue))
+                  AND (next_attempt_at IS NULL OR next_attempt_at <= \(bind: now.storedValue))
+                ORDER BY id LIMIT \(bind: limit) \(unsafeRaw: dialect.skipLocked))
+            RETURNING id
+            """).all().map { try $0.decode(column: "id", as: Int64.self) }
+        guard !claimed.isEmpty else { return [] }
+        return try await database.raw("""
+            SELECT \(unsafeRaw: Self.itemColumns) FROM \(unsafeRaw: Self.itemFrom)
+            WHERE items.id IN (\(binds: claimed)) ORDER BY items.id
+            """).all().map(Self.item)
+    }
+
+    /// Moves a held item to `stage` with what the step produced, and lets it go. Refused (false)
+    /// when `owner` no longer holds it, so a worker that lost its lease cannot overwrite newer work.
+    public func advance(_ itemID: Int64, owner: String, to stage: Stage, with update: ItemUpdate, now: Date) async throws -> Bool {
+        var query: SQLQueryString = """
+            UPDATE items SET stage = \(bind: stage.rawValue), lease_owner = NULL, lease_until = NULL, last_error = NULL,
+                attempts = 0, next_attempt_at = NULL, updated_at = \(bind: now.storedValue)
+            """
+        if let pageHTML = update.pageHTML { query += ", page_html = \(bind: pageHTML)" }
+        if let article = update.article { query += ", article_json = \(bind: try Self.json(article))" }
+        if let analysis = update.analysis { query += ", analysis_json = \(bind: try Self.json(analysis))" }
+        if let translation = update.translation { query += ", translation_json = \(bind: try Self.json(translation))" }
+        if stage == .published {
+            query += ", published_at = COALESCE(published_at, \(bind: now.storedValue))"
+        }
+        query += " WHERE id = \(bind: itemID) AND lease_owner = \(bind: owner) RETURNING id"
+        return try await database.raw(query).first() != nil
+    }
+
+    /// Records why a step failed. With `retryAt` the item waits in its stage until then; without,
+    /// it is failed for good. Refused (false) when `owner` no longer holds it.
+    public func recordFailure(_ itemID: Int64, owner: String, reason: String, retryAt: Date?, now: Date) async throws -> Bool {
+        let failedStage: SQLQueryString = retryAt == nil ? ", stage = \(bind: Stage.failed.rawValue)" : ""
+        var query: SQLQueryString = """
+            UPDATE items SET attempts = attempts + 1, last_error = \(bind: reason), lease_owner = NULL, lease_until = NULL,
+                next_attempt_at = \(bind: retryAt?.storedValue), updated_at = \(bind: now.storedValue)
+            """
+        query += failedStage
+        query += " WHERE id = \(bind: itemID) AND lease_owner = \(bind: owner) RETURNING id"
+        return try await database.raw(query).first() != nil
+    }
+
+    public func item(id: Int64) async throws -> Item? {
+        try await database.raw("SELECT \(unsafeRaw: Self.itemColumns) FROM \(unsafeRaw: Self.itemFrom) WHERE items.id = \(bind: id)")
+            .first().map(Self.item)
+    }
+
+    /// Published items, newest first by the time the source published them.
+    public func publishedItems(limit: Int, offset: Int) async throws -> [Item] {
+        try await database.raw("""
+            SELECT \(unsafeRaw: Self.itemColumns) FROM \(unsafeRaw: Self.itemFrom)
+            WHERE items.stage = \(bind: Stage.published.rawValue)
+            ORDER BY COALESCE(items.feed_published_at, items.published_at) DESC, items.id DESC
+            LIMIT \(bind: limit) OFFSET \(bind: offset)
+            """).all().map(Self.item)
+    }
+
+    public func countsByStage() async throws -> [Stage: Int] {
+        var counts: [Stage: Int] = [:]
+        for row in try await database.raw("SELECT stage, COUNT(*) AS count FROM items GROUP BY stage").all() {
+            if let stage = Stage(rawValue: try row.decode(column: "stage", as: String.self)) {
+                counts[stage] = try row.decode(column: "count", as: Int.self)
+            }
+        }
+        return counts
+    }
+
+    /// Failed items and items whose last attempt failed, most recent first.
+    public func failures(limit: Int) async throws -> [ItemFailure] {
+        try await database.raw("""
+            SELECT id, title, url, stage, attempts, last_error, updated_at FROM items
+            WHERE stage = \(bind: Stage.failed.rawValue) OR last_error IS NOT NULL
+            ORDER BY updated_at DESC, id DESC LIMIT \(bind: limit)
+            """).all().map { row in
+                ItemFailure(
+                    itemID: try row.decode(column: "id", as: Int64.self),
+                    title: try row.decode(column: "title", as: String.self),
+                    url: try row.decode(column: "url", as: String.self),
+                    stage: Stage(rawValue: try row.decode(column: "stage", as: String.self)) ?? .failed,
+                    attempts: try row.decode(column: "attempts", as: Int.self),
+                    reason: try row.decode(column: "last_error", as: String?.self) ?? "",
+                    updatedAt: Date(stored: try row.decode(column: "updated_at", as: Double.self)))
+            }
+    }
+
+    /// Items in `stages` that a claim would take now.
+    public func pendingCount(stages: [Stage], now: Date) async throws -> Int {
+        try await count("""
+            stage IN (\(literals: stages.map(\.rawValue), joinedBy: ", "))
+            AND (lease_until IS NULL OR lease_until < \(bind: now.storedValue))
+            AND (next_attempt_at IS NULL OR next_attempt_at <= \(bind: now.storedValue))
+            """)
+    }
+
+    /// Items in `stages` held by a lease that has not run out, a live worker's or a dead one's.
+    public func leasedCount(stages: [Stage], now: Date) async throws -> Int {
+        try await count("""
+            stage IN (\(literals: stages.map(\.rawValue), joinedBy: ", ")) AND lease_until >= \(bind: now.storedValue)
+            """)
+    }
+
+    private func count(_ condition: SQLQueryString) async throws -> Int {
+        var query: SQLQueryString = "SELECT COUNT(*) AS count FROM items WHERE "
+        query += condition
+        return try await database.raw(query).first()?.decode(column: "count", as: Int.self) ?? 0
+    }
+
+    static func item(from row: any SQLRow) throws -> Item {
+        func date(_ column: String) throws -> Date? {
+            try row.decode(column: column, as: Double?.self).map(Date.init(stored:))
+        }
+        let entry = DiscoveredItem(
+            sourceID: try row.decode(column: "source_id", as: Int64.self),
+            guid: try row.decode(column: "guid", as: String.self),
+            url: try row.decode(column: "url", as: String.self),
+            canonicalURL: try row.decode(column: "canonical_url", as: String.self),
+            title: try row.decode(column: "title", as: String.self),
+            summary: try row.decode(column: "summary", as: String?.self),
+            contentHTML: try row.decode(column: "content_html", as: String?.self),
+            author: try row.decode(column: "author", as: String?.self),
+            publishedAt: try date("feed_published_at"))
+        return Item(
+            id: try row.decode(column: "id", as: Int64.self), feedEntry: entry,
+            sourceName: try row.decode(column: "source_name", as: String.self),
+            discoveredAt: try date("discovered_at") ?? Date(timeIntervalSince1970: 0),
+            stage: Stage(rawValue: try row.decode(column: "stage", as: String.self)) ?? .failed,
+            attempts: try row.decode(column: "attempts", as: Int.self),
+            lastError: try row.decode(column: "last_error", as: String?.self),
+            pageHTML: try row.decode(column: "page_html", as: String?.self),
+            article: try decodeJSON(Article.self, row.decode(column: "article_json", as: String?.self)),
+            analysis: try decodeJSON(Analysis.self, row.decode(column: "analysis_json", as: String?.self)),
+            translation: try decodeJSON(Translation.self, row.decode(column: "translation_json", as: String?.self)),
+            publishedAt: try date("published_at"))
+    }
+
+    static func json(_ value: some Encodable) throws -> String {
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
+        encoder.dateEncodingStrategy = .iso8601
+        return String(decoding: try encoder.encode(value), as: UTF8.self)
+    }
+
+    static func decodeJSON<T: Decodable>(_ type: T.Type, _ text: String?) throws -> T? {
+        guard let text else { return nil }
+        let decoder = JSONDecoder()
+        decoder.dateDecodingStrategy = .iso8601
+        return try decoder.decode(type, from: Data(text.utf8))
+    }
+}

@@ -1,0 +1,158 @@
+import AsyncHTTPClient
+import Foundation
+import Testing
+import TestSupport
+
+/// A feed on a local server, a scripted OpenAI-compatible server, and the real `kawaraban`
+/// executable: sources add → collect → work → the published page, on each backend.
+@Suite(.serialized) struct EndToEndTests {
+    @Test(arguments: Backend.available)
+    func feedBecomesAPublishedJapanesePage(backend: Backend) async throws {
+        let database = try await TestDatabase.create(backend)
+        let llm = ScriptedLLMServer.sensible()
+        try await withTestHTTPServer(FixtureSite.handler) { sitePort in
+            try await withTestHTTPServer(llm.handler) { llmPort in
+                let webPort = try unusedLoopbackPort()
+                let kawaraban = KawarabanProcess(environment: [
+                    "KAWARABAN_DATABASE": database.location,
+                    "KAWARABAN_FETCH_ALLOW": "127.0.0.1:\(sitePort)",
+                    "KAWARABAN_LLM_BASE_URL": "http://127.0.0.1:\(llmPort)/v1",
+                    "KAWARABAN_LLM_MODEL": "scripted-model",
+                    "KAWARABAN_PORT": "\(webPort)",
+                ])
+
+                // act
+                try await kawaraban.succeed(["sources", "add", "http://127.0.0.1:\(sitePort)\(FixtureSite.feedPath)",
+                                             "--name", "Example AI Wire"])
+                let collected = try await kawaraban.succeed(["collect"])
+                #expect(collected.output.contains("Example AI Wire: 3 items, 3 new"))
+                try await kawaraban.succeed(["work", "--until-idle"])
+                let status = try await StatusJSON.read(kawaraban)
+
+                // check: every item published, none failed
+                #expect(status.stages["published"] == FixtureSite.articleCount, "\(status)")
+                #expect(status.stages["failed"] == 0, "\(status.failures)")
+                #expect(status.sources.first?.lastError == nil)
+
+                try await withWebServer(kawaraban, port: webPort) { get in
+                    let list = try await get("/")
+                    let paths = articlePaths(in: list)
+                    #expect(paths.count == FixtureSite.articleCount)
+                    for path in paths {
+                        let page = try await get(path)
+                        checkArticleSections(page)
+                    }
+                    #expect(list.contains("Example AI Wire"))
+                }
+            }
+        }
+        try await database.remove()
+    }
+
+    @Test func withoutAnLLMItemsWaitAndNothingIsPublished() async throws {
+        let database = try await TestDatabase.create(.sqlite)
+        try await withTestHTTPServer(FixtureSite.handler) { sitePort in
+            let kawaraban = KawarabanProcess(environment: [
+                "KAWARABAN_DATABASE": database.location,
+                "KAWARABAN_FETCH_ALLOW": "127.0.0.1:\(sitePort)",
+            ])
+            try await kawaraban.succeed(["sources", "add", "http://127.0.0.1:\(sitePort)\(FixtureSite.feedPath)"])
+            try await kawaraban.succeed(["collect"])
+            let work = try await kawaraban.succeed(["work", "--until-idle"])
+            #expect(work.output.contains("KAWARABAN_LLM_BASE_URL"))
+            let status = try await StatusJSON.read(kawaraban)
+            #expect(status.stages["published"] == 0)
+            #expect(status.stages["extracted"] == FixtureSite.articleCount)
+            #expect(status.awaitingAnalysis == FixtureSite.articleCount)
+            #expect(status.llmConfigured == false)
+            let text = try await kawaraban.succeed(["status"])
+            #expect(text.output.contains("awaiting analysis"))
+        }
+        try await database.remove()
+    }
+
+    @Test func invalidSettingsAreAllListedAtStartup() async throws {
+        let kawaraban = KawarabanProcess(environment: [
+            "KAWARABAN_PORT": "eighty", "KAWARABAN_TIMEZONE": "Mars/Olympus", "KAWARABAN_LLM_MODEL": "m",
+            "KAWARABAN_FETCH_ALLOW": "nohostport",
+        ])
+        let result = try await kawaraban.run(["status"])
+        #expect(result.status != 0)
+        for setting in ["KAWARABAN_PORT", "KAWARABAN_TIMEZONE", "KAWARABAN_LLM_BASE_URL", "KAWARABAN_FETCH_ALLOW"] {
+            #expect(result.errors.contains(setting), "\(setting) not reported in: \(result.errors)")
+        }
+    }
+
+    func checkArticleSections(_ page: String) {
+        let landmarks = [
+            "元記事を開く", "Example AI Wire", "年", "約", "<h1 class=\"article-title\">", "TL;DR", "AI深層分析",
+            "深度", "関連度", "実用性", "革新性", "キーポイント", "影響分析・編集コメントを表示",
+            "<section class=\"translation\"", "原文を表示", "この記事をシェア",
+        ]
+        var cursor = page.startIndex
+        for landmark in landmarks {
+            guard let found = page.range(of: landmark, range: cursor..<page.endIndex) else {
+                Issue.record("\(landmark) missing or out of order")
+                return
+            }
+            cursor = found.upperBound
+        }
+        #expect(!page.contains("⟦"))
+        #expect(!page.contains("⟧"))
+        #expect(page.contains("「訳」"), "the body is the translation")
+    }
+
+    func articlePaths(in html: String) -> [String] {
+        html.components(separatedBy: "href=\"/articles/").dropFirst()
+            .map { "/articles/" + $0.prefix { $0 != "\"" } }
+            .reduce(into: [String]()) { if !$0.contains($1) { $0.append($1) } }
+    }
+}
+
+/// `kawaraban status --json`, decoded.
+struct StatusJSON: Decodable, CustomStringConvertible {
+    struct Failure: Decodable { var itemID: Int64; var stage: String; var reason: String }
+    struct SourceLine: Decodable { var name: String; var lastError: String?; var itemsFound: Int }
+
+    var stages: [String: Int]
+    var awaitingAnalysis: Int
+    var llmConfigured: Bool
+    var failures: [Failure]
+    var sources: [SourceLine]
+
+    var description: String { "stages \(stages), failures \(failures.map(\.reason))" }
+
+    static func read(_ kawaraban: KawarabanProcess) async throws -> StatusJSON {
+        let result = try await kawaraban.succeed(["status", "--json"])
+        return try JSONDecoder().decode(StatusJSON.self, from: Data(result.output.utf8))
+    }
+}
+
+/// Runs `kawaraban serve --role web` for the duration of `body`, which gets a page fetcher.
+func withWebServer(
+    _ kawaraban: KawarabanProcess, port: Int,
+    _ body: (_ get: @Sendable (String) async throws -> String) async throws -> Void
+) async throws {
+    let (process, _, errors) = try kawaraban.launch(["serve", "--role", "web"])
+    defer {
+        process.terminate()
+        process.waitUntilExit()
+    }
+    let get: @Sendable (String) async throws -> String = { path in
+        let response = try await HTTPClient.shared.execute(
+            HTTPClientRequest(url: "http://127.0.0.1:\(port)\(path)"), timeout: .seconds(10))
+        let body = try await response.body.collect(upTo: 4 * 1024 * 1024)
+        guard response.status == .ok else { throw ProcessFailure("GET \(path): HTTP \(response.status.code)") }
+        return String(buffer: body)
+    }
+    let started = ContinuousClock.now
+    while (try? await get("/healthz")) == nil {
+        guard process.isRunning, ContinuousClock.now - started < .seconds(30) else {
+            process.terminate()
+            let log = String(decoding: await KawarabanProcess.readAll(errors), as: UTF8.self)
+            throw ProcessFailure("the web server did not start:\n\(log)")
+        }
+        try await Task.sleep(for: .milliseconds(100))
+    }
+    try await body(get)
+}
