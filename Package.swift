@@ -17,6 +17,7 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-argument-parser.git", from: "1.8.2"),
         .package(url: "https://github.com/apple/swift-log.git", from: "1.16.2"),
         .package(url: "https://github.com/apple/swift-nio.git", from: "2.101.2"),
+        .package(url: "https://github.com/apple/swift-http-types.git", from: "1.8.0"),
     ],
     targets: [
         .systemLibrary(name: "CLibXML2", path: "Sources/CLibXML2", pkgConfig: "libxml-2.0",
@@ -51,6 +52,7 @@ let package = Package(
             "KawarabanCore", "Store",
             .product(name: "Hummingbird", package: "hummingbird"),
             .product(name: "Mustache", package: "swift-mustache"),
+            .product(name: "HTTPTypes", package: "swift-http-types"),
         ], resources: [.copy("Templates"), .copy("Assets")]),
         .executableTarget(name: "kawaraban", dependencies: [
             "KawarabanCore", "Pipeline", "Site", "Store", "Feeds", "Extraction", "LLM",
@@ -60,6 +62,8 @@ let package = Package(
         ]),
         .target(name: "TestSupport", dependencies: [
             .product(name: "Hummingbird", package: "hummingbird"),
+            .product(name: "HTTPTypes", package: "swift-http-types"),
+            .product(name: "Logging", package: "swift-log"),
         ], path: "Tests/TestSupport"),
         .testTarget(name: "KawarabanCoreTests", dependencies: ["KawarabanCore"]),
         .testTarget(name: "FeedsTests", dependencies: ["Feeds"], resources: [.copy("Resources")]),

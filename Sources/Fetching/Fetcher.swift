@@ -62,7 +62,7 @@ public final class Fetcher: Sendable {
     }
 
     public func fetch(_ request: FetchRequest) async throws(FetchError) -> FetchResponse {
-        guard let start = URL(string: request.url), start.host != nil else { throw .invalidURL(request.url) }
+        guard let start = URL(string: request.url) else { throw .invalidURL(request.url) }
         let deadline = NIODeadline.now() + TimeAmount(policy.timeout)
         var url = start
         var visited: Set<String> = [url.absoluteString]

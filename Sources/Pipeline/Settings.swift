@@ -19,6 +19,7 @@ public struct Settings: Sendable {
         public static let llmBaseURL = "KAWARABAN_LLM_BASE_URL"
         public static let llmModel = "KAWARABAN_LLM_MODEL"
         public static let llmAPIKey = "KAWARABAN_LLM_API_KEY"
+        public static let llmResponseFormat = "KAWARABAN_LLM_RESPONSE_FORMAT"
         public static let fetchAllow = "KAWARABAN_FETCH_ALLOW"
         public static let workLease = "KAWARABAN_WORK_LEASE_SECONDS"
         public static let workConcurrency = "KAWARABAN_WORK_CONCURRENCY"
@@ -200,6 +201,12 @@ private struct SettingsReader {
             let known = LLMProvider.allCases.map(\.rawValue).joined(separator: ", ")
             problems.append("\(Settings.Key.llmProvider)=\(providerName): unknown provider; known: \(known)")
         }
+        let formatName = value(Settings.Key.llmResponseFormat) ?? ResponseFormatStyle.jsonSchema.rawValue
+        let responseFormat = ResponseFormatStyle(rawValue: formatName.lowercased())
+        if responseFormat == nil {
+            let known = ResponseFormatStyle.allCases.map(\.rawValue).joined(separator: ", ")
+            problems.append("\(Settings.Key.llmResponseFormat)=\(formatName): expected one of \(known)")
+        }
         let baseURL = httpURL(Settings.Key.llmBaseURL)
         let model = value(Settings.Key.llmModel)
         let baseURLGiven = value(Settings.Key.llmBaseURL) != nil
@@ -213,8 +220,9 @@ private struct SettingsReader {
             problems.append("\(Settings.Key.llmBaseURL) is missing: \(Settings.Key.llmModel) is set, so give the API's base URL too (e.g. https://api.openai.com/v1)")
             return nil
         case (true, .some(let model)):
-            guard let provider, let baseURL else { return nil }
-            return LLMConfiguration(provider: provider, baseURL: baseURL, model: model, apiKey: value(Settings.Key.llmAPIKey))
+            guard let provider, let baseURL, let responseFormat else { return nil }
+            return LLMConfiguration(provider: provider, baseURL: baseURL, model: model, apiKey: value(Settings.Key.llmAPIKey),
+                                    responseFormat: responseFormat)
         }
     }
 }

@@ -159,9 +159,9 @@ public final class Worker: Sendable {
     /// The page's HTML, or nil when the page cannot be had for good (extraction then falls back
     /// to the feed's own content); transient failures are retried.
     private func fetchPage(_ item: Item) async throws(StageFailure) -> String? {
-        do {
+        do throws(FetchError) {
             let response = try await fetcher.fetch(FetchRequest(url: item.feedEntry.url, accept: Self.pageAccept))
-            guard (200..<300).contains(response.status) else { throw FetchError.httpStatus(response.status) }
+            guard (200..<300).contains(response.status) else { throw .httpStatus(response.status) }
             return String(decoding: response.body, as: UTF8.self)
         } catch {
             if error.isTransient { throw StageFailure(stage: .discovered, reason: error.description, isTransient: true) }

@@ -133,10 +133,12 @@ func withWebServer(
     _ kawaraban: KawarabanProcess, port: Int,
     _ body: (_ get: @Sendable (String) async throws -> String) async throws -> Void
 ) async throws {
-    let (process, _, errors) = try kawaraban.launch(["serve", "--role", "web"])
+    let server = try kawaraban.launch(["serve", "--role", "web"])
+    let process = server.process
     defer {
         process.terminate()
         process.waitUntilExit()
+        server.removeFiles()
     }
     let get: @Sendable (String) async throws -> String = { path in
         let response = try await HTTPClient.shared.execute(
@@ -149,8 +151,7 @@ func withWebServer(
     while (try? await get("/healthz")) == nil {
         guard process.isRunning, ContinuousClock.now - started < .seconds(30) else {
             process.terminate()
-            let log = String(decoding: await KawarabanProcess.readAll(errors), as: UTF8.self)
-            throw ProcessFailure("the web server did not start:\n\(log)")
+            throw ProcessFailure("the web server did not start:\n\(server.errors)")
         }
         try await Task.sleep(for: .milliseconds(100))
     }

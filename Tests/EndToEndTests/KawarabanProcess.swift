@@ -22,8 +22,36 @@ struct KawarabanProcess {
         }
     }
 
+    /// A started command whose output goes to files: reading pipes would block threads of the
+    /// test process's concurrency pool, which its own test servers need.
+    struct Launched {
+        let process: Process
+        let outputFile: URL
+        let errorFile: URL
+
+        var output: String { (try? String(contentsOf: outputFile, encoding: .utf8)) ?? "" }
+        var errors: String { (try? String(contentsOf: errorFile, encoding: .utf8)) ?? "" }
+
+        /// Waits without blocking a thread.
+        func exit(within timeout: Duration) async throws {
+            let deadline = ContinuousClock.now + timeout
+            while process.isRunning {
+                if ContinuousClock.now > deadline {
+                    process.terminate()
+                    throw ProcessFailure("kawaraban \(process.arguments?.joined(separator: " ") ?? "") did not finish within \(timeout)")
+                }
+                try await Task.sleep(for: .milliseconds(50))
+            }
+        }
+
+        func removeFiles() {
+            try? FileManager.default.removeItem(at: outputFile)
+            try? FileManager.default.removeItem(at: errorFile)
+        }
+    }
+
     /// Starts the command without waiting for it.
-    func launch(_ arguments: [String]) throws -> (Process, Pipe, Pipe) {
+    func launch(_ arguments: [String]) throws -> Launched {
         let process = Process()
         process.executableURL = try Self.executable
         process.arguments = arguments
@@ -31,33 +59,23 @@ struct KawarabanProcess {
         var base = ProcessInfo.processInfo.environment.filter { !$0.key.hasPrefix("KAWARABAN_") }
         base.merge(environment) { _, ours in ours }
         process.environment = base
-        let output = Pipe()
-        let errors = Pipe()
-        process.standardOutput = output
-        process.standardError = errors
+        let folder = FileManager.default.temporaryDirectory
+        let outputFile = folder.appendingPathComponent("kawaraban-\(UUID().uuidString).out")
+        let errorFile = folder.appendingPathComponent("kawaraban-\(UUID().uuidString).err")
+        for file in [outputFile, errorFile] { _ = FileManager.default.createFile(atPath: file.path, contents: nil) }
+        process.standardOutput = try FileHandle(forWritingTo: outputFile)
+        process.standardError = try FileHandle(forWritingTo: errorFile)
         try process.run()
-        return (process, output, errors)
+        return Launched(process: process, outputFile: outputFile, errorFile: errorFile)
     }
 
     /// Runs the command to the end, failing after `timeout`.
     @discardableResult
     func run(_ arguments: [String], timeout: Duration = .seconds(120)) async throws -> Result {
-        let (process, output, errors) = try launch(arguments)
-        // Drain both pipes while the process runs, so a chatty process never blocks on a full pipe.
-        async let outputData = Self.readAll(output)
-        async let errorData = Self.readAll(errors)
-        let deadline = ContinuousClock.now + timeout
-        while process.isRunning {
-            if ContinuousClock.now > deadline {
-                process.terminate()
-                throw ProcessFailure("kawaraban \(arguments.joined(separator: " ")) did not finish within \(timeout)")
-            }
-            try await Task.sleep(for: .milliseconds(50))
-        }
-        let result = Result(status: process.terminationStatus,
-                            output: String(decoding: await outputData, as: UTF8.self),
-                            errors: String(decoding: await errorData, as: UTF8.self))
-        return result
+        let launched = try launch(arguments)
+        defer { launched.removeFiles() }
+        try await launched.exit(within: timeout)
+        return Result(status: launched.process.terminationStatus, output: launched.output, errors: launched.errors)
     }
 
     /// Runs the command and requires it to succeed.
@@ -70,9 +88,6 @@ struct KawarabanProcess {
         return result
     }
 
-    static func readAll(_ pipe: Pipe) async -> Data {
-        await Task.detached { pipe.fileHandleForReading.readDataToEndOfFile() }.value
-    }
 }
 
 struct ProcessFailure: Error, CustomStringConvertible {

@@ -44,7 +44,9 @@ import TestSupport
                 try await kawaraban.succeed(["collect"])
 
                 // act: start a worker, kill it once some but not all items are published
-                let (worker, _, _) = try kawaraban.launch(["work", "--until-idle"])
+                let launched = try kawaraban.launch(["work", "--until-idle"])
+                defer { launched.removeFiles() }
+                let worker = launched.process
                 var before = try await StatusJSON.read(kawaraban)
                 let started = ContinuousClock.now
                 while (before.stages["published"] ?? 0) < 2 && ContinuousClock.now - started < .seconds(60) {
@@ -52,7 +54,7 @@ import TestSupport
                     before = try await StatusJSON.read(kawaraban)
                 }
                 kill(worker.processIdentifier, SIGKILL)
-                worker.waitUntilExit()
+                try await launched.exit(within: .seconds(10))
                 before = try await StatusJSON.read(kawaraban)
                 let publishedAtKill = before.stages["published"] ?? 0
                 #expect(worker.terminationReason == .uncaughtSignal)

@@ -4,36 +4,45 @@ import TestSupport
 @testable import Fetching
 
 @Suite struct FetcherTests {
-    func fetcher(allowing ports: [Int], maximumBodyBytes: Int = FetchPolicy.defaultMaximumBodyBytes) -> Fetcher {
-        Fetcher(policy: FetchPolicy(
+    /// A fetcher allowed to reach these loopback ports, shut down however `body` ends.
+    func withFetcher(allowing ports: [Int], maximumBodyBytes: Int = FetchPolicy.defaultMaximumBodyBytes,
+                     _ body: (Fetcher) async throws -> Void) async throws {
+        let fetcher = Fetcher(policy: FetchPolicy(
             maximumBodyBytes: maximumBodyBytes,
             allowed: Set(ports.map { AllowedEndpoint(host: "127.0.0.1", port: $0) })))
+        do {
+            try await body(fetcher)
+        } catch {
+            try await fetcher.shutdown()
+            throw error
+        }
+        try await fetcher.shutdown()
     }
 
     @Test func loopbackIsRefusedUnlessAllowed() async throws {
         let routes = FixtureRoutes(["/feed.xml": .text("<rss/>")])
         try await withTestHTTPServer(routes.handler) { port in
-            let refusing = fetcher(allowing: [])
-            await #expect(throws: FetchError.blockedAddress(host: "127.0.0.1", address: "127.0.0.1")) {
-                try await refusing.fetch(FetchRequest(url: "http://127.0.0.1:\(port)/feed.xml"))
+            try await withFetcher(allowing: []) { refusing in
+                await #expect(throws: FetchError.blockedAddress(host: "127.0.0.1", address: "127.0.0.1")) {
+                    try await refusing.fetch(FetchRequest(url: "http://127.0.0.1:\(port)/feed.xml"))
+                }
             }
-            try await refusing.shutdown()
             #expect(routes.received.isEmpty)
 
-            let allowing = fetcher(allowing: [port])
-            let response = try await allowing.fetch(FetchRequest(url: "http://127.0.0.1:\(port)/feed.xml"))
-            try await allowing.shutdown()
-            #expect(response.status == 200)
-            #expect(String(decoding: response.body, as: UTF8.self) == "<rss/>")
+            try await withFetcher(allowing: [port]) { allowing in
+                let response = try await allowing.fetch(FetchRequest(url: "http://127.0.0.1:\(port)/feed.xml"))
+                #expect(response.status == 200)
+                #expect(String(decoding: response.body, as: UTF8.self) == "<rss/>")
+            }
         }
     }
 
     @Test func localhostNameIsRefusedLikeItsAddress() async throws {
-        let refusing = fetcher(allowing: [])
-        await #expect(throws: FetchError.self) {
-            try await refusing.fetch(FetchRequest(url: "http://localhost:9/"))
+        try await withFetcher(allowing: []) { refusing in
+            await #expect(throws: FetchError.self) {
+                try await refusing.fetch(FetchRequest(url: "http://localhost:9/"))
+            }
         }
-        try await refusing.shutdown()
     }
 
     @Test(arguments: [
@@ -44,11 +53,11 @@ import TestSupport
         try await withTestHTTPServer(routes.handler) { port in
             let location = target.replacingOccurrences(of: "%d", with: String(port + 1))
             routes.set("/start", TestResponse(status: 302, headers: [("Location", location)]))
-            let guarded = fetcher(allowing: [port])
-            await #expect(throws: FetchError.self) {
-                try await guarded.fetch(FetchRequest(url: "http://127.0.0.1:\(port)/start"))
+            try await withFetcher(allowing: [port]) { guarded in
+                await #expect(throws: FetchError.self) {
+                    try await guarded.fetch(FetchRequest(url: "http://127.0.0.1:\(port)/start"))
+                }
             }
-            try await guarded.shutdown()
         }
     }
 
@@ -59,17 +68,17 @@ import TestSupport
         for hop in 0..<11 { routes.set("/long\(hop)", TestResponse(status: 302, headers: [("Location", "/long\(hop + 1)")])) }
         routes.set("/loop", TestResponse(status: 302, headers: [("Location", "/loop")]))
         try await withTestHTTPServer(routes.handler) { port in
-            let client = fetcher(allowing: [port])
-            let arrived = try await client.fetch(FetchRequest(url: "http://127.0.0.1:\(port)/hop0"))
-            #expect(String(decoding: arrived.body, as: UTF8.self) == "arrived")
-            #expect(arrived.finalURL.path == "/hop5")
-            await #expect(throws: FetchError.tooManyRedirects(limit: 5)) {
-                try await client.fetch(FetchRequest(url: "http://127.0.0.1:\(port)/long0"))
+            try await withFetcher(allowing: [port]) { client in
+                let arrived = try await client.fetch(FetchRequest(url: "http://127.0.0.1:\(port)/hop0"))
+                #expect(String(decoding: arrived.body, as: UTF8.self) == "arrived")
+                #expect(arrived.finalURL.path == "/hop5")
+                await #expect(throws: FetchError.tooManyRedirects(limit: 5)) {
+                    try await client.fetch(FetchRequest(url: "http://127.0.0.1:\(port)/long0"))
+                }
+                await #expect(throws: FetchError.redirectLoop("http://127.0.0.1:\(port)/loop")) {
+                    try await client.fetch(FetchRequest(url: "http://127.0.0.1:\(port)/loop"))
+                }
             }
-            await #expect(throws: FetchError.redirectLoop("http://127.0.0.1:\(port)/loop")) {
-                try await client.fetch(FetchRequest(url: "http://127.0.0.1:\(port)/loop"))
-            }
-            try await client.shutdown()
         }
     }
 
@@ -80,35 +89,35 @@ import TestSupport
                 : TestResponse(status: 200, headers: [("ETag", "\"v1\""), ("Last-Modified", "Mon, 23 Nov 2026 10:00:00 GMT")],
                                body: Array("<rss/>".utf8))
         }) { port in
-            let client = fetcher(allowing: [port])
-            let first = try await client.fetch(FetchRequest(url: "http://127.0.0.1:\(port)/feed"))
-            #expect(first.etag == "\"v1\"")
-            #expect(first.lastModified == "Mon, 23 Nov 2026 10:00:00 GMT")
-            let second = try await client.fetch(FetchRequest(url: "http://127.0.0.1:\(port)/feed", etag: first.etag,
-                                                             lastModified: first.lastModified))
-            #expect(second.isNotModified)
-            #expect(second.body.isEmpty)
-            try await client.shutdown()
+            try await withFetcher(allowing: [port]) { client in
+                let first = try await client.fetch(FetchRequest(url: "http://127.0.0.1:\(port)/feed"))
+                #expect(first.etag == "\"v1\"")
+                #expect(first.lastModified == "Mon, 23 Nov 2026 10:00:00 GMT")
+                let second = try await client.fetch(FetchRequest(url: "http://127.0.0.1:\(port)/feed", etag: first.etag,
+                                                                 lastModified: first.lastModified))
+                #expect(second.isNotModified)
+                #expect(second.body.isEmpty)
+            }
         }
     }
 
     @Test func bodyLargerThanTheLimitIsRefused() async throws {
         let routes = FixtureRoutes(["/big": TestResponse(body: Array(repeating: UInt8(ascii: "a"), count: 64 * 1024))])
         try await withTestHTTPServer(routes.handler) { port in
-            let client = fetcher(allowing: [port], maximumBodyBytes: 16 * 1024)
-            await #expect(throws: FetchError.bodyTooLarge(limit: 16 * 1024)) {
-                try await client.fetch(FetchRequest(url: "http://127.0.0.1:\(port)/big"))
+            try await withFetcher(allowing: [port], maximumBodyBytes: 16 * 1024) { client in
+                await #expect(throws: FetchError.bodyTooLarge(limit: 16 * 1024)) {
+                    try await client.fetch(FetchRequest(url: "http://127.0.0.1:\(port)/big"))
+                }
             }
-            try await client.shutdown()
         }
     }
 
     @Test func nonHTTPSchemesAreRefused() async throws {
-        let client = fetcher(allowing: [])
-        await #expect(throws: FetchError.unsupportedScheme("file")) {
-            try await client.fetch(FetchRequest(url: "file:///etc/passwd"))
+        try await withFetcher(allowing: []) { client in
+            await #expect(throws: FetchError.unsupportedScheme("file")) {
+                try await client.fetch(FetchRequest(url: "file:///etc/passwd"))
+            }
         }
-        try await client.shutdown()
     }
 }
 

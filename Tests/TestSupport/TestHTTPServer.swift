@@ -1,5 +1,7 @@
 import Foundation
+import HTTPTypes
 import Hummingbird
+import Logging
 import NIOCore
 
 /// A request as the test server saw it.
@@ -90,6 +92,8 @@ private struct ClosureResponder: HTTPResponder {
         for field in request.headers {
             headers[field.name.canonicalName] = field.value
         }
+        // HTTP/1.1's Host header arrives as the request's authority.
+        if let authority = request.head.authority { headers["host"] = authority }
         let buffer = try await request.body.collect(upTo: Self.maximumRequestBody)
         let seen = TestRequest(
             method: request.method.rawValue, path: request.uri.path, query: request.uri.query,
