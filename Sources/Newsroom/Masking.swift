@@ -127,11 +127,11 @@ public enum Masking {
             index = text.index(after: end)
         }
         flush()
-        let expected = marks.flatMap { number, mark -> [String] in
-            if case .kept = mark { return ["⟦\(number)⟧"] }
+        let expected = marks.keys.sorted().flatMap { number -> [String] in
+            if case .kept = marks[number] { return ["⟦\(number)⟧"] }
             return ["⟦\(number)⟧", "⟦/\(number)⟧"]
         }
-        let missing = expected.filter { !seen.contains($0) }.sorted()
+        let missing = expected.filter { !seen.contains($0) }
         guard missing.isEmpty, stack.count == 1 else { throw .missing(missing) }
         return stack[0].children
     }
