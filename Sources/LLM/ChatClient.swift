@@ -19,7 +19,15 @@ public final class ChatClient: Sendable {
     private let httpClient: HTTPClient
     private let logger: Logger
 
-    public init(configuration: LLMConfiguration, httpClient: HTTPClient = .shared, logger: Logger) {
+    /// One client for the process's model calls. Unlike `HTTPClient.shared` it lets a slow local
+    /// model take as long as the configured request timeout, and it follows no redirects.
+    public static let processClient = HTTPClient(
+        eventLoopGroupProvider: .singleton,
+        configuration: HTTPClient.Configuration(
+            redirectConfiguration: .disallow,
+            timeout: .init(connect: .seconds(10), read: TimeAmount(LLMConfiguration.maximumRequestTimeout))))
+
+    public init(configuration: LLMConfiguration, httpClient: HTTPClient = ChatClient.processClient, logger: Logger) {
         self.configuration = configuration
         self.httpClient = httpClient
         self.logger = logger

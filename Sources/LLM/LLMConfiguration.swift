@@ -17,6 +17,8 @@ public enum ResponseFormatStyle: String, Sendable, CaseIterable {
 
 public struct LLMConfiguration: Sendable {
     public static let defaultRequestTimeout: Duration = .seconds(180)
+    /// No single call may take longer, whatever is configured.
+    public static let maximumRequestTimeout: Duration = .seconds(900)
     public static let defaultMaximumAttempts = 3
     public static let defaultRetryBaseDelay: Duration = .seconds(2)
 
@@ -43,7 +45,7 @@ public struct LLMConfiguration: Sendable {
         self.model = model
         self.apiKey = apiKey
         self.responseFormat = responseFormat
-        self.requestTimeout = requestTimeout
+        self.requestTimeout = min(requestTimeout, Self.maximumRequestTimeout)
         self.maximumAttempts = max(1, maximumAttempts)
         self.retryBaseDelay = retryBaseDelay
     }
