@@ -12,6 +12,4 @@ public enum Stage: String, Sendable, Codable, CaseIterable {
     /// Stages a worker may pick up; `extracted` needs an LLM to progress.
     public static let workable: [Stage] = [.discovered, .fetched, .extracted, .analysed, .translated]
     public static let needingLLM: [Stage] = [.extracted, .analysed]
-
-    public var isFinal: Bool { self == .published || self == .failed || self == .skipped }
 }

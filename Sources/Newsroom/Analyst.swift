@@ -10,6 +10,8 @@ public struct Analyst: Sendable {
     public static let maximumArticleCharacters = 12_000
     public static let keyPointCount = 3
     public static let maximumTags = 6
+    /// Room for the answer: the analysis is a few hundred words.
+    public static let maximumAnswerTokens = 2_000
 
     let client: ChatClient
     let edition: Edition
@@ -40,7 +42,8 @@ public struct Analyst: Sendable {
             messages: [.system(Prompts.analysis(edition: edition)),
                        .user(Prompts.untrusted(["source": sourceName, "url": url, "title": article.title,
                                                 "text": String(text.prefix(Self.maximumArticleCharacters))]))],
-            responseSchema: ResponseSchema(name: "analysis", schema: Self.schema), temperature: 0.3)
+            responseSchema: ResponseSchema(name: "analysis", schema: Self.schema), temperature: 0.3,
+            maximumTokens: Self.maximumAnswerTokens)
         let languageCode = edition.languageCode
         do {
             let answer = try await client.completeJSON(request, as: Answer.self, purpose: "analysis") { answer in

@@ -7,6 +7,10 @@ import LLM
 public struct Translator: Sendable {
     /// Characters of source text per request: large enough for context, small enough for any model.
     public static let batchCharacters = 4_000
+    /// Room for a batch's translation: Japanese takes about a token a character, plus the JSON around it.
+    static func answerTokens(for batch: [Segment]) -> Int {
+        batch.reduce(256) { $0 + $1.masked.text.count * 2 }
+    }
 
     let client: ChatClient
     let edition: Edition
@@ -50,7 +54,8 @@ public struct Translator: Sendable {
         let request = ChatRequest(
             messages: [.system(Prompts.translation(edition: edition)),
                        .user(String(decoding: (try? encoder.encode(payload)) ?? Data(), as: UTF8.self))],
-            responseSchema: ResponseSchema(name: "translation", schema: Self.schema), temperature: 0.2)
+            responseSchema: ResponseSchema(name: "translation", schema: Self.schema), temperature: 0.2,
+            maximumTokens: Self.answerTokens(for: batch))
         let languageCode = edition.languageCode
         do {
             return try await client.completeJSON(request, as: Wire.self, purpose: "translation") { answer in

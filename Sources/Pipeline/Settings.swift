@@ -20,6 +20,7 @@ public struct Settings: Sendable {
         public static let llmModel = "KAWARABAN_LLM_MODEL"
         public static let llmAPIKey = "KAWARABAN_LLM_API_KEY"
         public static let llmResponseFormat = "KAWARABAN_LLM_RESPONSE_FORMAT"
+        public static let llmTimeout = "KAWARABAN_LLM_TIMEOUT_SECONDS"
         public static let fetchAllow = "KAWARABAN_FETCH_ALLOW"
         public static let workLease = "KAWARABAN_WORK_LEASE_SECONDS"
         public static let workConcurrency = "KAWARABAN_WORK_CONCURRENCY"
@@ -207,6 +208,8 @@ private struct SettingsReader {
             let known = ResponseFormatStyle.allCases.map(\.rawValue).joined(separator: ", ")
             problems.append("\(Settings.Key.llmResponseFormat)=\(formatName): expected one of \(known)")
         }
+        let timeout = integer(Settings.Key.llmTimeout, default: Int(LLMConfiguration.defaultRequestTimeout.components.seconds),
+                              range: 1...Int(LLMConfiguration.maximumRequestTimeout.components.seconds))
         let baseURL = httpURL(Settings.Key.llmBaseURL)
         let model = value(Settings.Key.llmModel)
         let baseURLGiven = value(Settings.Key.llmBaseURL) != nil
@@ -222,7 +225,7 @@ private struct SettingsReader {
         case (true, .some(let model)):
             guard let provider, let baseURL, let responseFormat else { return nil }
             return LLMConfiguration(provider: provider, baseURL: baseURL, model: model, apiKey: value(Settings.Key.llmAPIKey),
-                                    responseFormat: responseFormat)
+                                    responseFormat: responseFormat, requestTimeout: .seconds(timeout))
         }
     }
 }

@@ -11,7 +11,7 @@ public enum SiteApplication {
     static let pageCacheControl = "public, max-age=60"
     static let assetCacheControl = "public, max-age=86400"
     static let contentSecurityPolicy =
-        "default-src 'none'; style-src 'self'; img-src https: http: data:; base-uri 'none'; form-action 'none'; frame-ancestors 'none'"
+        "default-src 'none'; style-src 'self'; img-src https: http:; base-uri 'none'; form-action 'none'; frame-ancestors 'none'"
 
     public static func router(store: Store, renderer: SiteRenderer) throws -> Router<BasicRequestContext> {
         let router = Router()

@@ -80,7 +80,7 @@ public struct SiteRenderer: Sendable {
         guard let analysis = item.analysis else { return nil }
         let date = displayDate(of: item)
         return ListEntry(
-            id: item.id, path: Self.path(of: item), title: analysis.title, sourceName: item.sourceName,
+            path: Self.path(of: item), title: analysis.title, sourceName: item.sourceName,
             publishedDisplay: configuration.edition.displayDateTime(date),
             publishedISO: configuration.edition.isoDateTime(date),
             importance: analysis.importance.value, importanceLabel: ImportanceLabel.japanese(analysis.importance),
@@ -95,7 +95,7 @@ public struct SiteRenderer: Sendable {
         let translatedText = ([analysis.title] + translation.blocks.map(\.plainText)).joined(separator: "\n")
         let scores = analysis.scores.clamped
         return ArticleView(
-            id: item.id, sourceName: item.sourceName, sourceURL: BlockHTML.safeURL(item.feedEntry.url) ?? "",
+            sourceName: item.sourceName, sourceURL: BlockHTML.safeURL(item.feedEntry.url) ?? "",
             publishedDisplay: configuration.edition.displayDateTime(date),
             publishedISO: configuration.edition.isoDateTime(date),
             readingMinutes: ReadingTime.minutes(for: translatedText),

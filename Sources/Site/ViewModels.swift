@@ -25,7 +25,6 @@ struct PageChrome {
 }
 
 struct ListEntry {
-    var id: Int64
     var path: String
     var title: String
     var sourceName: String
@@ -66,7 +65,6 @@ struct ShareLink {
 }
 
 struct ArticleView {
-    var id: Int64
     var sourceName: String
     var sourceURL: String
     var publishedDisplay: String

@@ -152,15 +152,6 @@ extension Store {
             }
     }
 
-    /// Items in `stages` that a claim would take now.
-    public func pendingCount(stages: [Stage], now: Date) async throws -> Int {
-        try await count("""
-            stage IN (\(literals: stages.map(\.rawValue), joinedBy: ", "))
-            AND (lease_until IS NULL OR lease_until < \(bind: now.storedValue))
-            AND (next_attempt_at IS NULL OR next_attempt_at <= \(bind: now.storedValue))
-            """)
-    }
-
     /// Items in `stages` held by a lease that has not run out, a live worker's or a dead one's.
     public func leasedCount(stages: [Stage], now: Date) async throws -> Int {
         try await count("""

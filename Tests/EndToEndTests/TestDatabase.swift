@@ -1,23 +1,7 @@
 import Foundation
 import Logging
 import PostgresKit
-
-/// The databases the end-to-end tests run on. PostgreSQL runs when KAWARABAN_TEST_POSTGRES_URL
-/// is set; under CI=true it always runs, so a missing server fails instead of being skipped.
-enum Backend: String, CaseIterable, Sendable, CustomStringConvertible {
-    case sqlite
-    case postgres
-
-    static let postgresURLVariable = "KAWARABAN_TEST_POSTGRES_URL"
-
-    static var available: [Backend] {
-        let environment = ProcessInfo.processInfo.environment
-        let runPostgres = environment[postgresURLVariable] != nil || environment["CI"] == "true"
-        return runPostgres ? [.sqlite, .postgres] : [.sqlite]
-    }
-
-    var description: String { rawValue }
-}
+import TestSupport
 
 /// A database of its own for one test, removed afterwards.
 struct TestDatabase: Sendable {
@@ -35,9 +19,7 @@ struct TestDatabase: Sendable {
                 try? FileManager.default.removeItem(at: directory)
             }
         case .postgres:
-            guard let serverURL = ProcessInfo.processInfo.environment[Backend.postgresURLVariable] else {
-                throw ProcessFailure("\(Backend.postgresURLVariable) is not set, and CI=true requires the PostgreSQL tests; start one with scripts/test-postgres start")
-            }
+            let serverURL = try Backend.postgresURL()
             let name = "kawaraban_e2e_\(UUID().uuidString.prefix(8).lowercased())"
             try await administer(serverURL, "CREATE DATABASE \(name)")
             guard var components = URLComponents(string: serverURL) else {

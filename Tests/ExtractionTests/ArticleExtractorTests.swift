@@ -9,8 +9,16 @@ import Testing
         return try Data(contentsOf: url)
     }
 
+    /// The end-to-end tests' article page, with its links pointed at wire.example.
+    func newsPage() throws -> Data {
+        let page = URL(fileURLWithPath: #filePath).deletingLastPathComponent()
+            .appendingPathComponent("../EndToEndTests/Resources/site/open-model-reasoning.html")
+        let html = try String(contentsOf: page, encoding: .utf8).replacingOccurrences(of: "{{BASE}}", with: "https://wire.example")
+        return Data(html.utf8)
+    }
+
     @Test func newsPageYieldsExactlyTheArticleBlocks() throws {
-        let article = try ArticleExtractor.extract(html: fixture("news-article.html"),
+        let article = try ArticleExtractor.extract(html: newsPage(),
                                                    pageURL: URL(string: "https://wire.example/news/open-model.html"))
         #expect(article.title == "Open model beats larger rivals on reasoning benchmark")
         #expect(article.author == "Ada Park")

@@ -1,6 +1,7 @@
 import Foundation
 import KawarabanCore
 import Testing
+import TestSupport
 @testable import Store
 
 @Suite struct StoreTests {
@@ -77,7 +78,6 @@ import Testing
             let rest = try await store.claim(stages: [.discovered], owner: "w2", limit: 10, lease: 60, now: now)
             #expect(rest.count == 3)
             #expect(try await store.leasedCount(stages: [.discovered], now: now) == 5)
-            #expect(try await store.pendingCount(stages: [.discovered], now: now) == 0)
 
             // An expired lease frees the item for another worker, and the old owner's writes are refused.
             let later = now.addingTimeInterval(61)

@@ -1,23 +1,8 @@
 import Foundation
 import Logging
 import Testing
+import TestSupport
 @testable import Store
-
-/// The backends every store test runs on. PostgreSQL runs when KAWARABAN_TEST_POSTGRES_URL is
-/// set; with CI=true it always runs, so a missing server is a failure, not a skip.
-enum Backend: String, CaseIterable, Sendable, CustomStringConvertible {
-    case sqlite
-    case postgres
-
-    static let postgresURLVariable = "KAWARABAN_TEST_POSTGRES_URL"
-
-    static var available: [Backend] {
-        let environment = ProcessInfo.processInfo.environment
-        return environment[postgresURLVariable] != nil || environment["CI"] == "true" ? [.sqlite, .postgres] : [.sqlite]
-    }
-
-    var description: String { rawValue }
-}
 
 /// A store of its own for one test: a new SQLite file, or a new PostgreSQL schema.
 func withTestStore(_ backend: Backend, _ body: (Store) async throws -> Void) async throws {
@@ -31,8 +16,7 @@ func withTestStore(_ backend: Backend, _ body: (Store) async throws -> Void) asy
         directory = folder
         location = .sqlite(path: folder.appendingPathComponent("test.sqlite").path)
     case .postgres:
-        let url = try #require(ProcessInfo.processInfo.environment[Backend.postgresURLVariable],
-                               "set \(Backend.postgresURLVariable) (scripts/test-postgres start) to run the PostgreSQL tests")
+        let url = try Backend.postgresURL()
         let schema = "test_\(UUID().uuidString.prefix(12).lowercased())"
         location = .postgres(url: url + (url.contains("?") ? "&" : "?") + "search_path=\(schema)")
     }
