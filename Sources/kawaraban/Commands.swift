@@ -20,8 +20,12 @@ struct Serve: AsyncParsableCommand {
     @Option(help: "web: the site only; worker: collection and processing only; all: both.")
     var role: Role = .all
 
+    @Option(help: "Address to listen on (overrides KAWARABAN_HOST).") var host: String?
+    @Option(help: "Port to listen on (overrides KAWARABAN_PORT).") var port: Int?
+
     func run() async throws {
-        try await options.withServices { services in
+        let flags = [Settings.Key.host: host, Settings.Key.port: port.map(String.init)]
+        try await options.withServices(overriding: flags) { services in
             let settings = services.settings
             try await withThrowingTaskGroup(of: Void.self) { group in
                 if role != .worker {

@@ -16,12 +16,19 @@ struct GlobalOptions: ParsableArguments {
     @Option(name: .long, help: "A file of KAWARABAN_*=value lines; the environment overrides it.")
     var config: String?
 
+    @Option(name: .long, help: "A SQLite file or a postgres:// URL (overrides KAWARABAN_DATABASE).")
+    var database: String?
+
     @Flag(name: .long, help: "Log debug details.")
     var verbose = false
 
-    func settings() throws -> Settings {
+    /// The settings, with flags taking the place of the variables they stand for.
+    func settings(overriding flags: [String: String?] = [:]) throws -> Settings {
+        var environment = ProcessInfo.processInfo.environment
+        let given = flags.merging([Settings.Key.database: database]) { command, _ in command }
+        for case let (key, value?) in given { environment[key] = value }
         do {
-            return try Settings.load(environment: ProcessInfo.processInfo.environment, configFile: config)
+            return try Settings.load(environment: environment, configFile: config)
         } catch {
             throw ValidationError(error.description)
         }
@@ -34,8 +41,8 @@ struct GlobalOptions: ParsableArguments {
     }
 
     /// Opens the services, runs `body`, and closes them whatever happens.
-    func withServices<T>(_ body: (Services) async throws -> T) async throws -> T {
-        let services = try await Services.open(try settings(), logger: logger())
+    func withServices<T>(overriding flags: [String: String?] = [:], _ body: (Services) async throws -> T) async throws -> T {
+        let services = try await Services.open(try settings(overriding: flags), logger: logger())
         do {
             let result = try await body(services)
             await services.close()
