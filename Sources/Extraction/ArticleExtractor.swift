@@ -21,8 +21,18 @@ public enum ArticleExtractor {
     /// Counted in characters, so that Japanese text, which has no spaces, counts fairly.
     public static let minimumArticleCharacters = 250
 
+    /// The article of a page as saved: its bytes in the charset the page declares.
     public static func extract(html: Data, pageURL: URL?) throws(ExtractionError) -> Article {
-        guard let document = HTMLDocument(html, url: pageURL), let root = document.root else { throw .emptyDocument }
+        try extract(HTMLDocument(html, url: pageURL), pageURL: pageURL)
+    }
+
+    /// The article of a page already decoded to text, whatever its `<meta charset>` says.
+    public static func extract(html: String, pageURL: URL?) throws(ExtractionError) -> Article {
+        try extract(HTMLDocument(Data(html.utf8), url: pageURL, encoding: "UTF-8"), pageURL: pageURL)
+    }
+
+    private static func extract(_ document: HTMLDocument?, pageURL: URL?) throws(ExtractionError) -> Article {
+        guard let document, let root = document.root else { throw .emptyDocument }
         let base = baseURL(root, pageURL: pageURL)
         let builder = BlockBuilder(baseURL: base)
         let metadata = PageMetadata(root: root, resolve: builder.absoluteHTTP)
@@ -44,7 +54,7 @@ public enum ArticleExtractor {
     }
 
     /// The page's article, or the feed's own content when the page yields too little.
-    public static func extract(html: Data?, pageURL: URL?, feedContentHTML: String?, feedTitle: String) throws(ExtractionError) -> Article {
+    public static func extract(html: String?, pageURL: URL?, feedContentHTML: String?, feedTitle: String) throws(ExtractionError) -> Article {
         var pageFailure = ExtractionError.emptyDocument
         if let html {
             do {
@@ -76,8 +86,9 @@ public enum ArticleExtractor {
 /// Blocks from an HTML fragment, such as a feed's content:encoded, by the same rules as pages.
 public enum HTMLBlocks {
     public static func blocks(fromFragment html: String, baseURL: URL?) -> [Block] {
-        let wrapped = "<!DOCTYPE html><html><head><meta charset=\"utf-8\"></head><body>\(html)</body></html>"
-        guard let document = HTMLDocument(Data(wrapped.utf8), url: baseURL), let root = document.root else { return [] }
+        let wrapped = "<!DOCTYPE html><html><body>\(html)</body></html>"
+        guard let document = HTMLDocument(Data(wrapped.utf8), url: baseURL, encoding: "UTF-8"), let root = document.root
+        else { return [] }
         var builder = BlockBuilder(baseURL: baseURL)
         builder.add(root.elementChildren.first { $0.name == "body" } ?? root)
         builder.flush()

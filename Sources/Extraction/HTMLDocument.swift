@@ -88,9 +88,10 @@ final class HTMLDocument {
 
     let document: htmlDocPtr
 
-    init?(_ data: Data, url: URL?) {
+    /// `encoding` names the bytes' charset; nil means the page's own declaration, else UTF-8.
+    init?(_ data: Data, url: URL?, encoding knownEncoding: String? = nil) {
         _ = Self.initialised
-        let encoding = Self.declaredEncoding(in: data) ?? "UTF-8"
+        let encoding = knownEncoding ?? Self.declaredEncoding(in: data) ?? "UTF-8"
         let parsed: htmlDocPtr? = data.withUnsafeBytes { bytes in
             htmlReadMemory(bytes.bindMemory(to: CChar.self).baseAddress, Int32(bytes.count), url?.absoluteString,
                            encoding, Self.options)

@@ -162,7 +162,7 @@ public final class Worker: Sendable {
         do throws(FetchError) {
             let response = try await fetcher.fetch(FetchRequest(url: item.feedEntry.url, accept: Self.pageAccept))
             guard (200..<300).contains(response.status) else { throw .httpStatus(response.status) }
-            return String(decoding: response.body, as: UTF8.self)
+            return TextDecoding.decode(response.body, contentType: response.contentType)
         } catch {
             if error.isTransient { throw StageFailure(stage: .discovered, reason: error.description, isTransient: true) }
             logger.notice("page not fetched; the feed's content will be used",
@@ -174,7 +174,7 @@ public final class Worker: Sendable {
     private func extract(_ item: Item) throws(StageFailure) -> Article {
         do {
             return try ArticleExtractor.extract(
-                html: item.pageHTML.map { Data($0.utf8) }, pageURL: URL(string: item.feedEntry.url),
+                html: item.pageHTML, pageURL: URL(string: item.feedEntry.url),
                 feedContentHTML: item.feedEntry.contentHTML ?? item.feedEntry.summary, feedTitle: item.feedEntry.title)
         } catch {
             throw StageFailure(stage: .fetched, reason: error.description, isTransient: false)

@@ -11,11 +11,11 @@ public enum DatabaseLocation: Sendable, Hashable, CustomStringConvertible {
         let lowered = trimmed.lowercased()
         if lowered.hasPrefix("postgres://") || lowered.hasPrefix("postgresql://") {
             guard let components = URLComponents(string: trimmed), components.host?.isEmpty == false else {
-                throw .invalidLocation("\(trimmed) is not a valid postgres:// URL (postgres://user:password@host:5432/database)")
+                throw .invalidLocation("not a valid postgres:// URL (postgres://user:password@host:5432/database)")
             }
             self = .postgres(url: trimmed)
         } else if lowered.contains("://") {
-            throw .invalidLocation("\(trimmed): expected a file path or a postgres:// URL")
+            throw .invalidLocation("expected a file path or a postgres:// URL")
         } else {
             self = .sqlite(path: trimmed)
         }

@@ -63,7 +63,7 @@ import Testing
     }
 
     @Test func tooLittleTextFallsBackToTheFeedContent() throws {
-        let paywall = Data("<html><body><div class=\"paywall\"><p>Subscribe to continue reading.</p></div></body></html>".utf8)
+        let paywall = "<html><body><div class=\"paywall\"><p>Subscribe to continue reading.</p></div></body></html>"
         #expect(throws: ExtractionError.self) { try ArticleExtractor.extract(html: paywall, pageURL: nil) }
         let article = try ArticleExtractor.extract(
             html: paywall, pageURL: URL(string: "https://a.example/story"),
@@ -75,6 +75,13 @@ import Testing
             .paragraph([.text("The feed carries "), .link(href: "https://a.example/more", [.text("the whole story")]), .text(".")]),
             .paragraph([.text("Second paragraph.")]),
         ])
+    }
+
+    @Test func decodedTextIsReadAsUTF8WhateverItsMetaSays() throws {
+        let sentence = "日本語の記事本文です。生成AIの新しいモデルが公開され、研究者の間で話題になっている。"
+        let html = "<html><head><meta charset=\"Shift_JIS\"></head><body><article><p>\(String(repeating: sentence, count: 6))</p></article></body></html>"
+        let article = try ArticleExtractor.extract(html: html, pageURL: nil)
+        #expect(article.plainText.hasPrefix(sentence))
     }
 
     @Test func emptyAndGarbageInputEndWithAClearError() {

@@ -1,0 +1,49 @@
+import Foundation
+import Testing
+@testable import Fetching
+
+@Suite struct TextDecodingTests {
+    let japanese = "生成AIの新モデル、日本語で首位に"
+
+    func bytes(_ text: String, _ charset: String) throws -> Data {
+        // The test writes legacy encodings with iconv too, going the other way.
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: "/usr/bin/iconv")
+        process.arguments = ["-f", "UTF-8", "-t", charset]
+        let input = Pipe()
+        let output = Pipe()
+        process.standardInput = input
+        process.standardOutput = output
+        try process.run()
+        input.fileHandleForWriting.write(Data(text.utf8))
+        try input.fileHandleForWriting.close()
+        let data = output.fileHandleForReading.readDataToEndOfFile()
+        process.waitUntilExit()
+        return data
+    }
+
+    @Test(arguments: ["SHIFT_JIS", "EUC-JP", "ISO-2022-JP"])
+    func charsetFromTheHeader(charset: String) throws {
+        let data = try bytes("<p>\(japanese)</p>", charset)
+        #expect(TextDecoding.decode(data, contentType: "text/html; charset=\(charset.lowercased())") == "<p>\(japanese)</p>")
+    }
+
+    @Test(arguments: ["Shift_JIS", "EUC-JP"])
+    func charsetFromTheMetaDeclaration(charset: String) throws {
+        let page = "<html><head><meta charset=\"\(charset)\"></head><body><p>\(japanese)</p></body></html>"
+        #expect(TextDecoding.decode(try bytes(page, charset), contentType: "text/html") == page)
+        let httpEquiv = "<meta http-equiv=\"Content-Type\" content=\"text/html; charset=\(charset)\"><p>\(japanese)</p>"
+        #expect(TextDecoding.decode(try bytes(httpEquiv, charset), contentType: nil) == httpEquiv)
+    }
+
+    @Test func validUTF8WinsOverAWrongLabel() {
+        #expect(TextDecoding.decode(Data(japanese.utf8), contentType: "text/html; charset=iso-8859-1") == japanese)
+    }
+
+    @Test func invalidBytesAreReplacedNotFatal() throws {
+        var data = try bytes("前半", "SHIFT_JIS")
+        data.append(0xFF)
+        data.append(try bytes("後半", "SHIFT_JIS"))
+        #expect(TextDecoding.decode(data, contentType: "text/html; charset=shift_jis") == "前半\u{FFFD}後半")
+    }
+}
