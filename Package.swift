@@ -73,7 +73,7 @@ let package = Package(
         .testTarget(name: "NewsroomTests", dependencies: ["Newsroom", "TestSupport"]),
         .testTarget(name: "StoreTests", dependencies: ["Store", "TestSupport"]),
         .testTarget(name: "PipelineTests", dependencies: ["Pipeline", "TestSupport"]),
-        .testTarget(name: "SiteTests", dependencies: ["Site", "TestSupport"]),
+        .testTarget(name: "SiteTests", dependencies: ["Site", "Feeds", "TestSupport"]),
         .testTarget(name: "EndToEndTests", dependencies: [
             "KawarabanCore", "TestSupport",
             .product(name: "PostgresKit", package: "postgres-kit"),

@@ -39,6 +39,13 @@ public enum SiteApplication {
                 headers: [.contentType: "text/css; charset=utf-8", .cacheControl: assetCacheControl],
                 body: ResponseBody(byteBuffer: ByteBuffer(bytes: stylesheet)))
         }
+        router.get("/feed.xml") { _, _ -> Response in
+            let items = try await store.publishedItems(limit: RSSFeed.itemCount, offset: 0)
+            return Response(
+                status: .ok,
+                headers: [.contentType: "application/rss+xml; charset=utf-8", .cacheControl: pageCacheControl],
+                body: ResponseBody(byteBuffer: ByteBuffer(string: RSSFeed.render(items: items, configuration: renderer.configuration))))
+        }
         router.get("/healthz") { _, _ -> String in "ok" }
         return router
     }
