@@ -100,11 +100,19 @@ public final class Worker: Sendable {
         }
     }
 
-    /// Works until cancelled, pausing while the queue is empty.
+    /// Works until cancelled, pausing while the queue is empty. A failing database is logged and
+    /// retried after the pause rather than ending the process.
     public func runForever(idlePause: Duration = .seconds(5)) async throws {
         var summary = WorkSummary()
         while !Task.isCancelled {
-            if try await step(summary: &summary) == 0 { try await Task.sleep(for: idlePause) }
+            do {
+                if try await step(summary: &summary) == 0 { try await Task.sleep(for: idlePause) }
+            } catch is CancellationError {
+                return
+            } catch {
+                logger.error("work step failed: \(error)")
+                try await Task.sleep(for: idlePause)
+            }
         }
     }
 
@@ -118,7 +126,7 @@ public final class Worker: Sendable {
     private func advance(_ item: Item) async throws -> StepResult {
         let now = Date()
         do {
-            let (stage, update) = try await perform(item)
+            let (stage, update) = try await whileHolding(item) { try await self.perform(item) }
             let kept = try await store.advance(item.id, owner: owner, to: stage, with: update, now: Date())
             if !kept { logger.warning("lease lost before writing", metadata: ["item": "\(item.id)"]) }
             return kept ? .advanced(stage) : .lostLease
@@ -134,6 +142,26 @@ public final class Worker: Sendable {
                                                      retryAt: retryAt, now: Date())
             guard kept else { return .lostLease }
             return retry ? .retryScheduled : .failed
+        }
+    }
+
+    /// Runs `body` while renewing the item's lease, so that a step longer than one lease (a slow
+    /// model, retries) is not taken over by another worker halfway.
+    private func whileHolding<T: Sendable>(_ item: Item, _ body: @escaping @Sendable () async throws -> T) async throws -> T {
+        let lease = settings.lease
+        return try await withThrowingTaskGroup(of: T?.self) { group in
+            group.addTask {
+                while true {
+                    try await Task.sleep(for: .seconds(lease / 3))
+                    _ = try await self.store.extendLease(item.id, owner: self.owner, until: Date().addingTimeInterval(lease))
+                }
+            }
+            group.addTask { try await body() }
+            defer { group.cancelAll() }
+            while let result = try await group.next() {
+                if let result { return result }
+            }
+            throw CancellationError()
         }
     }
 

@@ -96,6 +96,14 @@ extension Store {
         return try await database.raw(query).first() != nil
     }
 
+    /// Keeps holding an item during a long step. Refused (false) when `owner` no longer holds it.
+    public func extendLease(_ itemID: Int64, owner: String, until: Date) async throws -> Bool {
+        try await database.raw("""
+            UPDATE items SET lease_until = \(bind: until.storedValue)
+            WHERE id = \(bind: itemID) AND lease_owner = \(bind: owner) RETURNING id
+            """).first() != nil
+    }
+
     /// Records why a step failed. With `retryAt` the item waits in its stage until then; without,
     /// it is failed for good. Refused (false) when `owner` no longer holds it.
     public func recordFailure(_ itemID: Int64, owner: String, reason: String, retryAt: Date?, now: Date) async throws -> Bool {

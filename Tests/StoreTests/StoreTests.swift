@@ -94,6 +94,12 @@ import TestSupport
             #expect(retried.map(\.id) == [first[1].id])
             #expect(retried.first?.attempts == 1)
             #expect(retried.first?.lastError == "timed out")
+
+            // A worker in a long step keeps its hold; nobody else can extend it.
+            #expect(try await store.extendLease(rest[0].id, owner: "w2", until: later.addingTimeInterval(600)))
+            #expect(try await !store.extendLease(rest[0].id, owner: "w5", until: later.addingTimeInterval(600)))
+            let others = try await store.claim(stages: [.discovered], owner: "w5", limit: 10, lease: 60, now: later)
+            #expect(Set(others.map(\.id)) == Set(rest.dropFirst().map(\.id)))
         }
     }
 
