@@ -73,7 +73,10 @@ let package = Package(
         .testTarget(name: "NewsroomTests", dependencies: ["Newsroom", "TestSupport"]),
         .testTarget(name: "StoreTests", dependencies: ["Store", "TestSupport"]),
         .testTarget(name: "PipelineTests", dependencies: ["Pipeline", "TestSupport"]),
-        .testTarget(name: "SiteTests", dependencies: ["Site", "Feeds", "TestSupport"]),
+        .testTarget(name: "SiteTests", dependencies: [
+            "Site", "Feeds", "Store", "TestSupport",
+            .product(name: "HummingbirdTesting", package: "hummingbird"),
+        ]),
         .testTarget(name: "EndToEndTests", dependencies: [
             "KawarabanCore", "TestSupport",
             .product(name: "PostgresKit", package: "postgres-kit"),
