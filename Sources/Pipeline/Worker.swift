@@ -33,6 +33,23 @@ public struct WorkSummary: Sendable {
     public var published = 0
     public var failed = 0
     public var retriesScheduled = 0
+
+    mutating func record(_ result: Worker.StepResult) {
+        steps += 1
+        switch result {
+        case .advanced(let stage): if stage == .published { published += 1 }
+        case .failed: failed += 1
+        case .retryScheduled: retriesScheduled += 1
+        case .lostLease: break
+        }
+    }
+
+    mutating func add(_ other: WorkSummary) {
+        steps += other.steps
+        published += other.published
+        failed += other.failed
+        retriesScheduled += other.retriesScheduled
+    }
 }
 
 /// Takes items from the queue one stage at a time. Each step is claimed under a lease and
@@ -67,56 +84,65 @@ public final class Worker: Sendable {
         desk == nil ? Stage.workable.filter { !Stage.needingLLM.contains($0) } : Stage.workable
     }
 
-    /// Claims up to `concurrency` items and moves each one stage forward. Returns how many it took.
-    @discardableResult
-    public func step(summary: inout WorkSummary) async throws -> Int {
-        let items = try await store.claim(stages: stages, owner: owner, limit: settings.concurrency,
-                                          lease: settings.lease, now: Date())
-        let results = try await withThrowingTaskGroup(of: StepResult.self) { group in
-            for item in items { group.addTask { try await self.advance(item) } }
-            return try await group.reduce(into: []) { $0.append($1) }
-        }
-        for result in results {
-            summary.steps += 1
-            switch result {
-            case .advanced(let stage): if stage == .published { summary.published += 1 }
-            case .failed: summary.failed += 1
-            case .retryScheduled: summary.retriesScheduled += 1
-            case .lostLease: break
-            }
-        }
-        return items.count
-    }
-
     /// Works until no item can progress now: nothing claimable and nothing held by a lease,
-    /// which includes leases of killed workers that have yet to expire.
+    /// which includes leases of killed workers that have yet to expire. `concurrency` lanes each
+    /// take one item at a time, so a slow item never holds up the others.
     public func runUntilIdle() async throws -> WorkSummary {
-        var summary = WorkSummary()
-        while true {
-            if try await step(summary: &summary) > 0 { continue }
-            let held = try await store.leasedCount(stages: stages, now: Date())
-            if held == 0 { return summary }
-            try await Task.sleep(for: Self.idlePoll)
+        try await inLanes { summary in
+            while true {
+                if let result = try await self.stepOne() {
+                    summary.record(result)
+                    continue
+                }
+                if try await self.store.leasedCount(stages: self.stages, now: Date()) == 0 { return }
+                try await Task.sleep(for: Self.idlePoll)
+            }
         }
     }
 
     /// Works until cancelled, pausing while the queue is empty. A failing database is logged and
     /// retried after the pause rather than ending the process.
     public func runForever(idlePause: Duration = .seconds(5)) async throws {
-        var summary = WorkSummary()
-        while !Task.isCancelled {
-            do {
-                if try await step(summary: &summary) == 0 { try await Task.sleep(for: idlePause) }
-            } catch is CancellationError {
-                return
-            } catch {
-                logger.error("work step failed: \(error)")
-                try await Task.sleep(for: idlePause)
+        _ = try await inLanes { summary in
+            while !Task.isCancelled {
+                do {
+                    if let result = try await self.stepOne() {
+                        summary.record(result)
+                    } else {
+                        try await Task.sleep(for: idlePause)
+                    }
+                } catch is CancellationError {
+                    return
+                } catch {
+                    self.logger.error("work step failed: \(error)")
+                    try await Task.sleep(for: idlePause)
+                }
             }
         }
     }
 
-    enum StepResult {
+    /// Runs `lane` `concurrency` times in parallel and adds up what they did.
+    private func inLanes(_ lane: @escaping @Sendable (inout WorkSummary) async throws -> Void) async throws -> WorkSummary {
+        try await withThrowingTaskGroup(of: WorkSummary.self) { group in
+            for _ in 0..<max(1, settings.concurrency) {
+                group.addTask {
+                    var summary = WorkSummary()
+                    try await lane(&summary)
+                    return summary
+                }
+            }
+            return try await group.reduce(into: WorkSummary()) { $0.add($1) }
+        }
+    }
+
+    /// Claims one item and moves it one stage forward; nil when nothing can be claimed now.
+    func stepOne() async throws -> StepResult? {
+        guard let item = try await store.claim(stages: stages, owner: owner, limit: 1, lease: settings.lease, now: Date()).first
+        else { return nil }
+        return try await advance(item)
+    }
+
+    enum StepResult: Sendable {
         case advanced(Stage)
         case failed
         case retryScheduled
