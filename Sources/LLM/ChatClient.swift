@@ -71,6 +71,9 @@ public final class ChatClient: Sendable {
                 return StructuredAnswer(value: value, model: completion.model, usage: usage, attempts: attempt)
             } catch {
                 lastReason = (error as? AnswerRejected)?.reason ?? JSONAnswer.describe(error)
+                if completion.wasCutOff {
+                    lastReason = "the answer was cut off at the token limit (\(completion.usage.completionTokens) tokens); be brief. " + lastReason
+                }
                 logger.notice("llm answer", metadata: [
                     "purpose": "\(purpose)", "outcome": "invalid", "attempt": "\(attempt)", "reason": "\(lastReason)",
                 ])

@@ -97,6 +97,8 @@ public struct TokenUsage: Sendable, Hashable, Codable {
 public struct ChatCompletion: Sendable {
     public var content: String
     public var model: String
+    /// The model stopped at the token limit, so the answer is incomplete.
+    public var wasCutOff: Bool
     public var usage: TokenUsage
 }
 

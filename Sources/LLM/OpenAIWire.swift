@@ -14,6 +14,7 @@ enum OpenAIWire {
         struct Choice: Decodable {
             struct Message: Decodable { var content: String? }
             var message: Message
+            var finish_reason: String?
         }
         struct Usage: Decodable {
             var prompt_tokens: Int?
@@ -53,6 +54,7 @@ enum OpenAIWire {
         }
         return ChatCompletion(
             content: content, model: response.model ?? requestedModel,
+            wasCutOff: response.choices.first?.finish_reason == "length",
             usage: TokenUsage(promptTokens: response.usage?.prompt_tokens ?? 0,
                               completionTokens: response.usage?.completion_tokens ?? 0))
     }

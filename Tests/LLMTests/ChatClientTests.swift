@@ -88,6 +88,19 @@ import TestSupport
         }
     }
 
+    @Test func anAnswerCutOffAtTheTokenLimitSaysSo() async throws {
+        let server = ScriptedLLMServer(script: [
+            ScriptedLLMServer.completion("{\"value\": ", finishReason: "length"),
+            ScriptedLLMServer.completion("{\"value\": 2}"),
+        ])
+        try await withTestHTTPServer(server.handler) { port in
+            let answer = try await client(port: port).completeJSON(request, as: Answer.self, purpose: "test") { $0.value }
+            #expect(answer.value == 2)
+            #expect(answer.attempts == 2)
+            #expect(server.received[1].bodyText.contains("cut off at the token limit"))
+        }
+    }
+
     @Test func fencedJSONIsAccepted() async throws {
         let server = ScriptedLLMServer(script: [ScriptedLLMServer.completion("```json\n{\"value\": 3}\n```")])
         try await withTestHTTPServer(server.handler) { port in

@@ -43,10 +43,10 @@ public final class ScriptedLLMServer: Sendable {
     }
 
     /// A successful completion whose message content is `content`.
-    public static func completion(_ content: String, model: String = "scripted-model") -> TestResponse {
+    public static func completion(_ content: String, model: String = "scripted-model", finishReason: String = "stop") -> TestResponse {
         let body: [String: Any] = [
             "id": "chatcmpl-test", "object": "chat.completion", "model": model,
-            "choices": [["index": 0, "finish_reason": "stop", "message": ["role": "assistant", "content": content]]],
+            "choices": [["index": 0, "finish_reason": finishReason, "message": ["role": "assistant", "content": content]]],
             "usage": ["prompt_tokens": 100, "completion_tokens": 50, "total_tokens": 150],
         ]
         let data = (try? JSONSerialization.data(withJSONObject: body)) ?? Data()
