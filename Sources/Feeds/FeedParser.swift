@@ -1,6 +1,6 @@
 import Foundation
 
-/// Turns feed bytes into a `ParsedFeed`, whichever format they are in.
+/// Turns feed bytes into a `ParsedFeed`, whichever format they are in: RSS, RDF, Atom or JSON Feed.
 public enum FeedParser {
     static let atomNamespace = "http://www.w3.org/2005/Atom"
     static let atom03Namespace = "http://purl.org/atom/ns#"
@@ -9,9 +9,10 @@ public enum FeedParser {
     static let dublinCoreNamespace = "http://purl.org/dc/elements/1.1/"
 
     public static func parse(_ data: Data, baseURL: URL?) throws(FeedParseError) -> ParsedFeed {
-        guard data.contains(where: { !($0 == 0x20 || $0 == 0x09 || $0 == 0x0A || $0 == 0x0D) }) else {
+        guard let first = data.first(where: { !($0 == 0x20 || $0 == 0x09 || $0 == 0x0A || $0 == 0x0D) }) else {
             throw .emptyDocument
         }
+        if first == UInt8(ascii: "{") { return try JSONFeed.parse(data, baseURL: baseURL) }
         let tree = try XMLTree(data, baseURL: baseURL)
         let root = tree.root
         switch (root.name, root.namespace) {

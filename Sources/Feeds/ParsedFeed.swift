@@ -4,6 +4,7 @@ public enum FeedFormat: String, Sendable, Codable {
     case rss
     case rdf
     case atom
+    case json
 }
 
 /// One feed, whatever its format, in one shape.

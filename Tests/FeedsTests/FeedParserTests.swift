@@ -56,6 +56,28 @@ import Testing
         #expect(feed.items[0].published == Date(timeIntervalSince1970: 1_795_143_600))
     }
 
+    @Test func jsonFeedInTheSameShape() throws {
+        let feed = try FeedParser.parse(fixture("feed.json"), baseURL: URL(string: "https://json.example/feed.json"))
+        #expect(feed.format == .json)
+        #expect(feed.title == "JSON Wire")
+        #expect(feed.link == "https://json.example/")
+        let first = feed.items[0]
+        #expect(first.id == "j-1")
+        #expect(first.title == "First & foremost")
+        #expect(first.link == "https://json.example/posts/first")
+        #expect(first.published == Date(timeIntervalSince1970: 1_795_447_500))
+        #expect(first.author == "Kim Lee")
+        #expect(first.categories == ["agents", "evals"])
+        #expect(first.contentHTML == "<p>Hello <em>world</em></p>")
+        let second = feed.items[1]
+        #expect(second.id == "42")
+        #expect(second.link == "https://elsewhere.example/story")
+        #expect(second.contentHTML == "<p>Line one &lt;b&gt;</p><p>Line two</p>")
+        #expect(second.published == second.updated)
+        #expect(throws: FeedParseError.self) { try FeedParser.parse(Data("{\"title\": 1}".utf8), baseURL: nil) }
+        #expect(throws: FeedParseError.self) { try FeedParser.parse(Data("{\"version\": \"x\"}".utf8), baseURL: nil) }
+    }
+
     @Test func anHTMLPageIsNotAFeed() {
         let page = Data("<!DOCTYPE html><html><head><title>Blog</title></head><body><p>Hello</p></body></html>".utf8)
         #expect(throws: FeedParseError.notAFeed(root: "html")) { try FeedParser.parse(page, baseURL: nil) }
