@@ -177,7 +177,7 @@ struct Extract: AsyncParsableCommand {
         do {
             article = try ArticleExtractor.extract(html: html, pageURL: url.flatMap(URL.init(string:)))
         } catch {
-            throw ValidationError(error.description)
+            throw CommandFailure("\(file): \(error.description)")
         }
         if json {
             let encoder = JSONEncoder()

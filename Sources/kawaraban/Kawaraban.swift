@@ -8,7 +8,7 @@ struct Kawaraban: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "kawaraban",
         abstract: "Collects AI news, translates and analyses it in Japanese, and publishes a website.",
-        subcommands: [Serve.self, Migrate.self, Sources.self, Collect.self, Work.self, Status.self, Extract.self])
+        subcommands: [Serve.self, Migrate.self, Sources.self, Collect.self, Work.self, Status.self, Feed.self, Extract.self])
 }
 
 /// Options every command shares.
@@ -52,4 +52,11 @@ struct GlobalOptions: ParsableArguments {
             throw error
         }
     }
+}
+
+/// A command that could not do its work, for reasons other than how it was called: printed
+/// without the usage text.
+struct CommandFailure: Error, CustomStringConvertible {
+    var description: String
+    init(_ description: String) { self.description = description }
 }

@@ -71,6 +71,26 @@ import TestSupport
         try await database.remove()
     }
 
+    @Test func feedParsePrintsTheNormalisedFeedThroughTheSafeFetcher() async throws {
+        try await withTestHTTPServer(FixtureSite.handler) { sitePort in
+            let url = "http://127.0.0.1:\(sitePort)\(FixtureSite.feedPath)"
+            let refused = try await KawarabanProcess(environment: [:]).run(["feed", "parse", url, "--json"])
+            #expect(refused.status != 0)
+            #expect(refused.errors.contains("KAWARABAN_FETCH_ALLOW"))
+            let allowed = KawarabanProcess(environment: ["KAWARABAN_FETCH_ALLOW": "127.0.0.1:\(sitePort)"])
+            let printed = try await allowed.succeed(["feed", "parse", url, "--json"])
+            let feed = try #require(try JSONSerialization.jsonObject(with: Data(printed.output.utf8)) as? [String: Any])
+            #expect(feed["title"] as? String == "Example AI Wire")
+            let items = try #require(feed["items"] as? [[String: Any]])
+            #expect(items.count == FixtureSite.articleCount)
+            #expect(items.first?["published"] as? String == "2026-11-23T15:25:00Z")
+            #expect(items.first?["id"] as? String == "wire-1001")
+            #expect(items.first?.keys.sorted() == ["author", "content_html", "id", "link", "published", "summary", "title"])
+            let counted = try await allowed.succeed(["feed", "parse", url, "--count"])
+            #expect(counted.output == "3\n")
+        }
+    }
+
     @Test func invalidSettingsAreAllListedAtStartup() async throws {
         let kawaraban = KawarabanProcess(environment: [
             "KAWARABAN_PORT": "eighty", "KAWARABAN_TIMEZONE": "Mars/Olympus", "KAWARABAN_LLM_MODEL": "m",

@@ -1,0 +1,55 @@
+import ArgumentParser
+import Feeds
+import Fetching
+import Foundation
+
+struct Feed: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Inspect feeds without storing anything.", subcommands: [Parse.self])
+
+    struct Parse: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Parse a feed file, or fetch a URL through the collector's safe fetcher, and print it.")
+
+        @OptionGroup var options: GlobalOptions
+        @Argument(help: "A feed file, or an http(s) URL.") var source: String
+        @Flag(help: "Print the normalised feed as JSON.") var json = false
+        @Flag(help: "Print only the number of items.") var count = false
+
+        func run() async throws {
+            let (data, baseURL) = try await load()
+            let feed: ParsedFeed
+            do {
+                feed = try FeedParser.parse(data, baseURL: baseURL)
+            } catch {
+                throw CommandFailure("\(source): \(error.description)")
+            }
+            if count {
+                print(feed.items.count)
+            } else if json {
+                print(try feed.jsonSummary())
+            } else {
+                print("\(feed.title) <\(feed.link ?? "")>: \(feed.items.count) items (\(feed.format.rawValue))")
+                for item in feed.items { print("- \(item.title) <\(item.link ?? "")>") }
+            }
+        }
+
+        /// A local file is read whole; a URL goes through the same limits and allow list as collection.
+        private func load() async throws -> (Data, URL?) {
+            let lowered = source.lowercased()
+            guard lowered.hasPrefix("http://") || lowered.hasPrefix("https://") else {
+                return (try Data(contentsOf: URL(fileURLWithPath: source)), nil)
+            }
+            let fetcher = Fetcher(policy: try options.settings().fetchPolicy)
+            do {
+                let response = try await fetcher.fetch(FetchRequest(url: source, accept: "application/rss+xml, application/atom+xml, application/feed+json, application/xml;q=0.9, */*;q=0.5"))
+                try await fetcher.shutdown()
+                guard (200..<300).contains(response.status) else { throw CommandFailure("\(source): \(FetchError.httpStatus(response.status))") }
+                return (response.body, response.finalURL)
+            } catch let error as FetchError {
+                try await fetcher.shutdown()
+                throw CommandFailure("\(source): \(error)")
+            }
+        }
+    }
+}
