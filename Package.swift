@@ -34,6 +34,7 @@ let package = Package(
         .target(name: "LLM", dependencies: [
             "KawarabanCore",
             .product(name: "AsyncHTTPClient", package: "async-http-client"),
+            .product(name: "NIOCore", package: "swift-nio"),
             .product(name: "Logging", package: "swift-log"),
         ]),
         .target(name: "Newsroom", dependencies: ["KawarabanCore", "LLM"]),

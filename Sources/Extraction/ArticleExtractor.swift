@@ -8,9 +8,10 @@ public enum ExtractionError: Error, Sendable, Equatable, CustomStringConvertible
     public var description: String {
         switch self {
         case .emptyDocument:
-            return "the page is empty or not HTML"
+            return "the page is empty or not HTML: check that the URL serves an HTML page"
         case .tooLittleText(let characters):
-            return "the page and the feed yield only \(characters) characters of text (paywall, script-only or video page?)"
+            return "only \(characters) characters of readable text were found, fewer than the \(ArticleExtractor.minimumArticleCharacters) an article needs: "
+                + "the page may be behind a paywall, built by scripts or a video; check it in a browser"
         }
     }
 }
@@ -37,13 +38,19 @@ public enum ArticleExtractor {
         let builder = BlockBuilder(baseURL: base)
         let metadata = PageMetadata(root: root, resolve: builder.absoluteHTTP)
         let body = root.elementChildren.first { $0.name == "body" } ?? root
+        let (container, siblings) = ContentFinder.mainContent(of: body)
         var content = BlockBuilder(baseURL: base)
-        content.add(ContentFinder.mainContent(of: body))
+        content.add(container)
+        for sibling in siblings {
+            content.flush()
+            content.add(element: sibling)
+        }
         content.flush()
         let title = metadata.title ?? ""
-        var blocks = content.blocks
-        if case .heading(_, let inlines)? = blocks.first, BlockBuilder.collapse(inlines.plainText) == title {
-            blocks.removeFirst()
+        // The page's own headline repeats the title the reader already sees.
+        let blocks = content.blocks.filter { block in
+            guard case .heading(_, let inlines) = block else { return true }
+            return BlockBuilder.collapse(inlines.plainText) != title
         }
         let characters = blocks.reduce(0) { $0 + $1.plainText.count }
         guard characters >= minimumArticleCharacters else { throw .tooLittleText(characters: characters) }

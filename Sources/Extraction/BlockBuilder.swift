@@ -17,57 +17,61 @@ struct BlockBuilder {
 
     init(baseURL: URL?) { self.baseURL = baseURL }
 
+    /// Adds what `node` holds.
     mutating func add(_ node: HTMLNode, depth: Int = 0) {
         guard depth < HTMLDocument.maximumDepth else { return }
-        for child in node.children {
-            if child.isText {
-                pending.append(.text(child.content))
-                continue
+        for child in node.children { add(element: child, depth: depth) }
+    }
+
+    /// Adds `child` itself: a block of its own, or inline content of the paragraph being built.
+    mutating func add(element child: HTMLNode, depth: Int = 0) {
+        if child.isText {
+            pending.append(.text(child.content))
+            return
+        }
+        guard child.isElement, !ContentHints.isBoilerplate(child) else { return }
+        let name = child.name
+        if let level = Self.headingLevels[name] {
+            flush()
+            append(.heading(level: level, inlines(of: child, depth: depth)))
+        } else if name == "p" || name == "dt" || name == "dd" || name == "summary" {
+            flush()
+            append(.paragraph(inlines(of: child, depth: depth)))
+        } else if name == "ul" || name == "ol" {
+            flush()
+            let items = child.elementChildren.filter { $0.name == "li" }.map { Self.tidy(inlines(of: $0, depth: depth)) }
+                .filter { !$0.isEmpty }
+            if !items.isEmpty { blocks.append(.list(ordered: name == "ol", items: items)) }
+        } else if name == "blockquote" {
+            flush()
+            append(.quote(quoteInlines(child, depth: depth)))
+        } else if name == "pre" {
+            flush()
+            let code = child.text(depth: HTMLDocument.maximumDepth - depth)
+            let language = (child.elementChildren.first { $0.name == "code" }?.attribute("class") ?? child.attribute("class"))
+                .flatMap(Self.language(fromClass:))
+            if !code.trimmingCharacters(in: .whitespacesAndNewlines).isEmpty {
+                blocks.append(.code(language: language, text: code.trimmingCharacters(in: .newlines)))
             }
-            guard child.isElement, !ContentHints.isBoilerplate(child) else { continue }
-            let name = child.name
-            if let level = Self.headingLevels[name] {
-                flush()
-                append(.heading(level: level, inlines(of: child, depth: depth)))
-            } else if name == "p" || name == "dt" || name == "dd" || name == "summary" {
-                flush()
-                append(.paragraph(inlines(of: child, depth: depth)))
-            } else if name == "ul" || name == "ol" {
-                flush()
-                let items = child.elementChildren.filter { $0.name == "li" }.map { Self.tidy(inlines(of: $0, depth: depth)) }
-                    .filter { !$0.isEmpty }
-                if !items.isEmpty { blocks.append(.list(ordered: name == "ol", items: items)) }
-            } else if name == "blockquote" {
-                flush()
-                append(.quote(quoteInlines(child, depth: depth)))
-            } else if name == "pre" {
-                flush()
-                let code = child.text(depth: HTMLDocument.maximumDepth - depth)
-                let language = (child.elementChildren.first { $0.name == "code" }?.attribute("class") ?? child.attribute("class"))
-                    .flatMap(Self.language(fromClass:))
-                if !code.trimmingCharacters(in: .whitespacesAndNewlines).isEmpty {
-                    blocks.append(.code(language: language, text: code.trimmingCharacters(in: .newlines)))
-                }
-            } else if name == "figure" {
-                flush()
-                addFigure(child, depth: depth)
-            } else if name == "img" {
-                flush()
-                addImage(child, caption: [])
-            } else if name == "tr" {
-                flush()
-                let cells = child.elementChildren.filter { $0.name == "td" || $0.name == "th" }
-                    .map { Self.tidy(inlines(of: $0, depth: depth)) }.filter { !$0.isEmpty }
-                append(.paragraph(Array(cells.joined(separator: [.text(" | ")]))))
-            } else if name == "br" {
-                pending.append(.lineBreak)
-            } else if Self.blockElements.contains(name) {
-                flush()
-                add(child, depth: depth + 1)
-                flush()
-            } else {
-                pending += inline(child, depth: depth)
-            }
+        } else if name == "figure" {
+            flush()
+            addFigure(child, depth: depth)
+        } else if name == "img" {
+            flush()
+            addImage(child, caption: [])
+        } else if name == "tr" {
+            flush()
+            let cells = child.elementChildren.filter { $0.name == "td" || $0.name == "th" }
+                .map { Self.tidy(inlines(of: $0, depth: depth)) }.filter { !$0.isEmpty }
+            append(.paragraph(Array(cells.joined(separator: [.text(" | ")]))))
+        } else if name == "br" {
+            pending.append(.lineBreak)
+        } else if Self.blockElements.contains(name) {
+            flush()
+            add(child, depth: depth + 1)
+            flush()
+        } else {
+            pending += inline(child, depth: depth)
         }
     }
 

@@ -15,6 +15,12 @@ enum ContentHints {
         "sign-up", "promo", "advert", "sponsor", "banner", "popup", "modal", "paywall", "pagination", "toolbar",
         "byline", "author-bio", "tags", "widget", "outbrain", "taboola", "print", "login", "skip",
     ]
+    /// Whole words of class and id that no positive word redeems: "related-articles" and
+    /// "comment-body" are still not the article (but "shared-history" may be).
+    static let decisiveNegativeWords: Set<String> = [
+        "related", "comment", "comments", "share", "sharing", "social", "cookie", "cookies", "consent", "newsletter",
+        "outbrain", "taboola",
+    ]
     static let positiveWords = ["article", "content", "entry", "post", "main", "body", "story", "text", "blog", "news"]
 
     /// Whole words of class and id, so that "ad" matches `class="ad"` but not "header" or "read".
@@ -32,7 +38,7 @@ enum ContentHints {
         // The article's own container often carries both kinds of word ("post-content entry-tags").
         if ["article", "main", "body"].contains(node.name) { return false }
         let words = Set(hints.split(whereSeparator: { !$0.isLetter && !$0.isNumber }).map(String.init))
-        if !words.isDisjoint(with: adWords) { return true }
+        if !words.isDisjoint(with: adWords) || !words.isDisjoint(with: decisiveNegativeWords) { return true }
         let negative = negativeWords.contains { hints.contains($0) }
         let positive = positiveWords.contains { hints.contains($0) }
         return negative && !positive

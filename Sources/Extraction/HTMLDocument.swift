@@ -28,6 +28,15 @@ struct HTMLNode {
         return HTMLNode(pointer: parent)
     }
 
+    var nextElementSibling: HTMLNode? {
+        var cursor = pointer.pointee.next
+        while let sibling = cursor {
+            if sibling.pointee.type == XML_ELEMENT_NODE { return HTMLNode(pointer: sibling) }
+            cursor = sibling.pointee.next
+        }
+        return nil
+    }
+
     /// The text of a text node.
     var content: String {
         guard let raw = pointer.pointee.content else { return "" }

@@ -37,26 +37,50 @@ enum Atom {
         type.hasPrefix("text/html") || type.hasPrefix("application/xhtml")
     }
 
-    /// A text construct as HTML: xhtml serialised, html as given, text escaped.
+    /// A text construct or content as HTML: xhtml serialised, html as given, text escaped, and
+    /// base64 (any other media type, or Atom 0.3's mode="base64") decoded when it is UTF-8 text.
     static func markup(_ element: XMLElement) -> String? {
-        switch element.attribute("type") ?? "text" {
-        case "xhtml":
+        switch TextKind(element) {
+        case .xhtml:
             let div = element.child("div") ?? element
             let inner = div.innerXML.trimmingCharacters(in: .whitespacesAndNewlines)
             return inner.isEmpty ? nil : inner
-        case "html", "text/html":
-            return element.trimmedText
-        default:
-            return element.trimmedText.map(escape)
+        case .html: return element.trimmedText
+        case .base64: return base64Text(element)
+        case .text: return element.trimmedText.map(escape)
         }
     }
 
     static func plainText(_ element: XMLElement) -> String {
-        switch element.attribute("type") ?? "text" {
-        case "xhtml": return FeedText.plain(element.innerXML)
-        case "html", "text/html": return FeedText.plain(element.text)
-        default: return FeedText.collapse(element.text)
+        switch TextKind(element) {
+        case .xhtml: return FeedText.plain(element.innerXML)
+        case .html: return FeedText.plain(element.text)
+        case .base64: return base64Text(element).map(FeedText.plain) ?? ""
+        case .text: return FeedText.collapse(element.text)
         }
+    }
+
+    private enum TextKind {
+        case text, html, xhtml, base64
+
+        init(_ element: XMLElement) {
+            let type = element.attribute("type") ?? "text"
+            switch type {
+            case "xhtml", "application/xhtml+xml": self = .xhtml
+            case _ where element.attribute("mode") == "base64": self = .base64
+            case "html", "text/html": self = .html
+            // Atom 1.0 4.1.3.3: a media type that is neither text nor XML is carried in base64.
+            case _ where type.contains("/") && !type.hasPrefix("text/") && !type.hasSuffix("+xml")
+                && !type.hasSuffix("/xml"): self = .base64
+            default: self = .text
+            }
+        }
+    }
+
+    private static func base64Text(_ element: XMLElement) -> String? {
+        let encoded = element.text.filter { !$0.isWhitespace }
+        guard let bytes = Data(base64Encoded: encoded) else { return nil }
+        return String(validating: bytes, as: UTF8.self)
     }
 
     private static func escape(_ text: String) -> String {

@@ -1,3 +1,4 @@
+import CLibXML2
 import Foundation
 
 /// Turns feed bytes into a `ParsedFeed`, whichever format they are in: RSS, RDF, Atom or JSON Feed.
@@ -7,6 +8,7 @@ public enum FeedParser {
     static let rdfNamespace = "http://www.w3.org/1999/02/22-rdf-syntax-ns#"
     static let contentNamespace = "http://purl.org/rss/1.0/modules/content/"
     static let dublinCoreNamespace = "http://purl.org/dc/elements/1.1/"
+    static let xhtmlNamespace = "http://www.w3.org/1999/xhtml"
 
     public static func parse(_ data: Data, baseURL: URL?) throws(FeedParseError) -> ParsedFeed {
         guard let first = data.first(where: { !($0 == 0x20 || $0 == 0x09 || $0 == 0x0A || $0 == 0x0D) }) else {
@@ -17,9 +19,9 @@ public enum FeedParser {
         let root = tree.root
         switch (root.name, root.namespace) {
         case ("rss", _):
-            return RSS.parse(channel: root.child("channel"), itemsIn: root.child("channel"), format: .rss)
+            return RSS.parse(root, format: .rss)
         case ("RDF", rdfNamespace?):
-            return RSS.parse(channel: root.child("channel"), itemsIn: root, format: .rdf)
+            return RSS.parse(root, format: .rdf)
         case ("feed", atomNamespace?), ("feed", atom03Namespace?), ("feed", nil):
             return Atom.parse(root)
         default:
@@ -31,17 +33,29 @@ public enum FeedParser {
 /// The same text rules for every format.
 enum FeedText {
     /// Plain text from a title that may carry markup or escaped entities: tags stripped,
-    /// entities decoded, white space collapsed.
+    /// entities decoded, white space collapsed. A "<" that cannot open a tag ("1 < 2") is text.
     static func plain(_ text: String) -> String {
         var stripped = ""
         stripped.reserveCapacity(text.utf8.count)
-        var inTag = false
-        for character in text {
-            if character == "<" { inTag = true; continue }
-            if character == ">" && inTag { inTag = false; continue }
-            if !inTag { stripped.append(character) }
+        var remaining = Substring(text)
+        while let open = remaining.firstIndex(of: "<") {
+            stripped += remaining[..<open]
+            let afterOpen = remaining.index(after: open)
+            guard afterOpen < remaining.endIndex, opensTag(remaining[afterOpen]),
+                  let close = remaining[afterOpen...].firstIndex(of: ">")
+            else {
+                stripped.append("<")
+                remaining = remaining[afterOpen...]
+                continue
+            }
+            remaining = remaining[remaining.index(after: close)...]
         }
+        stripped += remaining
         return collapse(HTMLEntities.decode(stripped))
+    }
+
+    private static func opensTag(_ character: Character) -> Bool {
+        character.isASCII && (character.isLetter || character == "/" || character == "!" || character == "?")
     }
 
     static func collapse(_ text: String) -> String {
@@ -61,12 +75,6 @@ enum FeedText {
 
 /// Decodes the HTML character references that survive XML parsing in escaped titles.
 enum HTMLEntities {
-    static let named: [String: String] = [
-        "amp": "&", "lt": "<", "gt": ">", "quot": "\"", "apos": "'", "nbsp": "\u{00A0}", "hellip": "…",
-        "mdash": "—", "ndash": "–", "lsquo": "‘", "rsquo": "’", "ldquo": "“", "rdquo": "”", "copy": "©",
-        "reg": "®", "trade": "™", "middot": "·", "laquo": "«", "raquo": "»", "eacute": "é", "uuml": "ü",
-    ]
-
     static func decode(_ text: String) -> String {
         guard text.contains("&") else { return text }
         var result = ""
@@ -97,6 +105,9 @@ enum HTMLEntities {
         if name.hasPrefix("#") {
             return UInt32(name.dropFirst()).flatMap(Unicode.Scalar.init).map { String($0) }
         }
-        return named[String(name)]
+        if name == "apos" { return "'" }
+        // libxml2's HTML table covers every name HTML 4 defines.
+        guard let description = htmlEntityLookup(String(name)) else { return nil }
+        return Unicode.Scalar(description.pointee.value).map { String($0) }
     }
 }

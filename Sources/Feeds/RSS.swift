@@ -2,8 +2,11 @@ import Foundation
 
 /// RSS 0.9x and 2.0 (items inside the channel) and RSS 1.0 / RDF (items beside it).
 enum RSS {
-    static func parse(channel: XMLElement?, itemsIn container: XMLElement?, format: FeedFormat) -> ParsedFeed {
-        let items = (container?.children("item") ?? []).map(item)
+    /// Items are read from the channel and from the root alike: RDF puts them beside the channel,
+    /// and some RSS 0.9x feeds leave the channel out.
+    static func parse(_ root: XMLElement, format: FeedFormat) -> ParsedFeed {
+        let channel = root.child("channel")
+        let items = ((channel?.children("item") ?? []) + root.children("item")).map(item)
         return ParsedFeed(
             format: format,
             title: channel?.child("title").map { FeedText.plain($0.text) } ?? "",
@@ -27,8 +30,9 @@ enum RSS {
             title: title, link: link, published: published,
             updated: element.child("modified", namespace: "http://purl.org/dc/terms/").flatMap { FeedDate.parse($0.text) },
             author: author,
-            summary: element.child("description")?.trimmedText,
-            contentHTML: element.child("encoded", namespace: FeedParser.contentNamespace)?.trimmedText,
+            summary: element.child("description")?.markupOrText,
+            contentHTML: (element.child("encoded", namespace: FeedParser.contentNamespace)
+                ?? element.child("body", namespace: FeedParser.xhtmlNamespace))?.markupOrText,
             categories: (element.children("category") + element.children("subject", namespace: FeedParser.dublinCoreNamespace))
                 .compactMap(\.trimmedText))
     }

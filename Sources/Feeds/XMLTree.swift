@@ -55,7 +55,16 @@ struct XMLElement {
         return String(cString: value)
     }
 
-    /// The element's markup children serialised, for Atom's xhtml content.
+    /// The text, or the serialised markup when a feed put HTML in without escaping it.
+    var markupOrText: String? {
+        guard children.isEmpty else {
+            let inner = innerXML.trimmingCharacters(in: .whitespacesAndNewlines)
+            return inner.isEmpty ? nil : inner
+        }
+        return trimmedText
+    }
+
+    /// The element's markup children serialised, for XHTML content and unescaped HTML.
     var innerXML: String {
         guard let buffer = xmlBufferCreate() else { return "" }
         defer { xmlBufferFree(buffer) }
@@ -94,8 +103,10 @@ final class XMLTree {
 
     init(_ data: Data, baseURL: URL?) throws(FeedParseError) {
         _ = Self.initialised
+        guard data.count <= Int32.max else { throw .malformed("the document is larger than libxml2 reads at once") }
         guard let context = xmlNewParserCtxt() else { throw .malformed("the XML parser could not start") }
         defer { xmlFreeParserCtxt(context) }
+        HTMLEntityFallback.install(on: context)
         let parsed: xmlDocPtr? = data.withUnsafeBytes { bytes in
             xmlCtxtReadMemory(context, bytes.bindMemory(to: CChar.self).baseAddress, Int32(bytes.count),
                               baseURL?.absoluteString, nil, Self.options)

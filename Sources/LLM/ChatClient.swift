@@ -2,7 +2,6 @@ import AsyncHTTPClient
 import Foundation
 import Logging
 import NIOCore
-import NIOFoundationCompat
 import NIOHTTP1
 
 /// The one way Kawaraban talks to a model: OpenAI's chat-completions protocol, structured
@@ -17,7 +16,8 @@ public final class ChatClient: Sendable {
 
     public let configuration: LLMConfiguration
     private let httpClient: HTTPClient
-    private let logger: Logger
+    /// Public so that the work built on one client (analysis, translation) logs where its calls do.
+    public let logger: Logger
 
     /// One client for the process's model calls. Unlike `HTTPClient.shared` it lets a slow local
     /// model take as long as the configured request timeout, and it follows no redirects.
@@ -41,8 +41,7 @@ public final class ChatClient: Sendable {
                 return try await send(request)
             } catch let failure {
                 guard failure.error.isTransient, attempt < configuration.maximumAttempts else { throw failure.error }
-                let pause = failure.retryAfter.map { min($0, Self.maximumRetryAfter) }
-                    ?? configuration.retryBaseDelay * (1 << (attempt - 1)) + .milliseconds(Int.random(in: 0...250))
+                let pause = Self.pause(afterAttempt: attempt, retryAfter: failure.retryAfter, base: configuration.retryBaseDelay)
                 logger.warning("LLM request failed; retrying", metadata: [
                     "attempt": "\(attempt)", "error": "\(failure.error)", "pause": "\(pause)",
                 ])
@@ -101,7 +100,7 @@ public final class ChatClient: Sendable {
             outbound.headers.add(name: "Authorization", value: "Bearer \(key)")
         }
         do {
-            outbound.body = .bytes(ByteBuffer(data: try OpenAIWire.encode(request, configuration: configuration)))
+            outbound.body = .bytes(ByteBuffer(bytes: try OpenAIWire.encode(request, configuration: configuration)))
         } catch {
             throw Failure(error: .badResponse("the request could not be encoded: \(error)"))
         }
@@ -112,6 +111,9 @@ public final class ChatClient: Sendable {
             body = try await response.body.collect(upTo: Self.maximumResponseBytes)
         } catch let error as HTTPClientError where error == .deadlineExceeded || error == .readTimeout {
             throw Failure(error: .timedOut(after: configuration.requestTimeout))
+        } catch is NIOTooManyBytesError {
+            // Asking again would only fetch the same oversized body.
+            throw Failure(error: .badResponse("the response is larger than \(Self.maximumResponseBytes / 1024 / 1024) MiB"))
         } catch {
             throw Failure(error: .transport(String(describing: error)))
         }
@@ -123,10 +125,18 @@ public final class ChatClient: Sendable {
             throw Failure(error: error, retryAfter: response.headers.first(name: "Retry-After").flatMap(Self.retryAfter))
         }
         do {
-            return try OpenAIWire.decode(Data(buffer: body), requestedModel: configuration.model)
+            return try OpenAIWire.decode(Data(body.readableBytesView), requestedModel: configuration.model)
         } catch {
             throw Failure(error: .badResponse(String(describing: error)))
         }
+    }
+
+    /// The server's Retry-After, capped; else the base doubled per attempt, with up to a quarter
+    /// of it added at random so that workers that failed together do not retry together.
+    static func pause(afterAttempt attempt: Int, retryAfter: Duration?, base: Duration) -> Duration {
+        if let retryAfter { return min(retryAfter, maximumRetryAfter) }
+        let backoff = base * (1 << min(attempt - 1, 16))
+        return backoff + backoff * Double.random(in: 0...0.25)
     }
 
     /// Retry-After in seconds; the HTTP-date form is rare from APIs and falls back to backoff.

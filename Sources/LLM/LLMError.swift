@@ -14,7 +14,7 @@ public enum LLMError: Error, Sendable, CustomStringConvertible {
         case .transport(let reason):
             return "the LLM API could not be reached: \(reason); check KAWARABAN_LLM_BASE_URL"
         case .timedOut(let after):
-            return "the LLM API did not answer within \(after.components.seconds) s"
+            return "the LLM API did not answer within \(after.components.seconds) s; a slow model may need a larger KAWARABAN_LLM_TIMEOUT_SECONDS"
         case .unauthorized(let status, let body):
             return "the LLM API refused the request (HTTP \(status)): \(body); check KAWARABAN_LLM_API_KEY"
         case .http(let status, let body):

@@ -78,8 +78,10 @@ enum JSONAnswer {
             return "the field \(path(context.codingPath)) must be \(type)"
         case DecodingError.valueNotFound(let type, let context):
             return "the field \(path(context.codingPath)) must be a \(type), not null"
-        case DecodingError.dataCorrupted(let context):
+        case DecodingError.dataCorrupted(let context) where context.codingPath.isEmpty:
             return "the JSON is not valid: \(context.debugDescription)"
+        case DecodingError.dataCorrupted(let context):
+            return "the field \(path(context.codingPath)) has an unusable value: \(context.debugDescription)"
         default:
             return String(describing: error)
         }

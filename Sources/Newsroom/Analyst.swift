@@ -25,7 +25,8 @@ public struct Analyst: Sendable {
 
     struct Answer: Decodable, Sendable {
         struct Point: Decodable, Sendable { var heading: String; var body: String }
-        struct Scores: Decodable, Sendable { var depth: Int; var relevance: Int; var practicality: Int; var novelty: Int }
+        /// Read as numbers so that a fractional score is refused with a reason the model can act on.
+        struct Scores: Decodable, Sendable { var depth: Double; var relevance: Double; var practicality: Double; var novelty: Double }
         var title: String
         var tldr: String
         var key_points: [Point]
@@ -50,6 +51,13 @@ public struct Analyst: Sendable {
                 try Self.validate(answer, languageCode: languageCode)
             }
             var analysis = answer.value
+            if analysis.scores != analysis.scores.clamped {
+                // Worth a note, not a re-ask: the model's judgement stands, only the scale is forced.
+                client.logger.notice("analysis scores out of 1...5 were clamped", metadata: [
+                    "url": "\(url)", "scores": "\(analysis.scores)",
+                ])
+                analysis.scores = analysis.scores.clamped
+            }
             analysis.analysedAt = now()
             analysis.model = answer.model
             return analysis
@@ -80,12 +88,20 @@ public struct Analyst: Sendable {
             if !cleaned.isEmpty && !tags.contains(cleaned) { tags.append(cleaned) }
         }
         guard !tags.isEmpty else { throw AnswerRejected("tags is empty") }
-        let scores = AxisScores(depth: answer.scores.depth, relevance: answer.scores.relevance,
-                                practicality: answer.scores.practicality, novelty: answer.scores.novelty)
+        func whole(_ axis: String, _ value: Double) throws -> Int {
+            guard let integer = Int(exactly: value) else {
+                throw AnswerRejected("scores.\(axis) must be a whole number from 1 to 5, not \(value)")
+            }
+            return integer
+        }
+        let scores = AxisScores(
+            depth: try whole("depth", answer.scores.depth), relevance: try whole("relevance", answer.scores.relevance),
+            practicality: try whole("practicality", answer.scores.practicality),
+            novelty: try whole("novelty", answer.scores.novelty))
         return Analysis(
             title: try checked("title", answer.title), tldr: try checked("tldr", answer.tldr), keyPoints: points,
             impact: try checked("impact", answer.impact), editorial: try checked("editorial", answer.editorial),
-            tags: Array(tags.prefix(maximumTags)), scores: scores.clamped, analysedAt: Date(timeIntervalSince1970: 0),
+            tags: Array(tags.prefix(maximumTags)), scores: scores, analysedAt: Date(timeIntervalSince1970: 0),
             model: "")
     }
 

@@ -17,8 +17,10 @@ enum LanguageCheck {
         }
     }
 
-    /// Nil when the text is in `languageCode`, else the reason.
-    static func problem(in text: String, languageCode: String) -> String? {
+    /// Nil when the text is in `languageCode`, else the reason. With `shortTextMayBeLatin`, a short
+    /// text with no Japanese at all passes too: a translated list of product names or a reference
+    /// rightly stays in Latin script.
+    static func problem(in text: String, languageCode: String, shortTextMayBeLatin: Bool = false) -> String? {
         guard languageCode == "ja" else { return nil }
         var japanese = 0
         var letters = 0
@@ -30,6 +32,7 @@ enum LanguageCheck {
                 letters += 1
             }
         }
+        if shortTextMayBeLatin && letters <= shortTextLetters { return nil }
         if japanese == 0 { return "it is not written in Japanese" }
         if letters > shortTextLetters && Double(japanese) / Double(letters) < minimumJapaneseShare {
             return "it is mostly not Japanese (\(japanese) of \(letters) letters)"

@@ -40,6 +40,11 @@ public enum Masking {
         }
     }
 
+    /// A source that itself writes ⟦ or ⟧ would be taken for placeholders and could never be
+    /// published; its brackets become these lookalikes, which read the same.
+    static let lookalikeOpen = "〚"
+    static let lookalikeClose = "〛"
+
     static let urlPattern = try! NSRegularExpression(pattern: #"https?://[^\s<>"]+[^\s<>".,;:!?)\]」』。、]"#)
 
     public static func mask(_ inlines: [Inline]) -> Masked {
@@ -59,7 +64,7 @@ public enum Masking {
         func visit(_ inline: Inline) {
             switch inline {
             case .text(let value):
-                appendMaskingURLs(value)
+                appendMaskingURLs(value.replacing(String(open), with: lookalikeOpen).replacing(String(close), with: lookalikeClose))
             case .code, .lineBreak:
                 text += "⟦\(placeholder(.kept(inline)))⟧"
             case .link(let href, let children):

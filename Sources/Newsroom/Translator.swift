@@ -84,7 +84,7 @@ public struct Translator: Sendable {
         let missing = batch.map(\.id).filter { result[$0] == nil }
         guard missing.isEmpty else { throw AnswerRejected("segments \(missing.joined(separator: ", ")) are missing") }
         let translatedText = answer.segments.map(\.text).joined(separator: "\n")
-        if let problem = LanguageCheck.problem(in: translatedText, languageCode: languageCode) {
+        if let problem = LanguageCheck.problem(in: translatedText, languageCode: languageCode, shortTextMayBeLatin: true) {
             throw AnswerRejected("the translation must be in the target language, but \(problem)")
         }
         return result

@@ -5,17 +5,18 @@ public enum DatabaseLocation: Sendable, Hashable, CustomStringConvertible {
     case sqlite(path: String)
     case postgres(url: String)
 
+    /// The text is never echoed in errors: it may hold a password.
     public init(parsing text: String) throws(StoreError) {
         let trimmed = text.trimmingCharacters(in: .whitespaces)
-        guard !trimmed.isEmpty else { throw .invalidLocation("an empty database location") }
+        guard !trimmed.isEmpty else { throw .invalidLocation("it is empty") }
         let lowered = trimmed.lowercased()
         if lowered.hasPrefix("postgres://") || lowered.hasPrefix("postgresql://") {
             guard let components = URLComponents(string: trimmed), components.host?.isEmpty == false else {
-                throw .invalidLocation("not a valid postgres:// URL (postgres://user:password@host:5432/database)")
+                throw .invalidLocation("not a valid URL; expected postgres://user:password@host:5432/database")
             }
             self = .postgres(url: trimmed)
         } else if lowered.contains("://") {
-            throw .invalidLocation("expected a file path or a postgres:// URL")
+            throw .invalidLocation("a URL that is not postgres:// (expected a file path or a postgres:// URL)")
         } else {
             self = .sqlite(path: trimmed)
         }
@@ -30,20 +31,6 @@ public enum DatabaseLocation: Sendable, Hashable, CustomStringConvertible {
             guard var components = URLComponents(string: url) else { return "PostgreSQL" }
             if components.password != nil { components.password = "***" }
             return "PostgreSQL \(components.string ?? "")"
-        }
-    }
-}
-
-public enum StoreError: Error, Sendable, CustomStringConvertible {
-    case invalidLocation(String)
-    case duplicateSource(url: String)
-    case database(String)
-
-    public var description: String {
-        switch self {
-        case .invalidLocation(let reason): return reason
-        case .duplicateSource(let url): return "a source with the URL \(url) already exists"
-        case .database(let reason): return "database error: \(reason)"
         }
     }
 }

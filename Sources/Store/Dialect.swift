@@ -25,6 +25,15 @@ enum Dialect: Sendable {
         }
     }
 
+    /// SQLite's IMMEDIATE takes the write lock at once, so a second migrator waits (busy_timeout)
+    /// instead of failing when both upgrade from reading; PostgreSQL locks explicitly instead.
+    var beginWriteTransaction: String {
+        switch self {
+        case .sqlite: return "BEGIN IMMEDIATE"
+        case .postgres: return "BEGIN"
+        }
+    }
+
     /// Row locks for claiming: PostgreSQL skips rows another claimer holds; SQLite serialises writers.
     var skipLocked: String {
         switch self {

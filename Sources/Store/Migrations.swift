@@ -69,46 +69,53 @@ extension Store {
         },
     ]
 
-    /// Applies every migration not yet recorded, all in one transaction, holding a lock so that
-    /// two processes starting together do not both apply them. Returns the versions applied.
-    public func migrate() async throws -> [Int] {
+    /// Applies every migration not yet recorded, all in one transaction with their version rows,
+    /// holding a lock so that two processes starting together do not both apply them; a crash
+    /// halfway leaves nothing behind, and the next start applies them again. Returns the versions
+    /// applied. On SQLite the transaction spans the store's only connection, so call this before
+    /// the store is shared (`open` does).
+    public func migrate() async throws(StoreError) -> [Int] {
         let dialect = self.dialect
-        let logger = self.logger
         let schema = self.schema
-        return try await withSingleConnection { database in
-            switch dialect {
-            case .sqlite:
-                try await database.raw("BEGIN IMMEDIATE").run()
-            case .postgres:
-                try await database.raw("BEGIN").run()
-                try await database.raw("SELECT pg_advisory_xact_lock(\(literal: Self.migrationLockKey))").run()
+        let applied = try await translatingErrors("migrating the schema") {
+            try await withSingleConnection { database in
+                try await Self.applyPendingMigrations(on: database, dialect: dialect, schema: schema)
+            }
+        }
+        if !applied.isEmpty { logger.info("applied migrations \(applied)") }
+        return applied
+    }
+
+    private static func applyPendingMigrations(on database: any SQLDatabase, dialect: Dialect, schema: String?) async throws -> [Int] {
+        try await database.raw(SQLQueryString(dialect.beginWriteTransaction)).run()
+        do {
+            if dialect == .postgres {
+                // Released at commit or rollback, so a crashed migrator never leaves it held.
+                try await database.raw("SELECT pg_advisory_xact_lock(\(literal: migrationLockKey))").run()
                 if let schema {
                     try await database.raw("CREATE SCHEMA IF NOT EXISTS \(ident: schema)").run()
                 }
             }
-            do {
-                try await database.raw(
-                    "CREATE TABLE IF NOT EXISTS kawaraban_migrations (version INTEGER PRIMARY KEY, applied_at \(unsafeRaw: dialect.timestamp) NOT NULL)"
-                ).run()
-                let done = Set(try await database.raw("SELECT version FROM kawaraban_migrations").all()
-                    .map { try $0.decode(column: "version", as: Int.self) })
-                var applied: [Int] = []
-                for migration in Self.migrations where !done.contains(migration.version) {
-                    for statement in migration.statements(dialect) {
-                        try await database.raw(SQLQueryString(statement)).run()
-                    }
-                    try await database.raw(
-                        "INSERT INTO kawaraban_migrations (version, applied_at) VALUES (\(bind: migration.version), \(bind: Date().storedValue))"
-                    ).run()
-                    applied.append(migration.version)
+            try await database.raw(
+                "CREATE TABLE IF NOT EXISTS kawaraban_migrations (version INTEGER PRIMARY KEY, applied_at \(unsafeRaw: dialect.timestamp) NOT NULL)"
+            ).run()
+            let done = Set(try await database.raw("SELECT version FROM kawaraban_migrations").all()
+                .map { try $0.decode(column: "version", as: Int.self) })
+            var applied: [Int] = []
+            for migration in migrations where !done.contains(migration.version) {
+                for statement in migration.statements(dialect) {
+                    try await database.raw(SQLQueryString(statement)).run()
                 }
-                try await database.raw("COMMIT").run()
-                if !applied.isEmpty { logger.info("applied migrations \(applied)") }
-                return applied
-            } catch {
-                try? await database.raw("ROLLBACK").run()
-                throw error
+                try await database.raw(
+                    "INSERT INTO kawaraban_migrations (version, applied_at) VALUES (\(bind: migration.version), \(bind: Date().storedValue))"
+                ).run()
+                applied.append(migration.version)
             }
+            try await database.raw("COMMIT").run()
+            return applied
+        } catch {
+            try? await database.raw("ROLLBACK").run()
+            throw error
         }
     }
 }

@@ -3,6 +3,10 @@ import KawarabanCore
 import SQLKit
 
 /// What a step produced; nil fields leave the stored value as it is.
+///
+/// Advancing to `.extracted` without a page drops the stored page: the article replaces it,
+/// and pages are by far the largest thing stored. An item that fails extraction keeps its page
+/// for inspection.
 public struct ItemUpdate: Sendable {
     public var pageHTML: String?
     public var article: Article?
@@ -26,6 +30,16 @@ public struct ItemFailure: Sendable, Hashable, Codable {
     public var attempts: Int
     public var reason: String
     public var updatedAt: Date
+
+    public init(itemID: Int64, title: String, url: String, stage: Stage, attempts: Int, reason: String, updatedAt: Date) {
+        self.itemID = itemID
+        self.title = title
+        self.url = url
+        self.stage = stage
+        self.attempts = attempts
+        self.reason = reason
+        self.updatedAt = updatedAt
+    }
 }
 
 extension Store {
@@ -36,141 +50,187 @@ extension Store {
         items.published_at, sources.name AS source_name
         """
     static let itemFrom = "items JOIN sources ON sources.id = items.source_id"
+    /// Rows per INSERT, well under SQLite's limit of 32,766 bound values per statement.
+    static let insertBatchSize = 500
 
-    /// Stores entries not seen before; an entry whose canonical URL is already stored is skipped.
-    /// Returns how many were new.
-    public func insertDiscovered(_ entries: [DiscoveredItem], now: Date) async throws -> Int {
-        var inserted = 0
-        for entry in entries {
-            let row = try await database.raw("""
-                INSERT INTO items (source_id, guid, url, canonical_url, title, summary, content_html, author,
-                    feed_published_at, discovered_at, stage, updated_at)
-                VALUES (\(bind: entry.sourceID), \(bind: entry.guid), \(bind: entry.url), \(bind: entry.canonicalURL),
-                    \(bind: entry.title), \(bind: entry.summary), \(bind: entry.contentHTML), \(bind: entry.author),
-                    \(bind: entry.publishedAt?.storedValue), \(bind: now.storedValue), \(bind: Stage.discovered.rawValue),
-                    \(bind: now.storedValue))
-                ON CONFLICT (canonical_url) DO NOTHING
-                RETURNING id
-                """).first()
-            if row != nil { inserted += 1 }
+    /// Stores entries not seen before; an entry whose canonical URL is already stored, or appears
+    /// twice in `entries`, is skipped. Returns how many were new.
+    public func insertDiscovered(_ entries: [DiscoveredItem], now: Date) async throws(StoreError) -> Int {
+        try await translatingErrors("storing discovered items") {
+            var inserted = 0
+            for start in stride(from: 0, to: entries.count, by: Self.insertBatchSize) {
+                let rows: [SQLQueryString] = entries[start..<min(start + Self.insertBatchSize, entries.count)].map { entry in
+                    """
+                    (\(bind: entry.sourceID), \(bind: entry.guid), \(bind: entry.url), \(bind: entry.canonicalURL),
+                     \(bind: entry.title), \(bind: entry.summary), \(bind: entry.contentHTML), \(bind: entry.author),
+                     \(bind: entry.publishedAt?.storedValue), \(bind: now.storedValue), \(bind: Stage.discovered.rawValue),
+                     \(bind: now.storedValue))
+                    """
+                }
+                inserted += try await database.raw("""
+                    INSERT INTO items (source_id, guid, url, canonical_url, title, summary, content_html, author,
+                        feed_published_at, discovered_at, stage, updated_at)
+                    VALUES \(rows.joined(separator: ", "))
+                    ON CONFLICT (canonical_url) DO NOTHING RETURNING id
+                    """).all().count
+            }
+            return inserted
         }
-        return inserted
     }
 
-    /// Takes up to `limit` items in `stages` that nobody holds and that are due, oldest first,
-    /// and holds them for `lease` seconds. Concurrent claimers never get the same item.
-    public func claim(stages: [Stage], owner: String, limit: Int, lease: TimeInterval, now: Date) async throws -> [Item] {
+    /// Items in `stages` that nobody holds (no lease, or one that has run out) and that are due.
+    private static func claimable(stages: [Stage], now: Date) -> SQLQueryString {
+        """
+        stage IN (\(literals: stages.map(\.rawValue), joinedBy: ", "))
+          AND (lease_until IS NULL OR lease_until < \(bind: now.storedValue))
+          AND (next_attempt_at IS NULL OR next_attempt_at <= \(bind: now.storedValue))
+        """
+    }
+
+    /// Takes up to `limit` claimable items in `stages`, oldest first, and holds them for `lease`
+    /// seconds. Concurrent claimers never get the same item: PostgreSQL skips rows another
+    /// claimer has locked, and SQLite runs the whole UPDATE under its single writer lock.
+    public func claim(stages: [Stage], owner: String, limit: Int, lease: TimeInterval, now: Date) async throws(StoreError) -> [Item] {
         guard !stages.isEmpty, limit > 0 else { return [] }
-        let claimed = try await database.raw("""
-            UPDATE items SET lease_owner = \(bind: owner), lease_until = \(bind: now.addingTimeInterval(lease).storedValue)
-            WHERE id IN (
-                SELECT id FROM items
-                WHERE stage IN (\(literals: stages.map(\.rawValue), joinedBy: ", "))
-                  AND (lease_until IS NULL OR lease_until < \(bind: now.storedValue))
-                  AND (next_attempt_at IS NULL OR next_attempt_at <= \(bind: now.storedValue))
-                ORDER BY id LIMIT \(bind: limit) \(unsafeRaw: dialect.skipLocked))
-            RETURNING id
-            """).all().map { try $0.decode(column: "id", as: Int64.self) }
-        guard !claimed.isEmpty else { return [] }
-        return try await database.raw("""
-            SELECT \(unsafeRaw: Self.itemColumns) FROM \(unsafeRaw: Self.itemFrom)
-            WHERE items.id IN (\(binds: claimed)) ORDER BY items.id
-            """).all().map(Self.item)
+        return try await translatingErrors("claiming items") {
+            let claim: SQLQueryString = """
+                UPDATE items SET lease_owner = \(bind: owner), lease_until = \(bind: now.addingTimeInterval(lease).storedValue)
+                WHERE id IN (
+                    SELECT id FROM items WHERE \(Self.claimable(stages: stages, now: now))
+                    ORDER BY id LIMIT \(bind: limit) \(unsafeRaw: dialect.skipLocked))
+                RETURNING id
+                """
+            let claimed = try await database.raw(claim).all().map { try $0.decode(column: "id", as: Int64.self) }
+            guard !claimed.isEmpty else { return [] }
+            return try await database.raw("""
+                SELECT \(unsafeRaw: Self.itemColumns) FROM \(unsafeRaw: Self.itemFrom)
+                WHERE items.id IN (\(binds: claimed)) ORDER BY items.id
+                """).all().map(Self.item)
+        }
     }
 
     /// Moves a held item to `stage` with what the step produced, and lets it go. Refused (false)
     /// when `owner` no longer holds it, so a worker that lost its lease cannot overwrite newer work.
-    public func advance(_ itemID: Int64, owner: String, to stage: Stage, with update: ItemUpdate, now: Date) async throws -> Bool {
-        var query: SQLQueryString = """
-            UPDATE items SET stage = \(bind: stage.rawValue), lease_owner = NULL, lease_until = NULL, last_error = NULL,
-                attempts = 0, next_attempt_at = NULL, updated_at = \(bind: now.storedValue)
-            """
-        if let pageHTML = update.pageHTML { query += ", page_html = \(bind: pageHTML)" }
-        if let article = update.article { query += ", article_json = \(bind: try Self.json(article))" }
-        if let analysis = update.analysis { query += ", analysis_json = \(bind: try Self.json(analysis))" }
-        if let translation = update.translation { query += ", translation_json = \(bind: try Self.json(translation))" }
-        if stage == .published {
-            query += ", published_at = COALESCE(published_at, \(bind: now.storedValue))"
+    public func advance(_ itemID: Int64, owner: String, to stage: Stage, with update: ItemUpdate, now: Date) async throws(StoreError) -> Bool {
+        try await translatingErrors("advancing item \(itemID) to \(stage.rawValue)") {
+            var query: SQLQueryString = """
+                UPDATE items SET stage = \(bind: stage.rawValue), lease_owner = NULL, lease_until = NULL, last_error = NULL,
+                    attempts = 0, next_attempt_at = NULL, updated_at = \(bind: now.storedValue)
+                """
+            if let pageHTML = update.pageHTML {
+                query += ", page_html = \(bind: pageHTML)"
+            } else if stage == .extracted {
+                query += ", page_html = NULL"
+            }
+            if let article = update.article { query += ", article_json = \(bind: try Self.json(article))" }
+            if let analysis = update.analysis { query += ", analysis_json = \(bind: try Self.json(analysis))" }
+            if let translation = update.translation { query += ", translation_json = \(bind: try Self.json(translation))" }
+            if stage == .published {
+                query += ", published_at = COALESCE(published_at, \(bind: now.storedValue))"
+            }
+            query += " WHERE id = \(bind: itemID) AND lease_owner = \(bind: owner) RETURNING id"
+            return try await database.raw(query).first() != nil
         }
-        query += " WHERE id = \(bind: itemID) AND lease_owner = \(bind: owner) RETURNING id"
-        return try await database.raw(query).first() != nil
     }
 
     /// Keeps holding an item during a long step. Refused (false) when `owner` no longer holds it.
-    public func extendLease(_ itemID: Int64, owner: String, until: Date) async throws -> Bool {
-        try await database.raw("""
-            UPDATE items SET lease_until = \(bind: until.storedValue)
-            WHERE id = \(bind: itemID) AND lease_owner = \(bind: owner) RETURNING id
-            """).first() != nil
+    public func extendLease(_ itemID: Int64, owner: String, until: Date) async throws(StoreError) -> Bool {
+        try await translatingErrors("extending the lease of item \(itemID)") {
+            try await database.raw("""
+                UPDATE items SET lease_until = \(bind: until.storedValue)
+                WHERE id = \(bind: itemID) AND lease_owner = \(bind: owner) RETURNING id
+                """).first() != nil
+        }
     }
 
     /// Records why a step failed. With `retryAt` the item waits in its stage until then; without,
     /// it is failed for good. Refused (false) when `owner` no longer holds it.
-    public func recordFailure(_ itemID: Int64, owner: String, reason: String, retryAt: Date?, now: Date) async throws -> Bool {
-        let failedStage: SQLQueryString = retryAt == nil ? ", stage = \(bind: Stage.failed.rawValue)" : ""
-        var query: SQLQueryString = """
-            UPDATE items SET attempts = attempts + 1, last_error = \(bind: reason), lease_owner = NULL, lease_until = NULL,
-                next_attempt_at = \(bind: retryAt?.storedValue), updated_at = \(bind: now.storedValue)
-            """
-        query += failedStage
-        query += " WHERE id = \(bind: itemID) AND lease_owner = \(bind: owner) RETURNING id"
-        return try await database.raw(query).first() != nil
-    }
-
-    public func item(id: Int64) async throws -> Item? {
-        try await database.raw("SELECT \(unsafeRaw: Self.itemColumns) FROM \(unsafeRaw: Self.itemFrom) WHERE items.id = \(bind: id)")
-            .first().map(Self.item)
-    }
-
-    /// Published items, newest first by the time the source published them.
-    public func publishedItems(limit: Int, offset: Int) async throws -> [Item] {
-        try await database.raw("""
-            SELECT \(unsafeRaw: Self.itemColumns) FROM \(unsafeRaw: Self.itemFrom)
-            WHERE items.stage = \(bind: Stage.published.rawValue)
-            ORDER BY COALESCE(items.feed_published_at, items.published_at) DESC, items.id DESC
-            LIMIT \(bind: limit) OFFSET \(bind: offset)
-            """).all().map(Self.item)
-    }
-
-    public func countsByStage() async throws -> [Stage: Int] {
-        var counts: [Stage: Int] = [:]
-        for row in try await database.raw("SELECT stage, COUNT(*) AS count FROM items GROUP BY stage").all() {
-            if let stage = Stage(rawValue: try row.decode(column: "stage", as: String.self)) {
-                counts[stage] = try row.decode(column: "count", as: Int.self)
-            }
+    public func recordFailure(_ itemID: Int64, owner: String, reason: String, retryAt: Date?, now: Date) async throws(StoreError) -> Bool {
+        try await translatingErrors("recording a failure of item \(itemID)") {
+            var query: SQLQueryString = """
+                UPDATE items SET attempts = attempts + 1, last_error = \(bind: reason), lease_owner = NULL, lease_until = NULL,
+                    next_attempt_at = \(bind: retryAt?.storedValue), updated_at = \(bind: now.storedValue)
+                """
+            if retryAt == nil { query += ", stage = \(bind: Stage.failed.rawValue)" }
+            query += " WHERE id = \(bind: itemID) AND lease_owner = \(bind: owner) RETURNING id"
+            return try await database.raw(query).first() != nil
         }
-        return counts
+    }
+
+    public func item(id: Int64) async throws(StoreError) -> Item? {
+        try await translatingErrors("reading item \(id)") {
+            try await database.raw("SELECT \(unsafeRaw: Self.itemColumns) FROM \(unsafeRaw: Self.itemFrom) WHERE items.id = \(bind: id)")
+                .first().map(Self.item)
+        }
+    }
+
+    /// Published items, newest first by the time the source published them, or failing that by
+    /// the time they were published here.
+    public func publishedItems(limit: Int, offset: Int) async throws(StoreError) -> [Item] {
+        try await translatingErrors("listing published items") {
+            try await database.raw("""
+                SELECT \(unsafeRaw: Self.itemColumns) FROM \(unsafeRaw: Self.itemFrom)
+                WHERE items.stage = \(bind: Stage.published.rawValue)
+                ORDER BY COALESCE(items.feed_published_at, items.published_at) DESC, items.id DESC
+                LIMIT \(bind: limit) OFFSET \(bind: offset)
+                """).all().map(Self.item)
+        }
+    }
+
+    /// Stages with no items are absent.
+    public func countsByStage() async throws(StoreError) -> [Stage: Int] {
+        try await translatingErrors("counting items by stage") {
+            var counts: [Stage: Int] = [:]
+            for row in try await database.raw("SELECT stage, COUNT(*) AS count FROM items GROUP BY stage").all() {
+                if let stage = Stage(rawValue: try row.decode(column: "stage", as: String.self)) {
+                    counts[stage] = try row.decode(column: "count", as: Int.self)
+                }
+            }
+            return counts
+        }
     }
 
     /// Failed items and items whose last attempt failed, most recent first.
-    public func failures(limit: Int) async throws -> [ItemFailure] {
-        try await database.raw("""
-            SELECT id, title, url, stage, attempts, last_error, updated_at FROM items
-            WHERE stage = \(bind: Stage.failed.rawValue) OR last_error IS NOT NULL
-            ORDER BY updated_at DESC, id DESC LIMIT \(bind: limit)
-            """).all().map { row in
-                ItemFailure(
-                    itemID: try row.decode(column: "id", as: Int64.self),
-                    title: try row.decode(column: "title", as: String.self),
-                    url: try row.decode(column: "url", as: String.self),
-                    stage: Stage(rawValue: try row.decode(column: "stage", as: String.self)) ?? .failed,
-                    attempts: try row.decode(column: "attempts", as: Int.self),
-                    reason: try row.decode(column: "last_error", as: String?.self) ?? "",
-                    updatedAt: Date(stored: try row.decode(column: "updated_at", as: Double.self)))
-            }
+    public func failures(limit: Int) async throws(StoreError) -> [ItemFailure] {
+        try await translatingErrors("listing failures") {
+            try await database.raw("""
+                SELECT id, title, url, stage, attempts, last_error, updated_at FROM items
+                WHERE stage = \(bind: Stage.failed.rawValue) OR last_error IS NOT NULL
+                ORDER BY updated_at DESC, id DESC LIMIT \(bind: limit)
+                """).all().map { row in
+                    ItemFailure(
+                        itemID: try row.decode(column: "id", as: Int64.self),
+                        title: try row.decode(column: "title", as: String.self),
+                        url: try row.decode(column: "url", as: String.self),
+                        stage: Stage(rawValue: try row.decode(column: "stage", as: String.self)) ?? .failed,
+                        attempts: try row.decode(column: "attempts", as: Int.self),
+                        reason: try row.decode(column: "last_error", as: String?.self) ?? "",
+                        updatedAt: Date(stored: try row.decode(column: "updated_at", as: Double.self)))
+                }
+        }
+    }
+
+    /// Items in `stages` a claim would take now.
+    public func pendingCount(stages: [Stage], now: Date) async throws(StoreError) -> Int {
+        guard !stages.isEmpty else { return 0 }
+        return try await translatingErrors("counting pending items") {
+            try await count(Self.claimable(stages: stages, now: now))
+        }
     }
 
     /// Items in `stages` held by a lease that has not run out, a live worker's or a dead one's.
-    public func leasedCount(stages: [Stage], now: Date) async throws -> Int {
-        try await count("""
-            stage IN (\(literals: stages.map(\.rawValue), joinedBy: ", ")) AND lease_until >= \(bind: now.storedValue)
-            """)
+    public func leasedCount(stages: [Stage], now: Date) async throws(StoreError) -> Int {
+        guard !stages.isEmpty else { return 0 }
+        return try await translatingErrors("counting leased items") {
+            try await count("""
+                stage IN (\(literals: stages.map(\.rawValue), joinedBy: ", ")) AND lease_until >= \(bind: now.storedValue)
+                """)
+        }
     }
 
     private func count(_ condition: SQLQueryString) async throws -> Int {
-        var query: SQLQueryString = "SELECT COUNT(*) AS count FROM items WHERE "
-        query += condition
-        return try await database.raw(query).first()?.decode(column: "count", as: Int.self) ?? 0
+        try await database.raw("SELECT COUNT(*) AS count FROM items WHERE \(condition)").first()?
+            .decode(column: "count", as: Int.self) ?? 0
     }
 
     static func item(from row: any SQLRow) throws -> Item {

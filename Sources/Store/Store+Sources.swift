@@ -8,43 +8,57 @@ extension Store {
         new_items, last_error, consecutive_failures, next_fetch_at
         """
 
-    public func addSource(url: String, name: String, kind: SourceKind, interval: TimeInterval = Source.defaultInterval) async throws -> Source {
-        let inserted = try await database.raw("""
-            INSERT INTO sources (url, name, kind, interval_seconds, created_at)
-            VALUES (\(bind: url), \(bind: name), \(bind: kind.rawValue), \(bind: interval), \(bind: Date().storedValue))
-            ON CONFLICT (url) DO NOTHING
-            RETURNING \(unsafeRaw: Self.sourceColumns)
-            """).first()
-        guard let inserted else { throw StoreError.duplicateSource(url: url) }
-        return try Self.source(from: inserted)
+    /// A URL already stored is refused with `StoreError.duplicateSource`.
+    public func addSource(url: String, name: String, kind: SourceKind, interval: TimeInterval = Source.defaultInterval) async throws(StoreError) -> Source {
+        try await translatingErrors("adding the source \(url)") {
+            let inserted = try await database.raw("""
+                INSERT INTO sources (url, name, kind, interval_seconds, created_at)
+                VALUES (\(bind: url), \(bind: name), \(bind: kind.rawValue), \(bind: interval), \(bind: Date().storedValue))
+                ON CONFLICT (url) DO NOTHING
+                RETURNING \(unsafeRaw: Self.sourceColumns)
+                """).first()
+            guard let inserted else { throw StoreError.duplicateSource(url: url) }
+            return try Self.source(from: inserted)
+        }
     }
 
-    public func sources() async throws -> [Source] {
-        try await database.raw("SELECT \(unsafeRaw: Self.sourceColumns) FROM sources ORDER BY id").all().map(Self.source)
+    public func sources() async throws(StoreError) -> [Source] {
+        try await translatingErrors("listing sources") {
+            try await database.raw("SELECT \(unsafeRaw: Self.sourceColumns) FROM sources ORDER BY id").all().map(Self.source)
+        }
     }
 
-    public func source(id: Int64) async throws -> Source? {
-        try await database.raw("SELECT \(unsafeRaw: Self.sourceColumns) FROM sources WHERE id = \(bind: id)").first()
-            .map(Self.source)
+    public func source(id: Int64) async throws(StoreError) -> Source? {
+        try await translatingErrors("reading source \(id)") {
+            try await database.raw("SELECT \(unsafeRaw: Self.sourceColumns) FROM sources WHERE id = \(bind: id)").first()
+                .map(Self.source)
+        }
     }
 
     /// Sources never fetched, or whose next fetch time has come.
-    public func dueSources(now: Date) async throws -> [Source] {
-        try await database.raw("""
-            SELECT \(unsafeRaw: Self.sourceColumns) FROM sources
-            WHERE next_fetch_at IS NULL OR next_fetch_at <= \(bind: now.storedValue) ORDER BY id
-            """).all().map(Self.source)
+    public func dueSources(now: Date) async throws(StoreError) -> [Source] {
+        try await translatingErrors("listing due sources") {
+            try await database.raw("""
+                SELECT \(unsafeRaw: Self.sourceColumns) FROM sources
+                WHERE next_fetch_at IS NULL OR next_fetch_at <= \(bind: now.storedValue) ORDER BY id
+                """).all().map(Self.source)
+        }
     }
 
-    public func recordFetch(sourceID: Int64, health: SourceHealth) async throws {
-        try await database.raw("""
-            UPDATE sources SET etag = \(bind: health.etag), last_modified = \(bind: health.lastModified),
-                last_fetch_at = \(bind: health.lastFetchAt?.storedValue), last_status = \(bind: health.lastStatus),
-                items_found = \(bind: health.itemsFound), new_items = \(bind: health.newItems),
-                last_error = \(bind: health.lastError), consecutive_failures = \(bind: health.consecutiveFailures),
-                next_fetch_at = \(bind: health.nextFetchAt?.storedValue)
-            WHERE id = \(bind: sourceID)
-            """).run()
+    /// Replaces every health field; a source removed meanwhile is `StoreError.notFound`.
+    public func recordFetch(sourceID: Int64, health: SourceHealth) async throws(StoreError) {
+        try await translatingErrors("recording the fetch of source \(sourceID)") {
+            let updated = try await database.raw("""
+                UPDATE sources SET etag = \(bind: health.etag), last_modified = \(bind: health.lastModified),
+                    last_fetch_at = \(bind: health.lastFetchAt?.storedValue), last_status = \(bind: health.lastStatus),
+                    items_found = \(bind: health.itemsFound), new_items = \(bind: health.newItems),
+                    last_error = \(bind: health.lastError), consecutive_failures = \(bind: health.consecutiveFailures),
+                    next_fetch_at = \(bind: health.nextFetchAt?.storedValue)
+                WHERE id = \(bind: sourceID)
+                RETURNING id
+                """).first()
+            if updated == nil { throw StoreError.notFound("source \(sourceID)") }
+        }
     }
 
     static func source(from row: any SQLRow) throws -> Source {

@@ -23,7 +23,7 @@ public final class Store: Sendable {
 
     // The pool is safe to share: AsyncKit guards it with a lock but predates Sendable annotations.
     private enum Backend: @unchecked Sendable {
-        case sqlite(SQLiteConnection)
+        case sqlite(SQLiteConnection, NIOThreadPool)
         case postgres(EventLoopGroupConnectionPool<PostgresConnectionSource>)
     }
 
@@ -35,34 +35,13 @@ public final class Store: Sendable {
         self.logger = logger
     }
 
-    public static func open(_ location: DatabaseLocation, logger: Logger) async throws -> Store {
-        let store: Store
-        switch location {
-        case .sqlite(let path):
-            // One connection per process: SQLite serialises writers anyway, and a single connection
-            // keeps each statement atomic without cross-connection locking inside the process.
-            let connection = try await SQLiteConnection.open(storage: .file(path: path), logger: logger)
-            let database = connection.sql(queryLogLevel: .trace)
-            for pragma in ["PRAGMA journal_mode = WAL", "PRAGMA busy_timeout = \(sqliteBusyTimeoutMilliseconds)",
-                           "PRAGMA foreign_keys = ON", "PRAGMA synchronous = NORMAL"] {
-                try await database.raw(SQLQueryString(pragma)).run()
+    /// Connects and applies pending migrations, so that a store once open has the current schema.
+    public static func open(_ location: DatabaseLocation, logger: Logger) async throws(StoreError) -> Store {
+        let store = try await translatingErrors("opening the \(location)") {
+            switch location {
+            case .sqlite(let path): try await openSQLite(path: path, logger: logger)
+            case .postgres(let url): try openPostgres(url: url, logger: logger)
             }
-            store = Store(database: database, dialect: .sqlite, backend: .sqlite(connection), logger: logger)
-        case .postgres(let url):
-            var configuration: SQLPostgresConfiguration
-            do {
-                configuration = try SQLPostgresConfiguration(url: url)
-            } catch {
-                throw StoreError.invalidLocation("\(DatabaseLocation.postgres(url: url)): \(error)")
-            }
-            let schema = URLComponents(string: url)?.queryItems?.first { $0.name == "search_path" }?.value
-            configuration.searchPath = schema.map { [$0] }
-            let pool = EventLoopGroupConnectionPool(
-                source: PostgresConnectionSource(sqlConfiguration: configuration),
-                maxConnectionsPerEventLoop: postgresConnectionsPerEventLoop, logger: logger,
-                on: MultiThreadedEventLoopGroup.singleton)
-            let database = pool.database(logger: logger).sql(queryLogLevel: .trace)
-            store = Store(database: database, dialect: .postgres, backend: .postgres(pool), logger: logger, schema: schema)
         }
         do {
             _ = try await store.migrate()
@@ -73,10 +52,68 @@ public final class Store: Sendable {
         return store
     }
 
-    public func close() async throws {
-        switch backend {
-        case .sqlite(let connection): try await connection.close()
-        case .postgres(let pool): try await pool.shutdownAsync()
+    private static func openSQLite(path: String, logger: Logger) async throws -> Store {
+        // A thread of its own rather than the shared pool: while another process holds the write
+        // lock, SQLite waits out busy_timeout by blocking the calling thread, and that must not
+        // starve everything else in this process that uses the shared pool.
+        let threadPool = NIOThreadPool(numberOfThreads: 1)
+        threadPool.start()
+        // One connection per process: SQLite serialises writers anyway, and a single connection
+        // keeps each statement atomic without cross-connection locking inside the process.
+        let connection: SQLiteConnection
+        do {
+            connection = try await SQLiteConnection.open(
+                storage: .file(path: path), threadPool: threadPool, logger: logger, on: MultiThreadedEventLoopGroup.singleton.any())
+        } catch {
+            try? await threadPool.shutdownGracefully()
+            throw error
+        }
+        let store = Store(database: connection.sql(queryLogLevel: .trace), dialect: .sqlite,
+                          backend: .sqlite(connection, threadPool), logger: logger)
+        do {
+            // busy_timeout comes first: switching to WAL needs a lock another process may hold.
+            for pragma in ["PRAGMA busy_timeout = \(sqliteBusyTimeoutMilliseconds)", "PRAGMA journal_mode = WAL",
+                           "PRAGMA foreign_keys = ON", "PRAGMA synchronous = NORMAL"] {
+                try await store.database.raw(SQLQueryString(pragma)).run()
+            }
+        } catch {
+            try? await store.close()
+            throw error
+        }
+        return store
+    }
+
+    /// Connections are made lazily by the pool, so a server that is down shows up at the first query.
+    private static func openPostgres(url: String, logger: Logger) throws -> Store {
+        var configuration: SQLPostgresConfiguration
+        do {
+            configuration = try SQLPostgresConfiguration(url: url)
+        } catch {
+            throw StoreError.invalidLocation("\(DatabaseLocation.postgres(url: url)): \(error)")
+        }
+        let schema = URLComponents(string: url)?.queryItems?.first { $0.name == "search_path" }?.value
+        configuration.searchPath = schema.map { [$0] }
+        let pool = EventLoopGroupConnectionPool(
+            source: PostgresConnectionSource(sqlConfiguration: configuration),
+            maxConnectionsPerEventLoop: postgresConnectionsPerEventLoop, logger: logger,
+            on: MultiThreadedEventLoopGroup.singleton)
+        let database = pool.database(logger: logger).sql(queryLogLevel: .trace)
+        return Store(database: database, dialect: .postgres, backend: .postgres(pool), logger: logger, schema: schema)
+    }
+
+    public func close() async throws(StoreError) {
+        try await translatingErrors("closing the store") {
+            switch backend {
+            case .sqlite(let connection, let threadPool):
+                do {
+                    try await connection.close()
+                } catch {
+                    try? await threadPool.shutdownGracefully()
+                    throw error
+                }
+                try await threadPool.shutdownGracefully()
+            case .postgres(let pool): try await pool.shutdownAsync()
+            }
         }
     }
 

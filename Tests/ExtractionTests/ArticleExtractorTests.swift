@@ -50,6 +50,36 @@ import Testing
         #expect(article.blocks.contains { if case .paragraph(let inlines) = $0 { return inlines.contains(.emphasis([.text("curriculum training on synthetic proofs")])) }; return false })
     }
 
+    @Test func metadataComesFromTheHeadJSONLDAndBaseURL() throws {
+        let article = try ArticleExtractor.extract(html: fixture("metadata-article.html"),
+                                                   pageURL: URL(string: "https://fieldnotes.example/blog/small-models-plan"))
+        #expect(article.title == "Small models learn to plan")
+        #expect(article.author == "Mina Sato")
+        #expect(article.publishedAt == ISO8601DateFormatter().date(from: "2026-03-14T09:30:00Z"))
+        #expect(article.siteName == "Field Notes")
+        #expect(article.language == "en-GB")
+        #expect(article.description == "A planning benchmark where small models now hold their own.")
+        #expect(article.leadImage == "https://cdn.fieldnotes.example/blog/images/planner.jpg")
+        #expect(article.canonicalURL == "https://cdn.fieldnotes.example/blog/small-models-plan")
+    }
+
+    @Test func figuresListsAndLinksComeOutInOrderResolvedAgainstTheBase() throws {
+        let article = try ArticleExtractor.extract(html: fixture("metadata-article.html"),
+                                                   pageURL: URL(string: "https://fieldnotes.example/blog/small-models-plan"))
+        #expect(article.blocks == [
+            .paragraph([.text("Planning used to be where small language models fell apart: asked to schedule a week of meetings, "
+                              + "they would double-book rooms and forget constraints halfway through. A new benchmark suggests that is changing.")]),
+            .figure(src: "https://cdn.fieldnotes.example/blog/images/planner-chart.png", alt: "Bar chart of planning scores",
+                    caption: [.text("Scores on the "), .emphasis([.text("WeekPlan")]), .text(" benchmark, higher is better.")]),
+            .paragraph([.text("The benchmark, described in a "),
+                        .link(href: "https://cdn.fieldnotes.example/blog/papers/weekplan.pdf", [.text("short paper")]),
+                        .text(", asks models to satisfy between five and forty constraints. Models under ten billion parameters now "
+                              + "solve most of the easy tasks, and the authors credit search during decoding rather than size.")]),
+            .list(ordered: false, items: [[.text("Easy tasks: 5 to 10 constraints")], [.text("Hard tasks: up to 40 constraints")]]),
+            .paragraph([.text("The authors plan to release the tasks and the grading scripts next month.")]),
+        ])
+    }
+
     @Test func japanesePageIsExtractedWithoutItsChrome() throws {
         let article = try ArticleExtractor.extract(html: fixture("japanese-article.html"), pageURL: URL(string: "https://tech.example.jp/a/1"))
         #expect(article.title == "国産大規模言語モデル、日本語性能で海外モデルに迫る")

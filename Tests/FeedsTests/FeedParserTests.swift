@@ -85,7 +85,23 @@ import Testing
 
     @Test func emptyAndMalformedDocumentsFailClearly() {
         #expect(throws: FeedParseError.emptyDocument) { try FeedParser.parse(Data("  \n".utf8), baseURL: nil) }
-        #expect(throws: FeedParseError.self) { try FeedParser.parse(Data("not xml at all".utf8), baseURL: nil) }
+        #expect(throws: FeedParseError.emptyDocument) { try FeedParser.parse(Data(), baseURL: nil) }
+        do {
+            _ = try FeedParser.parse(Data("not xml at all".utf8), baseURL: nil)
+            Issue.record("text that is not XML parsed as a feed")
+        } catch {
+            guard case .malformed(let reason) = error else { return #expect(Bool(false), "\(error)") }
+            // libxml2's own words and where it stopped.
+            #expect(reason.contains("Start tag expected"))
+            #expect(reason.contains("line 1"))
+        }
+    }
+
+    @Test func aTruncatedFeedKeepsTheItemsBeforeTheCut() throws {
+        let feed = try FeedParser.parse(fixture("truncated.xml"), baseURL: nil)
+        #expect(feed.title == "Cut Short")
+        #expect(feed.items.first?.title == "Complete item")
+        #expect(feed.items.first?.link == "https://cut.example/1")
     }
 
     @Test func externalEntitiesAreNeverRead() throws {
@@ -98,6 +114,13 @@ import Testing
         let feed = try FeedParser.parse(Data(xxe.utf8), baseURL: nil)
         #expect(!feed.title.contains("root:"))
         #expect(!(feed.items.first?.title.contains("root:") ?? false))
+        let throughParameterEntity = """
+            <?xml version="1.0"?>
+            <!DOCTYPE rss [<!ENTITY % outside SYSTEM "file:///etc/passwd"> %outside;]>
+            <rss version="2.0"><channel><title>t</title></channel></rss>
+            """
+        let parsed = try? FeedParser.parse(Data(throughParameterEntity.utf8), baseURL: nil)
+        #expect(!(parsed.map { "\($0)" } ?? "").contains("root:"))
     }
 
     @Test func entityExpansionIsBounded() {
@@ -113,13 +136,54 @@ import Testing
         #expect((result?.title.count ?? 0) < 1_000_000)
     }
 
-    @Test func undeclaredHTMLEntitiesDoNotLoseTheItem() throws {
+    /// An undeclared HTML entity used to make libxml2 drop every later reference, &amp; in links included.
+    @Test func undeclaredHTMLEntitiesAreReadAsHTMLWouldReadThem() throws {
         let feed = try FeedParser.parse(Data("""
-            <rss version="2.0"><channel><title>T</title>
-            <item><title>Caf&eacute; &amp; AI&nbsp;news</title><link>https://a.example/1</link></item></channel></rss>
+            <rss version="2.0"><channel><title>T&hellip;</title>
+            <item><title>Caf&eacute; &amp; AI&nbsp;news</title><link>https://a.example/1?a=1&amp;b=2</link></item>
+            <item><title>Second &mdash; &unknownname; still here</title><link>https://a.example/2</link></item>
+            </channel></rss>
             """.utf8), baseURL: nil)
-        #expect(feed.items.count == 1)
-        #expect(feed.items[0].link == "https://a.example/1")
+        #expect(feed.title == "T…")
+        #expect(feed.items.map(\.title) == ["Café & AI news", "Second — still here"])
+        #expect(feed.items.map(\.link) == ["https://a.example/1?a=1&b=2", "https://a.example/2"])
+    }
+
+    @Test func parsesConcurrentlyWithTheSharedEntityTable() async throws {
+        let document = Data("""
+            <feed xmlns="http://www.w3.org/2005/Atom"><title>&eacute;t&eacute;</title>
+            <entry><title>A&nbsp;&amp;&nbsp;B</title><link href="/x?a=1&amp;b=&copy;"/></entry></feed>
+            """.utf8)
+        let titles = try await withThrowingTaskGroup(of: String.self) { group in
+            for _ in 0..<64 { group.addTask { try FeedParser.parse(document, baseURL: nil).title } }
+            return try await group.reduce(into: Set<String>()) { $0.insert($1) }
+        }
+        #expect(titles == ["été"])
+    }
+
+    @Test func rssVariants() throws {
+        // No channel (RSS 0.9x in the wild), markup left unescaped, an XHTML body as the content.
+        let feed = try FeedParser.parse(Data("""
+            <rss version="0.91"><item><title>1 &lt; 2 and &lt;b&gt;bold&lt;/b&gt;</title>
+            <description><p>Unescaped <b>markup</b></p></description>
+            <body xmlns="http://www.w3.org/1999/xhtml"><p>Body</p></body></item></rss>
+            """.utf8), baseURL: nil)
+        let item = try #require(feed.items.first)
+        #expect(item.title == "1 < 2 and bold")
+        #expect(item.summary == "<p>Unescaped <b>markup</b></p>")
+        #expect(item.contentHTML == "<p>Body</p>")
+    }
+
+    @Test func atomBase64AndPlainTextContent() throws {
+        let feed = try FeedParser.parse(Data("""
+            <feed xmlns="http://www.w3.org/2005/Atom"><entry><title type="text">a &lt;b&gt;</title>
+            <summary type="text">x &lt; y</summary>
+            <content type="application/octet-stream">PHA+SGk8L3A+</content></entry></feed>
+            """.utf8), baseURL: nil)
+        let entry = try #require(feed.items.first)
+        #expect(entry.title == "a <b>")
+        #expect(entry.summary == "x &lt; y")
+        #expect(entry.contentHTML == "<p>Hi</p>")
     }
 }
 
@@ -138,6 +202,17 @@ import Testing
         ("2026-11-24T00:25+09:00", 1_795_447_500),
         ("2026-11-23 15:25:00", 1_795_447_500),
         ("2026-11-23", 1_795_392_000),
+        ("Mon, 23 Nov 2026 11:25:00 EDT", 1_795_447_500),
+        ("Mon, 23 Nov 2026 07:25:00 PST", 1_795_447_500),
+        ("Tue, 24 Nov 2026 00:25:00 JST", 1_795_447_500),
+        ("Mon, 23 Nov 2026 15:25:00 UTC", 1_795_447_500),
+        ("Mon, 23 Nov 2026 15:25:00 Z", 1_795_447_500),
+        ("Mon, 23 Nov 2026 15:25:00", 1_795_447_500),
+        ("mon,23 nov 2026 15:25:00 gmt", 1_795_447_500),
+        ("Nov 23, 2026 15:25:00 GMT", 1_795_447_500),
+        ("2026-11-23T15:25Z", 1_795_447_500),
+        ("2026-11-23T15:25:00+0000", 1_795_447_500),
+        ("2026-11-23T10:25:00.5-05:00", 1_795_447_500),
     ])
     func parses(text: String, seconds: Double) {
         #expect(FeedDate.parse(text) == Date(timeIntervalSince1970: seconds))

@@ -1,3 +1,4 @@
+import AsyncHTTPClient
 import Foundation
 import Logging
 import Testing
@@ -7,19 +8,33 @@ import TestSupport
 @Suite struct ChatClientTests {
     struct Answer: Decodable, Sendable { var value: Int }
 
-    func client(port: Int, apiKey: String? = "secret", style: ResponseFormatStyle = .jsonSchema) -> ChatClient {
+    func client(port: Int, apiKey: String? = "secret", style: ResponseFormatStyle = .jsonSchema,
+                requestTimeout: Duration = LLMConfiguration.defaultRequestTimeout) -> ChatClient {
         ChatClient(
             configuration: LLMConfiguration(baseURL: URL(string: "http://127.0.0.1:\(port)/v1")!, model: "test-model",
-                                            apiKey: apiKey, responseFormat: style, retryBaseDelay: .milliseconds(10)),
+                                            apiKey: apiKey, responseFormat: style, requestTimeout: requestTimeout,
+                                            retryBaseDelay: .milliseconds(10)),
             logger: Logger(label: "llm-tests", factory: { _ in SwiftLogNoOpLogHandler() }))
+    }
+
+    /// Runs `call`, which must fail, and returns its error.
+    func failure<T>(of call: () async throws(LLMError) -> T) async -> LLMError? {
+        do {
+            _ = try await call()
+            Issue.record("the call was expected to fail")
+            return nil
+        } catch {
+            return error
+        }
     }
 
     let request = ChatRequest(messages: [.system("Answer with JSON."), .user("{\"n\":1}")],
                               responseSchema: ResponseSchema(name: "answer", schema: .object(["type": .string("object")])))
 
-    @Test func rateLimitIsRetriedAfterTheServersPause() async throws {
+    @Test(arguments: [429, 500])
+    func busyServersAreRetriedAfterTheirPause(status: Int) async throws {
         let server = ScriptedLLMServer(script: [
-            TestResponse(status: 429, headers: [("Retry-After", "1")], body: Array("slow down".utf8)),
+            ScriptedLLMServer.failure(status: status, retryAfter: 1),
             ScriptedLLMServer.completion("{\"value\": 7}"),
         ])
         try await withTestHTTPServer(server.handler) { port in
@@ -33,7 +48,7 @@ import TestSupport
     }
 
     @Test func serverErrorsAreRetriedThenReported() async throws {
-        let failures = (0..<3).map { _ in TestResponse(status: 503, body: Array("overloaded".utf8)) }
+        let failures = (0..<3).map { _ in ScriptedLLMServer.failure(status: 503, message: "overloaded") }
         let server = ScriptedLLMServer(script: failures)
         try await withTestHTTPServer(server.handler) { port in
             do throws(LLMError) {
@@ -47,8 +62,72 @@ import TestSupport
         }
     }
 
+    @Test func pausesHonourRetryAfterUpToTheCapElseBackOffWithJitter() {
+        let base = Duration.milliseconds(100)
+        #expect(ChatClient.pause(afterAttempt: 1, retryAfter: .seconds(3), base: base) == .seconds(3))
+        #expect(ChatClient.pause(afterAttempt: 1, retryAfter: .seconds(3600), base: base) == ChatClient.maximumRetryAfter)
+        for attempt in 1...3 {
+            let backoff = base * (1 << (attempt - 1))
+            let pause = ChatClient.pause(afterAttempt: attempt, retryAfter: nil, base: base)
+            #expect(pause >= backoff && pause <= backoff * 1.25)
+        }
+        #expect(ChatClient.retryAfter(" 2 ") == .seconds(2))
+        #expect(ChatClient.retryAfter("Wed, 21 Oct 2026 07:28:00 GMT") == nil)
+    }
+
+    @Test func anUnreachableServerNamesTheSetting() async throws {
+        // The HTTP client keeps trying to connect until its connect timeout, so keep that short.
+        let impatient = HTTPClient(eventLoopGroupProvider: .singleton,
+                                   configuration: .init(timeout: .init(connect: .milliseconds(200))))
+        // Port 1 is privileged and unused, so every connection is refused.
+        let unreachable = ChatClient(
+            configuration: LLMConfiguration(baseURL: URL(string: "http://127.0.0.1:1/v1")!, model: "test-model",
+                                            retryBaseDelay: .milliseconds(10)),
+            httpClient: impatient, logger: Logger(label: "llm-tests", factory: { _ in SwiftLogNoOpLogHandler() }))
+        let error = await failure { () async throws(LLMError) in try await unreachable.complete(request) }
+        try await impatient.shutdown()
+        guard case .transport = error else { Issue.record("unexpected \(String(describing: error))"); return }
+        #expect(error?.description.contains("KAWARABAN_LLM_BASE_URL") == true)
+    }
+
+    @Test func aSlowServerTimesOutAndEachAttemptIsBounded() async throws {
+        let server = ScriptedLLMServer(delay: .seconds(5))
+        try await withTestHTTPServer(server.handler) { port in
+            let started = ContinuousClock.now
+            let slowClient = client(port: port, requestTimeout: .milliseconds(300))
+            let error = await failure { () async throws(LLMError) in try await slowClient.complete(request) }
+            guard case .timedOut = error else { Issue.record("unexpected \(String(describing: error))"); return }
+            #expect(error?.description.contains("KAWARABAN_LLM_TIMEOUT_SECONDS") == true)
+            #expect(server.received.count == 3)
+            #expect(ContinuousClock.now - started < .seconds(4))
+        }
+    }
+
+    @Test func anOversizedResponseIsRefusedWithoutRetrying() async throws {
+        let huge = TestResponse(headers: [("Content-Type", "application/json")],
+                                body: Array(repeating: UInt8(ascii: " "), count: ChatClient.maximumResponseBytes + 1))
+        let server = ScriptedLLMServer(script: [huge])
+        try await withTestHTTPServer(server.handler) { port in
+            let error = await failure { () async throws(LLMError) in try await client(port: port).complete(request) }
+            guard case .badResponse = error else { Issue.record("unexpected \(String(describing: error))"); return }
+            #expect(error?.description.contains("larger than 8 MiB") == true)
+            #expect(server.received.count == 1)
+        }
+    }
+
+    @Test func aMissingModelIsNotRetriedAndNamesTheSettings() async throws {
+        let server = ScriptedLLMServer(script: [ScriptedLLMServer.failure(status: 404, message: "model not found")])
+        try await withTestHTTPServer(server.handler) { port in
+            let error = await failure { () async throws(LLMError) in try await client(port: port).complete(request) }
+            #expect(error?.description.contains("HTTP 404") == true)
+            #expect(error?.description.contains("model not found") == true)
+            #expect(error?.description.contains("KAWARABAN_LLM_MODEL") == true)
+            #expect(server.received.count == 1)
+        }
+    }
+
     @Test func aRefusedKeyIsNotRetriedAndSaysWhatToCheck() async throws {
-        let server = ScriptedLLMServer(script: [TestResponse(status: 401, body: Array("{\"error\":\"bad key\"}".utf8))])
+        let server = ScriptedLLMServer(script: [ScriptedLLMServer.failure(status: 401, message: "bad key")])
         try await withTestHTTPServer(server.handler) { port in
             do throws(LLMError) {
                 _ = try await client(port: port).complete(request)
@@ -56,6 +135,7 @@ import TestSupport
             } catch {
                 #expect(!error.isTransient)
                 #expect(error.description.contains("KAWARABAN_LLM_API_KEY"))
+                #expect(error.description.contains("bad key"))
             }
             #expect(server.received.count == 1)
         }

@@ -1,6 +1,7 @@
 import Foundation
 import KawarabanCore
 import Logging
+import Synchronization
 import Testing
 import TestSupport
 @testable import LLM
@@ -111,14 +112,113 @@ import TestSupport
         }
     }
 
-    @Test func translationThatKeepsBreakingPlaceholdersFails() async throws {
-        let broken = ScriptedLLMServer.completion("{\"segments\":[{\"id\":\"0\",\"text\":\"⟦CODE_0⟧\"}]}")
+    @Test(arguments: [
+        ("⟦CODE_0⟧こんにちは", "the placeholder ⟦CODE_0⟧ does not exist in the source"),
+        ("こんにちは⟦1⟧、世界⟦1⟧。", "the placeholder ⟦1⟧ appears more than once"),
+        ("こんにちは、世界。", "the placeholders ⟦1⟧ are missing"),
+    ])
+    func translationThatKeepsBreakingPlaceholdersFailsWithTheReason(answer: String, reason: String) async throws {
+        let broken = ScriptedLLMServer.completion("{\"segments\":[{\"id\":\"0\",\"text\":\"\(answer)\"}]}")
         let server = ScriptedLLMServer(script: [broken, broken, broken])
         try await withTestHTTPServer(server.handler) { port in
-            await #expect(throws: NewsroomError.self) {
-                try await Translator(client: client(port: port), edition: .japanese)
+            do throws(NewsroomError) {
+                _ = try await Translator(client: client(port: port), edition: .japanese)
                     .translate([.paragraph([.text("Hello "), .code("x"), .text(" world, a longer sentence here.")])])
+                Issue.record("a broken placeholder must not pass")
+            } catch {
+                guard case .llm(.invalidAnswer(let lastReason, let attempts)) = error else {
+                    Issue.record("unexpected \(error)")
+                    return
+                }
+                #expect(lastReason.contains(reason))
+                #expect(attempts == 3)
             }
+            #expect(server.received.count == 3)
         }
+    }
+
+    @Test func translationInTheWrongLanguageIsAskedAgain() async throws {
+        let english = ScriptedLLMServer.completion(
+            "{\"segments\":[{\"id\":\"0\",\"text\":\"A small open model now leads the hardest reasoning benchmark.\"}]}")
+        let server = ScriptedLLMServer(script: [english])
+        try await withTestHTTPServer(server.handler) { port in
+            let translation = try await Translator(client: client(port: port), edition: .japanese)
+                .translate([.paragraph([.text("A small open model now leads the hardest reasoning benchmark.")])])
+            #expect(server.received.count == 2)
+            #expect(server.received[1].bodyText.contains("the translation must be in the target language"))
+            #expect(translation.blocks[0].plainText.hasPrefix("「訳」"))
+        }
+    }
+
+    @Test func namesThatStayInLatinScriptAreAccepted() async throws {
+        let names = ScriptedLLMServer.completion(
+            "{\"segments\":[{\"id\":\"0.0\",\"text\":\"GPT-4o\"},{\"id\":\"0.1\",\"text\":\"Claude Opus\"}]}")
+        let server = ScriptedLLMServer(script: [names])
+        try await withTestHTTPServer(server.handler) { port in
+            let translation = try await Translator(client: client(port: port), edition: .japanese)
+                .translate([.list(ordered: false, items: [[.text("GPT-4o")], [.text("Claude Opus")]])])
+            #expect(server.received.count == 1)
+            #expect(translation.blocks == [.list(ordered: false, items: [[.text("GPT-4o")], [.text("Claude Opus")]])])
+        }
+    }
+
+    @Test func fractionalScoresAreAskedAgain() async throws {
+        let fractional = analysisJSON().replacingOccurrences(of: "\"novelty\":2", with: "\"novelty\":2.5")
+        let server = ScriptedLLMServer(script: [ScriptedLLMServer.completion(fractional)])
+        try await withTestHTTPServer(server.handler) { port in
+            let analysis = try await Analyst(client: client(port: port), edition: .japanese)
+                .analyse(article: article, sourceName: "Wire", url: "https://wire.example/a")
+            #expect(server.received.count == 2)
+            #expect(server.received[1].bodyText.contains("scores.novelty must be a whole number from 1 to 5, not 2.5"))
+            #expect(analysis.scores.novelty == 2)
+        }
+    }
+
+    @Test func clampedScoresAreLogged() async throws {
+        let records = RecordingLogHandler.Records()
+        let server = ScriptedLLMServer(script: [ScriptedLLMServer.completion(analysisJSON(depth: 0))])
+        try await withTestHTTPServer(server.handler) { port in
+            let loggingClient = ChatClient(
+                configuration: LLMConfiguration(baseURL: URL(string: "http://127.0.0.1:\(port)/v1")!, model: "m"),
+                logger: Logger(label: "newsroom-tests") { _ in RecordingLogHandler(records: records) })
+            let analysis = try await Analyst(client: loggingClient, edition: .japanese)
+                .analyse(article: article, sourceName: "Wire", url: "https://wire.example/a")
+            #expect(analysis.scores.depth == 1)
+            #expect(records.messages.contains { $0.contains("clamped") })
+        }
+    }
+
+    @Test func anArticleWithoutTextIsRefusedBeforeAnyCall() async throws {
+        let server = ScriptedLLMServer.sensible()
+        try await withTestHTTPServer(server.handler) { port in
+            let empty = Article(title: "Empty", blocks: [.paragraph([.text("  ")])])
+            await #expect(throws: NewsroomError.self) {
+                try await Analyst(client: client(port: port), edition: .japanese)
+                    .analyse(article: empty, sourceName: "Wire", url: "https://wire.example/a")
+            }
+            #expect(server.received.isEmpty)
+        }
+    }
+}
+
+/// Keeps every logged message, so that a test can see what was reported.
+struct RecordingLogHandler: LogHandler {
+    final class Records: Sendable {
+        private let storage = Mutex<[String]>([])
+        var messages: [String] { storage.withLock { $0 } }
+        func append(_ message: String) { storage.withLock { $0.append(message) } }
+    }
+
+    let records: Records
+    var metadata: Logger.Metadata = [:]
+    var logLevel: Logger.Level = .trace
+
+    subscript(metadataKey key: String) -> Logger.Metadata.Value? {
+        get { metadata[key] }
+        set { metadata[key] = newValue }
+    }
+
+    func log(event: LogEvent) {
+        records.append(event.message.description)
     }
 }

@@ -40,6 +40,24 @@ import Testing
         #expect(throws: failure) { try Masking.unmask(translated, marks: marks) }
     }
 
+    @Test(arguments: [
+        ("Docs at https://c.example/a_b?x=1.", "Docs at ⟦1⟧.", "https://c.example/a_b?x=1"),
+        ("(see https://c.example/p)", "(see ⟦1⟧)", "https://c.example/p"),
+    ])
+    func bareURLsAreMaskedWithoutTheirTrailingPunctuation(source: String, masked: String, url: String) throws {
+        let result = Masking.mask([.text(source)])
+        #expect(result.text == masked)
+        #expect(result.marks[1] == .kept(.text(url)))
+    }
+
+    @Test func bracketsTheSourceWritesItselfCannotPoseAsPlaceholders() throws {
+        let masked = Masking.mask([.text("The set ⟦1⟧ is "), .code("x")])
+        #expect(masked.text == "The set 〚1〛 is ⟦1⟧")
+        let inlines = try Masking.unmask("集合〚1〛は⟦1⟧", marks: masked.marks)
+        #expect(inlines == [.text("集合〚1〛は"), .code("x")])
+        #expect(!Masking.containsPlaceholderMarks([.paragraph(inlines)]))
+    }
+
     @Test func leftoverMarksAreFoundAnywhere() {
         #expect(Masking.containsPlaceholderMarks([.paragraph([.text("本文⟦CODE_0⟧")])]))
         #expect(Masking.containsPlaceholderMarks([.figure(src: "https://a.example/i.png", alt: "⟦1⟧", caption: [.text("図")])]))

@@ -120,7 +120,7 @@ import TestSupport
             #expect(counts[.failed] == 1)
             let failure = try #require(try await store.failures(limit: 5).first)
             #expect(failure.title == "Two")
-            #expect(failure.reason.contains("characters of text"))
+            #expect(failure.reason.contains("characters of readable text"))
             let claimed = try await store.claim(stages: [.extracted], owner: "t", limit: 1, lease: 1, now: Date())
             #expect(claimed.first?.article?.blocks.count == 2)
             #expect(claimed.first?.article?.path == .page)

@@ -17,10 +17,19 @@ import TestSupport
     @Test(arguments: Backend.available)
     func migrationsAreRecordedOnceAndRerunSafely(backend: Backend) async throws {
         try await withTestStore(backend) { store in
-            #expect(try await store.migrate().isEmpty)
-            let versions = try await store.database.raw("SELECT version FROM kawaraban_migrations").all()
-                .map { try $0.decode(column: "version", as: Int.self) }
-            #expect(versions == Store.migrations.map(\.version))
+            let newlyApplied = try await store.migrate()
+            #expect(newlyApplied.isEmpty)
+            #expect(try await recordedMigrations(store) == Store.migrations.map(\.version))
+        }
+    }
+
+    @Test(arguments: Backend.available)
+    func twoProcessesStartingTogetherMigrateOnce(backend: Backend) async throws {
+        try await withTestLocation(backend) { location in
+            try await withStores(2, at: location) { stores in
+                let recorded = try await recordedMigrations(stores[0])
+                #expect(recorded == Store.migrations.map(\.version))
+            }
         }
     }
 
@@ -29,9 +38,14 @@ import TestSupport
         try await withTestStore(backend) { store in
             let added = try await store.addSource(url: "https://a.example/feed", name: "A", kind: .feed)
             _ = try await store.addSource(url: "https://b.example/feed", name: "B", kind: .feed)
-            await #expect(throws: StoreError.self) {
+            let duplicate = await #expect(throws: StoreError.self) {
                 try await store.addSource(url: "https://a.example/feed", name: "again", kind: .feed)
             }
+            guard case .duplicateSource(let url) = duplicate else {
+                Issue.record("expected duplicateSource, got \(String(describing: duplicate))")
+                return
+            }
+            #expect(url == "https://a.example/feed")
             #expect(try await store.sources().map(\.name) == ["A", "B"])
             #expect(try await store.source(id: added.id)?.url == "https://a.example/feed")
             #expect(try await store.source(id: 999_999) == nil)
@@ -51,6 +65,15 @@ import TestSupport
             #expect(try await store.source(id: source.id)?.health == health)
             #expect(try await store.dueSources(now: now.addingTimeInterval(3600)).isEmpty)
             #expect(try await store.dueSources(now: now.addingTimeInterval(7200)).count == 1)
+            let recovered = SourceHealth(lastFetchAt: now, lastStatus: 200, itemsFound: 7, newItems: 3,
+                                         nextFetchAt: now.addingTimeInterval(3600))
+            try await store.recordFetch(sourceID: source.id, health: recovered)
+            #expect(try await store.source(id: source.id)?.health == recovered)
+
+            let missing = await #expect(throws: StoreError.self) {
+                try await store.recordFetch(sourceID: 999_999, health: health)
+            }
+            #expect(missing?.description == "source 999999 does not exist")
         }
     }
 
@@ -63,6 +86,19 @@ import TestSupport
             let sameStory = entry(3, source: b.id, url: "https://NEWS.example/1?utm_source=b#top")
             #expect(try await store.insertDiscovered([sameStory, entry(4, source: b.id)], now: now) == 1)
             #expect(try await store.countsByStage() == [.discovered: 3])
+        }
+    }
+
+    @Test(arguments: Backend.available)
+    func largeBatchesAreSplitAndStillSkipDuplicates(backend: Backend) async throws {
+        try await withTestStore(backend) { store in
+            let source = try await store.addSource(url: "https://a.example/feed", name: "A", kind: .feed)
+            let batchSize = Store.insertBatchSize
+            _ = try await store.insertDiscovered([entry(batchSize, source: source.id)], now: now)
+            // One entry stored before, one repeated across the split between statements.
+            let entries = (1...(batchSize + 10)).map { entry($0, source: source.id) } + [entry(1, source: source.id)]
+            #expect(try await store.insertDiscovered(entries, now: now) == batchSize + 9)
+            #expect(try await store.countsByStage() == [.discovered: batchSize + 10])
         }
     }
 
@@ -103,13 +139,16 @@ import TestSupport
         }
     }
 
+    /// Eight workers in two "processes" (two stores, so two connections even on SQLite) claim
+    /// one item at a time until the queue is empty.
     @Test(arguments: Backend.available)
     func concurrentClaimersNeverShareAnItem(backend: Backend) async throws {
-        try await withTestStore(backend) { store in
-            let source = try await store.addSource(url: "https://a.example/feed", name: "A", kind: .feed)
-            _ = try await store.insertDiscovered((1...50).map { entry($0, source: source.id) }, now: now)
+        try await withTestLocation(backend) { location in try await withStores(2, at: location) { stores in
+            let source = try await stores[0].addSource(url: "https://a.example/feed", name: "A", kind: .feed)
+            _ = try await stores[0].insertDiscovered((1...50).map { entry($0, source: source.id) }, now: now)
             let claimed = try await withThrowingTaskGroup(of: [Int64].self) { group in
                 for worker in 0..<8 {
+                    let store = stores[worker % stores.count]
                     group.addTask {
                         var mine: [Int64] = []
                         while let item = try await store.claim(stages: [.discovered], owner: "w\(worker)", limit: 1,
@@ -123,6 +162,105 @@ import TestSupport
             }
             #expect(claimed.count == 50)
             #expect(Set(claimed).count == 50)
+        } }
+    }
+
+    @Test(arguments: Backend.available)
+    func advanceIsRefusedToAnyoneButTheLeaseOwner(backend: Backend) async throws {
+        try await withTestStore(backend) { store in
+            let source = try await store.addSource(url: "https://a.example/feed", name: "A", kind: .feed)
+            _ = try await store.insertDiscovered([entry(1, source: source.id)], now: now)
+            let item = try #require(try await store.claim(stages: [.discovered], owner: "w1", limit: 1, lease: 60, now: now).first)
+            #expect(try await !store.advance(item.id, owner: "w2", to: .fetched, with: ItemUpdate(pageHTML: "<p>x</p>"), now: now))
+            #expect(try await !store.recordFailure(item.id, owner: "w2", reason: "no", retryAt: nil, now: now))
+            let unchanged = try #require(try await store.item(id: item.id))
+            #expect(unchanged.stage == .discovered)
+            #expect(unchanged.pageHTML == nil)
+            #expect(unchanged.attempts == 0)
+            // Still held by w1: nobody else can claim it.
+            #expect(try await store.claim(stages: [.discovered], owner: "w2", limit: 1, lease: 60, now: now).isEmpty)
+            #expect(try await store.advance(item.id, owner: "w1", to: .fetched, with: ItemUpdate(pageHTML: "<p>x</p>"), now: now))
+        }
+    }
+
+    @Test(arguments: Backend.available)
+    func theFetchedPageIsDroppedOnceTheArticleIsExtracted(backend: Backend) async throws {
+        try await withTestStore(backend) { store in
+            let source = try await store.addSource(url: "https://a.example/feed", name: "A", kind: .feed)
+            _ = try await store.insertDiscovered([entry(1, source: source.id)], now: now)
+            let item = try #require(try await store.claim(stages: [.discovered], owner: "w", limit: 1, lease: 60, now: now).first)
+            #expect(try await store.advance(item.id, owner: "w", to: .fetched, with: ItemUpdate(pageHTML: "<p>page</p>"), now: now))
+            let fetched = try #require(try await store.claim(stages: [.fetched], owner: "w", limit: 1, lease: 60, now: now).first)
+            #expect(fetched.pageHTML == "<p>page</p>")
+            let article = Article(title: "T", blocks: [.paragraph([.text("body")])])
+            #expect(try await store.advance(item.id, owner: "w", to: .extracted, with: ItemUpdate(article: article), now: now))
+            let extracted = try #require(try await store.item(id: item.id))
+            #expect(extracted.pageHTML == nil)
+            #expect(extracted.article == article)
+        }
+    }
+
+    @Test(arguments: Backend.available)
+    func retriesWaitInTheirStageAndFinalFailuresFail(backend: Backend) async throws {
+        try await withTestStore(backend) { store in
+            let source = try await store.addSource(url: "https://a.example/feed", name: "A", kind: .feed)
+            _ = try await store.insertDiscovered([entry(1, source: source.id), entry(2, source: source.id)], now: now)
+            let items = try await store.claim(stages: [.discovered], owner: "w", limit: 2, lease: 60, now: now)
+            #expect(try await store.recordFailure(items[0].id, owner: "w", reason: "timed out", retryAt: now.addingTimeInterval(30), now: now))
+            #expect(try await store.recordFailure(items[1].id, owner: "w", reason: "no text", retryAt: nil, now: now.addingTimeInterval(1)))
+
+            let retrying = try #require(try await store.item(id: items[0].id))
+            #expect(retrying.stage == .discovered)
+            #expect(retrying.attempts == 1)
+            #expect(retrying.lastError == "timed out")
+            let failed = try #require(try await store.item(id: items[1].id))
+            #expect(failed.stage == .failed)
+            #expect(failed.attempts == 1)
+            #expect(try await store.countsByStage() == [.discovered: 1, .failed: 1])
+
+            // Both show up, newest first; the retry only until it succeeds.
+            #expect(try await store.failures(limit: 10).map(\.reason) == ["no text", "timed out"])
+            #expect(try await store.failures(limit: 1).map(\.itemID) == [items[1].id])
+            let retried = try #require(try await store.claim(stages: [.discovered], owner: "w", limit: 1, lease: 60,
+                                                             now: now.addingTimeInterval(30)).first)
+            #expect(try await store.advance(retried.id, owner: "w", to: .fetched, with: ItemUpdate(), now: now.addingTimeInterval(31)))
+            let afterSuccess = try #require(try await store.item(id: retried.id))
+            #expect(afterSuccess.attempts == 0)
+            #expect(afterSuccess.lastError == nil)
+            #expect(try await store.failures(limit: 10).map(\.itemID) == [items[1].id])
+        }
+    }
+
+    @Test(arguments: Backend.available)
+    func pendingCountsWhatAClaimWouldTakeNow(backend: Backend) async throws {
+        try await withTestStore(backend) { store in
+            let source = try await store.addSource(url: "https://a.example/feed", name: "A", kind: .feed)
+            _ = try await store.insertDiscovered((1...4).map { entry($0, source: source.id) }, now: now)
+            #expect(try await store.pendingCount(stages: [.discovered], now: now) == 4)
+            #expect(try await store.pendingCount(stages: [.fetched], now: now) == 0)
+            #expect(try await store.pendingCount(stages: [], now: now) == 0)
+
+            let held = try await store.claim(stages: [.discovered], owner: "w", limit: 2, lease: 60, now: now)
+            #expect(try await store.recordFailure(held[0].id, owner: "w", reason: "later", retryAt: now.addingTimeInterval(30), now: now))
+            #expect(try await store.pendingCount(stages: [.discovered], now: now) == 2)
+            #expect(try await store.leasedCount(stages: [.discovered], now: now) == 1)
+            // The retry comes due, and the lease of a worker that died runs out.
+            #expect(try await store.pendingCount(stages: [.discovered], now: now.addingTimeInterval(61)) == 4)
+            #expect(try await store.leasedCount(stages: [.discovered], now: now.addingTimeInterval(61)) == 0)
+        }
+    }
+
+    @Test(arguments: Backend.available)
+    func countsByStageCountsEveryStageWithItems(backend: Backend) async throws {
+        try await withTestStore(backend) { store in
+            #expect(try await store.countsByStage().isEmpty)
+            let source = try await store.addSource(url: "https://a.example/feed", name: "A", kind: .feed)
+            _ = try await store.insertDiscovered((1...5).map { entry($0, source: source.id) }, now: now)
+            let items = try await store.claim(stages: [.discovered], owner: "w", limit: 3, lease: 60, now: now)
+            #expect(try await store.advance(items[0].id, owner: "w", to: .fetched, with: ItemUpdate(), now: now))
+            #expect(try await store.advance(items[1].id, owner: "w", to: .fetched, with: ItemUpdate(), now: now))
+            #expect(try await store.advance(items[2].id, owner: "w", to: .skipped, with: ItemUpdate(), now: now))
+            #expect(try await store.countsByStage() == [.discovered: 2, .fetched: 2, .skipped: 1])
         }
     }
 
@@ -145,7 +283,9 @@ import TestSupport
     func payloadsRoundTripAndPublishingHappensOnce(backend: Backend) async throws {
         try await withTestStore(backend) { store in
             let source = try await store.addSource(url: "https://a.example/feed", name: "A", kind: .feed)
-            _ = try await store.insertDiscovered([entry(1, source: source.id), entry(2, source: source.id)], now: now)
+            var undated = entry(3, source: source.id)
+            undated.publishedAt = nil
+            _ = try await store.insertDiscovered([entry(1, source: source.id), entry(2, source: source.id), undated], now: now)
             let article = Article(title: "T", author: "W", publishedAt: now, language: "en", blocks: [
                 .heading(level: 2, [.text("H")]),
                 .paragraph([.text("a "), .link(href: "https://x.example", [.emphasis([.text("b")])]), .code("c")]),
@@ -158,21 +298,58 @@ import TestSupport
                 editorial: "論評", tags: ["AI"], scores: AxisScores(depth: 5, relevance: 5, practicality: 3, novelty: 2),
                 analysedAt: now, model: "m")
             let translation = Translation(language: "ja", blocks: [.paragraph([.text("訳")])], translatedAt: now, model: "m")
-            for (index, item) in try await store.claim(stages: [.discovered], owner: "w", limit: 2, lease: 60, now: now).enumerated() {
+            // The undated story is ordered by when it was published here, after the others' feed dates.
+            let publicationTimes = [now, now, now.addingTimeInterval(100)]
+            let claimed = try await store.claim(stages: [.discovered], owner: "w", limit: 3, lease: 60, now: now)
+            for (item, publishedAt) in zip(claimed, publicationTimes) {
                 let update = ItemUpdate(article: article, analysis: analysis, translation: translation)
-                #expect(try await store.advance(item.id, owner: "w", to: .published, with: update,
-                                                now: now.addingTimeInterval(Double(index))))
+                #expect(try await store.advance(item.id, owner: "w", to: .published, with: update, now: publishedAt))
             }
             let published = try await store.publishedItems(limit: 10, offset: 0)
-            #expect(published.map(\.feedEntry.title) == ["Story 2", "Story 1"])
+            #expect(published.map(\.feedEntry.title) == ["Story 3", "Story 2", "Story 1"])
             let first = try #require(published.last)
             #expect(first.article == article)
             #expect(first.analysis == analysis)
             #expect(first.translation == translation)
             #expect(first.publishedAt == now)
-            #expect(try await store.publishedItems(limit: 1, offset: 1).map(\.feedEntry.title) == ["Story 1"])
+            #expect(first.sourceName == "A")
+            #expect(try await store.publishedItems(limit: 1, offset: 2).map(\.feedEntry.title) == ["Story 1"])
             #expect(try await store.claim(stages: Stage.workable, owner: "w", limit: 10, lease: 60, now: now).isEmpty)
+
+            // Published a second time, the item keeps the time it was first published.
+            let again = try #require(try await store.claim(stages: [.published], owner: "w", limit: 1, lease: 60, now: now).first)
+            #expect(try await store.advance(again.id, owner: "w", to: .published, with: ItemUpdate(), now: now.addingTimeInterval(500)))
+            #expect(try await store.item(id: again.id)?.publishedAt == again.publishedAt)
+            #expect(try await store.item(id: again.id)?.article == article)
         }
+    }
+
+    @Test(arguments: Backend.available)
+    func refusalsByTheDatabaseCarryItsMessage(backend: Backend) async throws {
+        try await withTestStore(backend) { store in
+            let error = await #expect(throws: StoreError.self) {
+                try await store.insertDiscovered([entry(1, source: 999_999)], now: now)
+            }
+            let description = error?.description.lowercased() ?? ""
+            #expect(description.hasPrefix("database error: storing discovered items: "))
+            #expect(description.contains("foreign key"))
+        }
+    }
+
+    @Test func databaseErrorsSayWhatTheStoreWasDoing() async throws {
+        let missingFolder = FileManager.default.temporaryDirectory.appendingPathComponent("missing-\(UUID().uuidString)/db.sqlite")
+        let sqliteError = await #expect(throws: StoreError.self) {
+            try await Store.open(.sqlite(path: missingFolder.path), logger: quietLogger)
+        }
+        #expect(sqliteError?.description.hasPrefix("database error: opening the SQLite file") == true)
+
+        // Port 1 on loopback refuses connections; the reason must not be PostgresNIO's generic text.
+        let postgresError = await #expect(throws: StoreError.self) {
+            try await Store.open(.postgres(url: "postgres://nobody@127.0.0.1:1/none?sslmode=disable"), logger: quietLogger)
+        }
+        let reason = postgresError?.description ?? ""
+        #expect(reason.hasPrefix("database error: "))
+        #expect(!reason.contains("Generic description"))
     }
 
     @Test func locationsParse() throws {

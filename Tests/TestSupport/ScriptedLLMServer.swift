@@ -4,12 +4,16 @@ import Synchronization
 /// An OpenAI-compatible chat-completions server for tests. Scripted responses (answers, faults,
 /// delays) are served first, in order; after them, or when there are none, it answers sensibly:
 ///
-/// - an analysis request (response_format's schema named "analysis", or any request whose first
-///   user message has no "segments") gets a fixed, valid Japanese analysis;
+/// - any request that is not a translation request gets `analysisJSON`, a fixed, valid Japanese
+///   analysis (scores 5,5,3,2, so importance 4);
 /// - a translation request (schema "translation", or a first user message holding
 ///   `{"segments":[{"id","text"}]}`) gets every segment back "translated": 「訳」 put before it and
 ///   every Latin word replaced by 訳, so that it reads as Japanese, with every placeholder
 ///   (digits between ⟦ and ⟧) left exactly as it was.
+///
+/// A body that is not JSON gets HTTP 400. Scripted entries are plain `TestResponse`s: use
+/// `completion(_:)` for an answer (invalid JSON, a dropped placeholder, a wrong language…) and
+/// `failure(status:retryAfter:)` for an HTTP fault.
 ///
 /// It reads requests as JSON only; it uses none of Kawaraban's code. Every request is recorded.
 public final class ScriptedLLMServer: Sendable {
@@ -51,6 +55,14 @@ public final class ScriptedLLMServer: Sendable {
         ]
         let data = (try? JSONSerialization.data(withJSONObject: body)) ?? Data()
         return TestResponse(headers: [("Content-Type", "application/json")], body: Array(data))
+    }
+
+    /// An HTTP error such as 429 (with Retry-After in seconds), 500 or 401, with a JSON error body.
+    public static func failure(status: Int, retryAfter: Int? = nil, message: String = "scripted failure") -> TestResponse {
+        let body = (try? JSONSerialization.data(withJSONObject: ["error": ["message": message]])) ?? Data()
+        var response = TestResponse(status: status, headers: [("Content-Type", "application/json")], body: Array(body))
+        if let retryAfter { response.headers.append(("Retry-After", "\(retryAfter)")) }
+        return response
     }
 
     public static let analysisJSON = """
