@@ -1,5 +1,6 @@
 import CLibXML2
 import Foundation
+import KawarabanCore
 
 /// A node of libxml2's HTML tree, read-only.
 struct HTMLNode {
@@ -97,10 +98,11 @@ final class HTMLDocument {
 
     let document: htmlDocPtr
 
-    /// `encoding` names the bytes' charset; nil means the page's own declaration, else UTF-8.
+    /// `encoding` names the bytes' charset; nil means the page's own declaration, else UTF-8
+    /// (libxml2 would otherwise fall back to Latin-1).
     init?(_ data: Data, url: URL?, encoding knownEncoding: String? = nil) {
         _ = Self.initialised
-        let encoding = knownEncoding ?? Self.declaredEncoding(in: data) ?? "UTF-8"
+        let encoding = knownEncoding ?? CharsetDeclaration.find(in: data) ?? "UTF-8"
         let parsed: htmlDocPtr? = data.withUnsafeBytes { bytes in
             htmlReadMemory(bytes.bindMemory(to: CChar.self).baseAddress, Int32(bytes.count), url?.absoluteString,
                            encoding, Self.options)
@@ -112,15 +114,4 @@ final class HTMLDocument {
     deinit { xmlFreeDoc(document) }
 
     var root: HTMLNode? { xmlDocGetRootElement(document).map(HTMLNode.init) }
-
-    /// The charset a `<meta>` declares near the top, else nil (and UTF-8 is assumed: libxml2 would
-    /// otherwise fall back to Latin-1).
-    static func declaredEncoding(in data: Data) -> String? {
-        let head = String(decoding: data.prefix(4096), as: UTF8.self).lowercased()
-        guard let range = head.range(of: #"charset\s*=\s*["']?([a-z0-9_\-]+)"#, options: .regularExpression) else { return nil }
-        let match = head[range]
-        guard let equals = match.firstIndex(of: "=") else { return nil }
-        let name = match[match.index(after: equals)...].trimmingCharacters(in: CharacterSet(charactersIn: " \"'"))
-        return name.isEmpty ? nil : name
-    }
 }

@@ -1,4 +1,5 @@
 import Foundation
+import KawarabanCore
 #if canImport(Glibc)
 import Glibc
 #endif
@@ -6,11 +7,8 @@ import Glibc
 /// Bytes from the web as text. The charset comes from the Content-Type header, else from the
 /// document's own declaration near the top, else UTF-8; undecodable bytes become U+FFFD.
 public enum TextDecoding {
-    /// How far into a document its charset declaration is looked for.
-    static let declarationWindow = 4096
-
     public static func decode(_ data: Data, contentType: String?) -> String {
-        let label = contentType.flatMap(charset(inHeader:)) ?? declaredCharset(in: data)
+        let label = contentType.flatMap(charset(inHeader:)) ?? CharsetDeclaration.find(in: data)
         // Valid UTF-8 with multibyte sequences is UTF-8, whatever a label claims: servers mislabel.
         // Plain 7-bit bytes follow the label, which matters for ISO-2022-JP.
         if let utf8 = String(validatingUTF8: data), label == nil || data.contains(where: { $0 >= 0x80 }) { return utf8 }
@@ -23,20 +21,6 @@ public enum TextDecoding {
             let pair = parameter.split(separator: "=", maxSplits: 1).map { $0.trimmingCharacters(in: .whitespaces) }
             if pair.count == 2, pair[0].lowercased() == "charset" {
                 return pair[1].trimmingCharacters(in: CharacterSet(charactersIn: "\"'")).lowercased()
-            }
-        }
-        return nil
-    }
-
-    /// `<meta charset>`, `http-equiv` content, or an XML declaration's encoding.
-    static func declaredCharset(in data: Data) -> String? {
-        let head = String(decoding: data.prefix(declarationWindow), as: UTF8.self).lowercased()
-        for pattern in [#"charset\s*=\s*["']?([a-z0-9_\-:.]+)"#, #"encoding\s*=\s*["']([a-z0-9_\-:.]+)"#] {
-            if let range = head.range(of: pattern, options: .regularExpression) {
-                let match = head[range]
-                guard let separator = match.firstIndex(of: "=") else { continue }
-                let name = match[match.index(after: separator)...].trimmingCharacters(in: CharacterSet(charactersIn: " \"'"))
-                if !name.isEmpty { return name }
             }
         }
         return nil

@@ -1,6 +1,7 @@
 import Foundation
 import KawarabanCore
 import Testing
+import TestSupport
 @testable import Extraction
 
 /// A quick look at extraction quality on real pages from the shared Readability corpus: token
@@ -13,20 +14,7 @@ import Testing
     static let minimumMeanRecall = 0.95
     static let minimumMeanPrecision = 0.92
 
-    /// The corpus lives beside the repository (`../shared/corpus`); this test may be compiled through
-    /// a package that links to the sources, so both the path as written and with links resolved are tried.
-    static let corpus: URL? = {
-        let source = URL(fileURLWithPath: #filePath)
-        for start in [source, source.resolvingSymlinksInPath()] {
-            var directory = start.deletingLastPathComponent()
-            while directory.path != "/" {
-                let candidate = directory.appendingPathComponent("shared/corpus/readability")
-                if FileManager.default.fileExists(atPath: candidate.appendingPathComponent("README.md").path) { return candidate }
-                directory = directory.deletingLastPathComponent()
-            }
-        }
-        return nil
-    }()
+    static let corpus = SharedCorpus.locate("readability", marker: "README.md")
 
     @Test(.enabled(if: corpus != nil, "the shared Readability corpus is not beside the repository"))
     func extractedTextOverlapsReadabilitysOutput() throws {

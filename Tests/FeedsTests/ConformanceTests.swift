@@ -1,27 +1,13 @@
 import Foundation
 import Testing
+import TestSupport
 @testable import Feeds
 
 /// Runs feedparser's own conformance cases (shared/corpus/feedparser) through our parser, scoring
 /// only the checks that name a field our model has. The floors are what we measured, so a drop fails;
 /// raising them is the job of the conformance work, not of this test.
 @Suite struct ConformanceTests {
-    /// shared/ sits beside the repository (and beside a scratch package that links into it), so
-    /// look for it in every directory above this file, real path and link path alike.
-    static let corpus: URL? = {
-        let here = URL(fileURLWithPath: #filePath)
-        for start in [here, here.resolvingSymlinksInPath()] {
-            var directory = start.deletingLastPathComponent()
-            while directory.path != "/" {
-                let candidate = directory.appendingPathComponent("shared/corpus/feedparser")
-                if FileManager.default.fileExists(atPath: candidate.appendingPathComponent("expectations.jsonl").path) {
-                    return candidate
-                }
-                directory = directory.deletingLastPathComponent()
-            }
-        }
-        return nil
-    }()
+    static let corpus = SharedCorpus.locate("feedparser", marker: "expectations.jsonl")
 
     @Test(.enabled(if: corpus != nil, "the feedparser corpus is not beside the repository"),
           arguments: [("rss", 0.8), ("atom10", 0.75)])
