@@ -64,45 +64,6 @@ struct Migrate: AsyncParsableCommand {
     }
 }
 
-struct Sources: AsyncParsableCommand {
-    static let configuration = CommandConfiguration(
-        abstract: "Manage the feeds Kawaraban collects.", subcommands: [Add.self, List.self])
-
-    struct Add: AsyncParsableCommand {
-        static let configuration = CommandConfiguration(abstract: "Add a feed (RSS or Atom).")
-
-        @OptionGroup var options: GlobalOptions
-        @Argument(help: "The feed's URL.") var url: String
-        @Option(help: "A name readers see; defaults to the feed's host.") var name: String?
-
-        func run() async throws {
-            guard let parsed = URL(string: url), let scheme = parsed.scheme?.lowercased(),
-                  scheme == "http" || scheme == "https", let host = parsed.host
-            else { throw ValidationError("\(url) is not an http(s) URL") }
-            try await options.withServices { services in
-                let source = try await services.store.addSource(url: url, name: name ?? host, kind: .feed)
-                print("added source #\(source.id) \(source.name) <\(source.url)>")
-            }
-        }
-    }
-
-    struct List: AsyncParsableCommand {
-        static let configuration = CommandConfiguration(abstract: "List sources with their last fetch result.")
-
-        @OptionGroup var options: GlobalOptions
-
-        func run() async throws {
-            try await options.withServices { services in
-                let report = try await StatusReport.gather(from: services.store, settings: services.settings)
-                if report.sources.isEmpty { print("no sources; add one with: kawaraban sources add URL") }
-                for source in report.sources {
-                    print(StatusReport.describe(source, edition: services.settings.edition))
-                }
-            }
-        }
-    }
-}
-
 struct Collect: AsyncParsableCommand {
     static let configuration = CommandConfiguration(abstract: "Collect every due source once (or the ones named).")
 
@@ -160,36 +121,6 @@ struct Status: AsyncParsableCommand {
         try await options.withServices { services in
             let report = try await StatusReport.gather(from: services.store, settings: services.settings)
             print(json ? try report.json() : report.text(edition: services.settings.edition))
-        }
-    }
-}
-
-struct Extract: AsyncParsableCommand {
-    static let configuration = CommandConfiguration(abstract: "Print the readable article of a saved page.")
-
-    @Argument(help: "An HTML file.") var file: String
-    @Option(help: "The page's URL, to resolve relative links.") var url: String?
-    @Flag(help: "Print JSON.") var json = false
-
-    func run() async throws {
-        let html = try Data(contentsOf: URL(fileURLWithPath: file))
-        let article: Article
-        do {
-            article = try ArticleExtractor.extract(html: html, pageURL: url.flatMap(URL.init(string:)))
-        } catch {
-            throw CommandFailure("\(file): \(error.description)")
-        }
-        if json {
-            let encoder = JSONEncoder()
-            encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
-            encoder.dateEncodingStrategy = .iso8601
-            print(String(decoding: try encoder.encode(article), as: UTF8.self))
-        } else {
-            print("title: \(article.title)")
-            if let author = article.author { print("author: \(author)") }
-            if let published = article.publishedAt { print("published: \(published.ISO8601Format())") }
-            print("")
-            print(article.plainText)
         }
     }
 }
