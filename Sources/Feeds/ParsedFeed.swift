@@ -36,9 +36,21 @@ public struct ParsedItem: Sendable, Hashable, Codable {
     public var summary: String?
     public var contentHTML: String?
     public var categories: [String]
+    public var enclosures: [Enclosure]
+    /// A picture that stands for the entry: a video's thumbnail, media:thumbnail, an image enclosure.
+    public var imageURL: String?
+    /// YouTube's id of the video the entry is about.
+    public var videoID: String?
+    /// Where readers discuss the entry (RSS comments, a Hacker News thread).
+    public var commentsURL: String?
+    public var commentCount: Int?
+    /// Votes where the source has them (Hacker News points).
+    public var score: Int?
 
     public init(id: String, title: String, link: String?, published: Date?, updated: Date?, author: String?,
-                summary: String?, contentHTML: String?, categories: [String]) {
+                summary: String?, contentHTML: String?, categories: [String], enclosures: [Enclosure] = [],
+                imageURL: String? = nil, videoID: String? = nil, commentsURL: String? = nil,
+                commentCount: Int? = nil, score: Int? = nil) {
         self.id = id
         self.title = title
         self.link = link
@@ -48,6 +60,26 @@ public struct ParsedItem: Sendable, Hashable, Codable {
         self.summary = summary
         self.contentHTML = contentHTML
         self.categories = categories
+        self.enclosures = enclosures
+        self.imageURL = imageURL
+        self.videoID = videoID
+        self.commentsURL = commentsURL
+        self.commentCount = commentCount
+        self.score = score
+    }
+}
+
+/// A file attached to an entry: a podcast's audio, a video, an image.
+public struct Enclosure: Sendable, Hashable, Codable {
+    /// Absolute.
+    public var url: String
+    public var type: String?
+    public var length: Int?
+
+    public init(url: String, type: String? = nil, length: Int? = nil) {
+        self.url = url
+        self.type = type
+        self.length = length
     }
 }
 
