@@ -35,6 +35,11 @@ enum AddressGuard {
         return String(decoding: buffer.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self)
     }
 
+    /// True when the host is written as an IPv4 or IPv6 address rather than a name.
+    static func isLiteral(_ host: String) -> Bool {
+        ipv4Bytes(host) != nil || ipv6Bytes(host) != nil
+    }
+
     /// True for loopback, private, link-local, CGNAT, multicast, unspecified, reserved,
     /// IPv4-mapped and NAT64 addresses.
     static func isBlocked(_ address: String) -> Bool {

@@ -4,6 +4,7 @@ import Logging
 import NIOCore
 import NIOFoundationCompat
 import NIOHTTP1
+import NIOHTTPCompression
 
 /// What to fetch, with the validators from the last fetch for a conditional GET.
 public struct FetchRequest: Sendable {
@@ -43,7 +44,7 @@ public final class Fetcher: Sendable {
     private static let connectTimeout: TimeAmount = .seconds(10)
 
     public let policy: FetchPolicy
-    private let client: HTTPClient
+    private let configuration: HTTPClient.Configuration
     private let logger: Logger
 
     public init(policy: FetchPolicy, logger: Logger = Logger(label: "kawaraban.fetch")) {
@@ -54,12 +55,12 @@ public final class Fetcher: Sendable {
             timeout: .init(connect: Self.connectTimeout, read: TimeAmount(policy.timeout)),
             decompression: .enabled(limit: .size(policy.maximumBodyBytes)))
         configuration.httpVersion = .automatic
-        self.client = HTTPClient(eventLoopGroupProvider: .singleton, configuration: configuration)
+        self.configuration = configuration
     }
 
-    public func shutdown() async throws {
-        try await client.shutdown()
-    }
+    /// Kept for callers that end a fetcher's life explicitly; each request's client is shut down
+    /// with the request, so there is nothing left to release.
+    public func shutdown() async throws {}
 
     public func fetch(_ request: FetchRequest) async throws(FetchError) -> FetchResponse {
         guard let start = URL(string: request.url) else { throw .invalidURL(request.url) }
@@ -67,8 +68,8 @@ public final class Fetcher: Sendable {
         var url = start
         var visited: Set<String> = [url.absoluteString]
         for _ in 0...policy.maximumRedirects {
-            try await checkDestination(url)
-            let response = try await execute(request, url: url, deadline: deadline)
+            let pinned = try await checkDestination(url)
+            let response = try await execute(request, url: url, pinnedAddress: pinned, deadline: deadline)
             guard Self.redirectStatuses.contains(response.status) else { return response.response }
             guard let location = response.location else { throw .redirectWithoutLocation(status: response.status) }
             guard let next = URL(string: location, relativeTo: url)?.absoluteURL else { throw .invalidURL(location) }
@@ -79,24 +80,75 @@ public final class Fetcher: Sendable {
         throw .tooManyRedirects(limit: policy.maximumRedirects)
     }
 
-    /// Refuses schemes other than http(s) and hosts that resolve into private networks.
-    private func checkDestination(_ url: URL) async throws(FetchError) {
+    /// Refuses schemes other than http(s) and hosts that resolve into private networks, and
+    /// returns the checked address the connection must go to, so that a second lookup (DNS
+    /// rebinding) cannot lead the connection somewhere else. Nil when the host is an address
+    /// literal or allowed by the policy.
+    private func checkDestination(_ url: URL) async throws(FetchError) -> Pinned? {
         guard let scheme = url.scheme?.lowercased(), scheme == "http" || scheme == "https" else {
             throw .unsupportedScheme(url.scheme ?? "(none)")
         }
-        guard var host = url.host?.lowercased(), !host.isEmpty else { throw .invalidURL(url.absoluteString) }
+        guard let urlHost = url.host, !urlHost.isEmpty else { throw .invalidURL(url.absoluteString) }
+        var host = urlHost.lowercased()
         if host.hasPrefix("[") && host.hasSuffix("]") { host = String(host.dropFirst().dropLast()) }
         let port = url.port ?? (scheme == "https" ? 443 : 80)
-        if policy.allows(host: host, port: port) { return }
+        if policy.allows(host: host, port: port) { return nil }
+        if AddressGuard.isLiteral(host) {
+            if AddressGuard.isBlocked(host) { throw .blockedAddress(host: host, address: host) }
+            return nil
+        }
         let lookupHost = host
         let addresses = await Task.detached { AddressGuard.resolve(lookupHost) }.value
-        guard !addresses.isEmpty else { throw .unresolvableHost(host) }
+        guard let first = addresses.first else { throw .unresolvableHost(host) }
         if let blocked = addresses.first(where: AddressGuard.isBlocked) {
             throw .blockedAddress(host: host, address: blocked)
         }
+        return Pinned(host: urlHost, address: first)
     }
 
-    private func execute(_ request: FetchRequest, url: URL, deadline: NIODeadline) async throws(FetchError) -> FetchResponseWithLocation {
+    private func execute(_ request: FetchRequest, url: URL, pinnedAddress: Pinned?,
+                         deadline: NIODeadline) async throws(FetchError) -> FetchResponseWithLocation {
+        var configuration = configuration
+        if let pinnedAddress { configuration.dnsOverride = [pinnedAddress.host: pinnedAddress.address] }
+        let client = HTTPClient(eventLoopGroupProvider: .singleton, configuration: configuration)
+        do {
+            let response = try await racing(deadline) { () async throws(FetchError) in
+                try await self.exchange(request, url: url, client: client, deadline: deadline)
+            }
+            try? await client.shutdown()
+            return response
+        } catch {
+            try? await client.shutdown()
+            throw error
+        }
+    }
+
+    /// Runs `body` until `deadline`: the client's own deadline covers the wait for the response
+    /// head, not a body that drips in a byte at a time.
+    private func racing<T: Sendable>(_ deadline: NIODeadline,
+                                     _ body: @escaping @Sendable () async throws(FetchError) -> T) async throws(FetchError) -> T {
+        let timeout = policy.timeout
+        do {
+            return try await withThrowingTaskGroup(of: T.self) { group in
+                group.addTask { try await body() }
+                group.addTask {
+                    let remaining = deadline - NIODeadline.now()
+                    try await Task.sleep(for: .nanoseconds(max(0, remaining.nanoseconds)))
+                    throw FetchError.timedOut(after: timeout)
+                }
+                defer { group.cancelAll() }
+                guard let first = try await group.next() else { throw FetchError.timedOut(after: timeout) }
+                return first
+            }
+        } catch let error as FetchError {
+            throw error
+        } catch {
+            throw .transport(String(describing: error))
+        }
+    }
+
+    private func exchange(_ request: FetchRequest, url: URL, client: HTTPClient,
+                          deadline: NIODeadline) async throws(FetchError) -> FetchResponseWithLocation {
         var outbound = HTTPClientRequest(url: url.absoluteString)
         outbound.headers.add(name: "User-Agent", value: policy.userAgent)
         outbound.headers.add(name: "Accept", value: request.accept)
@@ -126,6 +178,8 @@ public final class Fetcher: Sendable {
             throw error
         } catch let error as HTTPClientError {
             throw translate(error)
+        } catch NIOHTTPDecompression.DecompressionError.limit {
+            throw .bodyTooLarge(limit: policy.maximumBodyBytes)
         } catch {
             throw .transport(String(describing: error))
         }
@@ -135,12 +189,15 @@ public final class Fetcher: Sendable {
         switch error {
         case .deadlineExceeded, .readTimeout, .connectTimeout: return .timedOut(after: policy.timeout)
         default:
-            if String(describing: error).contains("decompressionLimit") {
-                return .bodyTooLarge(limit: policy.maximumBodyBytes)
-            }
             return .transport(String(describing: error))
         }
     }
+}
+
+/// A host name and the checked address its connection is made to.
+private struct Pinned {
+    var host: String
+    var address: String
 }
 
 /// A response and its redirect target, before the redirect is followed.

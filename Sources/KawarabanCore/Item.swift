@@ -27,6 +27,19 @@ public struct DiscoveredItem: Sendable, Hashable, Codable {
     }
 }
 
+/// A source that carried a story, with the URL it gave for it.
+public struct StoryCarrier: Sendable, Hashable, Codable {
+    public var sourceID: Int64
+    public var sourceName: String
+    public var url: String
+
+    public init(sourceID: Int64, sourceName: String, url: String) {
+        self.sourceID = sourceID
+        self.sourceName = sourceName
+        self.url = url
+    }
+}
+
 /// An item with everything the pipeline has learnt about it so far.
 public struct Item: Sendable, Hashable, Codable, Identifiable {
     public var id: Int64

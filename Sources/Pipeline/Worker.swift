@@ -31,6 +31,8 @@ public struct StageFailure: Error, Sendable, CustomStringConvertible {
 public struct WorkSummary: Sendable {
     public var steps = 0
     public var published = 0
+    /// Items found to be a story already stored, folded into it.
+    public var merged = 0
     public var failed = 0
     public var retriesScheduled = 0
 
@@ -38,6 +40,7 @@ public struct WorkSummary: Sendable {
         steps += 1
         switch result {
         case .advanced(let stage): if stage == .published { published += 1 }
+        case .merged: merged += 1
         case .failed: failed += 1
         case .retryScheduled: retriesScheduled += 1
         case .lostLease: break
@@ -47,6 +50,7 @@ public struct WorkSummary: Sendable {
     mutating func add(_ other: WorkSummary) {
         steps += other.steps
         published += other.published
+        merged += other.merged
         failed += other.failed
         retriesScheduled += other.retriesScheduled
     }
@@ -144,6 +148,7 @@ public final class Worker: Sendable {
 
     enum StepResult: Sendable {
         case advanced(Stage)
+        case merged
         case failed
         case retryScheduled
         case lostLease
@@ -152,10 +157,20 @@ public final class Worker: Sendable {
     private func advance(_ item: Item) async throws -> StepResult {
         let now = Date()
         do {
-            let (stage, update) = try await whileHolding(item) { try await self.perform(item) }
-            let kept = try await store.advance(item.id, owner: owner, to: stage, with: update, now: Date())
+            let outcome = try await whileHolding(item) { try await self.perform(item) }
+            let kept: Bool
+            let result: StepResult
+            switch outcome {
+            case .next(let stage, let update):
+                kept = try await store.advance(item.id, owner: owner, to: stage, with: update, now: Date())
+                result = .advanced(stage)
+            case .sameStory(let survivor):
+                kept = try await store.mergeDuplicate(item.id, into: survivor, owner: owner, now: Date())
+                result = .merged
+                logger.info("same story", metadata: ["item": "\(item.id)", "kept": "\(survivor)"])
+            }
             if !kept { logger.warning("lease lost before writing", metadata: ["item": "\(item.id)"]) }
-            return kept ? .advanced(stage) : .lostLease
+            return kept ? result : .lostLease
         } catch let failure as StageFailure {
             let attempts = item.attempts + 1
             let retry = failure.isTransient && attempts < WorkSettings.maximumAttempts
@@ -191,32 +206,69 @@ public final class Worker: Sendable {
         }
     }
 
+    /// Where a step sends an item.
+    enum StepOutcome: Sendable {
+        case next(Stage, ItemUpdate)
+        /// The item is a story stored already under this id.
+        case sameStory(Int64)
+    }
+
     /// Runs the stage the item is in and says where it goes next.
-    private func perform(_ item: Item) async throws(StageFailure) -> (Stage, ItemUpdate) {
+    private func perform(_ item: Item) async throws(StageFailure) -> StepOutcome {
         switch item.stage {
         case .discovered:
-            return (.fetched, ItemUpdate(pageHTML: try await fetchPage(item)))
+            let page = try await fetchPage(item)
+            if let survivor = try await storedStory(item, at: page?.finalURL.absoluteString, stage: .discovered) {
+                return .sameStory(survivor)
+            }
+            return .next(.fetched, ItemUpdate(pageHTML: page?.html))
         case .fetched:
-            return (.extracted, ItemUpdate(article: try extract(item)))
+            let article = try extract(item)
+            if let survivor = try await storedStory(item, at: article.canonicalURL, stage: .fetched) {
+                return .sameStory(survivor)
+            }
+            return .next(.extracted, ItemUpdate(article: article))
         case .extracted:
-            return (.analysed, ItemUpdate(analysis: try await analyse(item)))
+            return .next(.analysed, ItemUpdate(analysis: try await analyse(item)))
         case .analysed:
-            return (.translated, ItemUpdate(translation: try await translate(item)))
+            return .next(.translated, ItemUpdate(translation: try await translate(item)))
         case .translated:
             try checkPublishable(item)
-            return (.published, ItemUpdate())
+            return .next(.published, ItemUpdate())
         case .published, .failed, .skipped:
             throw StageFailure(stage: item.stage, reason: "the item is already final", isTransient: false)
         }
     }
 
-    /// The page's HTML, or nil when the page cannot be had for good (extraction then falls back
-    /// to the feed's own content); transient failures are retried.
-    private func fetchPage(_ item: Item) async throws(StageFailure) -> String? {
+    /// Another item already stored for the story at `url`, when the page redirected or named its
+    /// canonical URL to something other than what the feed gave (feed proxies, tracking links,
+    /// syndicated copies).
+    private func storedStory(_ item: Item, at url: String?, stage: Stage) async throws(StageFailure) -> Int64? {
+        guard let url else { return nil }
+        let canonical = CanonicalURL.canonicalize(url)
+        guard canonical != item.feedEntry.canonicalURL else { return nil }
+        do {
+            guard let other = try await store.itemID(canonicalURL: canonical), other != item.id else { return nil }
+            return other
+        } catch {
+            throw StageFailure(stage: stage, reason: error.description, isTransient: true)
+        }
+    }
+
+    /// A fetched page: where it ended up after redirects, and its text.
+    struct FetchedPage: Sendable {
+        var finalURL: URL
+        var html: String
+    }
+
+    /// The page, or nil when the page cannot be had for good (extraction then falls back to the
+    /// feed's own content); transient failures are retried.
+    private func fetchPage(_ item: Item) async throws(StageFailure) -> FetchedPage? {
         do throws(FetchError) {
             let response = try await fetcher.fetch(FetchRequest(url: item.feedEntry.url, accept: Self.pageAccept))
             guard (200..<300).contains(response.status) else { throw .httpStatus(response.status) }
-            return TextDecoding.decode(response.body, contentType: response.contentType)
+            return FetchedPage(finalURL: response.finalURL,
+                               html: TextDecoding.decode(response.body, contentType: response.contentType))
         } catch {
             if error.isTransient { throw StageFailure(stage: .discovered, reason: error.description, isTransient: true) }
             logger.notice("page not fetched; the feed's content will be used",

@@ -29,7 +29,7 @@ public enum SiteApplication {
         router.get("/articles/:id") { _, context -> Response in
             guard let id = context.parameters.get("id", as: Int64.self),
                   let item = try await store.item(id: id), item.stage == .published,
-                  let html = try renderer.articlePage(item: item)
+                  let html = try renderer.articlePage(item: item, carriers: try await store.carriers(of: id))
             else { return htmlResponse(try renderer.notFoundPage(), status: .notFound) }
             return htmlResponse(html)
         }

@@ -39,8 +39,14 @@ public struct SiteRenderer: Sendable {
     }
 
     /// The article page, or nil when the item is not fit to show (not yet analysed and translated).
-    public func articlePage(item: Item) throws -> String? {
-        guard let article = articleView(item) else { return nil }
+    /// `carriers` are every source that carried the story; those other than the item's own are
+    /// credited too.
+    public func articlePage(item: Item, carriers: [StoryCarrier] = []) throws -> String? {
+        guard var article = articleView(item) else { return nil }
+        article.otherSources = carriers.filter { $0.sourceID != item.feedEntry.sourceID }.compactMap { carrier in
+            BlockHTML.safeURL(carrier.url).map { OtherSourceView(name: carrier.sourceName, url: $0) }
+        }
+        article.hasOtherSources = !article.otherSources.isEmpty
         let view = ArticlePage(
             chrome: chrome(title: article.title, description: article.tldr, path: Self.path(of: item)),
             article: article)

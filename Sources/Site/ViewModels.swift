@@ -88,6 +88,15 @@ struct ArticleView {
     var originalLanguage: String
     var author: String?
     var shareLinks: [ShareLink]
+    var otherSources: [OtherSourceView] = []
+    /// Stored, not computed: templates see stored properties only.
+    var hasOtherSources = false
+}
+
+/// Another source that carried the same story.
+struct OtherSourceView {
+    var name: String
+    var url: String
 }
 
 struct ArticlePage {

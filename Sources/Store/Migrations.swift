@@ -67,6 +67,23 @@ extension Store {
                 "CREATE INDEX items_source ON items (source_id)",
             ]
         },
+        // One story, every source that carried it: the item keeps the source that found it
+        // first, and this table lists them all, with the URL each one gave.
+        Migration(version: 2) { dialect in
+            [
+                """
+                CREATE TABLE item_sources (
+                    item_id \(dialect.bigInteger) NOT NULL REFERENCES items(id) ON DELETE CASCADE,
+                    source_id \(dialect.bigInteger) NOT NULL REFERENCES sources(id) ON DELETE CASCADE,
+                    url TEXT NOT NULL,
+                    discovered_at \(dialect.timestamp) NOT NULL,
+                    PRIMARY KEY (item_id, source_id)
+                )
+                """,
+                "CREATE INDEX item_sources_source ON item_sources (source_id)",
+                "INSERT INTO item_sources (item_id, source_id, url, discovered_at) SELECT id, source_id, url, discovered_at FROM items",
+            ]
+        },
     ]
 
     /// Applies every migration not yet recorded, all in one transaction with their version rows,

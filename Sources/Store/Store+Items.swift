@@ -54,12 +54,14 @@ extension Store {
     static let insertBatchSize = 500
 
     /// Stores entries not seen before; an entry whose canonical URL is already stored, or appears
-    /// twice in `entries`, is skipped. Returns how many were new.
+    /// twice in `entries`, is not stored again, but its source is recorded as carrying the story.
+    /// Returns how many were new.
     public func insertDiscovered(_ entries: [DiscoveredItem], now: Date) async throws(StoreError) -> Int {
         try await translatingErrors("storing discovered items") {
             var inserted = 0
             for start in stride(from: 0, to: entries.count, by: Self.insertBatchSize) {
-                let rows: [SQLQueryString] = entries[start..<min(start + Self.insertBatchSize, entries.count)].map { entry in
+                let batch = entries[start..<min(start + Self.insertBatchSize, entries.count)]
+                let rows: [SQLQueryString] = batch.map { entry in
                     """
                     (\(bind: entry.sourceID), \(bind: entry.guid), \(bind: entry.url), \(bind: entry.canonicalURL),
                      \(bind: entry.title), \(bind: entry.summary), \(bind: entry.contentHTML), \(bind: entry.author),
@@ -73,8 +75,68 @@ extension Store {
                     VALUES \(rows.joined(separator: ", "))
                     ON CONFLICT (canonical_url) DO NOTHING RETURNING id
                     """).all().count
+                let carriers: [SQLQueryString] = batch.map { entry in
+                    "(\(bind: entry.canonicalURL), \(bind: entry.sourceID), \(bind: entry.url), \(bind: now.storedValue))"
+                }
+                // VALUES columns are column1… in both SQLite and PostgreSQL; the WHERE lets SQLite
+                // parse the ON CONFLICT of an INSERT … SELECT.
+                try await database.raw("""
+                    INSERT INTO item_sources (item_id, source_id, url, discovered_at)
+                    SELECT items.id, carried.column2, carried.column3, carried.column4
+                    FROM (VALUES \(carriers.joined(separator: ", "))) AS carried
+                    JOIN items ON items.canonical_url = carried.column1
+                    WHERE TRUE
+                    ON CONFLICT (item_id, source_id) DO NOTHING
+                    """).run()
             }
             return inserted
+        }
+    }
+
+    /// The item stored under this canonical URL, if any and not itself folded into another
+    /// (two pages naming each other canonical must not skip both).
+    public func itemID(canonicalURL: String) async throws(StoreError) -> Int64? {
+        try await translatingErrors("looking up \(canonicalURL)") {
+            try await database.raw("""
+                SELECT id FROM items WHERE canonical_url = \(bind: canonicalURL) AND stage <> \(bind: Stage.skipped.rawValue)
+                """)
+                .first()?.decode(column: "id", as: Int64.self)
+        }
+    }
+
+    /// Every source that carried the item, first finder first.
+    public func carriers(of itemID: Int64) async throws(StoreError) -> [StoryCarrier] {
+        try await translatingErrors("listing the sources of item \(itemID)") {
+            try await database.raw("""
+                SELECT sources.id, sources.name, item_sources.url FROM item_sources
+                JOIN sources ON sources.id = item_sources.source_id
+                WHERE item_sources.item_id = \(bind: itemID)
+                ORDER BY item_sources.discovered_at, sources.id
+                """).all().map { row in
+                StoryCarrier(sourceID: try row.decode(column: "id", as: Int64.self),
+                             sourceName: try row.decode(column: "name", as: String.self),
+                             url: try row.decode(column: "url", as: String.self))
+            }
+        }
+    }
+
+    /// Folds an item that turned out to be a story already stored (its page redirected, or named
+    /// its canonical URL, to another item's) into that item: the survivor gains its sources, the
+    /// duplicate is skipped with the reason. Safe to repeat after a crash halfway. Refused (false)
+    /// when `owner` no longer holds the duplicate.
+    public func mergeDuplicate(_ itemID: Int64, into survivorID: Int64, owner: String, now: Date) async throws(StoreError) -> Bool {
+        try await translatingErrors("merging item \(itemID) into item \(survivorID)") {
+            try await database.raw("""
+                INSERT INTO item_sources (item_id, source_id, url, discovered_at)
+                SELECT \(bind: survivorID), source_id, url, discovered_at FROM item_sources
+                WHERE item_id = \(bind: itemID)
+                ON CONFLICT (item_id, source_id) DO NOTHING
+                """).run()
+            return try await database.raw("""
+                UPDATE items SET stage = \(bind: Stage.skipped.rawValue), last_error = \(bind: "the same story as item #\(survivorID)"),
+                    lease_owner = NULL, lease_until = NULL, page_html = NULL, updated_at = \(bind: now.storedValue)
+                WHERE id = \(bind: itemID) AND lease_owner = \(bind: owner) RETURNING id
+                """).first() != nil
         }
     }
 

@@ -6,9 +6,10 @@ import TestSupport
 @Suite struct FetcherTests {
     /// A fetcher allowed to reach these loopback ports, shut down however `body` ends.
     func withFetcher(allowing ports: [Int], maximumBodyBytes: Int = FetchPolicy.defaultMaximumBodyBytes,
+                     timeout: Duration = FetchPolicy.defaultTimeout,
                      _ body: (Fetcher) async throws -> Void) async throws {
         let fetcher = Fetcher(policy: FetchPolicy(
-            maximumBodyBytes: maximumBodyBytes,
+            timeout: timeout, maximumBodyBytes: maximumBodyBytes,
             allowed: Set(ports.map { AllowedEndpoint(host: "127.0.0.1", port: $0) })))
         do {
             try await body(fetcher)
@@ -108,6 +109,44 @@ import TestSupport
                 await #expect(throws: FetchError.bodyTooLarge(limit: 16 * 1024)) {
                     try await client.fetch(FetchRequest(url: "http://127.0.0.1:\(port)/big"))
                 }
+            }
+        }
+    }
+
+    @Test func gzipBombStopsAtTheLimitAfterDecompression() async throws {
+        let bomb = try Data(contentsOf: try #require(Bundle.module.url(forResource: "Resources/zeros-64MiB", withExtension: "gz")))
+        let routes = FixtureRoutes(["/bomb.xml": TestResponse(
+            headers: [("Content-Type", "application/rss+xml"), ("Content-Encoding", "gzip")], body: Array(bomb))])
+        try await withTestHTTPServer(routes.handler) { port in
+            try await withFetcher(allowing: [port], maximumBodyBytes: 1024 * 1024) { client in
+                await #expect(throws: FetchError.bodyTooLarge(limit: 1024 * 1024)) {
+                    try await client.fetch(FetchRequest(url: "http://127.0.0.1:\(port)/bomb.xml"))
+                }
+            }
+        }
+    }
+
+    @Test func endlessBodyStopsAtTheLimit() async throws {
+        let endless = TestResponse(stream: TestStream(chunk: Array(repeating: UInt8(ascii: "x"), count: 64 * 1024)))
+        try await withTestHTTPServer(FixtureRoutes(["/endless": endless]).handler) { port in
+            try await withFetcher(allowing: [port], maximumBodyBytes: 2 * 1024 * 1024) { client in
+                await #expect(throws: FetchError.bodyTooLarge(limit: 2 * 1024 * 1024)) {
+                    try await client.fetch(FetchRequest(url: "http://127.0.0.1:\(port)/endless"))
+                }
+            }
+        }
+    }
+
+    @Test func aBodyThatDripsIsCutAtTheDeadline() async throws {
+        let drip = TestResponse(headers: [("Content-Type", "application/rss+xml")],
+                                stream: TestStream(chunk: Array("<".utf8), interval: .seconds(1)))
+        try await withTestHTTPServer(FixtureRoutes(["/drip": drip]).handler) { port in
+            try await withFetcher(allowing: [port], timeout: .seconds(2)) { client in
+                let started = ContinuousClock.now
+                await #expect(throws: FetchError.timedOut(after: .seconds(2))) {
+                    try await client.fetch(FetchRequest(url: "http://127.0.0.1:\(port)/drip"))
+                }
+                #expect(ContinuousClock.now - started < .seconds(10))
             }
         }
     }

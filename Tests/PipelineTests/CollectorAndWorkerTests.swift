@@ -126,4 +126,39 @@ import TestSupport
             #expect(claimed.first?.article?.path == .page)
         }
     }
+
+    @Test func theSameStoryReachedThroughAProxyOrASyndicatedCopyIsOneStory() async throws {
+        let routes = FixtureRoutes()
+        try await withPipeline(routes: routes) { store, fetcher, port in
+            let host = "127.0.0.1:\(port)"
+            let paragraph = "<p>" + String(repeating: "A sentence about a new model and its training data. ", count: 8) + "</p>"
+            func page(canonical: String) -> TestResponse {
+                .text("<html><head><link rel=\"canonical\" href=\"\(canonical)\"></head><body><article><h1>Story</h1>"
+                      + paragraph + paragraph + "</article></body></html>", contentType: "text/html")
+            }
+            func feed(_ link: String) -> TestResponse {
+                .text("<rss version=\"2.0\"><channel><title>F</title><item><title>Story</title><link>\(link)</link></item></channel></rss>",
+                      contentType: "application/rss+xml")
+            }
+            routes.set("/original", page(canonical: "http://\(host)/original"))
+            routes.set("/~r/story", TestResponse(status: 302, headers: [("Location", "http://\(host)/original?utm_medium=feed")]))
+            routes.set("/copy", page(canonical: "http://\(host)/original"))
+            routes.set("/publisher.xml", feed("http://\(host)/original"))
+            routes.set("/proxy.xml", feed("http://\(host)/~r/story"))
+            routes.set("/aggregator.xml", feed("http://\(host)/copy"))
+            for name in ["publisher", "proxy", "aggregator"] {
+                _ = try await store.addSource(url: "http://\(host)/\(name).xml", name: name, kind: .feed)
+            }
+            _ = try await Collector(store: store, fetcher: fetcher, logger: Self.logger).collectDue()
+            #expect(try await store.countsByStage() == [.discovered: 3])
+
+            let summary = try await Worker(store: store, fetcher: fetcher, desk: nil,
+                                           settings: WorkSettings(lease: 60, concurrency: 1), logger: Self.logger).runUntilIdle()
+
+            #expect(summary.merged == 2)
+            #expect(try await store.countsByStage() == [.extracted: 1, .skipped: 2])
+            let story = try #require(try await store.itemID(canonicalURL: "http://\(host)/original"))
+            #expect(Set(try await store.carriers(of: story).map(\.sourceName)) == ["publisher", "proxy", "aggregator"])
+        }
+    }
 }

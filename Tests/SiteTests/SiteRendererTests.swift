@@ -32,6 +32,21 @@ import Testing
         }
     }
 
+    @Test func otherSourcesOfTheSameStoryAreCredited() async throws {
+        let item = SampleItems.published()
+        let carriers = [
+            StoryCarrier(sourceID: item.feedEntry.sourceID, sourceName: item.sourceName, url: item.feedEntry.url),
+            StoryCarrier(sourceID: 77, sourceName: "Hacker News", url: "https://news.ycombinator.com/item?id=1"),
+            StoryCarrier(sourceID: 78, sourceName: "Trap", url: "javascript:alert(1)"),
+        ]
+        let html = try #require(try await renderer().articlePage(item: item, carriers: carriers))
+        #expect(html.contains("ほかの掲載元: <a href=\"https://news.ycombinator.com/item?id=1\""))
+        #expect(!html.contains("javascript:"))
+        #expect(!html.contains("Trap"))
+        let alone = try #require(try await renderer().articlePage(item: item, carriers: Array(carriers.prefix(1))))
+        #expect(!alone.contains("ほかの掲載元"))
+    }
+
     @Test func codeAndTextAreEscapedAndLinksAreSafe() async throws {
         let hostile = SampleItems.published(
             title: "<script>alert(1)</script>タイトル",

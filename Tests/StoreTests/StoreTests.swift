@@ -86,6 +86,38 @@ import TestSupport
             let sameStory = entry(3, source: b.id, url: "https://NEWS.example/1?utm_source=b#top")
             #expect(try await store.insertDiscovered([sameStory, entry(4, source: b.id)], now: now) == 1)
             #expect(try await store.countsByStage() == [.discovered: 3])
+
+            // The story keeps both sources, each with the URL it gave; a repeat adds nothing.
+            _ = try await store.insertDiscovered([sameStory], now: now.addingTimeInterval(60))
+            let story = try #require(try await store.itemID(canonicalURL: "https://news.example/1"))
+            #expect(try await store.carriers(of: story) == [
+                StoryCarrier(sourceID: a.id, sourceName: "A", url: "https://news.example/1"),
+                StoryCarrier(sourceID: b.id, sourceName: "B", url: "https://NEWS.example/1?utm_source=b#top"),
+            ])
+        }
+    }
+
+    @Test(arguments: Backend.available)
+    func aDuplicateFoundLaterIsFoldedIntoTheStoryItRepeats(backend: Backend) async throws {
+        try await withTestStore(backend) { store in
+            let a = try await store.addSource(url: "https://a.example/feed", name: "A", kind: .feed)
+            let b = try await store.addSource(url: "https://b.example/feed", name: "B", kind: .feed)
+            _ = try await store.insertDiscovered([entry(1, source: a.id)], now: now)
+            _ = try await store.insertDiscovered([entry(2, source: b.id, url: "https://proxy.example/~r/1")], now: now)
+            let survivor = try #require(try await store.itemID(canonicalURL: "https://news.example/1"))
+            let duplicate = try #require(try await store.itemID(canonicalURL: "https://proxy.example/~r/1"))
+            _ = try await store.claim(stages: [.discovered], owner: "w1", limit: 2, lease: 60, now: now)
+
+            #expect(try await !store.mergeDuplicate(duplicate, into: survivor, owner: "someone else", now: now))
+            #expect(try await store.mergeDuplicate(duplicate, into: survivor, owner: "w1", now: now))
+
+            #expect(try await store.carriers(of: survivor).map(\.sourceName) == ["A", "B"])
+            let folded = try #require(try await store.item(id: duplicate))
+            #expect(folded.stage == .skipped)
+            #expect(folded.lastError == "the same story as item #\(survivor)")
+            // A skipped item is no longer found as a story, so two pages naming each other
+            // canonical cannot fold both away.
+            #expect(try await store.itemID(canonicalURL: "https://proxy.example/~r/1") == nil)
         }
     }
 

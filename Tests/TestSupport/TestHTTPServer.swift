@@ -17,18 +17,34 @@ public struct TestRequest: Sendable {
     public func header(_ name: String) -> String? { headers[name.lowercased()] }
 }
 
-/// Bytes a test server answers with, optionally after a pause.
+/// A body sent piece by piece: `chunk` every `interval`, `count` times or until the client leaves.
+public struct TestStream: Sendable {
+    public var chunk: [UInt8]
+    public var interval: Duration
+    public var count: Int?
+
+    public init(chunk: [UInt8], interval: Duration = .zero, count: Int? = nil) {
+        self.chunk = chunk
+        self.interval = interval
+        self.count = count
+    }
+}
+
+/// Bytes a test server answers with, optionally after a pause, optionally followed by a stream.
 public struct TestResponse: Sendable {
     public var status: Int
     public var headers: [(String, String)]
     public var body: [UInt8]
     public var delay: Duration
+    public var stream: TestStream?
 
-    public init(status: Int = 200, headers: [(String, String)] = [], body: [UInt8] = [], delay: Duration = .zero) {
+    public init(status: Int = 200, headers: [(String, String)] = [], body: [UInt8] = [], delay: Duration = .zero,
+                stream: TestStream? = nil) {
         self.status = status
         self.headers = headers
         self.body = body
         self.delay = delay
+        self.stream = stream
     }
 
     public static func text(_ text: String, contentType: String = "text/plain; charset=utf-8", status: Int = 200) -> TestResponse {
@@ -106,8 +122,20 @@ private struct ClosureResponder: HTTPResponder {
         for (name, value) in answer.headers {
             if let fieldName = HTTPField.Name(name) { fields.append(HTTPField(name: fieldName, value: value)) }
         }
-        return Response(
-            status: HTTPResponse.Status(code: answer.status), headers: fields,
-            body: ResponseBody(byteBuffer: ByteBuffer(bytes: answer.body)))
+        let status = HTTPResponse.Status(code: answer.status)
+        guard let stream = answer.stream else {
+            return Response(status: status, headers: fields, body: ResponseBody(byteBuffer: ByteBuffer(bytes: answer.body)))
+        }
+        let start = answer.body
+        return Response(status: status, headers: fields, body: ResponseBody { writer in
+            if !start.isEmpty { try await writer.write(ByteBuffer(bytes: start)) }
+            var sent = 0
+            while stream.count.map({ sent < $0 }) ?? true {
+                try await writer.write(ByteBuffer(bytes: stream.chunk))
+                sent += 1
+                if stream.interval > .zero { try await Task.sleep(for: stream.interval) }
+            }
+            try await writer.finish(nil)
+        })
     }
 }
