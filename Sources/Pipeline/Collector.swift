@@ -102,6 +102,13 @@ public struct Collector: Sendable {
             publishedAt: entry.published ?? entry.updated)
     }
 
+    /// Retry-After in either of its forms: seconds, or an HTTP date.
+    static func retryDelay(_ value: String, now: Date) -> TimeInterval {
+        let trimmed = value.trimmingCharacters(in: .whitespaces)
+        if let seconds = TimeInterval(trimmed) { return max(0, seconds) }
+        return FeedDate.parse(trimmed).map { max(0, $0.timeIntervalSince(now)) } ?? 0
+    }
+
     private func succeeded(_ health: inout SourceHealth, source: Source, now: Date) {
         health.lastError = nil
         health.consecutiveFailures = 0
@@ -114,7 +121,7 @@ public struct Collector: Sendable {
         health.newItems = 0
         health.consecutiveFailures += 1
         let backoff = min(source.interval * pow(2, Double(health.consecutiveFailures - 1)), Self.maximumBackoff)
-        let serverAsked = retryAfter.flatMap(TimeInterval.init) ?? 0
+        let serverAsked = retryAfter.map { Self.retryDelay($0, now: now) } ?? 0
         health.nextFetchAt = now.addingTimeInterval(max(backoff, min(serverAsked, Self.maximumBackoff)))
         logger.warning("source failed", metadata: ["source": "\(source.name)", "reason": "\(reason)"])
     }

@@ -114,9 +114,7 @@ import TestSupport
     }
 
     @Test func gzipBombStopsAtTheLimitAfterDecompression() async throws {
-        let bomb = try Data(contentsOf: try #require(Bundle.module.url(forResource: "Resources/zeros-64MiB", withExtension: "gz")))
-        let routes = FixtureRoutes(["/bomb.xml": TestResponse(
-            headers: [("Content-Type", "application/rss+xml"), ("Content-Encoding", "gzip")], body: Array(bomb))])
+        let routes = FixtureRoutes(["/bomb.xml": try HostileBodies.gzipBombResponse(contentType: "application/rss+xml")])
         try await withTestHTTPServer(routes.handler) { port in
             try await withFetcher(allowing: [port], maximumBodyBytes: 1024 * 1024) { client in
                 await #expect(throws: FetchError.bodyTooLarge(limit: 1024 * 1024)) {
