@@ -11,10 +11,19 @@ public struct DiscoveredItem: Sendable, Hashable, Codable {
     public var contentHTML: String?
     public var author: String?
     public var publishedAt: Date?
+    /// A video's thumbnail or the entry's own picture.
+    public var imageURL: String?
+    /// YouTube's id, for entries of video feeds.
+    public var videoID: String?
+    /// Where readers discuss it, and how many comments and points it has there (Hacker News).
+    public var commentsURL: String?
+    public var commentCount: Int?
+    public var score: Int?
 
     public init(sourceID: Int64, guid: String, url: String, canonicalURL: String, title: String,
                 summary: String? = nil, contentHTML: String? = nil, author: String? = nil,
-                publishedAt: Date? = nil) {
+                publishedAt: Date? = nil, imageURL: String? = nil, videoID: String? = nil,
+                commentsURL: String? = nil, commentCount: Int? = nil, score: Int? = nil) {
         self.sourceID = sourceID
         self.guid = guid
         self.url = url
@@ -24,6 +33,11 @@ public struct DiscoveredItem: Sendable, Hashable, Codable {
         self.contentHTML = contentHTML
         self.author = author
         self.publishedAt = publishedAt
+        self.imageURL = imageURL
+        self.videoID = videoID
+        self.commentsURL = commentsURL
+        self.commentCount = commentCount
+        self.score = score
     }
 }
 

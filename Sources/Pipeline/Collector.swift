@@ -99,7 +99,8 @@ public struct Collector: Sendable {
         return DiscoveredItem(
             sourceID: source.id, guid: entry.id, url: link, canonicalURL: CanonicalURL.canonicalize(link),
             title: entry.title, summary: entry.summary, contentHTML: entry.contentHTML, author: entry.author,
-            publishedAt: entry.published ?? entry.updated)
+            publishedAt: entry.published ?? entry.updated, imageURL: entry.imageURL, videoID: entry.videoID,
+            commentsURL: entry.commentsURL, commentCount: entry.commentCount, score: entry.score)
     }
 
     /// Retry-After in either of its forms: seconds, or an HTTP date.

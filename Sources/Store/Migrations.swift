@@ -82,6 +82,12 @@ extension Store {
                 """,
                 "CREATE INDEX item_sources_source ON item_sources (source_id)",
                 "INSERT INTO item_sources (item_id, source_id, url, discovered_at) SELECT id, source_id, url, discovered_at FROM items",
+                // What video feeds and Hacker News add to an entry: the 動画 page and Hacker日報 read these.
+                "ALTER TABLE items ADD COLUMN image_url TEXT",
+                "ALTER TABLE items ADD COLUMN video_id TEXT",
+                "ALTER TABLE items ADD COLUMN comments_url TEXT",
+                "ALTER TABLE items ADD COLUMN comment_count INTEGER",
+                "ALTER TABLE items ADD COLUMN score INTEGER",
             ]
         },
     ]

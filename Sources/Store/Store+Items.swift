@@ -47,7 +47,8 @@ extension Store {
         items.id, items.source_id, items.guid, items.url, items.canonical_url, items.title, items.summary,
         items.content_html, items.author, items.feed_published_at, items.discovered_at, items.stage, items.attempts,
         items.last_error, items.page_html, items.article_json, items.analysis_json, items.translation_json,
-        items.published_at, sources.name AS source_name
+        items.published_at, items.image_url, items.video_id, items.comments_url, items.comment_count, items.score,
+        sources.name AS source_name
         """
     static let itemFrom = "items JOIN sources ON sources.id = items.source_id"
     /// Rows per INSERT, well under SQLite's limit of 32,766 bound values per statement.
@@ -66,12 +67,14 @@ extension Store {
                     (\(bind: entry.sourceID), \(bind: entry.guid), \(bind: entry.url), \(bind: entry.canonicalURL),
                      \(bind: entry.title), \(bind: entry.summary), \(bind: entry.contentHTML), \(bind: entry.author),
                      \(bind: entry.publishedAt?.storedValue), \(bind: now.storedValue), \(bind: Stage.discovered.rawValue),
-                     \(bind: now.storedValue))
+                     \(bind: now.storedValue), \(bind: entry.imageURL), \(bind: entry.videoID), \(bind: entry.commentsURL),
+                     \(bind: entry.commentCount), \(bind: entry.score))
                     """
                 }
                 inserted += try await database.raw("""
                     INSERT INTO items (source_id, guid, url, canonical_url, title, summary, content_html, author,
-                        feed_published_at, discovered_at, stage, updated_at)
+                        feed_published_at, discovered_at, stage, updated_at, image_url, video_id, comments_url,
+                        comment_count, score)
                     VALUES \(rows.joined(separator: ", "))
                     ON CONFLICT (canonical_url) DO NOTHING RETURNING id
                     """).all().count
@@ -308,7 +311,12 @@ extension Store {
             summary: try row.decode(column: "summary", as: String?.self),
             contentHTML: try row.decode(column: "content_html", as: String?.self),
             author: try row.decode(column: "author", as: String?.self),
-            publishedAt: try date("feed_published_at"))
+            publishedAt: try date("feed_published_at"),
+            imageURL: try row.decode(column: "image_url", as: String?.self),
+            videoID: try row.decode(column: "video_id", as: String?.self),
+            commentsURL: try row.decode(column: "comments_url", as: String?.self),
+            commentCount: try row.decode(column: "comment_count", as: Int?.self),
+            score: try row.decode(column: "score", as: Int?.self))
         return Item(
             id: try row.decode(column: "id", as: Int64.self), feedEntry: entry,
             sourceName: try row.decode(column: "source_name", as: String.self),

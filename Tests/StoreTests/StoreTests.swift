@@ -98,6 +98,23 @@ import TestSupport
     }
 
     @Test(arguments: Backend.available)
+    func videoAndDiscussionDetailsAreKept(backend: Backend) async throws {
+        try await withTestStore(backend) { store in
+            let source = try await store.addSource(url: "https://a.example/feed", name: "A", kind: .feed)
+            var video = entry(1, source: source.id)
+            video.videoID = "dQw4w9WgXcQ"
+            video.imageURL = "https://i.ytimg.com/vi/dQw4w9WgXcQ/hqdefault.jpg"
+            var discussed = entry(2, source: source.id)
+            discussed.commentsURL = "https://news.ycombinator.com/item?id=42"
+            discussed.commentCount = 318
+            discussed.score = 1204
+            _ = try await store.insertDiscovered([video, discussed], now: now)
+            let stored = try await store.claim(stages: [.discovered], owner: "t", limit: 2, lease: 60, now: now)
+            #expect(stored.map(\.feedEntry) == [video, discussed])
+        }
+    }
+
+    @Test(arguments: Backend.available)
     func aDuplicateFoundLaterIsFoldedIntoTheStoryItRepeats(backend: Backend) async throws {
         try await withTestStore(backend) { store in
             let a = try await store.addSource(url: "https://a.example/feed", name: "A", kind: .feed)
