@@ -23,8 +23,9 @@ public enum FeedDiscovery {
     public static let feedTypes: Set<String> = [
         "application/rss+xml", "application/atom+xml", "application/feed+json", "application/json",
     ]
-    /// Deeper markup is not read: real pages keep their links near the top, hostile pages nest forever.
-    public static let maximumDepth = 256
+    /// Deeper markup is not read: real pages keep their links in the head or near the top,
+    /// hostile pages nest forever. Below libxml2's own limit (256), so that this one is ours.
+    public static let maximumDepth = 128
 
     private static let htmlOptions = Int32(HTML_PARSE_RECOVER.rawValue | HTML_PARSE_NOERROR.rawValue
                                            | HTML_PARSE_NOWARNING.rawValue | HTML_PARSE_NONET.rawValue)

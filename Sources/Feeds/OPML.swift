@@ -1,5 +1,6 @@
 import CLibXML2
 import Foundation
+import KawarabanCore
 
 /// One feed an OPML file lists.
 public struct OPMLEntry: Sendable, Hashable {
@@ -87,7 +88,7 @@ public enum OPML {
             #"<?xml version="1.0" encoding="UTF-8"?>"#,
             #"<opml version="2.0">"#,
             "  <head>",
-            "    <title>\(escape(title))</title>",
+            "    <title>\(XMLEscaping.escape(title))</title>",
             "  </head>",
             "  <body>",
         ]
@@ -101,40 +102,11 @@ public enum OPML {
             }
             attributes.append(("xmlUrl", entry.feedURL))
             if let siteURL = entry.siteURL { attributes.append(("htmlUrl", siteURL)) }
-            let rendered = attributes.map { #"\#($0.0)="\#(escape($0.1))""# }.joined(separator: " ")
+            let rendered = attributes.map { #"\#($0.0)="\#(XMLEscaping.escape($0.1))""# }.joined(separator: " ")
             lines.append("    <outline \(rendered)/>")
         }
         lines += ["  </body>", "</opml>", ""]
         return lines.joined(separator: "\n")
-    }
-
-    /// Text safe inside an element or a double-quoted attribute. White space other than the
-    /// plain space becomes a character reference so that attribute normalisation keeps it, and
-    /// characters XML 1.0 cannot carry at all are dropped.
-    static func escape(_ text: String) -> String {
-        var escaped = ""
-        escaped.reserveCapacity(text.utf8.count)
-        for scalar in text.unicodeScalars {
-            switch scalar {
-            case "&": escaped += "&amp;"
-            case "<": escaped += "&lt;"
-            case ">": escaped += "&gt;"
-            case "\"": escaped += "&quot;"
-            case "\t": escaped += "&#9;"
-            case "\n": escaped += "&#10;"
-            case "\r": escaped += "&#13;"
-            default:
-                if isAllowedInXML(scalar) { escaped.unicodeScalars.append(scalar) }
-            }
-        }
-        return escaped
-    }
-
-    private static func isAllowedInXML(_ scalar: Unicode.Scalar) -> Bool {
-        switch scalar.value {
-        case 0x20...0xD7FF, 0xE000...0xFFFD, 0x10000...0x10FFFF: return true
-        default: return false
-        }
     }
 }
 

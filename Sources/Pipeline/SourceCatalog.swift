@@ -8,7 +8,8 @@ import Store
 public enum SourceCatalogError: Error, Sendable, CustomStringConvertible {
     case notHTTP(String)
     case unreachable(url: String, FetchError)
-    case noFeedFound(url: String, reason: String)
+    case pageWithoutFeeds(url: String)
+    case notAFeed(url: String, FeedParseError)
     case announcedFeedsUnreadable(page: String, failures: [(url: String, reason: String)])
     case notHackerNewsAPI(url: String, HackerNewsError)
 
@@ -18,8 +19,10 @@ public enum SourceCatalogError: Error, Sendable, CustomStringConvertible {
             return "\(url) is not an http(s) URL"
         case .unreachable(let url, let error):
             return "\(url) could not be fetched: \(error) (add it anyway with --skip-check)"
-        case .noFeedFound(let url, let reason):
-            return "\(url) is not a feed (\(reason)) and announces no feed with <link rel=\"alternate\">"
+        case .pageWithoutFeeds(let url):
+            return "\(url) is a web page, not a feed, and it announces no feed (no <link rel=\"alternate\"> of a feed type); give the feed's own URL"
+        case .notAFeed(let url, let error):
+            return "\(url) is not a readable feed: \(error)"
         case .announcedFeedsUnreadable(let page, let failures):
             let listed = failures.map { "\($0.url): \($0.reason)" }.joined(separator: "; ")
             return "\(page) announces feeds, but none of them reads as a feed: \(listed)"
@@ -101,7 +104,12 @@ public struct SourceCatalog: Sendable {
             parseFailure = error
         }
         let announced = FeedDiscovery.feeds(inPage: response.body, url: response.finalURL)
-        guard !announced.isEmpty else { throw SourceCatalogError.noFeedFound(url: url, reason: parseFailure.description) }
+        guard !announced.isEmpty else {
+            if case .notAFeed(let root) = parseFailure, root.lowercased() == "html" {
+                throw SourceCatalogError.pageWithoutFeeds(url: url)
+            }
+            throw SourceCatalogError.notAFeed(url: url, parseFailure)
+        }
         var failures: [(url: String, reason: String)] = []
         for link in announced.prefix(Self.maximumAnnouncedFeedsTried) {
             do {

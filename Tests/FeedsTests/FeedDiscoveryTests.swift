@@ -3,13 +3,8 @@ import Testing
 @testable import Feeds
 
 @Suite struct FeedDiscoveryTests {
-    func fixture(_ name: String) throws -> Data {
-        let url = try #require(Bundle.module.url(forResource: "Resources/discovery/\(name)", withExtension: nil))
-        return try Data(contentsOf: url)
-    }
-
     @Test func feedLinksInDocumentOrderResolvedOnceEach() throws {
-        let links = FeedDiscovery.feeds(inPage: try fixture("blog.html"), url: URL(string: "https://lab.example/posts/index.html"))
+        let links = FeedDiscovery.feeds(inPage: try resource("discovery/blog.html"), url: URL(string: "https://lab.example/posts/index.html"))
         #expect(links == [
             FeedLink(url: "https://lab.example/feed.xml", title: "Posts (RSS)", type: "application/rss+xml"),
             FeedLink(url: "https://lab.example/posts/atom.xml", title: "Posts (Atom)", type: "application/atom+xml"),
@@ -29,14 +24,14 @@ import Testing
     }
 
     @Test func aYouTubeChannelPageAnnouncesItsVideoFeed() throws {
-        let links = FeedDiscovery.feeds(inPage: try fixture("youtube-channel.html"),
+        let links = FeedDiscovery.feeds(inPage: try resource("discovery/youtube-channel.html"),
                                         url: URL(string: "https://www.youtube.com/@exampleai"))
         #expect(links == [FeedLink(url: "https://www.youtube.com/feeds/videos.xml?channel_id=UCexampleChannel0123456",
                                    title: "RSS", type: "application/rss+xml")])
     }
 
     @Test func aShiftJISPageKeepsItsTitles() throws {
-        let links = FeedDiscovery.feeds(inPage: try fixture("shift_jis.html"), url: URL(string: "http://news.example.jp/"))
+        let links = FeedDiscovery.feeds(inPage: try resource("discovery/shift_jis.html"), url: URL(string: "http://news.example.jp/"))
         #expect(links == [FeedLink(url: "http://news.example.jp/index.rdf", title: "最新記事", type: "application/rss+xml")])
     }
 
@@ -50,7 +45,7 @@ import Testing
     @Test func linksBelowTheDepthLimitAreNotRead() {
         let shallow = #"<link rel="alternate" type="application/rss+xml" href="/shallow.xml">"#
         let deep = #"<link rel="alternate" type="application/rss+xml" href="/deep.xml">"#
-        let nesting = FeedDiscovery.maximumDepth * 2
+        let nesting = FeedDiscovery.maximumDepth + 10
         let page = "<html><head>\(shallow)</head><body>" + String(repeating: "<div>", count: nesting) + deep
             + String(repeating: "</div>", count: nesting) + "</body></html>"
         let links = FeedDiscovery.feeds(inPage: Data(page.utf8), url: URL(string: "https://site.example/"))

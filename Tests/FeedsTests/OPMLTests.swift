@@ -3,13 +3,8 @@ import Testing
 @testable import Feeds
 
 @Suite struct OPMLTests {
-    func fixture(_ name: String) throws -> Data {
-        let url = try #require(Bundle.module.url(forResource: "Resources/opml/\(name)", withExtension: nil))
-        return try Data(contentsOf: url)
-    }
-
     @Test func aReaderExportWithFoldersFlattensInOrder() throws {
-        let document = try OPML.parse(fixture("reader-export.opml"))
+        let document = try OPML.parse(resource("opml/reader-export.opml"))
         #expect(document.title == "My subscriptions & more")
         #expect(document.entries == [
             OPMLEntry(feedURL: "https://lab.example/feed.xml", siteURL: "https://lab.example/", title: "Lab Blog", type: "rss"),

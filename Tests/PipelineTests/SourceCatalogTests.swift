@@ -70,12 +70,20 @@ import TestSupport
             "/plain": Self.page(announcing: []),
             "/broken": Self.page(announcing: ["/not-a-feed"]),
             "/not-a-feed": .text("<html><body>hello</body></html>", contentType: "text/html"),
+            "/garbage": .text("<<<< not markup at all", contentType: "application/octet-stream"),
         ])
         try await withCatalog(routes) { catalog, store, server in
             await #expect {
                 _ = try await catalog.add(url: "\(server)/plain", name: nil, kind: .feed)
             } throws: { error in
-                "\(error)".contains("is not a feed (this is an HTML page") && "\(error)".contains("announces no feed")
+                guard case .pageWithoutFeeds(let url) = error as? SourceCatalogError else { return false }
+                return url == "\(server)/plain"
+            }
+            await #expect {
+                _ = try await catalog.add(url: "\(server)/garbage", name: nil, kind: .feed)
+            } throws: { error in
+                guard case .notAFeed(_, .malformed) = error as? SourceCatalogError else { return false }
+                return true
             }
             await #expect {
                 _ = try await catalog.add(url: "\(server)/broken", name: nil, kind: .feed)
