@@ -75,7 +75,7 @@ public struct Collector: Sendable {
                 health.newItems = 0
                 succeeded(&health, source: source, now: now)
             } else if (200..<300).contains(response.status) {
-                let items = try await entries(in: response, of: source)
+                let items = try await parsedItems(in: response, of: source)
                 let entries = items.compactMap { discovered($0, source: source) }
                 health.itemsFound = items.count
                 health.newItems = try await store.insertDiscovered(entries, now: now)
@@ -101,17 +101,14 @@ public struct Collector: Sendable {
 
     /// The document that tells whether a source has changed: the feed, or Hacker News's top list.
     private func request(for source: Source) -> FetchRequest {
-        switch source.kind {
-        case .feed:
-            return FetchRequest(url: source.url, etag: source.health.etag, lastModified: source.health.lastModified,
-                                accept: Self.feedAccept)
-        case .hackerNews:
-            return FetchRequest(url: HackerNews.topStoriesURL(base: source.url), etag: source.health.etag,
-                                lastModified: source.health.lastModified, accept: HackerNews.jsonAccept)
+        let (url, accept) = switch source.kind {
+        case .feed: (source.url, Self.feedAccept)
+        case .hackerNews: (HackerNews.topStoriesURL(base: source.url), HackerNews.jsonAccept)
         }
+        return FetchRequest(url: url, etag: source.health.etag, lastModified: source.health.lastModified, accept: accept)
     }
 
-    private func entries(in response: FetchResponse, of source: Source) async throws -> [ParsedItem] {
+    private func parsedItems(in response: FetchResponse, of source: Source) async throws -> [ParsedItem] {
         switch source.kind {
         case .feed:
             return try FeedParser.parse(response.body, baseURL: response.finalURL).items
