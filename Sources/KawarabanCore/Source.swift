@@ -1,8 +1,10 @@
 import Foundation
 
 public enum SourceKind: String, Sendable, Codable, CaseIterable {
-    /// RSS or Atom, told apart by the parser.
+    /// RSS, RDF, Atom or JSON Feed, told apart by the parser.
     case feed
+    /// Hacker News's top stories through its official API; the source's URL is the API's base.
+    case hackerNews = "hackernews"
 }
 
 /// What the last collection of a source found, for operators.

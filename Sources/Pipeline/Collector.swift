@@ -28,12 +28,15 @@ public struct Collector: Sendable {
     let store: Store
     let fetcher: Fetcher
     let concurrency: Int
+    let hackerNews: HackerNews
     let logger: Logger
 
-    public init(store: Store, fetcher: Fetcher, concurrency: Int = Collector.defaultConcurrency, logger: Logger) {
+    public init(store: Store, fetcher: Fetcher, concurrency: Int = Collector.defaultConcurrency,
+                hackerNews: HackerNews = HackerNews(), logger: Logger) {
         self.store = store
         self.fetcher = fetcher
         self.concurrency = max(1, concurrency)
+        self.hackerNews = hackerNews
         self.logger = logger
     }
 
@@ -63,18 +66,18 @@ public struct Collector: Sendable {
     public func collect(_ source: Source, now: Date = Date()) async throws -> CollectOutcome {
         var health = source.health
         health.lastFetchAt = now
+        // A fetch that gets no answer must not show the status of an earlier one.
+        health.lastStatus = nil
         do {
-            let response = try await fetcher.fetch(FetchRequest(
-                url: source.url, etag: source.health.etag, lastModified: source.health.lastModified,
-                accept: Self.feedAccept))
+            let response = try await fetcher.fetch(request(for: source))
             health.lastStatus = response.status
             if response.isNotModified {
                 health.newItems = 0
                 succeeded(&health, source: source, now: now)
             } else if (200..<300).contains(response.status) {
-                let feed = try FeedParser.parse(response.body, baseURL: response.finalURL)
-                let entries = feed.items.compactMap { discovered($0, source: source) }
-                health.itemsFound = feed.items.count
+                let items = try await parsedItems(in: response, of: source)
+                let entries = items.compactMap { discovered($0, source: source) }
+                health.itemsFound = items.count
                 health.newItems = try await store.insertDiscovered(entries, now: now)
                 health.etag = response.etag
                 health.lastModified = response.lastModified
@@ -87,11 +90,32 @@ public struct Collector: Sendable {
             failed(&health, reason: error.description, source: source, retryAfter: nil, now: now)
         } catch let error as FeedParseError {
             failed(&health, reason: "not a readable feed: \(error)", source: source, retryAfter: nil, now: now)
+        } catch let error as HackerNewsError {
+            failed(&health, reason: error.description, source: source, retryAfter: nil, now: now)
         }
         try await store.recordFetch(sourceID: source.id, health: health)
         let outcome = CollectOutcome(source: source, health: health)
         logger.info("collected", metadata: ["source": "\(source.name)", "result": "\(outcome.summary)"])
         return outcome
+    }
+
+    /// The document that tells whether a source has changed: the feed, or Hacker News's top list.
+    private func request(for source: Source) -> FetchRequest {
+        let (url, accept) = switch source.kind {
+        case .feed: (source.url, Self.feedAccept)
+        case .hackerNews: (HackerNews.topStoriesURL(base: source.url), HackerNews.jsonAccept)
+        }
+        return FetchRequest(url: url, etag: source.health.etag, lastModified: source.health.lastModified, accept: accept)
+    }
+
+    private func parsedItems(in response: FetchResponse, of source: Source) async throws -> [ParsedItem] {
+        switch source.kind {
+        case .feed:
+            return try FeedParser.parse(response.body, baseURL: response.finalURL).items
+        case .hackerNews:
+            let ids = try HackerNews.topStoryIDs(response.body)
+            return await hackerNews.stories(ids: ids, base: source.url, fetcher: fetcher, logger: logger)
+        }
     }
 
     private func discovered(_ entry: ParsedItem, source: Source) -> DiscoveredItem? {

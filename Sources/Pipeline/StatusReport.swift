@@ -8,6 +8,7 @@ public struct StatusReport: Sendable, Codable {
         public var id: Int64
         public var name: String
         public var url: String
+        public var kind: SourceKind
         public var healthy: Bool
         public var lastFetchAt: Date?
         public var lastStatus: Int?
@@ -32,7 +33,8 @@ public struct StatusReport: Sendable, Codable {
         for stage in Stage.allCases { stages[stage.rawValue] = counts[stage] ?? 0 }
         let awaiting = settings.llm == nil ? Stage.needingLLM.reduce(0) { $0 + (counts[$1] ?? 0) } : 0
         let sources = try await store.sources().map { source in
-            SourceLine(id: source.id, name: source.name, url: source.url, healthy: source.health.isHealthy,
+            SourceLine(id: source.id, name: source.name, url: source.url, kind: source.kind,
+                       healthy: source.health.isHealthy,
                        lastFetchAt: source.health.lastFetchAt, lastStatus: source.health.lastStatus,
                        itemsFound: source.health.itemsFound, newItems: source.health.newItems,
                        lastError: source.health.lastError, nextFetchAt: source.health.nextFetchAt)
@@ -75,16 +77,25 @@ public struct StatusReport: Sendable, Codable {
         return lines.joined(separator: "\n")
     }
 
+    /// One line per source: kind, last fetch and its result, next fetch, in the edition's clock.
     public static func describe(_ source: SourceLine, edition: Edition) -> String {
-        let when = source.lastFetchAt.map(edition.displayDateTime) ?? "never fetched"
+        let clock = { (date: Date) in "\(edition.displayDateTime(date)) \(zoneLabel(edition.timeZone, at: date))" }
+        let status = source.lastStatus.map { "HTTP \($0)" } ?? "no HTTP answer"
         let result: String
         if let error = source.lastError {
-            result = "FAILING: \(error)"
-        } else if source.lastFetchAt == nil {
-            result = "waiting for the first collection"
+            result = "last: \(source.lastFetchAt.map(clock) ?? "-"), \(status); FAILING: \(error)"
+        } else if let lastFetchAt = source.lastFetchAt {
+            result = "last: \(clock(lastFetchAt)), \(status), \(source.itemsFound) items, \(source.newItems) new"
         } else {
-            result = "HTTP \(source.lastStatus.map(String.init) ?? "-"), \(source.itemsFound) items, \(source.newItems) new"
+            result = "never fetched"
         }
-        return "#\(source.id) \(source.name) <\(source.url)> last: \(when); \(result)"
+        let next = source.nextFetchAt.map(clock) ?? "at the next collection"
+        return "#\(source.id) \(source.name) [\(source.kind.rawValue)] <\(source.url)> \(result); next: \(next)"
+    }
+
+    /// Foundation on Linux names Tokyo's zone "GMT+9"; operators in Japan read "JST".
+    private static func zoneLabel(_ timeZone: TimeZone, at date: Date) -> String {
+        if timeZone.identifier == Edition.japanese.timeZone.identifier { return "JST" }
+        return timeZone.abbreviation(for: date) ?? timeZone.identifier
     }
 }

@@ -1,31 +1,54 @@
 import ArgumentParser
+import Feeds
 import Foundation
+import KawarabanCore
 import Pipeline
+
+extension SourceKind: ExpressibleByArgument {}
 
 struct Sources: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
-        abstract: "Manage the feeds Kawaraban collects.", subcommands: [Add.self, List.self])
+        abstract: "Manage the sources Kawaraban collects.",
+        subcommands: [Add.self, List.self, Import.self, Export.self])
 
     struct Add: AsyncParsableCommand {
-        static let configuration = CommandConfiguration(abstract: "Add a feed (RSS or Atom).")
+        static let configuration = CommandConfiguration(
+            abstract: "Add a feed (RSS, RDF, Atom, JSON Feed), a site that announces one, or Hacker News.",
+            discussion: """
+                The URL is fetched first: a feed is added as it is; a web page (a blog, a YouTube \
+                channel) is searched for the feeds it announces and the first that reads is added.
+                """)
 
         @OptionGroup var options: GlobalOptions
-        @Argument(help: "The feed's URL.") var url: String
-        @Option(help: "A name readers see; defaults to the feed's host.") var name: String?
+        @Argument(help: "The feed's or the site's URL; for hackernews, the API's base (default \(HackerNews.officialAPIBase)).")
+        var url: String?
+        @Option(help: "feed or hackernews.") var kind: SourceKind = .feed
+        @Option(help: "A name readers see; defaults to the feed's title, else its host.") var name: String?
+        @Flag(help: "Add without fetching the URL first (no check, no feed discovery).") var skipCheck = false
 
         func run() async throws {
-            guard let parsed = URL(string: url), let scheme = parsed.scheme?.lowercased(),
-                  scheme == "http" || scheme == "https", let host = parsed.host
-            else { throw ValidationError("\(url) is not an http(s) URL") }
+            let kind = self.kind
+            guard let url = url ?? (kind == .hackerNews ? HackerNews.officialAPIBase : nil) else {
+                throw ValidationError("give the feed's or the site's URL")
+            }
             try await options.withServices { services in
-                let source = try await services.store.addSource(url: url, name: name ?? host, kind: .feed)
-                print("added source #\(source.id) \(source.name) <\(source.url)>")
+                let catalog = SourceCatalog(store: services.store, fetcher: services.fetcher)
+                let added: AddedSource
+                do {
+                    added = try await catalog.add(url: url, name: name, kind: kind, check: !skipCheck)
+                } catch {
+                    throw CommandFailure("\(error)")
+                }
+                let source = added.source
+                if let page = added.discoveredOn { print("\(page) is a page; it announces the feed \(source.url)") }
+                print("added source #\(source.id) \(source.name) [\(source.kind.rawValue)] <\(source.url)>")
             }
         }
     }
 
     struct List: AsyncParsableCommand {
-        static let configuration = CommandConfiguration(abstract: "List sources with their last fetch result.")
+        static let configuration = CommandConfiguration(
+            abstract: "List sources: kind, last fetch, HTTP status, items found and new, last error, next fetch.")
 
         @OptionGroup var options: GlobalOptions
 
@@ -35,6 +58,53 @@ struct Sources: AsyncParsableCommand {
                 if report.sources.isEmpty { print("no sources; add one with: kawaraban sources add URL") }
                 for source in report.sources {
                     print(StatusReport.describe(source, edition: services.settings.edition))
+                }
+            }
+        }
+    }
+
+    struct Import: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Add the feeds an OPML subscription list names; URLs already present are skipped.")
+
+        @OptionGroup var options: GlobalOptions
+        @Argument(help: "An OPML file, as feed readers export them.") var file: String
+
+        func run() async throws {
+            let size = try FileManager.default.attributesOfItem(atPath: file)[.size] as? Int ?? 0
+            guard size <= OPML.maximumBytes else { throw CommandFailure("\(file): \(OPMLError.tooLarge(limit: OPML.maximumBytes))") }
+            let data = try Data(contentsOf: URL(fileURLWithPath: file))
+            try await options.withServices { services in
+                let summary: SourceImport
+                do {
+                    summary = try await SourceCatalog(store: services.store, fetcher: services.fetcher).importOPML(data)
+                } catch {
+                    throw CommandFailure("\(file): \(error)")
+                }
+                for source in summary.added { print("added source #\(source.id) \(source.name) <\(source.url)>") }
+                for url in summary.alreadyPresent { print("skipped <\(url)>: already a source") }
+                for (url, reason) in summary.invalid { print("skipped <\(url)>: \(reason)") }
+                var counts = ["\(summary.added.count) added",
+                              "\(summary.alreadyPresent.count + summary.invalid.count) skipped"]
+                if summary.ignoredOutlines > 0 { counts.append("\(summary.ignoredOutlines) outlines without a feed URL ignored") }
+                print(counts.joined(separator: ", "))
+            }
+        }
+    }
+
+    struct Export: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "Write every source as an OPML 2.0 subscription list.")
+
+        @OptionGroup var options: GlobalOptions
+        @Option(help: "Write to this file instead of standard output.") var out: String?
+
+        func run() async throws {
+            try await options.withServices { services in
+                let opml = try await SourceCatalog(store: services.store, fetcher: services.fetcher).exportOPML()
+                if let out {
+                    try Data(opml.utf8).write(to: URL(fileURLWithPath: out), options: .atomic)
+                } else {
+                    print(opml, terminator: "")
                 }
             }
         }

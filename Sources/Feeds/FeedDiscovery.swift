@@ -1,0 +1,127 @@
+import CLibXML2
+import Foundation
+import KawarabanCore
+
+/// A feed a web page points to.
+public struct FeedLink: Sendable, Hashable {
+    /// Absolute when the page's URL or a base made it so.
+    public var url: String
+    public var title: String?
+    /// The media type the page declared, lower-cased, without parameters.
+    public var type: String
+
+    public init(url: String, title: String?, type: String) {
+        self.url = url
+        self.title = title
+        self.type = type
+    }
+}
+
+/// Finds the feeds a site's page announces with `<link rel="alternate" type="…">`, the way
+/// browsers and feed readers do; YouTube channel pages announce their RSS feed this way too.
+public enum FeedDiscovery {
+    public static let feedTypes: Set<String> = [
+        "application/rss+xml", "application/atom+xml", "application/feed+json", "application/json",
+    ]
+    /// Deeper markup is not read: real pages keep their links in the head or near the top,
+    /// hostile pages nest forever. Below libxml2's own limit (256), so that this one is ours.
+    public static let maximumDepth = 128
+
+    private static let htmlOptions = Int32(HTML_PARSE_RECOVER.rawValue | HTML_PARSE_NOERROR.rawValue
+                                           | HTML_PARSE_NOWARNING.rawValue | HTML_PARSE_NONET.rawValue)
+    private static let initialised: Void = { xmlInitParser() }()
+
+    /// The page's feed links in document order, each URL once, resolved against the page's
+    /// URL, its `<base href>` and any `xml:base` on the way down.
+    public static func feeds(inPage data: Data, url pageURL: URL?) -> [FeedLink] {
+        _ = initialised
+        guard !data.isEmpty, data.count <= Int32.max else { return [] }
+        // Without a declared charset libxml2 would read the bytes as Latin-1; the web's default is UTF-8.
+        let encoding = CharsetDeclaration.find(in: data) ?? "UTF-8"
+        let parsed: htmlDocPtr? = data.withUnsafeBytes { bytes in
+            htmlReadMemory(bytes.bindMemory(to: CChar.self).baseAddress, Int32(bytes.count), pageURL?.absoluteString,
+                           encoding, htmlOptions)
+        }
+        guard let document = parsed else { return [] }
+        defer { xmlFreeDoc(document) }
+        guard let root = xmlDocGetRootElement(document) else { return [] }
+
+        var documentBase = pageURL
+        if let base = firstElement(named: "base", withAttribute: "href", under: root) {
+            documentBase = URL(string: resolve(base, against: pageURL))
+        }
+        var links: [FeedLink] = []
+        var seen: Set<String> = []
+        walk(root, base: documentBase) { element, base in
+            guard name(of: element) == "link", let link = feedLink(element, base: base),
+                  seen.insert(link.url).inserted else { return }
+            links.append(link)
+        }
+        return links
+    }
+
+    private static func feedLink(_ element: xmlNodePtr, base: URL?) -> FeedLink? {
+        guard let rel = attribute(element, "rel"),
+              rel.lowercased().split(whereSeparator: \.isWhitespace).contains("alternate"),
+              let declared = attribute(element, "type"),
+              let href = attribute(element, "href")
+        else { return nil }
+        let type = declared.split(separator: ";", maxSplits: 1).first
+            .map { $0.trimmingCharacters(in: .whitespaces).lowercased() } ?? ""
+        guard feedTypes.contains(type) else { return nil }
+        let title = attribute(element, "title")
+        return FeedLink(url: resolve(href, against: base), title: title, type: type)
+    }
+
+    /// Elements in document order, each with the base URL in force inside it.
+    private static func walk(_ root: xmlNodePtr, base: URL?, visit: (xmlNodePtr, URL?) -> Void) {
+        var stack: [(node: xmlNodePtr, base: URL?, depth: Int)] = [(root, base, 1)]
+        while let (node, inheritedBase, depth) = stack.popLast() {
+            var base = inheritedBase
+            if let xmlBase = attribute(node, "xml:base") {
+                base = URL(string: resolve(xmlBase, against: inheritedBase))
+            }
+            visit(node, base)
+            guard depth < maximumDepth else { continue }
+            for child in elementChildren(of: node).reversed() { stack.append((child, base, depth + 1)) }
+        }
+    }
+
+    private static func firstElement(named name: String, withAttribute attributeName: String,
+                                     under root: xmlNodePtr) -> String? {
+        var found: String?
+        walk(root, base: nil) { element, _ in
+            guard found == nil, self.name(of: element) == name else { return }
+            found = attribute(element, attributeName)
+        }
+        return found
+    }
+
+    private static func elementChildren(of node: xmlNodePtr) -> [xmlNodePtr] {
+        var children: [xmlNodePtr] = []
+        var cursor = node.pointee.children
+        while let child = cursor {
+            if child.pointee.type == XML_ELEMENT_NODE { children.append(child) }
+            cursor = child.pointee.next
+        }
+        return children
+    }
+
+    /// libxml2's HTML parser folds tag names to lower case.
+    private static func name(of node: xmlNodePtr) -> String {
+        node.pointee.name.map { String(cString: $0) } ?? ""
+    }
+
+    /// A trimmed, non-empty attribute value.
+    private static func attribute(_ node: xmlNodePtr, _ name: String) -> String? {
+        guard let value = xmlGetProp(node, name) else { return nil }
+        defer { kawaraban_xml_free(value) }
+        let trimmed = String(cString: value).trimmingCharacters(in: .whitespacesAndNewlines)
+        return trimmed.isEmpty ? nil : trimmed
+    }
+
+    private static func resolve(_ reference: String, against base: URL?) -> String {
+        guard let base, let url = URL(string: reference, relativeTo: base) else { return reference }
+        return url.absoluteString
+    }
+}

@@ -1,0 +1,158 @@
+import Feeds
+import Fetching
+import Foundation
+import Logging
+
+/// Why Hacker News's API could not be read.
+public enum HackerNewsError: Error, Sendable, Equatable, CustomStringConvertible {
+    case malformedTopStories(String)
+    case malformedItem(id: Int, reason: String)
+
+    public var description: String {
+        switch self {
+        case .malformedTopStories(let reason): return "the Hacker News top-stories list is unreadable: \(reason)"
+        case .malformedItem(let id, let reason): return "Hacker News item \(id) is unreadable: \(reason)"
+        }
+    }
+}
+
+/// Hacker News's top stories through its official API (a list of ids, then one JSON document
+/// per item), as entries like any feed's. Every request goes through the `Fetcher`, so the
+/// address guard, size and time limits hold here as for feeds.
+public struct HackerNews: Sendable {
+    public static let officialAPIBase = "https://hacker-news.firebaseio.com/v0/"
+    public static let defaultStoryCount = 30
+    public static let defaultItemConcurrency = 8
+    static let discussionPrefix = "https://news.ycombinator.com/item?id="
+    static let jsonAccept = "application/json"
+    /// Items that are not stories (jobs, deleted or dead items) are left out, not counted as broken.
+    static let storyTypes: Set<String> = ["story", "poll"]
+
+    /// How many of the top stories one collection reads.
+    public var storyCount: Int
+    /// How many item documents are in flight at once.
+    public var itemConcurrency: Int
+
+    public init(storyCount: Int = HackerNews.defaultStoryCount,
+                itemConcurrency: Int = HackerNews.defaultItemConcurrency) {
+        self.storyCount = max(1, storyCount)
+        self.itemConcurrency = max(1, itemConcurrency)
+    }
+
+    /// The top list's address under the API base a source names.
+    public static func topStoriesURL(base: String) -> String { directory(base) + "topstories.json" }
+
+    static func itemURL(base: String, id: Int) -> String { directory(base) + "item/\(id).json" }
+
+    static func discussionURL(id: Int) -> String { discussionPrefix + String(id) }
+
+    private static func directory(_ base: String) -> String { base.hasSuffix("/") ? base : base + "/" }
+
+    /// The story ids of the top list, best first.
+    public static func topStoryIDs(_ data: Data) throws(HackerNewsError) -> [Int] {
+        do {
+            return try JSONDecoder().decode([Int].self, from: data)
+        } catch {
+            throw .malformedTopStories("expected a JSON array of item ids (\(Self.reason(error)))")
+        }
+    }
+
+    /// The first `storyCount` of `ids` as entries, in the list's order. A broken item is logged
+    /// and left out; the others carry on.
+    func stories(ids: [Int], base: String, fetcher: Fetcher, logger: Logger) async -> [ParsedItem] {
+        let wanted = Array(ids.prefix(storyCount))
+        let fetched = await withTaskGroup(of: (Int, ParsedItem?).self) { group in
+            var pending = wanted.enumerated().makeIterator()
+            func startNext() {
+                guard let (rank, id) = pending.next() else { return }
+                group.addTask { (rank, await story(id: id, base: base, fetcher: fetcher, logger: logger)) }
+            }
+            for _ in 0..<itemConcurrency { startNext() }
+            var results: [(Int, ParsedItem?)] = []
+            while let result = await group.next() {
+                results.append(result)
+                startNext()
+            }
+            return results
+        }
+        return fetched.sorted { $0.0 < $1.0 }.compactMap(\.1)
+    }
+
+    private func story(id: Int, base: String, fetcher: Fetcher, logger: Logger) async -> ParsedItem? {
+        do {
+            let response = try await fetcher.fetch(FetchRequest(url: Self.itemURL(base: base, id: id), accept: Self.jsonAccept))
+            guard (200..<300).contains(response.status) else {
+                throw HackerNewsError.malformedItem(id: id, reason: FetchError.httpStatus(response.status).description)
+            }
+            let entry = try Self.entry(from: response.body, id: id)
+            if entry == nil { logger.debug("hacker news item is not a live story", metadata: ["item": "\(id)"]) }
+            return entry
+        } catch {
+            logger.warning("hacker news item skipped", metadata: ["item": "\(id)", "reason": "\(error)"])
+            return nil
+        }
+    }
+
+    /// An item document as an entry; nil for items that are not live stories.
+    static func entry(from data: Data, id: Int) throws(HackerNewsError) -> ParsedItem? {
+        let item: Item?
+        do {
+            item = try JSONDecoder().decode(Item?.self, from: data)
+        } catch {
+            throw .malformedItem(id: id, reason: reason(error))
+        }
+        guard let item else { throw .malformedItem(id: id, reason: "the API has no such item") }
+        guard item.id == id else { throw .malformedItem(id: id, reason: "the document describes item \(item.id)") }
+        guard item.deleted != true, item.dead != true, storyTypes.contains(item.type ?? "") else { return nil }
+        guard let title = item.title?.trimmingCharacters(in: .whitespacesAndNewlines), !title.isEmpty else {
+            throw .malformedItem(id: id, reason: "the story has no title")
+        }
+        let discussion = discussionURL(id: id)
+        let link: String
+        var contentHTML: String?
+        if let url = item.url?.trimmingCharacters(in: .whitespacesAndNewlines), !url.isEmpty {
+            guard let scheme = URL(string: url)?.scheme?.lowercased(), scheme == "http" || scheme == "https" else {
+                throw .malformedItem(id: id, reason: "its link \(url) is not an http(s) URL")
+            }
+            link = url
+        } else {
+            // A text post (Ask HN): the thread is the story and the post's text its content.
+            link = discussion
+            contentHTML = item.text.flatMap { $0.isEmpty ? nil : $0 }
+        }
+        let published = item.time.map { Date(timeIntervalSince1970: TimeInterval($0)) }
+        return ParsedItem(
+            id: discussion, title: title, link: link, published: published, updated: nil, author: item.by,
+            summary: nil, contentHTML: contentHTML, categories: [], commentsURL: discussion,
+            commentCount: item.descendants, score: item.score)
+    }
+
+    private static func reason(_ error: any Error) -> String {
+        switch error {
+        case DecodingError.dataCorrupted(let context): return context.debugDescription
+        case DecodingError.typeMismatch(_, let context), DecodingError.valueNotFound(_, let context):
+            let path = context.codingPath.map(\.stringValue).joined(separator: ".")
+            return path.isEmpty ? context.debugDescription : "\(path): \(context.debugDescription)"
+        case DecodingError.keyNotFound(let key, _): return "\(key.stringValue) is missing"
+        default: return String(describing: error)
+        }
+    }
+
+    /// The fields of an item document that a story needs (https://github.com/HackerNews/API).
+    private struct Item: Decodable {
+        var id: Int
+        var type: String?
+        var by: String?
+        /// Unix seconds.
+        var time: Int?
+        var title: String?
+        var url: String?
+        /// HTML.
+        var text: String?
+        var score: Int?
+        /// Comments in the whole thread.
+        var descendants: Int?
+        var deleted: Bool?
+        var dead: Bool?
+    }
+}

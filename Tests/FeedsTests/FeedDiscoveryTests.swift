@@ -1,0 +1,54 @@
+import Foundation
+import Testing
+@testable import Feeds
+
+@Suite struct FeedDiscoveryTests {
+    @Test func feedLinksInDocumentOrderResolvedOnceEach() throws {
+        let links = FeedDiscovery.feeds(inPage: try resource("discovery/blog.html"), url: URL(string: "https://lab.example/posts/index.html"))
+        #expect(links == [
+            FeedLink(url: "https://lab.example/feed.xml", title: "Posts (RSS)", type: "application/rss+xml"),
+            FeedLink(url: "https://lab.example/posts/atom.xml", title: "Posts (Atom)", type: "application/atom+xml"),
+            FeedLink(url: "https://cdn.lab.example/feed.json", title: nil, type: "application/feed+json"),
+            FeedLink(url: "https://lab.example/posts/comments.json", title: "Comments", type: "application/json"),
+            FeedLink(url: "https://archive.lab.example/2025/archive.xml", title: "Archive", type: "application/rss+xml"),
+        ])
+    }
+
+    @Test func baseElementAppliesToLinksBeforeIt() {
+        let page = """
+            <html><head><link rel="alternate" type="application/atom+xml" href="atom.xml">
+            <base href="/blog/"></head><body></body></html>
+            """
+        let links = FeedDiscovery.feeds(inPage: Data(page.utf8), url: URL(string: "https://site.example/a/b.html"))
+        #expect(links.map(\.url) == ["https://site.example/blog/atom.xml"])
+    }
+
+    @Test func aYouTubeChannelPageAnnouncesItsVideoFeed() throws {
+        let links = FeedDiscovery.feeds(inPage: try resource("discovery/youtube-channel.html"),
+                                        url: URL(string: "https://www.youtube.com/@exampleai"))
+        #expect(links == [FeedLink(url: "https://www.youtube.com/feeds/videos.xml?channel_id=UCexampleChannel0123456",
+                                   title: "RSS", type: "application/rss+xml")])
+    }
+
+    @Test func aShiftJISPageKeepsItsTitles() throws {
+        let links = FeedDiscovery.feeds(inPage: try resource("discovery/shift_jis.html"), url: URL(string: "http://news.example.jp/"))
+        #expect(links == [FeedLink(url: "http://news.example.jp/index.rdf", title: "最新記事", type: "application/rss+xml")])
+    }
+
+    @Test func pagesWithoutFeedsAndNonsenseGiveNothing() {
+        let page = #"<html><head><link rel="alternate" hreflang="fr" href="/fr/"><link rel="icon" type="application/rss+xml" href="/x"></head></html>"#
+        #expect(FeedDiscovery.feeds(inPage: Data(page.utf8), url: URL(string: "https://site.example/")).isEmpty)
+        #expect(FeedDiscovery.feeds(inPage: Data(), url: nil).isEmpty)
+        #expect(FeedDiscovery.feeds(inPage: Data([0xFF, 0x00, 0xFE, 0x3C, 0x3C]), url: nil).isEmpty)
+    }
+
+    @Test func linksBelowTheDepthLimitAreNotRead() {
+        let shallow = #"<link rel="alternate" type="application/rss+xml" href="/shallow.xml">"#
+        let deep = #"<link rel="alternate" type="application/rss+xml" href="/deep.xml">"#
+        let nesting = FeedDiscovery.maximumDepth + 10
+        let page = "<html><head>\(shallow)</head><body>" + String(repeating: "<div>", count: nesting) + deep
+            + String(repeating: "</div>", count: nesting) + "</body></html>"
+        let links = FeedDiscovery.feeds(inPage: Data(page.utf8), url: URL(string: "https://site.example/"))
+        #expect(links.map(\.url) == ["https://site.example/shallow.xml"])
+    }
+}
