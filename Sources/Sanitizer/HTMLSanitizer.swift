@@ -112,7 +112,8 @@ private struct SafeHTMLWriter {
             output += "<\(name)"
             for (attribute, value) in attributes { output += " \(attribute)=\"\(HTMLEscaping.escape(value))\"" }
             output += ">"
-            guard !ElementPolicy.void.contains(name) else { return }
+            // libxml2 does not know every void element and may file what follows under one.
+            guard !ElementPolicy.void.contains(name) else { return schedule(childrenOf: node, depth: depth) }
             pending.append(.endTag(name))
             schedule(childrenOf: node, depth: depth + 1)
         }
