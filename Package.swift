@@ -26,6 +26,7 @@ let package = Package(
         .target(name: "KawarabanCore"),
         .target(name: "Feeds", dependencies: ["KawarabanCore", "CLibXML2"]),
         .target(name: "Extraction", dependencies: ["KawarabanCore", "CLibXML2"]),
+        .target(name: "Sanitizer", dependencies: ["KawarabanCore", "CLibXML2"]),
         .target(name: "Fetching", dependencies: [
             "KawarabanCore",
             .product(name: "AsyncHTTPClient", package: "async-http-client"),
@@ -48,11 +49,11 @@ let package = Package(
             .product(name: "Logging", package: "swift-log"),
         ]),
         .target(name: "Pipeline", dependencies: [
-            "KawarabanCore", "Feeds", "Fetching", "Extraction", "LLM", "Newsroom", "Store",
+            "KawarabanCore", "Feeds", "Fetching", "Extraction", "LLM", "Newsroom", "Store", "Sanitizer",
             .product(name: "Logging", package: "swift-log"),
         ]),
         .target(name: "Site", dependencies: [
-            "KawarabanCore", "Store",
+            "KawarabanCore", "Store", "Sanitizer",
             .product(name: "Hummingbird", package: "hummingbird"),
             .product(name: "Mustache", package: "swift-mustache"),
             .product(name: "HTTPTypes", package: "swift-http-types"),
@@ -63,6 +64,9 @@ let package = Package(
             .product(name: "Hummingbird", package: "hummingbird"),
             .product(name: "Logging", package: "swift-log"),
         ]),
+        .systemLibrary(name: "CLibFuzzer", path: "Sources/CLibFuzzer"),
+        // Built normally it replays saved inputs; the README has the libFuzzer build.
+        .executableTarget(name: "kawaraban-fuzz", dependencies: ["Extraction", "Sanitizer", "CLibFuzzer"], path: "Sources/Fuzz"),
         .target(name: "TestSupport", dependencies: [
             .product(name: "Hummingbird", package: "hummingbird"),
             .product(name: "HTTPTypes", package: "swift-http-types"),
@@ -71,6 +75,7 @@ let package = Package(
         .testTarget(name: "KawarabanCoreTests", dependencies: ["KawarabanCore"]),
         .testTarget(name: "FeedsTests", dependencies: ["Feeds", "TestSupport"], resources: [.copy("Resources")]),
         .testTarget(name: "ExtractionTests", dependencies: ["Extraction", "TestSupport"], resources: [.copy("Resources")]),
+        .testTarget(name: "SanitizerTests", dependencies: ["Sanitizer", "Feeds", "CLibXML2", "TestSupport"]),
         .testTarget(name: "FetchingTests", dependencies: ["Fetching", "TestSupport"]),
         .testTarget(name: "LLMTests", dependencies: ["LLM", "TestSupport"]),
         .testTarget(name: "NewsroomTests", dependencies: ["Newsroom", "TestSupport"]),

@@ -3,6 +3,7 @@ import Fetching
 import Foundation
 import KawarabanCore
 import Logging
+import Sanitizer
 import Store
 
 /// What one collection of one source found.
@@ -118,11 +119,13 @@ public struct Collector: Sendable {
         }
     }
 
+    /// The feed's HTML is sanitised before it is stored, so nothing downstream ever holds it raw.
     private func discovered(_ entry: ParsedItem, source: Source) -> DiscoveredItem? {
         guard let link = entry.link, !link.isEmpty else { return nil }
+        let html = StorableEntryHTML(summary: entry.summary, contentHTML: entry.contentHTML, entryURL: URL(string: link))
         return DiscoveredItem(
             sourceID: source.id, guid: entry.id, url: link, canonicalURL: CanonicalURL.canonicalize(link),
-            title: entry.title, summary: entry.summary, contentHTML: entry.contentHTML, author: entry.author,
+            title: entry.title, summary: html.summary, contentHTML: html.contentHTML, author: entry.author,
             publishedAt: entry.published ?? entry.updated, imageURL: entry.imageURL, videoID: entry.videoID,
             commentsURL: entry.commentsURL, commentCount: entry.commentCount, score: entry.score)
     }

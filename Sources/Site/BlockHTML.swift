@@ -1,8 +1,9 @@
 import Foundation
 import KawarabanCore
+import Sanitizer
 
-/// Turns article blocks into HTML. Every piece of text is escaped and only http(s) URLs become
-/// links or images, so nothing the source or the model wrote can run on the page.
+/// Turns article blocks into HTML. Every piece of text is escaped and URLs pass the sanitiser's
+/// policy, so nothing the source or the model wrote can run on the page.
 enum BlockHTML {
     static func render(_ blocks: [Block]) -> String {
         blocks.map(render).joined(separator: "\n")
@@ -25,7 +26,7 @@ enum BlockHTML {
             let languageClass = language.map { " class=\"language-\(escape($0))\"" } ?? ""
             return "<pre><code\(languageClass)>\(escape(text))</code></pre>"
         case .figure(let src, let alt, let caption):
-            guard let url = safeURL(src) else { return caption.isEmpty ? "" : "<p>\(render(caption))</p>" }
+            guard let url = safeURL(src, for: .resource) else { return caption.isEmpty ? "" : "<p>\(render(caption))</p>" }
             let figcaption = caption.isEmpty ? "" : "<figcaption>\(render(caption))</figcaption>"
             return "<figure><img src=\"\(escape(url))\" alt=\"\(escape(alt))\" loading=\"lazy\" "
                 + "referrerpolicy=\"no-referrer\">\(figcaption)</figure>"
@@ -49,28 +50,12 @@ enum BlockHTML {
         }
     }
 
-    /// The URL when it is absolute http(s), else nil.
-    static func safeURL(_ candidate: String) -> String? {
-        guard let components = URLComponents(string: candidate.trimmingCharacters(in: .whitespacesAndNewlines)),
-              let scheme = components.scheme?.lowercased(), scheme == "http" || scheme == "https",
-              components.host?.isEmpty == false
-        else { return nil }
-        return components.string
+    /// Article URLs are stored absolute, so there is no base to resolve against.
+    static func safeURL(_ candidate: String, for use: URLPolicy.Use = .link) -> String? {
+        URLPolicy.safeURL(candidate, base: nil, for: use)
     }
 
     static func escape(_ text: String) -> String {
-        var escaped = ""
-        escaped.reserveCapacity(text.utf8.count)
-        for character in text {
-            switch character {
-            case "&": escaped += "&amp;"
-            case "<": escaped += "&lt;"
-            case ">": escaped += "&gt;"
-            case "\"": escaped += "&quot;"
-            case "'": escaped += "&#39;"
-            default: escaped.append(character)
-            }
-        }
-        return escaped
+        HTMLEscaping.escape(text)
     }
 }
