@@ -1,5 +1,6 @@
 import CLibXML2
 import Foundation
+import KawarabanCore
 
 /// Outside HTML (a feed's summary or content, a page's fragment) made safe to put on our pages:
 /// parsed the forgiving way a browser would, then written out again from an allowlist, so that
@@ -81,7 +82,7 @@ private struct SafeHTMLWriter {
     private mutating func write(_ node: xmlNodePtr, depth: Int) {
         switch node.pointee.type {
         case XML_TEXT_NODE, XML_CDATA_SECTION_NODE:
-            if let content = node.pointee.content { output += HTMLEscaping.escape(String(cString: content)) }
+            if let content = node.pointee.content { output += XMLEscaping.escapeHTML(String(cString: content)) }
         case XML_ELEMENT_NODE:
             writeElement(node, depth: depth)
         default:
@@ -96,7 +97,7 @@ private struct SafeHTMLWriter {
             // What libxml2 puts inside an iframe is fallback text or, when it was left open, the
             // rest of the fragment; a browser never shows it in the frame, so it follows the frame.
             if let player = attribute("src", of: node).flatMap({ Embeds.playerURL($0, base: base) }) {
-                output += "<iframe src=\"\(HTMLEscaping.escape(player))\" sandbox=\"\(Embeds.sandbox)\"></iframe>"
+                output += "<iframe src=\"\(XMLEscaping.escapeHTML(player))\" sandbox=\"\(Embeds.sandbox)\"></iframe>"
             }
             return schedule(childrenOf: node, depth: depth)
         }
@@ -110,7 +111,7 @@ private struct SafeHTMLWriter {
                 return schedule(childrenOf: node, depth: depth)
             }
             output += "<\(name)"
-            for (attribute, value) in attributes { output += " \(attribute)=\"\(HTMLEscaping.escape(value))\"" }
+            for (attribute, value) in attributes { output += " \(attribute)=\"\(XMLEscaping.escapeHTML(value))\"" }
             output += ">"
             // libxml2 does not know every void element and may file what follows under one.
             guard !ElementPolicy.void.contains(name) else { return schedule(childrenOf: node, depth: depth) }

@@ -56,6 +56,6 @@ enum BlockHTML {
     }
 
     static func escape(_ text: String) -> String {
-        HTMLEscaping.escape(text)
+        XMLEscaping.escapeHTML(text)
     }
 }
