@@ -21,7 +21,8 @@ import Testing
         #expect(first.author == "Ada Park")
         #expect(first.categories == ["Models", "Benchmarks"])
         #expect(first.summary == "<p>Short summary.</p>")
-        #expect(first.contentHTML == "<p>Full <strong>text</strong> with <a href=\"/b\">a link</a>.</p>")
+        // Relative links inside the content are made absolute against the feed's URL.
+        #expect(first.contentHTML == "<p>Full <strong>text</strong> with <a href=\"https://wire.example/b\">a link</a>.</p>")
         // Without a guid the id is derived from the link, the same on every fetch.
         #expect(feed.items[1].id.hasPrefix("urn:kawaraban:"))
         #expect(feed.items[1].id == (try FeedParser.parse(fixture("rss2.xml"), baseURL: nil)).items[1].id)

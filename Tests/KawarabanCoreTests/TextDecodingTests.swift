@@ -1,6 +1,6 @@
 import Foundation
 import Testing
-@testable import Fetching
+@testable import KawarabanCore
 
 @Suite struct TextDecodingTests {
     let japanese = "生成AIの新モデル、日本語で首位に"
