@@ -15,13 +15,14 @@ public enum FeedDate {
         let text = string.trimmingCharacters(in: .whitespacesAndNewlines)
         guard !text.isEmpty else { return nil }
         if let first = text.unicodeScalars.first, CharacterSet.decimalDigits.contains(first),
-           text.count >= 10, text.dropFirst(4).first == "-" {
+           text.count >= 10, text.dropFirst(4).first == "-" || text.dropFirst(4).first == "/" {
             return iso8601(text)
         }
         return rfc822(text)
     }
 
-    /// 2026-11-23, 2026-11-23T10:00Z, 2026-11-23T10:00:00.123+09:00, 2026-11-23 10:00:00 +0900 …
+    /// 2026-11-23, 2026-11-23T10:00Z, 2026-11-23T10:00:00.123+09:00, 2026-11-23 10:00:00 +0900,
+    /// and 2026/11/23 10:00, which Japanese sites write.
     static func iso8601(_ text: String) -> Date? {
         let scalars = Array(text.utf8)
         var position = 0
@@ -41,7 +42,8 @@ public enum FeedDate {
             position += 1
             return true
         }
-        guard let year = number(4), skip(0x2D), let month = number(2), skip(0x2D), let day = number(2) else { return nil }
+        func separator() -> Bool { skip(0x2D) || skip(0x2F) }
+        guard let year = number(4), separator(), let month = number(2), separator(), let day = number(2) else { return nil }
         var hour = 0, minute = 0, second = 0, offset = 0
         if position < scalars.count, scalars[position] == 0x54 || scalars[position] == 0x74 || scalars[position] == 0x20 {
             position += 1
@@ -85,6 +87,8 @@ public enum FeedDate {
             month = name
             day = number
         }
+        // asctime puts the clock before the year: "Mon Nov 23 15:25:00 2026".
+        if tokens.count > 3, tokens[2].contains(":"), Int(tokens[3]) != nil { tokens.swapAt(2, 3) }
         guard let day, let month, var year = Int(tokens[2]) else { return nil }
         if year < 100 { year += year < 70 ? 2000 : 1900 }
         var hour = 0, minute = 0, second = 0, offset = 0
@@ -103,13 +107,14 @@ public enum FeedDate {
         months.firstIndex(of: String(token.lowercased().prefix(3))).map { $0 + 1 }
     }
 
-    /// "+0900", "0900" after a "-" the tokenizer removed, or a zone name.
+    /// "+0900", "+09:00", "0900" after a "-" the tokenizer removed, or a zone name.
     private static func zoneOffset(_ token: String, signedBy text: String) -> Int? {
         if let minutes = zones[token.lowercased()] { return minutes }
-        let digits = token.trimmingCharacters(in: CharacterSet(charactersIn: "+"))
+        let unsigned = token.trimmingCharacters(in: CharacterSet(charactersIn: "+"))
+        let digits = unsigned.replacingOccurrences(of: ":", with: "")
         guard digits.count == 4, let value = Int(digits) else { return nil }
         let magnitude = (value / 100) * 60 + value % 100
-        return text.contains("-\(digits)") ? -magnitude : magnitude
+        return text.contains("-\(unsigned)") ? -magnitude : magnitude
     }
 
     /// Days from the civil calendar, so no Calendar or DateFormatter is needed on the hot path.
