@@ -7,6 +7,34 @@ struct FeedContext {
     let documentURL: String?
     /// The HTTP Content-Language, the language of whatever declares none.
     let contentLanguage: String?
+    /// Bases already worked out, by element: every entry asks again for its feed's.
+    private let bases = BaseCache()
+
+    init(documentURL: String?, contentLanguage: String?) {
+        self.documentURL = documentURL
+        self.contentLanguage = contentLanguage
+    }
+
+    private final class BaseCache {
+        var byNode: [UnsafeMutableRawPointer: String?] = [:]
+    }
+
+    /// The base URL in force at `element`: every xml:base from the root down, each resolved against
+    /// the one above it, starting from the document's own URL. A base that is not http(s) is
+    /// ignored, so no `javascript:` or `data:` base can turn the feed's relative links into scripts.
+    func base(at element: XMLElement) -> String? {
+        let key = UnsafeMutableRawPointer(element.node)
+        if let known = bases.byNode[key] { return known }
+        let inherited = element.parent.map(base(at:)) ?? documentURL
+        var base = inherited
+        if let declared = element.declaredBase {
+            let resolved = inherited.map { URLReference.resolve(declared, against: $0) } ?? FeedText.trim(declared)
+            let scheme = URLReference.scheme(of: resolved)?.lowercased()
+            if scheme == "http" || scheme == "https" { base = resolved }
+        }
+        bases.byNode[key] = base
+        return base
+    }
 
     /// A text construct: Atom 1.0's `type` ("text", "html", "xhtml" or a media type), Atom 0.3's
     /// `type` plus `mode` ("xml", "escaped", "base64"), or `defaultType` for an RSS element.
@@ -34,7 +62,7 @@ struct FeedContext {
             if type == TextConstruct.plainType { type = TextConstruct.htmlType }
             value = element.markupOrText
         }
-        let base = element.base(documentURL: documentURL)
+        let base = base(at: element)
         let resolved = base.map { base in type == TextConstruct.plainType ? value : HTMLReferences.resolve(value, against: base) }
         return TextConstruct(value: resolved ?? value, type: type, language: language(at: element), base: base)
     }
@@ -65,7 +93,7 @@ struct FeedContext {
     /// A reference made absolute against the base in force at `element`.
     func resolve(_ reference: String, at element: XMLElement) -> String {
         let trimmed = FeedText.trim(reference)
-        guard URLReference.scheme(of: trimmed) == nil, let base = element.base(documentURL: documentURL) else { return trimmed }
+        guard URLReference.scheme(of: trimmed) == nil, let base = base(at: element) else { return trimmed }
         return URLReference.resolve(trimmed, against: base)
     }
 

@@ -12,10 +12,11 @@ public enum FeedDate {
     ]
 
     public static func parse(_ string: String) -> Date? {
-        let text = string.trimmingCharacters(in: .whitespacesAndNewlines)
-        guard !text.isEmpty else { return nil }
-        if let first = text.unicodeScalars.first, CharacterSet.decimalDigits.contains(first),
-           text.count >= 10, text.dropFirst(4).first == "-" || text.dropFirst(4).first == "/" {
+        let text = FeedText.trim(string)
+        let bytes = text.utf8
+        guard let first = bytes.first else { return nil }
+        if (0x30...0x39).contains(first), bytes.count >= 10,
+           bytes.dropFirst(4).first == UInt8(ascii: "-") || bytes.dropFirst(4).first == UInt8(ascii: "/") {
             return iso8601(text)
         }
         return rfc822(text)
@@ -71,8 +72,8 @@ public enum FeedDate {
 
     /// Mon, 23 Nov 2026 10:00:00 GMT; 23 Nov 26 10:00 +0900; Monday, 23-Nov-2026 10:00:00 EST …
     static func rfc822(_ text: String) -> Date? {
-        let separators = CharacterSet(charactersIn: " ,-\t")
-        var tokens = text.components(separatedBy: separators).filter { !$0.isEmpty }
+        var tokens = text.utf8.split(whereSeparator: { $0 == 0x20 || $0 == 0x2C || $0 == 0x2D || $0 == 0x09 || $0 == 0x0A })
+            .map { String(decoding: $0, as: UTF8.self) }
         if let first = tokens.first, first.allSatisfy(\.isLetter),
            !months.contains(String(first.lowercased().prefix(3))) || first.count > 3 && !first.lowercased().hasPrefix("may") {
             tokens.removeFirst()  // the weekday

@@ -1,3 +1,5 @@
+import Foundation
+
 /// Relative references made absolute (RFC 3986, section 5.2) on the strings themselves: faster than
 /// Foundation's URL for the thousands of links a feed holds, and IRIs ("http://例え.jp/à") keep their
 /// characters instead of coming back percent-encoded.
@@ -30,14 +32,11 @@ enum URLReference {
     static func scheme(of text: String) -> Substring? {
         guard let colon = text.utf8.firstIndex(of: UInt8(ascii: ":")) else { return nil }
         let candidate = text[..<colon]
-        guard let first = candidate.utf8.first, isLetter(first),
-              candidate.utf8.allSatisfy({ isLetter($0) || isDigit($0) || $0 == 0x2B || $0 == 0x2D || $0 == 0x2E })
+        guard let first = candidate.utf8.first, FeedText.isLetter(first),
+              candidate.utf8.allSatisfy({ FeedText.isLetter($0) || (0x30...0x39).contains($0) || $0 == 0x2B || $0 == 0x2D || $0 == 0x2E })
         else { return nil }
         return candidate
     }
-
-    private static func isLetter(_ byte: UInt8) -> Bool { (0x41...0x5A).contains(byte) || (0x61...0x7A).contains(byte) }
-    private static func isDigit(_ byte: UInt8) -> Bool { (0x30...0x39).contains(byte) }
 
     private struct Parts {
         var scheme: Substring?
@@ -120,71 +119,81 @@ enum URLReference {
 /// rewritten, everything else is copied as it is.
 enum HTMLReferences {
     /// HTML attributes whose value is one URL.
-    static let urlAttributes: Set<String> = [
-        "href", "src", "action", "background", "cite", "codebase", "data", "longdesc", "poster", "usemap",
-    ]
+    static let urlAttributes: [[UInt8]] = ["href", "src", "action", "background", "cite", "codebase", "data", "longdesc",
+                                           "poster", "usemap"].map { Array($0.utf8) }
 
     static func resolve(_ html: String, against base: String) -> String {
-        let bytes = Array(html.utf8)
-        var output: [UInt8] = []
-        var copiedUpTo = 0
-        var index = 0
-        var insideTag = false
-        while index < bytes.count {
-            let byte = bytes[index]
-            if !insideTag {
-                insideTag = byte == UInt8(ascii: "<") && index + 1 < bytes.count && isNameByte(bytes[index + 1])
-                index += 1
-                continue
+        guard FeedText.contains(html, UInt8(ascii: "=")) else { return html }
+        var html = html
+        return html.withUTF8 { bytes in
+            var output: [UInt8] = []
+            var copiedUpTo = 0
+            var index = 0
+            var insideTag = false
+            while index < bytes.count {
+                let byte = bytes[index]
+                if !insideTag {
+                    // Outside tags only "<" matters; memchr finds it.
+                    guard let next = memchr(bytes.baseAddress! + index, Int32(UInt8(ascii: "<")), bytes.count - index) else { break }
+                    index = UnsafePointer<UInt8>(next.assumingMemoryBound(to: UInt8.self)) - bytes.baseAddress! + 1
+                    insideTag = index < bytes.count && FeedText.isLetter(bytes[index])
+                    continue
+                }
+                if byte == UInt8(ascii: ">") {
+                    insideTag = false
+                    index += 1
+                    continue
+                }
+                guard isNameByte(byte) else {
+                    index += 1
+                    continue
+                }
+                // An attribute name, then perhaps `= value`.
+                let nameStart = index
+                while index < bytes.count, isNameByte(bytes[index]) { index += 1 }
+                let isURLAttribute = isURLAttributeName(bytes[nameStart..<index])
+                var cursor = index
+                while cursor < bytes.count, isSpace(bytes[cursor]) { cursor += 1 }
+                guard cursor < bytes.count, bytes[cursor] == UInt8(ascii: "=") else { continue }
+                cursor += 1
+                while cursor < bytes.count, isSpace(bytes[cursor]) { cursor += 1 }
+                guard cursor < bytes.count else { break }
+                let quote = bytes[cursor]
+                let valueStart: Int, valueEnd: Int
+                if quote == UInt8(ascii: "\"") || quote == UInt8(ascii: "'") {
+                    valueStart = cursor + 1
+                    valueEnd = bytes[valueStart...].firstIndex(of: quote) ?? bytes.count
+                    index = min(valueEnd + 1, bytes.count)
+                } else {
+                    valueStart = cursor
+                    var end = cursor
+                    while end < bytes.count, !isSpace(bytes[end]), bytes[end] != UInt8(ascii: ">") { end += 1 }
+                    valueEnd = end
+                    index = end
+                }
+                guard isURLAttribute else { continue }
+                let value = HTMLEntities.decode(String(decoding: bytes[valueStart..<valueEnd], as: UTF8.self))
+                guard URLReference.scheme(of: FeedText.trim(value)) == nil else { continue }
+                output += bytes[copiedUpTo..<valueStart]
+                output += Array(FeedText.escapeAttribute(URLReference.resolve(value, against: base)).utf8)
+                copiedUpTo = valueEnd
             }
-            if byte == UInt8(ascii: ">") {
-                insideTag = false
-                index += 1
-                continue
-            }
-            guard isNameByte(byte) else {
-                index += 1
-                continue
-            }
-            // An attribute name, then perhaps `= value`.
-            let nameStart = index
-            while index < bytes.count, isNameByte(bytes[index]) { index += 1 }
-            let name = String(decoding: bytes[nameStart..<index], as: UTF8.self).lowercased()
-            var cursor = index
-            while cursor < bytes.count, bytes[cursor] == 0x20 || bytes[cursor] == 0x0A || bytes[cursor] == 0x09 { cursor += 1 }
-            guard cursor < bytes.count, bytes[cursor] == UInt8(ascii: "=") else { continue }
-            cursor += 1
-            while cursor < bytes.count, bytes[cursor] == 0x20 || bytes[cursor] == 0x0A || bytes[cursor] == 0x09 { cursor += 1 }
-            guard cursor < bytes.count else { break }
-            let quote = bytes[cursor]
-            let valueStart: Int, valueEnd: Int
-            if quote == UInt8(ascii: "\"") || quote == UInt8(ascii: "'") {
-                valueStart = cursor + 1
-                valueEnd = bytes[valueStart...].firstIndex(of: quote) ?? bytes.count
-                index = min(valueEnd + 1, bytes.count)
-            } else {
-                valueStart = cursor
-                var end = cursor
-                while end < bytes.count, bytes[end] != 0x20, bytes[end] != UInt8(ascii: ">") { end += 1 }
-                valueEnd = end
-                index = end
-            }
-            guard urlAttributes.contains(name) else { continue }
-            let value = String(decoding: bytes[valueStart..<valueEnd], as: UTF8.self)
-            let decoded = HTMLEntities.decode(value)
-            guard URLReference.scheme(of: FeedText.trim(decoded)) == nil else { continue }
-            let resolved = URLReference.resolve(decoded, against: base)
-            output += bytes[copiedUpTo..<valueStart]
-            output += Array(FeedText.escapeAttribute(resolved).utf8)
-            copiedUpTo = valueEnd
-        }
-        guard copiedUpTo > 0 else { return html }
-        output += bytes[copiedUpTo...]
-        return String(decoding: output, as: UTF8.self)
+            guard copiedUpTo > 0 else { return nil }
+            output += bytes[copiedUpTo...]
+            return String(decoding: output, as: UTF8.self)
+        } ?? html
     }
 
+    private static func isURLAttributeName(_ name: Slice<UnsafeBufferPointer<UInt8>>) -> Bool {
+        urlAttributes.contains { candidate in
+            candidate.count == name.count && zip(candidate, name).allSatisfy { $0 == ($1 | 0x20) }
+        }
+    }
+
+    private static func isSpace(_ byte: UInt8) -> Bool { byte == 0x20 || byte == 0x0A || byte == 0x09 || byte == 0x0D }
+
     private static func isNameByte(_ byte: UInt8) -> Bool {
-        (0x41...0x5A).contains(byte) || (0x61...0x7A).contains(byte) || (0x30...0x39).contains(byte)
+        FeedText.isLetter(byte) || (0x30...0x39).contains(byte)
             || byte == UInt8(ascii: "-") || byte == UInt8(ascii: ":") || byte == UInt8(ascii: "_")
     }
 }

@@ -86,24 +86,12 @@ struct XMLElement {
         return String(cString: value)
     }
 
-    /// The base URL in force here: every xml:base from the root down, each resolved against the one
-    /// above it, starting from the document's own URL. A base that is not http(s) is ignored, so no
-    /// `javascript:` or `data:` base can turn the feed's relative links into scripts.
-    func base(documentURL: String?) -> String? {
-        var declared: [String] = []
-        var cursor: xmlNodePtr? = node
-        while let current = cursor, current.pointee.type == XML_ELEMENT_NODE {
-            if let value = xmlGetNsProp(current, "base", FeedNamespace.xml) {
-                declared.append(String(cString: value))
-                kawaraban_xml_free(value)
-            }
-            cursor = current.pointee.parent
-        }
-        return declared.reversed().reduce(documentURL) { base, reference in
-            let resolved = base.map { URLReference.resolve(reference, against: $0) } ?? FeedText.trim(reference)
-            let scheme = URLReference.scheme(of: resolved)?.lowercased()
-            return scheme == "http" || scheme == "https" ? resolved : base
-        }
+    /// The xml:base attribute on this element itself.
+    var declaredBase: String? { attribute("base", namespace: FeedNamespace.xml) }
+
+    var parent: XMLElement? {
+        guard let parent = node.pointee.parent, parent.pointee.type == XML_ELEMENT_NODE else { return nil }
+        return XMLElement(node: parent)
     }
 
     /// The element's children as markup, namespace declarations and XHTML prefixes left out, as
