@@ -64,7 +64,7 @@ enum Atom {
     /// An id as written; a relative one (rare, but seen) is made absolute like any reference.
     private static func identifier(_ element: XMLElement, context: FeedContext) -> String? {
         guard let id = element.trimmedText else { return nil }
-        return id.contains(":") ? id : context.resolve(id, at: element)
+        return FeedText.contains(id, UInt8(ascii: ":")) ? id : context.resolve(id, at: element)
     }
 
     /// Atom 1.0 categories carry a term; 0.3 feeds use dc:subject.

@@ -85,8 +85,10 @@ struct FeedContext {
         return Self.languageTag(declared)
     }
 
+    /// "en_US" as the tag it means, "en-US"; nil for an empty one.
     static func languageTag(_ text: String) -> String? {
-        let tag = FeedText.trim(text).replacingOccurrences(of: "_", with: "-")
+        let trimmed = FeedText.trim(text)
+        let tag = FeedText.contains(trimmed, UInt8(ascii: "_")) ? trimmed.replacingOccurrences(of: "_", with: "-") : trimmed
         return tag.isEmpty ? nil : tag
     }
 

@@ -74,9 +74,11 @@ public enum FeedDate {
     static func rfc822(_ text: String) -> Date? {
         var tokens = text.utf8.split(whereSeparator: { $0 == 0x20 || $0 == 0x2C || $0 == 0x2D || $0 == 0x09 || $0 == 0x0A })
             .map { String(decoding: $0, as: UTF8.self) }
-        if let first = tokens.first, first.allSatisfy(\.isLetter),
-           !months.contains(String(first.lowercased().prefix(3))) || first.count > 3 && !first.lowercased().hasPrefix("may") {
-            tokens.removeFirst()  // the weekday
+        if let first = tokens.first, first.utf8.allSatisfy(FeedText.isLetter) {
+            let lowered = first.lowercased()
+            if !months.contains(String(lowered.prefix(3))) || first.utf8.count > 3 && !lowered.hasPrefix("may") {
+                tokens.removeFirst()  // the weekday
+            }
         }
         guard tokens.count >= 3 else { return nil }
         var day: Int?, month: Int?
@@ -89,7 +91,7 @@ public enum FeedDate {
             day = number
         }
         // asctime puts the clock before the year: "Mon Nov 23 15:25:00 2026".
-        if tokens.count > 3, tokens[2].contains(":"), Int(tokens[3]) != nil { tokens.swapAt(2, 3) }
+        if tokens.count > 3, FeedText.contains(tokens[2], UInt8(ascii: ":")), Int(tokens[3]) != nil { tokens.swapAt(2, 3) }
         guard let day, let month, var year = Int(tokens[2]) else { return nil }
         if year < 100 { year += year < 70 ? 2000 : 1900 }
         var hour = 0, minute = 0, second = 0, offset = 0

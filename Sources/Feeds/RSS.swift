@@ -139,7 +139,7 @@ extension FeedPerson {
     /// "Me <me@example.com>", or just a name or an address.
     init(rssText text: String) {
         let words = text.split(whereSeparator: { $0 == " " || $0 == "\t" || $0 == "\n" })
-        let address = words.first { $0.contains("@") }
+        let address = words.first { $0.utf8.contains(UInt8(ascii: "@")) }
         let email = address.map { String($0).trimmingCharacters(in: CharacterSet(charactersIn: "()<>[]\"',;")) }
             .map { $0.lowercased().hasPrefix("mailto:") ? String($0.dropFirst(7)) : $0 }
         var name = address.map { address in words.filter { $0 != address }.joined(separator: " ") } ?? text

@@ -6,10 +6,26 @@ import Foundation
 enum URLReference {
     /// `reference` made absolute against `base`; unchanged when it already is absolute or `base` is not.
     static func resolve(_ reference: String, against base: String) -> String {
-        let reference = FeedText.trim(reference)
-        if scheme(of: reference) != nil { return reference }
-        guard let baseParts = Parts(base), baseParts.scheme != nil else { return reference }
-        guard let parts = Parts(reference) else { return reference }
+        Resolver(base: base).resolve(reference)
+    }
+
+    /// One base, read once, for the many links of one piece of content.
+    struct Resolver {
+        private let base: Parts?
+
+        init(base: String) {
+            let parts = Parts(base)
+            self.base = parts?.scheme == nil ? nil : parts
+        }
+
+        func resolve(_ reference: String) -> String {
+            let reference = FeedText.trim(reference)
+            guard let base, URLReference.scheme(of: reference) == nil, let parts = Parts(reference) else { return reference }
+            return URLReference.resolve(parts, against: base)
+        }
+    }
+
+    private static func resolve(_ parts: Parts, against baseParts: Parts) -> String {
         var result = Parts(scheme: baseParts.scheme, authority: nil, path: "", query: nil, fragment: parts.fragment)
         if let authority = parts.authority {
             result.authority = authority
@@ -29,7 +45,9 @@ enum URLReference {
     }
 
     /// The scheme when `text` starts with one ("https:"), else nil.
-    static func scheme(of text: String) -> Substring? {
+    static func scheme(of text: String) -> Substring? { scheme(of: Substring(text)) }
+
+    static func scheme(of text: Substring) -> Substring? {
         guard let colon = text.utf8.firstIndex(of: UInt8(ascii: ":")) else { return nil }
         let candidate = text[..<colon]
         guard let first = candidate.utf8.first, FeedText.isLetter(first),
@@ -55,21 +73,21 @@ enum URLReference {
 
         init?(_ text: String) {
             var rest = Substring(text)
-            if let hash = rest.firstIndex(of: "#") {
+            if let hash = rest.utf8.firstIndex(of: UInt8(ascii: "#")) {
                 fragment = rest[rest.index(after: hash)...]
                 rest = rest[..<hash]
             }
-            if let question = rest.firstIndex(of: "?") {
+            if let question = rest.utf8.firstIndex(of: UInt8(ascii: "?")) {
                 query = rest[rest.index(after: question)...]
                 rest = rest[..<question]
             }
-            if let scheme = URLReference.scheme(of: String(rest)) {
+            if let scheme = URLReference.scheme(of: rest) {
                 self.scheme = scheme
                 rest = rest.dropFirst(scheme.count + 1)
             }
-            if rest.hasPrefix("//") {
+            if rest.utf8.starts(with: [UInt8(ascii: "/"), UInt8(ascii: "/")]) {
                 let afterSlashes = rest.dropFirst(2)
-                let end = afterSlashes.firstIndex(of: "/") ?? afterSlashes.endIndex
+                let end = afterSlashes.utf8.firstIndex(of: UInt8(ascii: "/")) ?? afterSlashes.endIndex
                 authority = afterSlashes[..<end]
                 rest = afterSlashes[end...]
             }
@@ -89,12 +107,12 @@ enum URLReference {
 
     private static func merge(_ base: Parts, _ path: String) -> String {
         if base.authority != nil && base.path.isEmpty { return "/" + path }
-        guard let slash = base.path.lastIndex(of: "/") else { return path }
+        guard let slash = base.path.utf8.lastIndex(of: UInt8(ascii: "/")) else { return path }
         return base.path[...slash] + path
     }
 
     private static func removeDotSegments(_ path: String) -> String {
-        guard path.contains(".") else { return path }
+        guard FeedText.contains(path, UInt8(ascii: ".")) else { return path }
         var output: [Substring] = []
         let segments = path.split(separator: "/", omittingEmptySubsequences: false)
         for (index, segment) in segments.enumerated() {
@@ -124,6 +142,7 @@ enum HTMLReferences {
 
     static func resolve(_ html: String, against base: String) -> String {
         guard FeedText.contains(html, UInt8(ascii: "=")) else { return html }
+        let resolver = URLReference.Resolver(base: base)
         var html = html
         return html.withUTF8 { bytes in
             var output: [UInt8] = []
@@ -175,7 +194,7 @@ enum HTMLReferences {
                 let value = HTMLEntities.decode(String(decoding: bytes[valueStart..<valueEnd], as: UTF8.self))
                 guard URLReference.scheme(of: FeedText.trim(value)) == nil else { continue }
                 output += bytes[copiedUpTo..<valueStart]
-                output += Array(FeedText.escapeAttribute(URLReference.resolve(value, against: base)).utf8)
+                output += Array(FeedText.escapeAttribute(resolver.resolve(value)).utf8)
                 copiedUpTo = valueEnd
             }
             guard copiedUpTo > 0 else { return nil }
