@@ -100,15 +100,15 @@ enum FeedText {
     }
 
     /// Whether text declared plain holds markup after all (RSS titles often carry escaped HTML):
-    /// a closing tag, a line break or image tag, or a character reference.
+    /// a tag, or a character reference. Anything that reads as a tag is taken for one, so a stray
+    /// `<script>` in a title is dropped as markup rather than kept as text.
     static func looksLikeHTML(_ text: String) -> Bool {
         guard contains(text, UInt8(ascii: "<")) || contains(text, UInt8(ascii: "&")) else { return false }
         let bytes = Array(text.utf8)
         for (index, byte) in bytes.enumerated() where byte == UInt8(ascii: "<") || byte == UInt8(ascii: "&") {
             let rest = bytes[(index + 1)...].prefix(12)
             if byte == UInt8(ascii: "<") {
-                if rest.first == UInt8(ascii: "/"), let letter = rest.dropFirst().first, isLetter(letter) { return true }
-                if rest.starts(with: Array("br".utf8)) || rest.starts(with: Array("img".utf8)) { return true }
+                if let first = rest.first, opensTag(first), bytes[(index + 1)...].contains(UInt8(ascii: ">")) { return true }
             } else if let semicolon = rest.firstIndex(of: UInt8(ascii: ";")), semicolon > rest.startIndex,
                       rest[..<semicolon].allSatisfy({ isLetter($0) || $0 == UInt8(ascii: "#") || (0x30...0x39).contains($0) }) {
                 return true
