@@ -1,90 +1,76 @@
 import Foundation
 
-/// Atom 1.0 (and the 0.3 drafts, which name the same elements).
+/// Atom 1.0 and the 0.3 draft, which names most of the same elements (tagline for subtitle,
+/// copyright for rights, issued and modified for published and updated). YouTube's channel feeds are
+/// Atom with the video's id, thumbnail and description in yt: and media: elements.
 enum Atom {
-    static func parse(_ feed: XMLElement) -> ParsedFeed {
-        ParsedFeed(
+    static func parse(_ feed: XMLElement, context: FeedContext) -> ParsedFeed {
+        // A feed's self link points at the feed itself, an Atom document, whether or not it says so.
+        let links = feed.children("link").compactMap(context.link).map { link in
+            var typed = link
+            if link.rel == "self" && link.type == nil { typed.type = "application/atom+xml" }
+            return typed
+        }
+        let authors = feed.children("author").map(context.person)
+        let title = feed.child("title").map { context.text($0) }
+        return ParsedFeed(
             format: .atom,
-            title: feed.child("title").map(plainText) ?? "",
-            link: alternateLink(feed),
-            items: feed.children("entry").map(entry))
+            title: title?.plainText ?? "",
+            link: FeedContext.alternate(in: links),
+            items: feed.children("entry").map { entry($0, feedAuthors: authors, context: context) },
+            titleDetail: title,
+            subtitle: (feed.child("subtitle") ?? feed.child("tagline")).map { context.text($0) },
+            rights: (feed.child("rights") ?? feed.child("copyright")).map { context.text($0) },
+            id: feed.child("id").flatMap { identifier($0, context: context) },
+            language: context.language(at: feed),
+            published: FeedContext.date(feed.child("published") ?? feed.child("issued")),
+            updated: FeedContext.date(feed.child("updated") ?? feed.child("modified")),
+            authors: authors,
+            links: links,
+            categories: categories(feed),
+            imageURL: feed.child("logo")?.trimmedText.map { context.resolve($0, at: feed) },
+            iconURL: feed.child("icon")?.trimmedText.map { context.resolve($0, at: feed) })
     }
 
-    static func entry(_ element: XMLElement) -> ParsedItem {
-        let link = alternateLink(element)
-        let title = element.child("title").map(plainText) ?? ""
-        let published = (element.child("published") ?? element.child("issued")).flatMap { FeedDate.parse($0.text) }
-        let updated = (element.child("updated") ?? element.child("modified")).flatMap { FeedDate.parse($0.text) }
+    /// An entry without authors of its own has the feed's (RFC 4287, 4.2.1).
+    static func entry(_ element: XMLElement, feedAuthors: [FeedPerson], context: FeedContext) -> ParsedItem {
+        let links = element.children("link").compactMap(context.link)
+        let link = FeedContext.alternate(in: links)
+        let titleDetail = element.child("title").map { context.text($0) }
+        let title = titleDetail?.plainText ?? ""
+        let published = FeedContext.date(element.child("published") ?? element.child("issued") ?? element.child("created"))
+        let updated = FeedContext.date(element.child("updated") ?? element.child("modified"))
+        let summaryDetail = element.child("summary").map { context.text($0) } ?? context.mediaDescription(in: element)
+        let content = element.child("content").map { context.text($0) }
+        let ownAuthors = element.children("author").map(context.person)
+        let authors = ownAuthors.isEmpty ? feedAuthors : ownAuthors
+        let enclosures = FeedContext.enclosures(in: links)
+        let videoID = element.child("videoId", namespace: FeedNamespace.youtube)?.trimmedText
         return ParsedItem(
-            id: element.child("id")?.trimmedText
-                ?? FeedText.hashID(link.map { [$0] } ?? [title, (published ?? updated)?.description ?? ""]),
+            id: element.child("id").flatMap { identifier($0, context: context) }
+                ?? FeedText.hashID(link: link, title: title, date: published ?? updated),
             title: title, link: link, published: published ?? updated, updated: updated,
-            author: element.child("author")?.child("name")?.trimmedText,
-            summary: element.child("summary").flatMap(markup),
-            contentHTML: element.child("content").flatMap(markup),
-            categories: element.children("category").compactMap { $0.attribute("term") ?? $0.trimmedText })
+            author: authors.first?.displayName,
+            summary: summaryDetail.map(\.html),
+            contentHTML: content.map(\.html),
+            categories: categories(element),
+            enclosures: enclosures,
+            imageURL: context.mediaImage(in: element) ?? enclosures.first { $0.type?.hasPrefix("image/") == true }?.url,
+            videoID: videoID,
+            commentsURL: links.first { $0.rel == "replies" && $0.type.map { $0.hasPrefix("text/html") } ?? false }?.href,
+            titleDetail: titleDetail, summaryDetail: summaryDetail, content: content, authors: authors, links: links)
     }
 
-    /// The rel="alternate" link (or the first link without a rel), resolved against xml:base.
-    static func alternateLink(_ element: XMLElement) -> String? {
-        let links = element.children("link")
-        let chosen = links.first { ($0.attribute("rel") ?? "alternate") == "alternate" && $0.attribute("type").map(isHTML) != false }
-            ?? links.first { ($0.attribute("rel") ?? "alternate") == "alternate" }
-        return chosen?.attribute("href").map { chosen!.resolve($0) }
+    /// An id as written; a relative one (rare, but seen) is made absolute like any reference.
+    private static func identifier(_ element: XMLElement, context: FeedContext) -> String? {
+        guard let id = element.trimmedText else { return nil }
+        return FeedText.contains(id, UInt8(ascii: ":")) ? id : context.resolve(id, at: element)
     }
 
-    private static func isHTML(_ type: String) -> Bool {
-        type.hasPrefix("text/html") || type.hasPrefix("application/xhtml")
-    }
-
-    /// A text construct or content as HTML: xhtml serialised, html as given, text escaped, and
-    /// base64 (any other media type, or Atom 0.3's mode="base64") decoded when it is UTF-8 text.
-    static func markup(_ element: XMLElement) -> String? {
-        switch TextKind(element) {
-        case .xhtml:
-            let div = element.child("div") ?? element
-            let inner = div.innerXML.trimmingCharacters(in: .whitespacesAndNewlines)
-            return inner.isEmpty ? nil : inner
-        case .html: return element.trimmedText
-        case .base64: return base64Text(element)
-        case .text: return element.trimmedText.map(escape)
-        }
-    }
-
-    static func plainText(_ element: XMLElement) -> String {
-        switch TextKind(element) {
-        case .xhtml: return FeedText.plain(element.innerXML)
-        case .html: return FeedText.plain(element.text)
-        case .base64: return base64Text(element).map(FeedText.plain) ?? ""
-        case .text: return FeedText.collapse(element.text)
-        }
-    }
-
-    private enum TextKind {
-        case text, html, xhtml, base64
-
-        init(_ element: XMLElement) {
-            let type = element.attribute("type") ?? "text"
-            switch type {
-            case "xhtml", "application/xhtml+xml": self = .xhtml
-            case _ where element.attribute("mode") == "base64": self = .base64
-            case "html", "text/html": self = .html
-            // Atom 1.0 4.1.3.3: a media type that is neither text nor XML is carried in base64.
-            case _ where type.contains("/") && !type.hasPrefix("text/") && !type.hasSuffix("+xml")
-                && !type.hasSuffix("/xml"): self = .base64
-            default: self = .text
-            }
-        }
-    }
-
-    private static func base64Text(_ element: XMLElement) -> String? {
-        let encoded = element.text.filter { !$0.isWhitespace }
-        guard let bytes = Data(base64Encoded: encoded) else { return nil }
-        return String(validating: bytes, as: UTF8.self)
-    }
-
-    private static func escape(_ text: String) -> String {
-        text.replacingOccurrences(of: "&", with: "&amp;").replacingOccurrences(of: "<", with: "&lt;")
-            .replacingOccurrences(of: ">", with: "&gt;")
+    /// Atom 1.0 categories carry a term; 0.3 feeds use dc:subject.
+    private static func categories(_ element: XMLElement) -> [String] {
+        let terms = element.children("category").compactMap { $0.attribute("term").map(FeedText.trim) ?? $0.trimmedText }
+        let subjects = element.children("subject", namespace: FeedNamespace.dublinCore).compactMap(\.trimmedText)
+        return (terms + subjects).filter { !$0.isEmpty }
     }
 }

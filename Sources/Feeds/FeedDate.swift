@@ -12,16 +12,18 @@ public enum FeedDate {
     ]
 
     public static func parse(_ string: String) -> Date? {
-        let text = string.trimmingCharacters(in: .whitespacesAndNewlines)
-        guard !text.isEmpty else { return nil }
-        if let first = text.unicodeScalars.first, CharacterSet.decimalDigits.contains(first),
-           text.count >= 10, text.dropFirst(4).first == "-" {
+        let text = FeedText.trim(string)
+        let bytes = text.utf8
+        guard let first = bytes.first else { return nil }
+        if (0x30...0x39).contains(first), bytes.count >= 10,
+           bytes.dropFirst(4).first == UInt8(ascii: "-") || bytes.dropFirst(4).first == UInt8(ascii: "/") {
             return iso8601(text)
         }
         return rfc822(text)
     }
 
-    /// 2026-11-23, 2026-11-23T10:00Z, 2026-11-23T10:00:00.123+09:00, 2026-11-23 10:00:00 +0900 …
+    /// 2026-11-23, 2026-11-23T10:00Z, 2026-11-23T10:00:00.123+09:00, 2026-11-23 10:00:00 +0900,
+    /// and 2026/11/23 10:00, which Japanese sites write.
     static func iso8601(_ text: String) -> Date? {
         let scalars = Array(text.utf8)
         var position = 0
@@ -41,7 +43,8 @@ public enum FeedDate {
             position += 1
             return true
         }
-        guard let year = number(4), skip(0x2D), let month = number(2), skip(0x2D), let day = number(2) else { return nil }
+        func separator() -> Bool { skip(0x2D) || skip(0x2F) }
+        guard let year = number(4), separator(), let month = number(2), separator(), let day = number(2) else { return nil }
         var hour = 0, minute = 0, second = 0, offset = 0
         if position < scalars.count, scalars[position] == 0x54 || scalars[position] == 0x74 || scalars[position] == 0x20 {
             position += 1
@@ -69,11 +72,13 @@ public enum FeedDate {
 
     /// Mon, 23 Nov 2026 10:00:00 GMT; 23 Nov 26 10:00 +0900; Monday, 23-Nov-2026 10:00:00 EST …
     static func rfc822(_ text: String) -> Date? {
-        let separators = CharacterSet(charactersIn: " ,-\t")
-        var tokens = text.components(separatedBy: separators).filter { !$0.isEmpty }
-        if let first = tokens.first, first.allSatisfy(\.isLetter),
-           !months.contains(String(first.lowercased().prefix(3))) || first.count > 3 && !first.lowercased().hasPrefix("may") {
-            tokens.removeFirst()  // the weekday
+        var tokens = text.utf8.split(whereSeparator: { $0 == 0x20 || $0 == 0x2C || $0 == 0x2D || $0 == 0x09 || $0 == 0x0A })
+            .map { String(decoding: $0, as: UTF8.self) }
+        if let first = tokens.first, first.utf8.allSatisfy(FeedText.isLetter) {
+            let lowered = first.lowercased()
+            if !months.contains(String(lowered.prefix(3))) || first.utf8.count > 3 && !lowered.hasPrefix("may") {
+                tokens.removeFirst()  // the weekday
+            }
         }
         guard tokens.count >= 3 else { return nil }
         var day: Int?, month: Int?
@@ -85,6 +90,8 @@ public enum FeedDate {
             month = name
             day = number
         }
+        // asctime puts the clock before the year: "Mon Nov 23 15:25:00 2026".
+        if tokens.count > 3, FeedText.contains(tokens[2], UInt8(ascii: ":")), Int(tokens[3]) != nil { tokens.swapAt(2, 3) }
         guard let day, let month, var year = Int(tokens[2]) else { return nil }
         if year < 100 { year += year < 70 ? 2000 : 1900 }
         var hour = 0, minute = 0, second = 0, offset = 0
@@ -103,13 +110,14 @@ public enum FeedDate {
         months.firstIndex(of: String(token.lowercased().prefix(3))).map { $0 + 1 }
     }
 
-    /// "+0900", "0900" after a "-" the tokenizer removed, or a zone name.
+    /// "+0900", "+09:00", "0900" after a "-" the tokenizer removed, or a zone name.
     private static func zoneOffset(_ token: String, signedBy text: String) -> Int? {
         if let minutes = zones[token.lowercased()] { return minutes }
-        let digits = token.trimmingCharacters(in: CharacterSet(charactersIn: "+"))
+        let unsigned = token.trimmingCharacters(in: CharacterSet(charactersIn: "+"))
+        let digits = unsigned.replacingOccurrences(of: ":", with: "")
         guard digits.count == 4, let value = Int(digits) else { return nil }
         let magnitude = (value / 100) * 60 + value % 100
-        return text.contains("-\(digits)") ? -magnitude : magnitude
+        return text.contains("-\(unsigned)") ? -magnitude : magnitude
     }
 
     /// Days from the civil calendar, so no Calendar or DateFormatter is needed on the hot path.

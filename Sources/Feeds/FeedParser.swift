@@ -1,69 +1,186 @@
 import CLibXML2
 import Foundation
+import KawarabanCore
 
-/// Turns feed bytes into a `ParsedFeed`, whichever format they are in: RSS, RDF, Atom or JSON Feed.
+/// Turns feed bytes into a `ParsedFeed`, whichever format they are in: RSS 0.9x/2.0, RSS 1.0 (RDF),
+/// Atom 0.3/1.0 (YouTube's channel feeds included) or JSON Feed 1.0/1.1.
 public enum FeedParser {
-    static let atomNamespace = "http://www.w3.org/2005/Atom"
-    static let atom03Namespace = "http://purl.org/atom/ns#"
-    static let rdfNamespace = "http://www.w3.org/1999/02/22-rdf-syntax-ns#"
-    static let contentNamespace = "http://purl.org/rss/1.0/modules/content/"
-    static let dublinCoreNamespace = "http://purl.org/dc/elements/1.1/"
-    static let xhtmlNamespace = "http://www.w3.org/1999/xhtml"
-
-    public static func parse(_ data: Data, baseURL: URL?) throws(FeedParseError) -> ParsedFeed {
-        guard let first = data.first(where: { !($0 == 0x20 || $0 == 0x09 || $0 == 0x0A || $0 == 0x0D) }) else {
+    /// - Parameters:
+    ///   - baseURL: where the document came from (after redirects, or its Content-Location), the base
+    ///     of every relative link in it.
+    ///   - contentType: the HTTP Content-Type, whose charset outranks the document's own declaration.
+    ///   - contentLanguage: the HTTP Content-Language, the language of a feed that declares none.
+    public static func parse(_ data: Data, baseURL: URL?, contentType: String? = nil,
+                             contentLanguage: String? = nil) throws(FeedParseError) -> ParsedFeed {
+        let (utf8, charset) = TextDecoding.utf8Bytes(data, contentType: contentType)
+        guard let first = utf8.first(where: { !($0 == 0x20 || $0 == 0x09 || $0 == 0x0A || $0 == 0x0D) }) else {
             throw .emptyDocument
         }
-        if first == UInt8(ascii: "{") { return try JSONFeed.parse(data, baseURL: baseURL) }
-        let tree = try XMLTree(data, baseURL: baseURL)
-        let root = tree.root
-        switch (root.name, root.namespace) {
-        case ("rss", _):
-            return RSS.parse(root, format: .rss)
-        case ("RDF", rdfNamespace?):
-            return RSS.parse(root, format: .rdf)
-        case ("feed", atomNamespace?), ("feed", atom03Namespace?), ("feed", nil):
-            return Atom.parse(root)
-        default:
-            throw .notAFeed(root: root.name)
+        let context = FeedContext(documentURL: baseURL?.absoluteString,
+                                  contentLanguage: contentLanguage.flatMap(FeedContext.languageTag))
+        var feed: ParsedFeed
+        if first == UInt8(ascii: "{") {
+            feed = try JSONFeed.parse(utf8, context: context)
+        } else {
+            let tree = try XMLTree(utf8: utf8)
+            let root = tree.root
+            switch (root.name, root.namespace) {
+            case ("rss", _):
+                feed = RSS.parse(root, format: .rss, context: context)
+            case ("RDF", FeedNamespace.rdf?):
+                feed = RSS.parse(root, format: .rdf, context: context)
+            // Atom 0.3 feeds appear under invented namespaces too; the root's name is what counts.
+            case ("feed", _):
+                feed = Atom.parse(root, context: context)
+            default:
+                throw .notAFeed(root: root.name)
+            }
         }
+        feed.charset = charset
+        return feed
     }
 }
 
-/// The same text rules for every format.
+/// The same text rules for every format. They work on UTF-8 bytes: feeds are mostly ASCII markup,
+/// and walking Characters would cost grapheme breaking on every byte.
 enum FeedText {
     /// Plain text from a title that may carry markup or escaped entities: tags stripped,
     /// entities decoded, white space collapsed. A "<" that cannot open a tag ("1 < 2") is text.
     static func plain(_ text: String) -> String {
-        var stripped = ""
-        stripped.reserveCapacity(text.utf8.count)
-        var remaining = Substring(text)
-        while let open = remaining.firstIndex(of: "<") {
-            stripped += remaining[..<open]
-            let afterOpen = remaining.index(after: open)
-            guard afterOpen < remaining.endIndex, opensTag(remaining[afterOpen]),
-                  let close = remaining[afterOpen...].firstIndex(of: ">")
-            else {
-                stripped.append("<")
-                remaining = remaining[afterOpen...]
+        guard contains(text, UInt8(ascii: "<")) else { return collapse(HTMLEntities.decode(text)) }
+        let bytes = Array(text.utf8)
+        var stripped: [UInt8] = []
+        stripped.reserveCapacity(bytes.count)
+        var index = 0
+        while index < bytes.count {
+            let byte = bytes[index]
+            if byte == UInt8(ascii: "<"), index + 1 < bytes.count, opensTag(bytes[index + 1]),
+               let close = bytes[(index + 1)...].firstIndex(of: UInt8(ascii: ">")) {
+                index = close + 1
                 continue
             }
-            remaining = remaining[remaining.index(after: close)...]
+            stripped.append(byte)
+            index += 1
         }
-        stripped += remaining
-        return collapse(HTMLEntities.decode(stripped))
+        return collapse(HTMLEntities.decode(String(decoding: stripped, as: UTF8.self)))
     }
 
-    private static func opensTag(_ character: Character) -> Bool {
-        character.isASCII && (character.isLetter || character == "/" || character == "!" || character == "?")
+    private static func opensTag(_ byte: UInt8) -> Bool {
+        isLetter(byte) || byte == UInt8(ascii: "/") || byte == UInt8(ascii: "!") || byte == UInt8(ascii: "?")
     }
 
+    /// Whether the text holds this byte, found with memchr.
+    static func contains(_ text: String, _ byte: UInt8) -> Bool {
+        var text = text
+        return text.withUTF8 { bytes in
+            guard let start = bytes.baseAddress else { return false }
+            return memchr(start, Int32(byte), bytes.count) != nil
+        }
+    }
+
+    /// Runs of white space (no-break and ideographic spaces too) as one space, ends trimmed: a title on one line.
     static func collapse(_ text: String) -> String {
-        text.split(whereSeparator: { $0.isWhitespace }).joined(separator: " ")
+        let scalars = text.unicodeScalars
+        var previousWasSpace = true
+        var needsWork = false
+        for scalar in scalars {
+            let space = isWhitespace(scalar)
+            if space && (previousWasSpace || scalar != " ") { needsWork = true; break }
+            previousWasSpace = space
+        }
+        if !needsWork && !previousWasSpace { return text }
+        return scalars.split(whereSeparator: isWhitespace).map { String($0) }.joined(separator: " ")
     }
 
-    /// A stable id for an entry that has none: FNV-1a over the given parts.
-    static func hashID(_ parts: [String]) -> String {
+    private static func isWhitespace(_ scalar: Unicode.Scalar) -> Bool {
+        switch scalar.value {
+        case 0x09...0x0D, 0x20, 0x85, 0xA0, 0x1680, 0x2000...0x200A, 0x2028, 0x2029, 0x202F, 0x205F, 0x3000: return true
+        default: return false
+        }
+    }
+
+    /// Whether text declared plain holds markup after all (RSS titles often carry escaped HTML):
+    /// a tag, or a character reference. Anything that reads as a tag is taken for one, so a stray
+    /// `<script>` in a title is dropped as markup rather than kept as text.
+    static func looksLikeHTML(_ text: String) -> Bool {
+        guard contains(text, UInt8(ascii: "<")) || contains(text, UInt8(ascii: "&")) else { return false }
+        let bytes = Array(text.utf8)
+        for (index, byte) in bytes.enumerated() where byte == UInt8(ascii: "<") || byte == UInt8(ascii: "&") {
+            let rest = bytes[(index + 1)...].prefix(12)
+            if byte == UInt8(ascii: "<") {
+                if let first = rest.first, opensTag(first), bytes[(index + 1)...].contains(UInt8(ascii: ">")) { return true }
+            } else if let semicolon = rest.firstIndex(of: UInt8(ascii: ";")), semicolon > rest.startIndex,
+                      rest[..<semicolon].allSatisfy({ isLetter($0) || $0 == UInt8(ascii: "#") || (0x30...0x39).contains($0) }) {
+                return true
+            }
+        }
+        return false
+    }
+
+    static func isLetter(_ byte: UInt8) -> Bool { (0x41...0x5A).contains(byte) || (0x61...0x7A).contains(byte) }
+
+    /// Characters U+0080–U+009F are C1 controls that no feed means; they come from numeric references
+    /// like `&#146;` written by windows-1252 tools, so they are read as windows-1252, as browsers do.
+    static func replacingC1Controls(_ text: String) -> String {
+        // In UTF-8 every one of them starts with the byte 0xC2.
+        guard contains(text, 0xC2), text.unicodeScalars.contains(where: { (0x80...0x9F).contains($0.value) }) else { return text }
+        var scalars = String.UnicodeScalarView()
+        for scalar in text.unicodeScalars {
+            if (0x80...0x9F).contains(scalar.value), let mapped = windows1252[Int(scalar.value - 0x80)] {
+                scalars.append(mapped)
+            } else {
+                scalars.append(scalar)
+            }
+        }
+        return String(scalars)
+    }
+
+    /// windows-1252's characters for bytes 0x80–0x9F; nil where it leaves a byte undefined.
+    private static let windows1252: [Unicode.Scalar?] = [
+        "\u{20AC}", nil, "\u{201A}", "\u{0192}", "\u{201E}", "\u{2026}", "\u{2020}", "\u{2021}",
+        "\u{02C6}", "\u{2030}", "\u{0160}", "\u{2039}", "\u{0152}", nil, "\u{017D}", nil,
+        nil, "\u{2018}", "\u{2019}", "\u{201C}", "\u{201D}", "\u{2022}", "\u{2013}", "\u{2014}",
+        "\u{02DC}", "\u{2122}", "\u{0161}", "\u{203A}", "\u{0153}", nil, "\u{017E}", "\u{0178}",
+    ]
+
+    /// ASCII white space trimmed from both ends.
+    static func trim(_ text: String) -> String {
+        let bytes = text.utf8
+        guard let first = bytes.firstIndex(where: { !isSpace($0) }) else { return "" }
+        let last = bytes.lastIndex(where: { !isSpace($0) })!
+        if first == bytes.startIndex && last == bytes.index(before: bytes.endIndex) { return text }
+        return String(text[first...last])
+    }
+
+    private static func isSpace(_ byte: UInt8) -> Bool { byte == 0x20 || byte == 0x0A || byte == 0x09 || byte == 0x0D }
+
+    /// Text as HTML: &, < and > escaped.
+    static func escape(_ text: String) -> String { escaping(text, quotes: false) }
+
+    /// Text as an HTML attribute value in double quotes.
+    static func escapeAttribute(_ text: String) -> String { escaping(text, quotes: true) }
+
+    private static func escaping(_ text: String, quotes: Bool) -> String {
+        let needsEscape = contains(text, UInt8(ascii: "&")) || contains(text, UInt8(ascii: "<")) || contains(text, UInt8(ascii: ">"))
+            || quotes && contains(text, UInt8(ascii: "\""))
+        guard needsEscape else { return text }
+        var output: [UInt8] = []
+        output.reserveCapacity(text.utf8.count + 16)
+        for byte in text.utf8 {
+            switch byte {
+            case UInt8(ascii: "&"): output += Array("&amp;".utf8)
+            case UInt8(ascii: "<"): output += Array("&lt;".utf8)
+            case UInt8(ascii: ">"): output += Array("&gt;".utf8)
+            case UInt8(ascii: "\"") where quotes: output += Array("&quot;".utf8)
+            default: output.append(byte)
+            }
+        }
+        return String(decoding: output, as: UTF8.self)
+    }
+
+    /// A stable id for an entry that has none: FNV-1a over its link, else over its title and date.
+    static func hashID(link: String?, title: String, date: Date?) -> String {
+        let parts = link.map { [$0] } ?? [title, date?.description ?? ""]
         var hash: UInt64 = 0xcbf2_9ce4_8422_2325
         for byte in parts.joined(separator: "\u{1F}").utf8 {
             hash ^= UInt64(byte)
@@ -75,39 +192,37 @@ enum FeedText {
 
 /// Decodes the HTML character references that survive XML parsing in escaped titles.
 enum HTMLEntities {
+    /// The longest reference worth reading, `&thetasym;` and `&#x10FFFF;` included.
+    static let longestReference = 12
+
     static func decode(_ text: String) -> String {
-        guard text.contains("&") else { return text }
-        var result = ""
-        var index = text.startIndex
-        while index < text.endIndex {
-            let character = text[index]
-            guard character == "&", let semicolon = text[index...].prefix(12).firstIndex(of: ";") else {
-                result.append(character)
-                index = text.index(after: index)
-                continue
-            }
-            let name = text[text.index(after: index)..<semicolon]
-            if let decoded = decodeReference(name) {
-                result += decoded
-                index = text.index(after: semicolon)
+        guard FeedText.contains(text, UInt8(ascii: "&")) else { return text }
+        let bytes = Array(text.utf8)
+        var output: [UInt8] = []
+        output.reserveCapacity(bytes.count)
+        var index = 0
+        while index < bytes.count {
+            let byte = bytes[index]
+            if byte == UInt8(ascii: "&"),
+               let semicolon = bytes[(index + 1)...].prefix(longestReference).firstIndex(of: UInt8(ascii: ";")),
+               let scalar = decodeReference(bytes[(index + 1)..<semicolon]) {
+                output += Array(String(scalar).utf8)
+                index = semicolon + 1
             } else {
-                result.append(character)
-                index = text.index(after: index)
+                output.append(byte)
+                index += 1
             }
         }
-        return result
+        return String(decoding: output, as: UTF8.self)
     }
 
-    private static func decodeReference(_ name: Substring) -> String? {
-        if name.hasPrefix("#x") || name.hasPrefix("#X") {
-            return UInt32(name.dropFirst(2), radix: 16).flatMap(Unicode.Scalar.init).map { String($0) }
-        }
-        if name.hasPrefix("#") {
-            return UInt32(name.dropFirst()).flatMap(Unicode.Scalar.init).map { String($0) }
-        }
-        if name == "apos" { return "'" }
+    private static func decodeReference(_ name: ArraySlice<UInt8>) -> Unicode.Scalar? {
+        let text = String(decoding: name, as: UTF8.self)
+        if text.hasPrefix("#x") || text.hasPrefix("#X") { return UInt32(text.dropFirst(2), radix: 16).flatMap(Unicode.Scalar.init) }
+        if text.hasPrefix("#") { return UInt32(text.dropFirst()).flatMap(Unicode.Scalar.init) }
+        if text == "apos" { return "'" }
         // libxml2's HTML table covers every name HTML 4 defines.
-        guard let description = htmlEntityLookup(String(name)) else { return nil }
-        return Unicode.Scalar(description.pointee.value).map { String($0) }
+        guard let description = htmlEntityLookup(text) else { return nil }
+        return Unicode.Scalar(description.pointee.value)
     }
 }

@@ -3,7 +3,16 @@ import Foundation
 /// JSON Feed 1.0 and 1.1 (https://jsonfeed.org), read into the same shape as the XML formats.
 enum JSONFeed {
     struct Document: Decodable {
-        struct Author: Decodable { var name: String? }
+        struct Author: Decodable {
+            var name: String?
+            var url: String?
+        }
+        struct Attachment: Decodable {
+            var url: String?
+            var mime_type: String?
+            var title: String?
+            var size_in_bytes: Int?
+        }
         struct Entry: Decodable {
             var id: JSONScalar?
             var url: String?
@@ -12,15 +21,26 @@ enum JSONFeed {
             var content_html: String?
             var content_text: String?
             var summary: String?
+            var image: String?
+            var banner_image: String?
             var date_published: String?
             var date_modified: String?
             var author: Author?
             var authors: [Author]?
             var tags: [String]?
+            var language: String?
+            var attachments: [Attachment]?
         }
         var version: String?
         var title: String?
         var home_page_url: String?
+        var feed_url: String?
+        var description: String?
+        var icon: String?
+        var favicon: String?
+        var language: String?
+        var author: Author?
+        var authors: [Author]?
         var items: [Entry]?
     }
 
@@ -42,7 +62,7 @@ enum JSONFeed {
         var text: String { switch self { case .text(let value): return value } }
     }
 
-    static func parse(_ data: Data, baseURL: URL?) throws(FeedParseError) -> ParsedFeed {
+    static func parse(_ data: Data, context: FeedContext) throws(FeedParseError) -> ParsedFeed {
         let document: Document
         do {
             document = try JSONDecoder().decode(Document.self, from: data)
@@ -54,30 +74,55 @@ enum JSONFeed {
         }
         func absolute(_ reference: String?) -> String? {
             guard let reference, !reference.isEmpty else { return nil }
-            return URL(string: reference, relativeTo: baseURL)?.absoluteString ?? reference
+            guard let base = context.documentURL else { return FeedText.trim(reference) }
+            return URLReference.resolve(reference, against: base)
         }
+        func people(_ authors: [Document.Author]?, _ author: Document.Author?) -> [FeedPerson] {
+            // 1.1 has `authors`; 1.0 had a single `author`.
+            (authors ?? author.map { [$0] } ?? []).map { FeedPerson(name: $0.name, uri: absolute($0.url)) }
+        }
+        let feedLanguage = document.language.flatMap(FeedContext.languageTag) ?? context.contentLanguage
+        let feedAuthors = people(document.authors, document.author)
         let items = (document.items ?? []).map { entry in
             let link = absolute(entry.url ?? entry.external_url)
             let title = entry.title.map(FeedText.plain) ?? ""
             let published = entry.date_published.flatMap(FeedDate.parse)
             let updated = entry.date_modified.flatMap(FeedDate.parse)
+            let language = entry.language.flatMap(FeedContext.languageTag) ?? feedLanguage
+            let content = entry.content_html.map { TextConstruct(value: $0, type: TextConstruct.htmlType, language: language) }
+                ?? entry.content_text.map { TextConstruct(value: $0, type: TextConstruct.plainType, language: language) }
+            let summary = entry.summary.map { TextConstruct(value: $0, type: TextConstruct.plainType, language: language) }
+            let enclosures = (entry.attachments ?? []).compactMap { attachment -> Enclosure? in
+                absolute(attachment.url).map { Enclosure(url: $0, type: attachment.mime_type, length: attachment.size_in_bytes) }
+            }
+            let ownAuthors = people(entry.authors, entry.author)
+            let authors = ownAuthors.isEmpty ? feedAuthors : ownAuthors
+            var links = link.map { [FeedLink(href: $0)] } ?? []
+            links += enclosures.map { FeedLink(href: $0.url, rel: FeedLink.enclosure, type: $0.type, length: $0.length) }
             return ParsedItem(
-                id: entry.id?.text ?? FeedText.hashID(link.map { [$0] } ?? [title, published?.description ?? ""]),
+                id: entry.id?.text ?? FeedText.hashID(link: link, title: title, date: published),
                 title: title, link: link, published: published ?? updated, updated: updated,
-                author: (entry.authors?.first ?? entry.author)?.name,
-                summary: entry.summary,
+                author: authors.first?.displayName,
+                summary: summary?.html,
                 contentHTML: entry.content_html ?? entry.content_text.map(Self.paragraphs),
-                categories: entry.tags ?? [])
+                categories: entry.tags ?? [],
+                enclosures: enclosures,
+                imageURL: absolute(entry.image ?? entry.banner_image),
+                titleDetail: entry.title.map { TextConstruct(value: $0, type: TextConstruct.plainType, language: language) },
+                summaryDetail: summary, content: content, authors: authors, links: links)
         }
-        return ParsedFeed(format: .json, title: document.title.map(FeedText.plain) ?? "",
-                          link: absolute(document.home_page_url), items: items)
+        var links = absolute(document.home_page_url).map { [FeedLink(href: $0)] } ?? []
+        links += absolute(document.feed_url).map { [FeedLink(href: $0, rel: "self", type: "application/feed+json")] } ?? []
+        return ParsedFeed(
+            format: .json, title: document.title.map(FeedText.plain) ?? "", link: absolute(document.home_page_url), items: items,
+            titleDetail: document.title.map { TextConstruct(value: $0, type: TextConstruct.plainType, language: feedLanguage) },
+            subtitle: document.description.map { TextConstruct(value: $0, type: TextConstruct.plainType, language: feedLanguage) },
+            language: feedLanguage, authors: feedAuthors, links: links,
+            imageURL: absolute(document.icon), iconURL: absolute(document.favicon))
     }
 
     /// Plain text as HTML paragraphs, escaped.
     static func paragraphs(_ text: String) -> String {
-        text.components(separatedBy: "\n\n").map { paragraph in
-            "<p>" + paragraph.replacingOccurrences(of: "&", with: "&amp;").replacingOccurrences(of: "<", with: "&lt;")
-                .replacingOccurrences(of: ">", with: "&gt;") + "</p>"
-        }.joined()
+        text.components(separatedBy: "\n\n").map { "<p>" + FeedText.escape($0) + "</p>" }.joined()
     }
 }

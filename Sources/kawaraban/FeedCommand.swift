@@ -17,10 +17,10 @@ struct Feed: AsyncParsableCommand {
         @Flag(help: "Print only the number of items.") var count = false
 
         func run() async throws {
-            let (data, baseURL) = try await load()
+            let (data, baseURL, contentType) = try await load()
             let feed: ParsedFeed
             do {
-                feed = try FeedParser.parse(data, baseURL: baseURL)
+                feed = try FeedParser.parse(data, baseURL: baseURL, contentType: contentType)
             } catch {
                 throw CommandFailure("\(source): \(error.description)")
             }
@@ -35,17 +35,17 @@ struct Feed: AsyncParsableCommand {
         }
 
         /// A local file is read whole; a URL goes through the same limits and allow list as collection.
-        private func load() async throws -> (Data, URL?) {
+        private func load() async throws -> (Data, URL?, contentType: String?) {
             let lowered = source.lowercased()
             guard lowered.hasPrefix("http://") || lowered.hasPrefix("https://") else {
-                return (try Data(contentsOf: URL(fileURLWithPath: source)), nil)
+                return (try Data(contentsOf: URL(fileURLWithPath: source)), nil, nil)
             }
             let fetcher = Fetcher(policy: try options.settings().fetchPolicy)
             do {
                 let response = try await fetcher.fetch(FetchRequest(url: source, accept: "application/rss+xml, application/atom+xml, application/feed+json, application/xml;q=0.9, */*;q=0.5"))
                 try await fetcher.shutdown()
                 guard (200..<300).contains(response.status) else { throw CommandFailure("\(source): \(FetchError.httpStatus(response.status))") }
-                return (response.body, response.finalURL)
+                return (response.body, response.finalURL, response.contentType)
             } catch let error as FetchError {
                 try await fetcher.shutdown()
                 throw CommandFailure("\(source): \(error)")

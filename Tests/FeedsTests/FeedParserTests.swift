@@ -21,7 +21,8 @@ import Testing
         #expect(first.author == "Ada Park")
         #expect(first.categories == ["Models", "Benchmarks"])
         #expect(first.summary == "<p>Short summary.</p>")
-        #expect(first.contentHTML == "<p>Full <strong>text</strong> with <a href=\"/b\">a link</a>.</p>")
+        // Relative links inside the content are made absolute against the feed's URL.
+        #expect(first.contentHTML == "<p>Full <strong>text</strong> with <a href=\"https://wire.example/b\">a link</a>.</p>")
         // Without a guid the id is derived from the link, the same on every fetch.
         #expect(feed.items[1].id.hasPrefix("urn:kawaraban:"))
         #expect(feed.items[1].id == (try FeedParser.parse(fixture("rss2.xml"), baseURL: nil)).items[1].id)
@@ -213,6 +214,14 @@ import Testing
         ("2026-11-23T15:25Z", 1_795_447_500),
         ("2026-11-23T15:25:00+0000", 1_795_447_500),
         ("2026-11-23T10:25:00.5-05:00", 1_795_447_500),
+        // Broken in the usual ways: a colon in an RFC 822 zone, slashes, asctime, a zone comment.
+        ("Tue, 24 Nov 2026 00:25:00 +09:00", 1_795_447_500),
+        ("Mon, 23 Nov 2026 07:25:00 -08:00", 1_795_447_500),
+        ("2026/11/24 00:25:00 +0900", 1_795_447_500),
+        ("Mon Nov 23 15:25:00 2026", 1_795_447_500),
+        ("Tue, 24 Nov 2026 00:25:00 +0900 (JST)", 1_795_447_500),
+        ("Mon, 23 November 2026 15:25:00 GMT", 1_795_447_500),
+        ("2026-11-24T00:25:00+09", 1_795_447_500),
     ])
     func parses(text: String, seconds: Double) {
         #expect(FeedDate.parse(text) == Date(timeIntervalSince1970: seconds))

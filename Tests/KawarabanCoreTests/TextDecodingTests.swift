@@ -1,6 +1,6 @@
 import Foundation
 import Testing
-@testable import Fetching
+@testable import KawarabanCore
 
 @Suite struct TextDecodingTests {
     let japanese = "生成AIの新モデル、日本語で首位に"
@@ -45,5 +45,21 @@ import Testing
         data.append(0xFF)
         data.append(try bytes("後半", "SHIFT_JIS"))
         #expect(TextDecoding.decode(data, contentType: "text/html; charset=shift_jis") == "前半\u{FFFD}後半")
+    }
+
+    @Test func theOrderOfTrust() throws {
+        let sjis = try bytes(japanese, "SHIFT_JIS")
+        // A byte-order mark outranks the header.
+        let utf16 = Data([0xFF, 0xFE]) + Data(japanese.utf16.flatMap { [UInt8($0 & 0xFF), UInt8($0 >> 8)] })
+        #expect(TextDecoding.utf8Bytes(utf16, contentType: "text/xml; charset=shift_jis").charset == "utf-16le")
+        #expect(TextDecoding.decode(utf16, contentType: "text/xml; charset=shift_jis") == japanese)
+        // The header outranks the XML declaration, which outranks a meta charset.
+        let declared = Data("<?xml version=\"1.0\" encoding=\"euc-jp\"?><meta charset=\"utf-16\">".utf8) + sjis
+        #expect(TextDecoding.utf8Bytes(declared, contentType: "text/xml; charset=Shift_JIS").charset == "shift_jis")
+        #expect(TextDecoding.utf8Bytes(declared, contentType: nil).charset == "euc-jp")
+        // With nothing declared, the bytes say what they are.
+        #expect(TextDecoding.utf8Bytes(sjis, contentType: nil).charset == "shift_jis")
+        #expect(TextDecoding.utf8Bytes(try bytes(japanese, "EUC-JP"), contentType: nil).charset == "euc-jp")
+        #expect(TextDecoding.utf8Bytes(Data([0x64, 0x6F, 0x6E, 0x92, 0x74]), contentType: nil) == (Data("don\u{2019}t".utf8), "windows-1252"))
     }
 }
