@@ -3,7 +3,7 @@ import Foundation
 import KawarabanCore
 
 /// A feed a web page points to.
-public struct FeedLink: Sendable, Hashable {
+public struct AnnouncedFeed: Sendable, Hashable {
     /// Absolute when the page's URL or a base made it so.
     public var url: String
     public var title: String?
@@ -33,7 +33,7 @@ public enum FeedDiscovery {
 
     /// The page's feed links in document order, each URL once, resolved against the page's
     /// URL, its `<base href>` and any `xml:base` on the way down.
-    public static func feeds(inPage data: Data, url pageURL: URL?) -> [FeedLink] {
+    public static func feeds(inPage data: Data, url pageURL: URL?) -> [AnnouncedFeed] {
         _ = initialised
         guard !data.isEmpty, data.count <= Int32.max else { return [] }
         // Without a declared charset libxml2 would read the bytes as Latin-1; the web's default is UTF-8.
@@ -50,7 +50,7 @@ public enum FeedDiscovery {
         if let base = firstElement(named: "base", withAttribute: "href", under: root) {
             documentBase = URL(string: resolve(base, against: pageURL))
         }
-        var links: [FeedLink] = []
+        var links: [AnnouncedFeed] = []
         var seen: Set<String> = []
         walk(root, base: documentBase) { element, base in
             guard name(of: element) == "link", let link = feedLink(element, base: base),
@@ -60,7 +60,7 @@ public enum FeedDiscovery {
         return links
     }
 
-    private static func feedLink(_ element: xmlNodePtr, base: URL?) -> FeedLink? {
+    private static func feedLink(_ element: xmlNodePtr, base: URL?) -> AnnouncedFeed? {
         guard let rel = attribute(element, "rel"),
               rel.lowercased().split(whereSeparator: \.isWhitespace).contains("alternate"),
               let declared = attribute(element, "type"),
@@ -70,7 +70,7 @@ public enum FeedDiscovery {
             .map { $0.trimmingCharacters(in: .whitespaces).lowercased() } ?? ""
         guard feedTypes.contains(type) else { return nil }
         let title = attribute(element, "title")
-        return FeedLink(url: resolve(href, against: base), title: title, type: type)
+        return AnnouncedFeed(url: resolve(href, against: base), title: title, type: type)
     }
 
     /// Elements in document order, each with the base URL in force inside it.

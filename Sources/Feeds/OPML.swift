@@ -69,7 +69,7 @@ public enum OPML {
         guard data.count <= maximumBytes else { throw .tooLarge(limit: maximumBytes) }
         let tree: XMLTree
         do {
-            tree = try XMLTree(data, baseURL: nil)
+            tree = try XMLTree(utf8: TextDecoding.utf8Bytes(data, contentType: nil).bytes)
         } catch {
             throw .unreadable(error)
         }

@@ -212,11 +212,18 @@ final class XMLTree {
             xmlCtxtReadMemory(context, bytes.bindMemory(to: CChar.self).baseAddress, Int32(bytes.count),
                               nil, "UTF-8", Self.options)
         }
+        let error = context.pointee.lastError
+        let message = error.message.map { FeedText.trim(String(cString: $0)) }
         guard let parsed, xmlDocGetRootElement(parsed) != nil else {
             if let parsed { xmlFreeDoc(parsed) }
-            let error = context.pointee.lastError
-            let message = error.message.map { FeedText.trim(String(cString: $0)) }
             throw .malformed("\(message ?? "no root element") (line \(error.line))")
+        }
+        // Recovery goes on after ordinary errors, but a limit (a text node too large, nesting too
+        // deep, entities that expand without end) stops the parser halfway: what was read is not
+        // the whole feed.
+        if context.pointee.disableSAX != 0 {
+            xmlFreeDoc(parsed)
+            throw .malformed("\(message ?? "the parser stopped") (line \(error.line)); a limit on size or depth was reached")
         }
         document = parsed
     }

@@ -112,7 +112,7 @@ public struct Collector: Sendable {
     private func parsedItems(in response: FetchResponse, of source: Source) async throws -> [ParsedItem] {
         switch source.kind {
         case .feed:
-            return try FeedParser.parse(response.body, baseURL: response.finalURL).items
+            return try FeedParser.parse(response.body, baseURL: response.finalURL, contentType: response.contentType).items
         case .hackerNews:
             let ids = try HackerNews.topStoryIDs(response.body)
             return await hackerNews.stories(ids: ids, base: source.url, fetcher: fetcher, logger: logger)

@@ -6,11 +6,11 @@ import Testing
     @Test func feedLinksInDocumentOrderResolvedOnceEach() throws {
         let links = FeedDiscovery.feeds(inPage: try resource("discovery/blog.html"), url: URL(string: "https://lab.example/posts/index.html"))
         #expect(links == [
-            FeedLink(url: "https://lab.example/feed.xml", title: "Posts (RSS)", type: "application/rss+xml"),
-            FeedLink(url: "https://lab.example/posts/atom.xml", title: "Posts (Atom)", type: "application/atom+xml"),
-            FeedLink(url: "https://cdn.lab.example/feed.json", title: nil, type: "application/feed+json"),
-            FeedLink(url: "https://lab.example/posts/comments.json", title: "Comments", type: "application/json"),
-            FeedLink(url: "https://archive.lab.example/2025/archive.xml", title: "Archive", type: "application/rss+xml"),
+            AnnouncedFeed(url: "https://lab.example/feed.xml", title: "Posts (RSS)", type: "application/rss+xml"),
+            AnnouncedFeed(url: "https://lab.example/posts/atom.xml", title: "Posts (Atom)", type: "application/atom+xml"),
+            AnnouncedFeed(url: "https://cdn.lab.example/feed.json", title: nil, type: "application/feed+json"),
+            AnnouncedFeed(url: "https://lab.example/posts/comments.json", title: "Comments", type: "application/json"),
+            AnnouncedFeed(url: "https://archive.lab.example/2025/archive.xml", title: "Archive", type: "application/rss+xml"),
         ])
     }
 
@@ -26,13 +26,13 @@ import Testing
     @Test func aYouTubeChannelPageAnnouncesItsVideoFeed() throws {
         let links = FeedDiscovery.feeds(inPage: try resource("discovery/youtube-channel.html"),
                                         url: URL(string: "https://www.youtube.com/@exampleai"))
-        #expect(links == [FeedLink(url: "https://www.youtube.com/feeds/videos.xml?channel_id=UCexampleChannel0123456",
+        #expect(links == [AnnouncedFeed(url: "https://www.youtube.com/feeds/videos.xml?channel_id=UCexampleChannel0123456",
                                    title: "RSS", type: "application/rss+xml")])
     }
 
     @Test func aShiftJISPageKeepsItsTitles() throws {
         let links = FeedDiscovery.feeds(inPage: try resource("discovery/shift_jis.html"), url: URL(string: "http://news.example.jp/"))
-        #expect(links == [FeedLink(url: "http://news.example.jp/index.rdf", title: "最新記事", type: "application/rss+xml")])
+        #expect(links == [AnnouncedFeed(url: "http://news.example.jp/index.rdf", title: "最新記事", type: "application/rss+xml")])
     }
 
     @Test func pagesWithoutFeedsAndNonsenseGiveNothing() {
