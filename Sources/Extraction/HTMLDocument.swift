@@ -2,116 +2,275 @@ import CLibXML2
 import Foundation
 import KawarabanCore
 
-/// A node of libxml2's HTML tree, read-only.
-struct HTMLNode {
-    let pointer: xmlNodePtr
+/// A page as a compact tree of elements and text, built from libxml2's HTML parser events.
+///
+/// libxml2 does the hard part (tokenising, fixing misnested and unclosed tags, charsets); its
+/// events are kept in flat arrays rather than its own node tree, which would cost an allocation
+/// per node and per attribute. The tree is bounded: pages larger than `maximumInputBytes` are
+/// refused, elements deeper than `maximumDepth` are flattened into their deepest kept ancestor,
+/// and parsing stops after `maximumNodes` nodes, so neither hostile nesting nor sheer size can
+/// exhaust the stack, memory or time.
+final class HTMLDocument {
+    /// A larger page is refused: the fetcher never delivers more than 15 MiB, and a real article
+    /// page is a few hundred kilobytes.
+    static let maximumInputBytes = 16 * 1024 * 1024
+    /// Deeper elements are flattened into their ancestor at this depth: real articles are never
+    /// this deep, hostile pages often are, and every walk over the tree is bounded by it.
+    static let maximumDepth = 200
+    /// Parsing stops after this many nodes: about forty times a long article page.
+    static let maximumNodes = 600_000
 
-    var isElement: Bool { pointer.pointee.type == XML_ELEMENT_NODE }
-    var isText: Bool { pointer.pointee.type == XML_TEXT_NODE || pointer.pointee.type == XML_CDATA_SECTION_NODE }
+    /// Attributes extraction reads; the rest are not kept.
+    static let keptAttributes: Set<String> = [
+        "class", "id", "style", "hidden", "aria-hidden", "role", "itemprop", "href", "src", "data-src", "data-original",
+        "data-lazy-src", "srcset", "data-srcset", "alt", "width", "height", "rel", "property", "name", "content", "type",
+        "datetime", "lang", "title", "itemtype", "colspan", "summary", "dir",
+    ]
 
-    /// Lower-cased tag name; libxml2's HTML parser already folds case.
-    var name: String { pointer.pointee.name.map { String(cString: $0) } ?? "" }
+    static let textName = "#text"
 
-    var children: [HTMLNode] {
-        var result: [HTMLNode] = []
-        var cursor = pointer.pointee.children
-        while let child = cursor {
-            result.append(HTMLNode(pointer: child))
-            cursor = child.pointee.next
+    struct Node {
+        /// Lower-cased tag name, or `textName`.
+        var name: String
+        var parent: Int32
+        var firstChild: Int32 = -1
+        var lastChild: Int32 = -1
+        var nextSibling: Int32 = -1
+        /// The characters of a text node; empty for elements.
+        var text = ""
+        var attributes: [(name: String, value: String)] = []
+    }
+
+    /// Nodes in document order; index 0 is the document root, whose children are the top elements.
+    private(set) var nodes: [Node] = [Node(name: "#document", parent: -1)]
+    /// True when parsing stopped at `maximumNodes`.
+    private(set) var truncated = false
+
+    var count: Int { nodes.count }
+
+    static let parserOptions = Int32(HTML_PARSE_RECOVER.rawValue | HTML_PARSE_NOERROR.rawValue | HTML_PARSE_NOWARNING.rawValue
+                                     | HTML_PARSE_NONET.rawValue | HTML_PARSE_IGNORE_ENC.rawValue)
+    private static let initialised: Void = { xmlInitParser() }()
+
+    /// Parses `data` in `encoding` (a name libxml2 or iconv knows); nil when it is empty or too large.
+    init?(_ data: Data, encoding: String) {
+        guard !data.isEmpty, data.count <= Self.maximumInputBytes else { return nil }
+        _ = Self.initialised
+        guard let context = htmlNewParserCtxt() else { return nil }
+        defer { htmlFreeParserCtxt(context) }
+        let builder = TreeBuilder(document: self, context: context)
+        withExtendedLifetime(builder) {
+            context.pointee.sax.pointee = Self.eventHandler()
+            context.pointee.userData = Unmanaged.passUnretained(builder).toOpaque()
+            data.withUnsafeBytes { bytes in
+                _ = htmlCtxtReadMemory(context, bytes.bindMemory(to: CChar.self).baseAddress, Int32(bytes.count), nil,
+                                       encoding, Self.parserOptions)
+            }
         }
-        return result
+        if nodes.count == 1 { return nil }
     }
 
-    var elementChildren: [HTMLNode] { children.filter(\.isElement) }
+    // MARK: - Reading the tree
 
-    var parent: HTMLNode? {
-        guard let parent = pointer.pointee.parent, parent.pointee.type == XML_ELEMENT_NODE else { return nil }
-        return HTMLNode(pointer: parent)
+    func name(_ index: Int) -> String { nodes[index].name }
+    func isText(_ index: Int) -> Bool { nodes[index].name == Self.textName }
+    func parent(_ index: Int) -> Int? { let parent = nodes[index].parent; return parent > 0 ? Int(parent) : nil }
+    func text(_ index: Int) -> String { nodes[index].text }
+
+    func attribute(_ name: String, of index: Int) -> String? {
+        nodes[index].attributes.first { $0.name == name }?.value
     }
 
-    var nextElementSibling: HTMLNode? {
-        var cursor = pointer.pointee.next
-        while let sibling = cursor {
-            if sibling.pointee.type == XML_ELEMENT_NODE { return HTMLNode(pointer: sibling) }
-            cursor = sibling.pointee.next
+    /// The node's children, text included, in order.
+    func children(_ index: Int) -> ChildSequence { ChildSequence(nodes: nodes, first: nodes[index].firstChild) }
+
+    func elementChildren(_ index: Int) -> [Int] { children(index).filter { !isText($0) } }
+
+    /// One past the last node of `index`'s subtree: nodes are stored in document order, so a
+    /// subtree is the contiguous range `index..<subtreeEnd(index)`.
+    func subtreeEnd(_ index: Int) -> Int {
+        var cursor = index
+        while cursor > 0 {
+            let next = nodes[cursor].nextSibling
+            if next >= 0 { return Int(next) }
+            cursor = Int(nodes[cursor].parent)
         }
-        return nil
+        return nodes.count
     }
 
-    /// The text of a text node.
-    var content: String {
-        guard let raw = pointer.pointee.content else { return "" }
-        return String(cString: raw)
+    /// The first element named `name` at or below `index`, in document order.
+    func first(_ name: String, in index: Int) -> Int? {
+        (index..<subtreeEnd(index)).first { nodes[$0].name == name }
     }
 
-    func attribute(_ name: String) -> String? {
-        guard let value = xmlGetProp(pointer, name) else { return nil }
-        defer { kawaraban_xml_free(value) }
-        return String(cString: value)
-    }
-
-    /// class and id together, lower-cased, for hints about what an element holds.
-    var classAndID: String {
-        ((attribute("class") ?? "") + " " + (attribute("id") ?? "")).lowercased()
-    }
-
-    /// All descendant text, without entering elements `skip` rejects, up to `depth` levels.
-    func text(depth: Int = HTMLDocument.maximumDepth, skip: (HTMLNode) -> Bool = { _ in false }) -> String {
+    /// All text below `index`, as written.
+    func textContent(_ index: Int) -> String {
         var result = ""
-        collectText(into: &result, depth: depth, skip: skip)
+        for node in index..<subtreeEnd(index) where nodes[node].name == Self.textName { result += nodes[node].text }
         return result
     }
 
-    private func collectText(into result: inout String, depth: Int, skip: (HTMLNode) -> Bool) {
-        guard depth > 0 else { return }
-        for child in children {
-            if child.isText {
-                result += child.content
-            } else if child.isElement && !skip(child) {
-                child.collectText(into: &result, depth: depth - 1, skip: skip)
-            }
+    /// Nodes that `marked` picks, and everything below them. Parents come before their children
+    /// in the node array, so one forward sweep carries a mark down.
+    func subtreesMarked(_ marked: (Int) -> Bool) -> [Bool] {
+        var result = Array(repeating: false, count: nodes.count)
+        for index in 1..<nodes.count {
+            let parent = Int(nodes[index].parent)
+            result[index] = parent > 0 && result[parent] || marked(index)
+        }
+        return result
+    }
+
+    /// The top `<html>` element, or the document itself when the parser made none.
+    var root: Int { elementChildren(0).first { name($0) == "html" } ?? 0 }
+    var head: Int? { elementChildren(root).first { name($0) == "head" } }
+    var body: Int? { elementChildren(root).first { name($0) == "body" } }
+
+    struct ChildSequence: Sequence, IteratorProtocol {
+        let nodes: [Node]
+        var cursor: Int32
+
+        init(nodes: [Node], first: Int32) {
+            self.nodes = nodes
+            cursor = first
+        }
+
+        mutating func next() -> Int? {
+            guard cursor >= 0 else { return nil }
+            defer { cursor = nodes[Int(cursor)].nextSibling }
+            return Int(cursor)
         }
     }
 
-    /// Elements below this one, depth-first, down to `depth` levels.
-    func descendants(depth: Int = HTMLDocument.maximumDepth) -> [HTMLNode] {
-        var result: [HTMLNode] = []
-        var stack: [(HTMLNode, Int)] = [(self, 0)]
-        while let (node, level) = stack.popLast() {
-            guard level < depth else { continue }
-            for child in node.elementChildren.reversed() {
-                result.append(child)
-                stack.append((child, level + 1))
-            }
+    // MARK: - Building the tree from parser events
+
+    fileprivate func append(_ node: Node) -> Int {
+        let index = nodes.count
+        let parent = Int(node.parent)
+        nodes.append(node)
+        if nodes[parent].lastChild >= 0 {
+            nodes[Int(nodes[parent].lastChild)].nextSibling = Int32(index)
+        } else {
+            nodes[parent].firstChild = Int32(index)
         }
-        return result
+        nodes[parent].lastChild = Int32(index)
+        return index
+    }
+
+    fileprivate func appendText(_ text: String, to parent: Int) {
+        let last = Int(nodes[parent].lastChild)
+        if last >= 0, nodes[last].name == Self.textName {
+            nodes[last].text += text
+        } else {
+            _ = append(Node(name: Self.textName, parent: Int32(parent), text: text))
+        }
+    }
+
+    fileprivate func markTruncated() { truncated = true }
+
+    private static func eventHandler() -> htmlSAXHandler {
+        var handler = htmlSAXHandler()
+        handler.startElement = { context, name, attributes in
+            TreeBuilder.from(context).start(name, attributes: attributes)
+        }
+        handler.endElement = { context, _ in TreeBuilder.from(context).end() }
+        handler.characters = { context, characters, length in TreeBuilder.from(context).characters(characters, length) }
+        handler.ignorableWhitespace = handler.characters
+        handler.cdataBlock = { context, characters, length in TreeBuilder.from(context).rawText(characters, length) }
+        // Structured errors go nowhere: a page's markup errors are not ours to report.
+        handler.serror = { _, _ in }
+        handler.initialized = UInt32(XML_SAX2_MAGIC)
+        return handler
     }
 }
 
-/// A page parsed by libxml2's forgiving HTML parser; freed when it goes away.
-final class HTMLDocument {
-    /// Deeper markup is not read: real articles are never this deep, hostile pages often are.
-    static let maximumDepth = 256
-    static let options = Int32(HTML_PARSE_RECOVER.rawValue | HTML_PARSE_NOERROR.rawValue | HTML_PARSE_NOWARNING.rawValue
-                               | HTML_PARSE_NONET.rawValue | HTML_PARSE_NOBLANKS.rawValue)
-    private static let initialised: Void = { xmlInitParser() }()
+/// Turns parser events into `HTMLDocument` nodes, keeping the open elements on a stack.
+private final class TreeBuilder {
+    unowned let document: HTMLDocument
+    let context: htmlParserCtxtPtr
+    /// Open elements; a flattened element (past `maximumDepth`) is pushed as nil.
+    var open: [Int?] = []
+    /// The innermost kept open element, where content goes.
+    var current = 0
+    /// Tag and attribute names come from libxml2's dictionary, so each distinct name is converted once.
+    var names: [UnsafeRawPointer: String] = [:]
+    var attributeNames: [UnsafeRawPointer: String?] = [:]
+    var stopped = false
 
-    let document: htmlDocPtr
-
-    /// `encoding` names the bytes' charset; nil means the page's own declaration, else UTF-8
-    /// (libxml2 would otherwise fall back to Latin-1).
-    init?(_ data: Data, url: URL?, encoding knownEncoding: String? = nil) {
-        _ = Self.initialised
-        let encoding = knownEncoding ?? CharsetDeclaration.find(in: data) ?? "UTF-8"
-        let parsed: htmlDocPtr? = data.withUnsafeBytes { bytes in
-            htmlReadMemory(bytes.bindMemory(to: CChar.self).baseAddress, Int32(bytes.count), url?.absoluteString,
-                           encoding, Self.options)
-        }
-        guard let parsed else { return nil }
-        document = parsed
+    init(document: HTMLDocument, context: htmlParserCtxtPtr) {
+        self.document = document
+        self.context = context
     }
 
-    deinit { xmlFreeDoc(document) }
+    static func from(_ context: UnsafeMutableRawPointer?) -> TreeBuilder {
+        Unmanaged<TreeBuilder>.fromOpaque(context!).takeUnretainedValue()
+    }
 
-    var root: HTMLNode? { xmlDocGetRootElement(document).map(HTMLNode.init) }
+    func start(_ rawName: UnsafePointer<xmlChar>?, attributes: UnsafeMutablePointer<UnsafePointer<xmlChar>?>?) {
+        guard !stopped, let rawName else { open.append(nil); return }
+        guard open.count < HTMLDocument.maximumDepth else { open.append(nil); return }
+        guard admitNode() else { open.append(nil); return }
+        var node = HTMLDocument.Node(name: name(rawName), parent: Int32(current))
+        if let attributes {
+            var cursor = attributes
+            while let attributeName = cursor.pointee {
+                let value = cursor.advanced(by: 1).pointee
+                if let kept = keptAttributeName(attributeName) {
+                    node.attributes.append((kept, value.map { String(cString: $0) } ?? ""))
+                }
+                cursor = cursor.advanced(by: 2)
+            }
+        }
+        current = document.append(node)
+        open.append(current)
+    }
+
+    func end() {
+        guard open.popLast() != nil else { return }
+        current = open.last(where: { $0 != nil }).flatMap { $0 } ?? 0
+    }
+
+    func characters(_ characters: UnsafePointer<xmlChar>?, _ length: Int32) {
+        guard !stopped, let characters, length > 0 else { return }
+        let text = String(decoding: UnsafeBufferPointer(start: characters, count: Int(length)), as: UTF8.self)
+        if document.nodes[current].lastChild < 0 || !document.isText(Int(document.nodes[current].lastChild)) {
+            guard admitNode() else { return }
+        }
+        document.appendText(text, to: current)
+    }
+
+    /// Script and style bodies: only JSON-LD is read, for the page's metadata.
+    func rawText(_ characters: UnsafePointer<xmlChar>?, _ length: Int32) {
+        guard document.name(current) == "script",
+              document.attribute("type", of: current)?.lowercased() == "application/ld+json"
+        else { return }
+        self.characters(characters, length)
+    }
+
+    private func admitNode() -> Bool {
+        guard document.count < HTMLDocument.maximumNodes else {
+            stopped = true
+            document.markTruncated()
+            xmlStopParser(context)
+            return false
+        }
+        return true
+    }
+
+    private func name(_ raw: UnsafePointer<xmlChar>) -> String {
+        let key = UnsafeRawPointer(raw)
+        if let known = names[key] { return known }
+        let converted = String(cString: raw).lowercased()
+        names[key] = converted
+        return converted
+    }
+
+    private func keptAttributeName(_ raw: UnsafePointer<xmlChar>) -> String? {
+        let key = UnsafeRawPointer(raw)
+        if let known = attributeNames[key] { return known }
+        let converted = String(cString: raw).lowercased()
+        let kept = HTMLDocument.keptAttributes.contains(converted) ? converted : nil
+        attributeNames[key] = kept
+        return kept
+    }
 }

@@ -109,9 +109,14 @@ struct Extract: AsyncParsableCommand {
         let elapsed = ContinuousClock().measure {
             for (name, html) in zip(names, pages) {
                 do throws(ExtractionError) {
-                    let article = try ArticleExtractor.extract(html: html, pageURL: nil)
-                    entries[name] = CorpusEntry(articleBody: article.plainText, title: article.title,
-                                                published: article.publishedAt?.ISO8601Format(), error: nil)
+                    // Short results are kept, so that scoring sees what was found, and reported as not articles.
+                    let article = try ArticleExtractor.extract(html: html, pageURL: nil, minimumCharacters: 0)
+                    let text = article.plainText
+                    let shortfall = text.count < ArticleExtractor.minimumArticleCharacters
+                        ? ExtractionError.tooLittleText(characters: text.count).description : nil
+                    if shortfall != nil { failures += 1 }
+                    entries[name] = CorpusEntry(articleBody: text, title: article.title,
+                                                published: article.publishedAt?.ISO8601Format(), error: shortfall)
                 } catch {
                     failures += 1
                     entries[name] = CorpusEntry(articleBody: "", title: nil, published: nil, error: error.description)
