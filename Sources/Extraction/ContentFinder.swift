@@ -55,7 +55,7 @@ struct ContentFinder {
     /// A box with at least this many commas is prose, whatever else it holds.
     static let proseCommaCount: Int32 = 10
 
-    static let textContainers: Set<String> = ["div", "section", "article", "main", "center", "font", "span"]
+    static let textContainers: Set<String> = ["div", "article", "main", "center", "font", "span"]
     /// Elements whose presence makes a container more than a paragraph.
     static let blockChildren: Set<String> = [
         "blockquote", "dl", "div", "img", "ol", "p", "pre", "table", "ul", "section", "article", "figure", "h1", "h2",
@@ -190,7 +190,7 @@ struct ContentFinder {
     private mutating func scoreParagraphs(below body: Int) {
         for index in body..<document.subtreeEnd(body) where !skipped[index] && !document.isText(index) {
             let name = document.nodes[index].name
-            if name == "p" || name == "pre" || name == "td" {
+            if name == "p" || name == "pre" || name == "td" || name == "section" || Self.headings.contains(name) && name != "h1" {
                 vote(characters: characters[index], commas: commas[index], from: index)
             } else if Self.textContainers.contains(name) {
                 if hasBlockChild(index) {
@@ -368,8 +368,7 @@ struct ContentFinder {
     /// has link lists, lone images, inputs and headings.
     private func looksLikeFurniture(_ index: Int, name: String) -> Bool {
         let weight: Float = pass.weighsClasses ? Float(hints.weight[index]) : 0
-        let candidateScore = isCandidate[index] ? score[index] : 0
-        if weight + candidateScore < 0 { return true }
+        if weight < 0 { return true }
         guard commas[index] < Self.proseCommaCount else { return false }
         let isList = name == "ul" || name == "ol"
         let paragraphCount = Float(paragraphs[index])

@@ -22,7 +22,6 @@ struct ContentHints {
         "disqus", "extra", "footer", "gdpr", "header", "legends", "menu", "related", "remark", "replies", "rss",
         "shoutbox", "sidebar", "skyscraper", "social", "sponsor", "supplemental", "pagination", "pager", "popup",
         "modal", "newsletter", "signup", "subscribe", "promo", "outbrain", "taboola", "masthead", "navbar", "toolbar",
-        "share", "sharing",
     ]
     static let hopefulFragments = ["and", "article", "body", "column", "content", "main", "mathjax", "shadow", "story", "entry", "post"]
 
@@ -70,7 +69,7 @@ struct ContentHints {
             if Self.negativeFragments.contains(where: hints.contains) { score -= Self.classWeight }
             if Self.positiveFragments.contains(where: hints.contains) { score += Self.classWeight }
             weight[index] = Int16(score)
-            if name != "body", name != "html", name != "article", name != "main",
+            if name != "body", name != "html", name != "article", name != "main", document.attribute("itemprop", of: index) != "articleBody",
                Self.unlikelyFragments.contains(where: hints.contains), !Self.hopefulFragments.contains(where: hints.contains) {
                 unlikely[index] = true
             }
