@@ -139,3 +139,14 @@ public enum HTMLBlocks {
         return builder.blocks
     }
 }
+
+extension Article {
+    /// The text a reader sees, one block per line: a figure shows its caption, while its alt
+    /// text is for those who cannot see the image and is not part of the article's prose.
+    public var readableText: String {
+        blocks.compactMap { block -> String? in
+            if case .figure(_, _, let caption) = block { return caption.isEmpty ? nil : caption.plainText }
+            return block.plainText
+        }.joined(separator: "\n")
+    }
+}

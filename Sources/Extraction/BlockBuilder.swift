@@ -263,7 +263,10 @@ struct BlockBuilder {
             switch inline {
             case .text(let text):
                 let collapsed = collapseWhiteSpace(text)
-                if case .text(let previous)? = result.last {
+                if case .lineBreak? = result.last {
+                    let trimmed = collapsed.drop(while: { $0 == " " })
+                    if !trimmed.isEmpty { result.append(.text(String(trimmed))) }
+                } else if case .text(let previous)? = result.last {
                     let joined = previous.hasSuffix(" ") && collapsed.hasPrefix(" ") ? previous + collapsed.dropFirst() : previous + collapsed
                     result[result.count - 1] = .text(joined)
                 } else if !collapsed.isEmpty {
@@ -274,11 +277,11 @@ struct BlockBuilder {
             case .link(let href, let children): appendMark(children) { .link(href: href, $0) }
             case .code(let text): if !text.isEmpty { result.append(.code(text)) }
             case .lineBreak:
-                if case .lineBreak? = result.last { continue }
                 if case .text(let previous)? = result.last {
                     let trimmed = String(previous.reversed().drop(while: { $0 == " " }).reversed())
                     if trimmed.isEmpty { result.removeLast() } else { result[result.count - 1] = .text(trimmed) }
                 }
+                if case .lineBreak? = result.last { continue }
                 result.append(.lineBreak)
             }
         }

@@ -23,7 +23,7 @@ struct ContentHints {
         "shoutbox", "sidebar", "skyscraper", "social", "sponsor", "supplemental", "pagination", "pager", "popup",
         "modal", "newsletter", "signup", "subscribe", "promo", "outbrain", "taboola", "masthead", "navbar", "toolbar",
     ]
-    static let hopefulFragments = ["and", "article", "body", "column", "content", "main", "mathjax", "shadow", "story", "entry", "post"]
+    static let hopefulFragments = ["and", "article", "body", "column", "content", "main", "mathjax", "shadow"]
 
     /// Class and id fragments that lower or raise a container's score.
     static let negativeFragments = [

@@ -111,7 +111,7 @@ struct Extract: AsyncParsableCommand {
                 do throws(ExtractionError) {
                     // Short results are kept, so that scoring sees what was found, and reported as not articles.
                     let article = try ArticleExtractor.extract(html: html, pageURL: nil, minimumCharacters: 0)
-                    let text = article.plainText
+                    let text = article.readableText
                     let shortfall = text.count < ArticleExtractor.minimumArticleCharacters
                         ? ExtractionError.tooLittleText(characters: text.count).description : nil
                     if shortfall != nil { failures += 1 }
