@@ -107,19 +107,21 @@ public enum ArticleExtractor {
     }
 
     static func isBinary(_ data: Data) -> Bool {
-        let sample = data.prefix(binarySniffBytes)
-        guard !sample.isEmpty else { return false }
-        let controls = sample.reduce(0) { count, byte in
-            count + (byte < 0x20 && byte != 0x09 && byte != 0x0A && byte != 0x0D && byte != 0x0C || byte == 0x7F ? 1 : 0)
+        let sampleSize = min(data.count, binarySniffBytes)
+        guard sampleSize > 0 else { return false }
+        let controls = data.withUnsafeBytes { bytes in
+            bytes.prefix(sampleSize).reduce(0) { count, byte in
+                count + (byte < 0x20 && byte != 0x09 && byte != 0x0A && byte != 0x0D && byte != 0x0C || byte == 0x7F ? 1 : 0)
+            }
         }
-        return Double(controls) / Double(sample.count) > maximumControlByteShare
+        return Double(controls) / Double(sampleSize) > maximumControlByteShare
     }
 
     /// `<base href>` when it is http(s), else the page's own URL.
     private static func baseURL(_ document: HTMLDocument, pageURL: URL?) -> URL? {
         guard let head = document.head,
               let base = document.elementChildren(head).first(where: { document.name($0) == "base" }),
-              let href = document.attribute("href", of: base),
+              let href = document.attribute(.href, of: base),
               let url = URL(string: href, relativeTo: pageURL)?.absoluteURL,
               ["http", "https"].contains(url.scheme?.lowercased() ?? "")
         else { return pageURL }

@@ -12,7 +12,7 @@ struct BlockBuilder {
         "dt", "dd", "hr", "center", "details", "summary", "address", "body", "html", "hgroup",
     ]
     /// Attributes that hold an image's address, the lazy-loading ones after `src`.
-    static let imageSourceAttributes = ["src", "data-src", "data-original", "data-lazy-src"]
+    static let imageSourceAttributes: [HTMLAttribute] = [.src, .dataSrc, .dataOriginal, .dataLazySrc]
 
     let document: HTMLDocument
     let excluded: [Bool]
@@ -118,7 +118,7 @@ struct BlockBuilder {
         let code = visibleText(node)
         guard !code.trimmingCharacters(in: .whitespacesAndNewlines).isEmpty else { return }
         let codeElement = document.elementChildren(node).first { document.name($0) == "code" }
-        let language = (codeElement.flatMap { document.attribute("class", of: $0) } ?? document.attribute("class", of: node))
+        let language = (codeElement.flatMap { document.attribute(.class, of: $0) } ?? document.attribute(.class, of: node))
             .flatMap(Self.language(fromClass:))
         blocks.append(.code(language: language, text: code.trimmingCharacters(in: .newlines)))
     }
@@ -142,8 +142,8 @@ struct BlockBuilder {
             return
         }
         // Tracking pixels are not figures.
-        if document.attribute("width", of: image) == "1" || document.attribute("height", of: image) == "1" { return }
-        blocks.append(.figure(src: url, alt: Self.collapse(document.attribute("alt", of: image) ?? ""), caption: caption))
+        if document.attribute(.width, of: image) == "1" || document.attribute(.height, of: image) == "1" { return }
+        blocks.append(.figure(src: url, alt: Self.collapse(document.attribute(.alt, of: image) ?? ""), caption: caption))
     }
 
     private func imageURL(_ image: Int) -> String? {
@@ -152,7 +152,7 @@ struct BlockBuilder {
                 return url
             }
         }
-        let srcset = document.attribute("srcset", of: image) ?? document.attribute("data-srcset", of: image)
+        let srcset = document.attribute(.srcset, of: image) ?? document.attribute(.dataSrcset, of: image)
         return srcset?.split(separator: ",").first.flatMap { $0.split(separator: " ").first }.flatMap { absoluteHTTP(String($0)) }
     }
 
@@ -203,7 +203,7 @@ struct BlockBuilder {
         switch document.name(node) {
         case "a":
             let content = inlines(of: node)
-            guard let href = document.attribute("href", of: node), let url = absoluteHTTP(href) else { return content }
+            guard let href = document.attribute(.href, of: node), let url = absoluteHTTP(href) else { return content }
             return content.isEmpty ? [] : [.link(href: url, content)]
         case "em", "i", "cite", "dfn":
             return [.emphasis(inlines(of: node))]
@@ -264,8 +264,8 @@ struct BlockBuilder {
             case .text(let text):
                 let collapsed = collapseWhiteSpace(text)
                 if case .lineBreak? = result.last {
-                    let trimmed = collapsed.drop(while: { $0 == " " })
-                    if !trimmed.isEmpty { result.append(.text(String(trimmed))) }
+                    let trimmed = String(collapsed.utf8.drop(while: { $0 == UInt8(ascii: " ") })) ?? collapsed
+                    if !trimmed.isEmpty { result.append(.text(trimmed)) }
                 } else if case .text(let previous)? = result.last {
                     let joined = previous.hasSuffix(" ") && collapsed.hasPrefix(" ") ? previous + collapsed.dropFirst() : previous + collapsed
                     result[result.count - 1] = .text(joined)
@@ -278,7 +278,7 @@ struct BlockBuilder {
             case .code(let text): if !text.isEmpty { result.append(.code(text)) }
             case .lineBreak:
                 if case .text(let previous)? = result.last {
-                    let trimmed = String(previous.reversed().drop(while: { $0 == " " }).reversed())
+                    let trimmed = withoutTrailingSpaces(previous)
                     if trimmed.isEmpty { result.removeLast() } else { result[result.count - 1] = .text(trimmed) }
                 }
                 if case .lineBreak? = result.last { continue }
@@ -288,21 +288,34 @@ struct BlockBuilder {
         return result
     }
 
-    /// Runs of white space as one space, without a regular expression: this runs on every text node.
+    /// Runs of white space as one space, on UTF-8 bytes: this runs on every text node.
     static func collapseWhiteSpace(_ text: String) -> String {
-        var result = ""
-        result.reserveCapacity(text.utf8.count)
-        var inSpace = false
-        for scalar in text.unicodeScalars {
-            if scalar.properties.isWhitespace {
-                if !inSpace { result.unicodeScalars.append(" ") }
-                inSpace = true
-            } else {
-                result.unicodeScalars.append(scalar)
-                inSpace = false
+        var native = text
+        return native.withUTF8 { bytes in
+            var result: [UInt8] = []
+            result.reserveCapacity(bytes.count)
+            var inSpace = false
+            var index = 0
+            while index < bytes.count {
+                let length = UTF8Text.sequenceLength(bytes[index])
+                if UTF8Text.isWhiteSpace(bytes, at: index) {
+                    if !inSpace { result.append(0x20) }
+                    inSpace = true
+                } else {
+                    result.append(contentsOf: bytes[index..<min(index + length, bytes.count)])
+                    inSpace = false
+                }
+                index += length
             }
+            return String(decoding: result, as: UTF8.self)
         }
-        return result
+    }
+
+    /// Walks UTF-8 bytes rather than characters: this runs for every paragraph.
+    private static func withoutTrailingSpaces(_ text: String) -> String {
+        let bytes = text.utf8
+        guard let last = bytes.lastIndex(where: { $0 != UInt8(ascii: " ") }) else { return "" }
+        return String(bytes[...last]) ?? text
     }
 
     private static func isBlank(_ inlines: [Inline]) -> Bool {
@@ -314,11 +327,11 @@ struct BlockBuilder {
         while case .lineBreak? = result.first { result.removeFirst() }
         while case .lineBreak? = result.last { result.removeLast() }
         if case .text(let text)? = result.first {
-            let trimmed = String(text.drop(while: { $0 == " " }))
+            let trimmed = String(text.utf8.drop(while: { $0 == UInt8(ascii: " ") })) ?? text
             if trimmed.isEmpty { result.removeFirst() } else { result[0] = .text(trimmed) }
         }
         if case .text(let text)? = result.last {
-            let trimmed = String(text.reversed().drop(while: { $0 == " " }).reversed())
+            let trimmed = withoutTrailingSpaces(text)
             if trimmed.isEmpty { result.removeLast() } else { result[result.count - 1] = .text(trimmed) }
         }
         return result

@@ -117,7 +117,7 @@ struct ContentFinder {
             } else {
                 switch node.name {
                 case "a":
-                    let href = document.attribute("href", of: index) ?? ""
+                    let href = document.attribute(.href, of: index) ?? ""
                     linkCharacters[index] = Float(characters[index]) * (href.hasPrefix("#") ? Self.inPageLinkWeight : 1)
                 case "p": paragraphs[index] += 1
                 case "img": images[index] += 1
@@ -137,22 +137,25 @@ struct ContentFinder {
         }
     }
 
-    /// Characters with white space runs counted as one, and clause marks.
+    /// Characters with white space runs counted as one, and clause marks (, 、 。 ， ،), read
+    /// from the UTF-8 bytes: this runs over every text node of every page.
     static func measureText(_ text: String) -> (Int32, Int32) {
         var length: Int32 = 0
         var marks: Int32 = 0
         var inSpace = true
-        for scalar in text.unicodeScalars {
-            if scalar.properties.isWhitespace {
-                if !inSpace { length += 1 }
-                inSpace = true
-            } else {
-                length += 1
-                inSpace = false
-                switch scalar {
-                case ",", "、", "，", "،", "。": marks += 1
-                default: break
+        var native = text
+        native.withUTF8 { bytes in
+            var index = 0
+            while index < bytes.count {
+                if UTF8Text.isWhiteSpace(bytes, at: index) {
+                    if !inSpace { length += 1 }
+                    inSpace = true
+                } else {
+                    length += 1
+                    inSpace = false
+                    if UTF8Text.isClauseMark(bytes, at: index) { marks += 1 }
                 }
+                index += UTF8Text.sequenceLength(bytes[index])
             }
         }
         return (length, marks)
@@ -321,11 +324,11 @@ struct ContentFinder {
     private func siblings(of top: Int, body: Int) -> [Int] {
         guard top != body, let parent = document.parent(top) else { return [top] }
         let threshold = max(Self.siblingScoreFloor, score[top] * Self.siblingScoreShare)
-        let topClass = document.attribute("class", of: top) ?? ""
+        let topClass = document.attribute(.class, of: top) ?? ""
         return document.children(parent).filter { sibling in
             if sibling == top { return true }
             guard !skipped[sibling], !document.isText(sibling) else { return false }
-            let bonus = !topClass.isEmpty && document.attribute("class", of: sibling) == topClass ? score[top] * Self.siblingScoreShare : 0
+            let bonus = !topClass.isEmpty && document.attribute(.class, of: sibling) == topClass ? score[top] * Self.siblingScoreShare : 0
             if isCandidate[sibling] && score[sibling] + bonus >= threshold { return true }
             guard document.name(sibling) == "p" else { return false }
             let length = Int(characters[sibling])
@@ -389,8 +392,8 @@ struct ContentFinder {
     }
 
     private func isDataTable(_ table: Int) -> Bool {
-        if document.attribute("role", of: table) == "presentation" { return false }
-        if document.attribute("summary", of: table) != nil { return true }
+        if document.attribute(.role, of: table) == "presentation" { return false }
+        if document.attribute(.summary, of: table) != nil { return true }
         var rows = 0
         var cells = 0
         for index in (table + 1)..<document.subtreeEnd(table) {

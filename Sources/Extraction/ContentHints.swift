@@ -52,6 +52,15 @@ struct ContentHints {
     /// Short elements inside an article that are furniture (share bars, bylines, tag lists).
     private(set) var furniture: [Bool]
 
+    private static let unlikely = FragmentMatcher(unlikelyFragments)
+    private static let hopeful = FragmentMatcher(hopefulFragments)
+    private static let negative = FragmentMatcher(negativeFragments)
+    private static let positive = FragmentMatcher(positiveFragments)
+    private static let advert = FragmentMatcher(Array(adWords), separators: " \t\n\r")
+    /// "share-bar" is furniture in "post-share-bar" too, but "share" is not in "sharedaddy".
+    private static let furnitureParts = FragmentMatcher(Array(furnitureWords), separators: " \t\n\r-_")
+    private static let hiddenStyle = FragmentMatcher(["display:none", "visibility:hidden"])
+
     init(_ document: HTMLDocument) {
         let count = document.count
         dropped = Array(repeating: false, count: count)
@@ -60,31 +69,62 @@ struct ContentHints {
         furniture = Array(repeating: false, count: count)
         for index in 1..<count where !document.isText(index) {
             let name = document.name(index)
-            dropped[index] = Self.isDropped(document, index, name: name)
-            let hints = ((document.attribute("class", of: index) ?? "") + " " + (document.attribute("id", of: index) ?? "")).lowercased()
-            guard hints.count > 1 else { continue }
-            let words = Set(hints.split(whereSeparator: { $0.isWhitespace }).map(String.init))
-            if !words.isDisjoint(with: Self.adWords) { dropped[index] = true }
-            var score = 0
-            if Self.negativeFragments.contains(where: hints.contains) { score -= Self.classWeight }
-            if Self.positiveFragments.contains(where: hints.contains) { score += Self.classWeight }
-            weight[index] = Int16(score)
-            if name != "body", name != "html", name != "article", name != "main", document.attribute("itemprop", of: index) != "articleBody",
-               Self.unlikelyFragments.contains(where: hints.contains), !Self.hopefulFragments.contains(where: hints.contains) {
-                unlikely[index] = true
+            var hints: [UInt8] = []
+            var isArticleBody = false
+            var hidden = Self.droppedElements.contains(name)
+            for (attribute, value) in document.nodes[index].attributes {
+                switch attribute {
+                case .class, .id:
+                    if !hints.isEmpty { hints.append(0x20) }
+                    hints += value.utf8.map { $0 >= 65 && $0 <= 90 ? $0 + 32 : $0 }
+                case .itemprop: isArticleBody = value == "articleBody"
+                case .hidden: hidden = true
+                case .ariaHidden: hidden = hidden || value == "true"
+                case .role: hidden = hidden || Self.droppedRoles.contains(value.lowercased())
+                case .style:
+                    hidden = hidden || Self.hiddenStyle.matches(value.utf8.compactMap { $0 == 0x20 ? nil : $0 >= 65 && $0 <= 90 ? $0 + 32 : $0 })
+                default: break
+                }
             }
-            furniture[index] = !words.isDisjoint(with: Self.furnitureWords)
-                || words.contains { word in Self.furnitureWords.contains { word.hasPrefix($0 + "-") || word.hasSuffix("-" + $0) } }
+            dropped[index] = hidden || !hints.isEmpty && Self.advert.matches(hints)
+            guard !hints.isEmpty else { continue }
+            var score = 0
+            if Self.negative.matches(hints) { score -= Self.classWeight }
+            if Self.positive.matches(hints) { score += Self.classWeight }
+            weight[index] = Int16(score)
+            unlikely[index] = !Self.neverUnlikely.contains(name) && !isArticleBody && Self.unlikely.matches(hints) && !Self.hopeful.matches(hints)
+            furniture[index] = Self.furnitureParts.matches(hints)
         }
     }
 
-    private static func isDropped(_ document: HTMLDocument, _ index: Int, name: String) -> Bool {
-        if droppedElements.contains(name) { return true }
-        if document.attribute("hidden", of: index) != nil || document.attribute("aria-hidden", of: index) == "true" { return true }
-        if let role = document.attribute("role", of: index)?.lowercased(), droppedRoles.contains(role) { return true }
-        if let style = document.attribute("style", of: index)?.lowercased().filter({ !$0.isWhitespace }),
-           style.contains("display:none") || style.contains("visibility:hidden") {
-            return true
+    /// The page's own article markers, which no class name overrides.
+    private static let neverUnlikely: Set<String> = ["html", "body", "article", "main"]
+}
+
+/// Whether any of a fixed list of ASCII fragments occurs in a text: fragments are bucketed by
+/// their first byte, so one pass over the text tries only those that could start at each byte.
+/// With separators, a fragment counts only as a whole part: bounded by a separator or an end.
+struct FragmentMatcher: Sendable {
+    private let buckets: [[[UInt8]]]
+    private let separators: [UInt8]
+
+    init(_ fragments: [String], separators: String = "") {
+        var buckets = Array(repeating: [[UInt8]](), count: 256)
+        for fragment in fragments where !fragment.isEmpty {
+            let bytes = Array(fragment.utf8)
+            buckets[Int(bytes[0])].append(bytes)
+        }
+        self.buckets = buckets
+        self.separators = Array(separators.utf8)
+    }
+
+    func matches(_ text: [UInt8]) -> Bool {
+        for start in text.indices where separators.isEmpty || start == 0 || separators.contains(text[start - 1]) {
+            for fragment in buckets[Int(text[start])] where fragment.count <= text.count - start {
+                let end = start + fragment.count
+                guard separators.isEmpty || end == text.count || separators.contains(text[end]) else { continue }
+                if text[start..<end].elementsEqual(fragment) { return true }
+            }
         }
         return false
     }

@@ -20,13 +20,6 @@ final class HTMLDocument {
     /// Parsing stops after this many nodes: about forty times a long article page.
     static let maximumNodes = 600_000
 
-    /// Attributes extraction reads; the rest are not kept.
-    static let keptAttributes: Set<String> = [
-        "class", "id", "style", "hidden", "aria-hidden", "role", "itemprop", "href", "src", "data-src", "data-original",
-        "data-lazy-src", "srcset", "data-srcset", "alt", "width", "height", "rel", "property", "name", "content", "type",
-        "datetime", "lang", "title", "itemtype", "colspan", "summary", "dir",
-    ]
-
     static let textName = "#text"
 
     struct Node {
@@ -38,13 +31,13 @@ final class HTMLDocument {
         var nextSibling: Int32 = -1
         /// The characters of a text node; empty for elements.
         var text = ""
-        var attributes: [(name: String, value: String)] = []
+        var attributes: [(name: HTMLAttribute, value: String)] = []
     }
 
     /// Nodes in document order; index 0 is the document root, whose children are the top elements.
-    private(set) var nodes: [Node] = [Node(name: "#document", parent: -1)]
+    let nodes: [Node]
     /// True when parsing stopped at `maximumNodes`.
-    private(set) var truncated = false
+    let truncated: Bool
 
     var count: Int { nodes.count }
 
@@ -52,22 +45,26 @@ final class HTMLDocument {
                                      | HTML_PARSE_NONET.rawValue | HTML_PARSE_IGNORE_ENC.rawValue)
     private static let initialised: Void = { xmlInitParser() }()
 
-    /// Parses `data` in `encoding` (a name libxml2 or iconv knows); nil when it is empty or too large.
+    /// Parses `data` in `encoding` (a name libxml2 or iconv knows); nil when it is empty, too
+    /// large, or holds no element.
     init?(_ data: Data, encoding: String) {
         guard !data.isEmpty, data.count <= Self.maximumInputBytes else { return nil }
         _ = Self.initialised
         guard let context = htmlNewParserCtxt() else { return nil }
         defer { htmlFreeParserCtxt(context) }
-        let builder = TreeBuilder(document: self, context: context)
+        let builder = TreeBuilder(context: context)
+        let input = RawText.withoutUnreadBodies(data)
         withExtendedLifetime(builder) {
             context.pointee.sax.pointee = Self.eventHandler()
             context.pointee.userData = Unmanaged.passUnretained(builder).toOpaque()
-            data.withUnsafeBytes { bytes in
+            input.withUnsafeBytes { bytes in
                 _ = htmlCtxtReadMemory(context, bytes.bindMemory(to: CChar.self).baseAddress, Int32(bytes.count), nil,
                                        encoding, Self.parserOptions)
             }
         }
-        if nodes.count == 1 { return nil }
+        guard builder.nodes.count > 1 else { return nil }
+        nodes = builder.nodes
+        truncated = builder.stopped
     }
 
     // MARK: - Reading the tree
@@ -77,7 +74,7 @@ final class HTMLDocument {
     func parent(_ index: Int) -> Int? { let parent = nodes[index].parent; return parent > 0 ? Int(parent) : nil }
     func text(_ index: Int) -> String { nodes[index].text }
 
-    func attribute(_ name: String, of index: Int) -> String? {
+    func attribute(_ name: HTMLAttribute, of index: Int) -> String? {
         nodes[index].attributes.first { $0.name == name }?.value
     }
 
@@ -142,31 +139,7 @@ final class HTMLDocument {
         }
     }
 
-    // MARK: - Building the tree from parser events
-
-    fileprivate func append(_ node: Node) -> Int {
-        let index = nodes.count
-        let parent = Int(node.parent)
-        nodes.append(node)
-        if nodes[parent].lastChild >= 0 {
-            nodes[Int(nodes[parent].lastChild)].nextSibling = Int32(index)
-        } else {
-            nodes[parent].firstChild = Int32(index)
-        }
-        nodes[parent].lastChild = Int32(index)
-        return index
-    }
-
-    fileprivate func appendText(_ text: String, to parent: Int) {
-        let last = Int(nodes[parent].lastChild)
-        if last >= 0, nodes[last].name == Self.textName {
-            nodes[last].text += text
-        } else {
-            _ = append(Node(name: Self.textName, parent: Int32(parent), text: text))
-        }
-    }
-
-    fileprivate func markTruncated() { truncated = true }
+    // MARK: - Parser events
 
     private static func eventHandler() -> htmlSAXHandler {
         var handler = htmlSAXHandler()
@@ -184,21 +157,32 @@ final class HTMLDocument {
     }
 }
 
+/// The attributes extraction reads; the rest are not kept.
+enum HTMLAttribute: String, Sendable {
+    case `class`, id, style, hidden, role, itemprop, href, src, srcset, alt, width, height, rel, property, name, content, type
+    case datetime, lang, title, summary
+    case ariaHidden = "aria-hidden"
+    case dataSrc = "data-src"
+    case dataOriginal = "data-original"
+    case dataLazySrc = "data-lazy-src"
+    case dataSrcset = "data-srcset"
+}
+
 /// Turns parser events into `HTMLDocument` nodes, keeping the open elements on a stack.
 private final class TreeBuilder {
-    unowned let document: HTMLDocument
     let context: htmlParserCtxtPtr
+    var nodes: [HTMLDocument.Node] = [HTMLDocument.Node(name: "#document", parent: -1)]
     /// Open elements; a flattened element (past `maximumDepth`) is pushed as nil.
     var open: [Int?] = []
     /// The innermost kept open element, where content goes.
     var current = 0
     /// Tag and attribute names come from libxml2's dictionary, so each distinct name is converted once.
     var names: [UnsafeRawPointer: String] = [:]
-    var attributeNames: [UnsafeRawPointer: String?] = [:]
+    var attributeNames: [UnsafeRawPointer: HTMLAttribute?] = [:]
+    /// Set when the node limit is reached and parsing has been told to stop.
     var stopped = false
 
-    init(document: HTMLDocument, context: htmlParserCtxtPtr) {
-        self.document = document
+    init(context: htmlParserCtxtPtr) {
         self.context = context
     }
 
@@ -221,7 +205,7 @@ private final class TreeBuilder {
                 cursor = cursor.advanced(by: 2)
             }
         }
-        current = document.append(node)
+        current = append(node)
         open.append(current)
     }
 
@@ -233,24 +217,38 @@ private final class TreeBuilder {
     func characters(_ characters: UnsafePointer<xmlChar>?, _ length: Int32) {
         guard !stopped, let characters, length > 0 else { return }
         let text = String(decoding: UnsafeBufferPointer(start: characters, count: Int(length)), as: UTF8.self)
-        if document.nodes[current].lastChild < 0 || !document.isText(Int(document.nodes[current].lastChild)) {
-            guard admitNode() else { return }
+        let last = Int(nodes[current].lastChild)
+        if last >= 0, nodes[last].name == HTMLDocument.textName {
+            nodes[last].text += text
+        } else if admitNode() {
+            _ = append(HTMLDocument.Node(name: HTMLDocument.textName, parent: Int32(current), text: text))
         }
-        document.appendText(text, to: current)
+    }
+
+    private func append(_ node: HTMLDocument.Node) -> Int {
+        let index = nodes.count
+        let parent = Int(node.parent)
+        nodes.append(node)
+        if nodes[parent].lastChild >= 0 {
+            nodes[Int(nodes[parent].lastChild)].nextSibling = Int32(index)
+        } else {
+            nodes[parent].firstChild = Int32(index)
+        }
+        nodes[parent].lastChild = Int32(index)
+        return index
     }
 
     /// Script and style bodies: only JSON-LD is read, for the page's metadata.
     func rawText(_ characters: UnsafePointer<xmlChar>?, _ length: Int32) {
-        guard document.name(current) == "script",
-              document.attribute("type", of: current)?.lowercased() == "application/ld+json"
+        guard nodes[current].name == "script",
+              nodes[current].attributes.first(where: { $0.name == .type })?.value.lowercased() == "application/ld+json"
         else { return }
         self.characters(characters, length)
     }
 
     private func admitNode() -> Bool {
-        guard document.count < HTMLDocument.maximumNodes else {
+        guard nodes.count < HTMLDocument.maximumNodes else {
             stopped = true
-            document.markTruncated()
             xmlStopParser(context)
             return false
         }
@@ -265,12 +263,55 @@ private final class TreeBuilder {
         return converted
     }
 
-    private func keptAttributeName(_ raw: UnsafePointer<xmlChar>) -> String? {
+    private func keptAttributeName(_ raw: UnsafePointer<xmlChar>) -> HTMLAttribute? {
         let key = UnsafeRawPointer(raw)
         if let known = attributeNames[key] { return known }
-        let converted = String(cString: raw).lowercased()
-        let kept = HTMLDocument.keptAttributes.contains(converted) ? converted : nil
+        let kept = HTMLAttribute(rawValue: String(cString: raw).lowercased())
         attributeNames[key] = kept
         return kept
+    }
+}
+
+/// Questions asked of every character of a page, answered on its UTF-8 bytes without decoding
+/// or Unicode property lookups.
+enum UTF8Text {
+    /// Bytes in the sequence a lead byte starts (1 for a stray continuation byte).
+    static func sequenceLength(_ lead: UInt8) -> Int {
+        switch lead {
+        case 0xF0...: return 4
+        case 0xE0...: return 3
+        case 0xC0...: return 2
+        default: return 1
+        }
+    }
+
+    /// White space by Unicode's definition: ASCII's, NEL, no-break space, the Ogham space mark,
+    /// the en quad to hair space, the line and paragraph separators, narrow and medium
+    /// mathematical spaces, and the ideographic space.
+    static func isWhiteSpace(_ bytes: UnsafeBufferPointer<UInt8>, at index: Int) -> Bool {
+        let lead = bytes[index]
+        switch lead {
+        case 0x20, 0x09...0x0D: return true
+        case 0xC2: return index + 1 < bytes.count && (bytes[index + 1] == 0x85 || bytes[index + 1] == 0xA0)
+        case 0xE1: return index + 2 < bytes.count && bytes[index + 1] == 0x9A && bytes[index + 2] == 0x80
+        case 0xE2:
+            guard index + 2 < bytes.count else { return false }
+            let second = bytes[index + 1], third = bytes[index + 2]
+            return second == 0x80 && ((0x80...0x8A).contains(third) || third == 0xA8 || third == 0xA9 || third == 0xAF)
+                || second == 0x81 && third == 0x9F
+        case 0xE3: return index + 2 < bytes.count && bytes[index + 1] == 0x80 && bytes[index + 2] == 0x80
+        default: return false
+        }
+    }
+
+    /// Commas and full stops that separate clauses: , ، 、 。 ，
+    static func isClauseMark(_ bytes: UnsafeBufferPointer<UInt8>, at index: Int) -> Bool {
+        switch bytes[index] {
+        case 0x2C: return true
+        case 0xD8: return index + 1 < bytes.count && bytes[index + 1] == 0x8C
+        case 0xE3: return index + 2 < bytes.count && bytes[index + 1] == 0x80 && (bytes[index + 2] == 0x81 || bytes[index + 2] == 0x82)
+        case 0xEF: return index + 2 < bytes.count && bytes[index + 1] == 0xBC && bytes[index + 2] == 0x8C
+        default: return false
+        }
     }
 }

@@ -29,9 +29,9 @@ struct PageMetadata {
         for node in 1..<document.count where !document.isText(node) {
             switch document.name(node) {
             case "meta":
-                let key = (document.attribute("property", of: node) ?? document.attribute("name", of: node)
-                           ?? document.attribute("itemprop", of: node))?.lowercased()
-                if let key, let value = document.attribute("content", of: node)?.trimmingCharacters(in: .whitespacesAndNewlines),
+                let key = (document.attribute(.property, of: node) ?? document.attribute(.name, of: node)
+                           ?? document.attribute(.itemprop, of: node))?.lowercased()
+                if let key, let value = document.attribute(.content, of: node)?.trimmingCharacters(in: .whitespacesAndNewlines),
                    !value.isEmpty, meta[key] == nil {
                     meta[key] = value
                 }
@@ -39,14 +39,14 @@ struct PageMetadata {
                 titleElement = BlockBuilder.collapse(document.textContent(node))
             case "h1" where firstH1 == nil:
                 firstH1 = BlockBuilder.collapse(document.textContent(node))
-            case "script" where document.attribute("type", of: node)?.lowercased() == "application/ld+json":
+            case "script" where document.attribute(.type, of: node)?.lowercased() == "application/ld+json":
                 linkedData.read(document.textContent(node))
             case "time" where timeElement == nil:
-                timeElement = document.attribute("datetime", of: node)
+                timeElement = document.attribute(.datetime, of: node)
             case "link":
-                let relations = (document.attribute("rel", of: node) ?? "").lowercased().split(separator: " ")
+                let relations = (document.attribute(.rel, of: node) ?? "").lowercased().split(separator: " ")
                 if relations.contains("canonical"), canonicalURL == nil {
-                    canonicalURL = document.attribute("href", of: node).flatMap(resolve)
+                    canonicalURL = document.attribute(.href, of: node).flatMap(resolve)
                 }
             default:
                 if byline == nil, let found = Self.byline(document, node) { byline = found }
@@ -63,7 +63,7 @@ struct PageMetadata {
                        meta["datepublished"], meta["date"], meta["dc.date"], meta["dc.date.issued"], meta["dcterms.created"],
                        meta["sailthru.date"], linkedData.datePublished, timeElement]
             .compactMap { $0 }.lazy.compactMap(PublicationDate.parse).first
-        language = [document.attribute("lang", of: document.root), meta["content-language"], meta["og:locale"]]
+        language = [document.attribute(.lang, of: document.root), meta["content-language"], meta["og:locale"]]
             .compactMap { $0?.trimmingCharacters(in: .whitespaces) }.first { !$0.isEmpty }
             .map { $0.replacingOccurrences(of: "_", with: "-") }
         leadImage = [meta["og:image"], meta["og:image:url"], meta["twitter:image"], meta["twitter:image:src"], linkedData.image]
@@ -73,15 +73,23 @@ struct PageMetadata {
             .compactMap { $0 }.first { !$0.isEmpty }.map(BlockBuilder.collapse)
     }
 
+    private static let bylineMarks = FragmentMatcher(["author", "byline"])
+
     /// The author a byline element names: `rel="author"`, `itemprop="author"` or a byline class.
     private static func byline(_ document: HTMLDocument, _ node: Int) -> String? {
-        let rel = document.attribute("rel", of: node)?.lowercased() ?? ""
-        let itemprop = document.attribute("itemprop", of: node)?.lowercased() ?? ""
-        let classes = (document.attribute("class", of: node) ?? "").lowercased()
+        var marks: [UInt8] = []
+        for (name, value) in document.nodes[node].attributes where name == .rel || name == .itemprop || name == .class {
+            marks += value.utf8.map { $0 | 0x20 }
+            marks.append(0x20)
+        }
+        guard !marks.isEmpty, bylineMarks.matches(marks) else { return nil }
+        let rel = document.attribute(.rel, of: node)?.lowercased() ?? ""
+        let itemprop = document.attribute(.itemprop, of: node)?.lowercased() ?? ""
+        let classes = (document.attribute(.class, of: node) ?? "").lowercased()
         guard rel.split(separator: " ").contains("author") || itemprop.split(separator: " ").contains("author")
             || classes.split(separator: " ").contains(where: { $0 == "byline" || $0 == "author" })
         else { return nil }
-        let nameElement = (node..<document.subtreeEnd(node)).first { document.attribute("itemprop", of: $0) == "name" } ?? node
+        let nameElement = (node..<document.subtreeEnd(node)).first { document.attribute(.itemprop, of: $0) == "name" } ?? node
         let text = BlockBuilder.collapse(document.textContent(nameElement))
         guard !text.isEmpty, text.count <= maximumBylineCharacters else { return nil }
         return text.range(of: "^[Bb]y\\s+", options: .regularExpression).map { String(text[$0.upperBound...]) } ?? text

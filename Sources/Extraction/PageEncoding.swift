@@ -21,11 +21,45 @@ enum PageEncoding {
         if data.starts(with: [0xEF, 0xBB, 0xBF]) { return utf8 }
         if data.starts(with: [0xFF, 0xFE]) { return "UTF-16LE" }
         if data.starts(with: [0xFE, 0xFF]) { return "UTF-16BE" }
-        let declared = CharsetDeclaration.find(in: data)
-        let hasHighBytes = data.contains { $0 >= 0x80 }
-        if String(validating: data, as: UTF8.self) != nil, declared == nil || hasHighBytes { return utf8 }
-        if let declared { return declared }
+        let (valid, hasMultibyte) = data.withUnsafeBytes(validateUTF8)
+        if valid && hasMultibyte { return utf8 }
+        // Plain 7-bit text follows its declaration, which matters for ISO-2022-JP.
+        if let declared = CharsetDeclaration.find(in: data) { return declared }
+        if valid { return utf8 }
         return japaneseGuess(data) ?? latin1
+    }
+
+    /// Whether the bytes are well-formed UTF-8 (no overlongs, surrogates or values past U+10FFFF),
+    /// and whether any sequence is longer than one byte. Checked in place: pages can be megabytes.
+    static func validateUTF8(_ bytes: UnsafeRawBufferPointer) -> (valid: Bool, hasMultibyte: Bool) {
+        var index = 0
+        var hasMultibyte = false
+        let count = bytes.count
+        while index < count {
+            let lead = bytes[index]
+            if lead < 0x80 {
+                index += 1
+                continue
+            }
+            hasMultibyte = true
+            let length: Int
+            var lower: UInt8 = 0x80
+            var upper: UInt8 = 0xBF
+            switch lead {
+            case 0xC2...0xDF: length = 2
+            case 0xE0: length = 3; lower = 0xA0
+            case 0xE1...0xEC, 0xEE...0xEF: length = 3
+            case 0xED: length = 3; upper = 0x9F
+            case 0xF0: length = 4; lower = 0x90
+            case 0xF1...0xF3: length = 4
+            case 0xF4: length = 4; upper = 0x8F
+            default: return (false, hasMultibyte)
+            }
+            guard index + length <= count, (lower...upper).contains(bytes[index + 1]) else { return (false, hasMultibyte) }
+            for offset in 2..<max(2, length) where !(0x80...0xBF).contains(bytes[index + offset]) { return (false, hasMultibyte) }
+            index += length
+        }
+        return (true, hasMultibyte)
     }
 
     /// EUC-JP or Shift_JIS when one of them explains nearly all the non-ASCII bytes.
