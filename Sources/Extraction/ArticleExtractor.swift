@@ -6,6 +6,7 @@ public enum ExtractionError: Error, Sendable, Equatable, CustomStringConvertible
     case notText
     case tooLarge(bytes: Int, limit: Int)
     case tooLittleText(characters: Int)
+    case notProse
 
     public var description: String {
         switch self {
@@ -15,6 +16,8 @@ public enum ExtractionError: Error, Sendable, Equatable, CustomStringConvertible
             return "the page is binary data, not text: check that the URL serves an HTML page"
         case .tooLarge(let bytes, let limit):
             return "the page is \(bytes) bytes, more than the \(limit) an article page may be"
+        case .notProse:
+            return "the page's text is mostly symbols rather than words, so it is not an article: check that the URL serves an article page"
         case .tooLittleText(let characters):
             return "only \(characters) characters of readable text were found, fewer than the \(ArticleExtractor.minimumArticleCharacters) an article needs: "
                 + "the page may be behind a paywall, built by scripts or a video; check it in a browser"
@@ -33,6 +36,8 @@ public enum ArticleExtractor {
     /// which it is binary: HTML has none but tab, newline, carriage return and form feed.
     static let binarySniffBytes = 65_536
     static let maximumControlByteShare = 0.01
+    /// Prose is mostly letters, digits and spaces; text with fewer is markup debris or data.
+    static let minimumWordCharacterShare = 0.6
 
     /// The article of a page as saved: its bytes, in the charset they are valid in or declare.
     /// `minimumCharacters` below `minimumArticleCharacters` lets measurements see short results.
@@ -89,6 +94,7 @@ public enum ArticleExtractor {
         let blocks = withoutRepeatedTitle(content.blocks, title: title)
         let characters = blocks.reduce(0) { $0 + $1.plainText.count }
         guard characters >= minimumCharacters else { throw .tooLittleText(characters: characters) }
+        guard isProse(blocks) else { throw .notProse }
         return Article(
             title: title, author: metadata.author, publishedAt: metadata.publishedAt, siteName: metadata.siteName,
             language: metadata.language, leadImage: metadata.leadImage, canonicalURL: metadata.canonicalURL,
@@ -104,6 +110,29 @@ public enum ArticleExtractor {
             let heading = BlockBuilder.collapse(inlines.plainText).lowercased()
             return heading != normalisedTitle && !(heading.count >= PageMetadata.minimumTitleCharacters && normalisedTitle.hasPrefix(heading))
         }
+    }
+
+    /// Whether the text outside code blocks is mostly words. Counted on UTF-8 bytes: ASCII
+    /// letters, digits and white space are word characters, and so is every non-ASCII character,
+    /// since most scripts have no spaces and their punctuation is a small share of any text.
+    static func isProse(_ blocks: [Block]) -> Bool {
+        var words = 0
+        var symbols = 0
+        for block in blocks {
+            if case .code = block { continue }
+            for byte in block.plainText.utf8 {
+                switch byte {
+                case UInt8(ascii: "a")...UInt8(ascii: "z"), UInt8(ascii: "A")...UInt8(ascii: "Z"), UInt8(ascii: "0")...UInt8(ascii: "9"),
+                     0x20, 0x09...0x0D, 0xC0...:
+                    words += 1
+                case 0x80..<0xC0:
+                    continue
+                default:
+                    symbols += 1
+                }
+            }
+        }
+        return words + symbols == 0 || Double(words) / Double(words + symbols) >= minimumWordCharacterShare
     }
 
     static func isBinary(_ data: Data) -> Bool {

@@ -116,11 +116,11 @@ struct BlockBuilder {
 
     private mutating func addCode(_ node: Int) {
         let code = visibleText(node)
-        guard !code.trimmingCharacters(in: .whitespacesAndNewlines).isEmpty else { return }
+        guard !UTF8Text.trimmed(code).isEmpty else { return }
         let codeElement = document.elementChildren(node).first { document.name($0) == "code" }
         let language = (codeElement.flatMap { document.attribute(.class, of: $0) } ?? document.attribute(.class, of: node))
             .flatMap(Self.language(fromClass:))
-        blocks.append(.code(language: language, text: code.trimmingCharacters(in: .newlines)))
+        blocks.append(.code(language: language, text: UTF8Text.trimmed(code, UTF8Text.isNewline)))
     }
 
     private mutating func addFigure(_ figure: Int) {
@@ -229,7 +229,7 @@ struct BlockBuilder {
     }
 
     static func absoluteHTTP(_ reference: String, baseURL: URL?) -> String? {
-        let trimmed = reference.trimmingCharacters(in: .whitespacesAndNewlines)
+        let trimmed = UTF8Text.trimmed(reference)
         guard !trimmed.isEmpty, let url = URL(string: trimmed, relativeTo: baseURL)?.absoluteURL,
               let scheme = url.scheme?.lowercased(), scheme == "http" || scheme == "https"
         else { return nil }

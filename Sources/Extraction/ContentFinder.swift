@@ -339,7 +339,7 @@ struct ContentFinder {
     }
 
     static func readsLikeSentence(_ text: String) -> Bool {
-        let trimmed = text.trimmingCharacters(in: .whitespacesAndNewlines)
+        let trimmed = UTF8Text.trimmed(text)
         return trimmed.contains(". ") || trimmed.hasSuffix(".") || trimmed.hasSuffix("。")
     }
 

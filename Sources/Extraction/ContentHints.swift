@@ -119,13 +119,19 @@ struct FragmentMatcher: Sendable {
     }
 
     func matches(_ text: [UInt8]) -> Bool {
-        for start in text.indices where separators.isEmpty || start == 0 || separators.contains(text[start - 1]) {
-            for fragment in buckets[Int(text[start])] where fragment.count <= text.count - start {
-                let end = start + fragment.count
-                guard separators.isEmpty || end == text.count || separators.contains(text[end]) else { continue }
-                if text[start..<end].elementsEqual(fragment) { return true }
+        text.withUnsafeBufferPointer { bytes in
+            for start in 0..<bytes.count {
+                let bucket = buckets[Int(bytes[start])]
+                guard !bucket.isEmpty, separators.isEmpty || start == 0 || separators.contains(bytes[start - 1]) else { continue }
+                for fragment in bucket where fragment.count <= bytes.count - start {
+                    let end = start + fragment.count
+                    guard separators.isEmpty || end == bytes.count || separators.contains(bytes[end]) else { continue }
+                    if fragment.withUnsafeBufferPointer({ memcmp($0.baseAddress!, bytes.baseAddress! + start, fragment.count) == 0 }) {
+                        return true
+                    }
+                }
             }
+            return false
         }
-        return false
     }
 }

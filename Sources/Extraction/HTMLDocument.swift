@@ -172,10 +172,13 @@ enum HTMLAttribute: String, Sendable {
 private final class TreeBuilder {
     let context: htmlParserCtxtPtr
     var nodes: [HTMLDocument.Node] = [HTMLDocument.Node(name: "#document", parent: -1)]
-    /// Open elements; a flattened element (past `maximumDepth`) is pushed as nil.
+    /// Open elements, innermost last; an element the parser opened but that was not kept (after
+    /// the node limit) is pushed as nil, so that every end event pops what its start pushed.
     var open: [Int?] = []
-    /// The innermost kept open element, where content goes.
+    /// The innermost open element, where content goes.
     var current = 0
+    /// Each node's depth below the document, to keep the tree within `maximumDepth`.
+    var depths: [Int32] = [0]
     /// Tag and attribute names come from libxml2's dictionary, so each distinct name is converted once.
     var names: [UnsafeRawPointer: String] = [:]
     var attributeNames: [UnsafeRawPointer: HTMLAttribute?] = [:]
@@ -191,10 +194,11 @@ private final class TreeBuilder {
     }
 
     func start(_ rawName: UnsafePointer<xmlChar>?, attributes: UnsafeMutablePointer<UnsafePointer<xmlChar>?>?) {
-        guard !stopped, let rawName else { open.append(nil); return }
-        guard open.count < HTMLDocument.maximumDepth else { open.append(nil); return }
-        guard admitNode() else { open.append(nil); return }
-        var node = HTMLDocument.Node(name: name(rawName), parent: Int32(current))
+        guard !stopped, let rawName, admitNode() else { open.append(nil); return }
+        // At the depth limit an element becomes its parent's sibling instead of its child: deep
+        // structure is flattened, but paragraphs stay paragraphs.
+        let parent = depths[current] >= HTMLDocument.maximumDepth ? Int(nodes[current].parent) : current
+        var node = HTMLDocument.Node(name: name(rawName), parent: Int32(parent))
         if let attributes {
             var cursor = attributes
             while let attributeName = cursor.pointee {
@@ -210,8 +214,8 @@ private final class TreeBuilder {
     }
 
     func end() {
-        guard open.popLast() != nil else { return }
-        current = open.last(where: { $0 != nil }).flatMap { $0 } ?? 0
+        guard case .some(.some) = open.popLast() else { return }
+        current = open.last.flatMap { $0 } ?? 0
     }
 
     func characters(_ characters: UnsafePointer<xmlChar>?, _ length: Int32) {
@@ -229,6 +233,7 @@ private final class TreeBuilder {
         let index = nodes.count
         let parent = Int(node.parent)
         nodes.append(node)
+        depths.append(depths[parent] + 1)
         if nodes[parent].lastChild >= 0 {
             nodes[Int(nodes[parent].lastChild)].nextSibling = Int32(index)
         } else {
@@ -303,6 +308,20 @@ enum UTF8Text {
         default: return false
         }
     }
+
+    /// `text` without the leading and trailing bytes `isTrimmed` picks, which must be ASCII.
+    /// Foundation's trimming goes through UTF-16 and costs more than the rest of a link's handling.
+    static func trimmed(_ text: String, _ isTrimmed: (UInt8) -> Bool = isASCIIWhiteSpace) -> String {
+        let bytes = text.utf8
+        guard let first = bytes.firstIndex(where: { !isTrimmed($0) }), let last = bytes.lastIndex(where: { !isTrimmed($0) }) else {
+            return ""
+        }
+        if first == bytes.startIndex && last == bytes.index(before: bytes.endIndex) { return text }
+        return String(text[first...last])
+    }
+
+    static func isASCIIWhiteSpace(_ byte: UInt8) -> Bool { byte == 0x20 || (0x09...0x0D).contains(byte) }
+    static func isNewline(_ byte: UInt8) -> Bool { byte == 0x0A || byte == 0x0D }
 
     /// Commas and full stops that separate clauses: , ، 、 。 ，
     static func isClauseMark(_ bytes: UnsafeBufferPointer<UInt8>, at index: Int) -> Bool {

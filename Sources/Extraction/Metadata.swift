@@ -31,7 +31,7 @@ struct PageMetadata {
             case "meta":
                 let key = (document.attribute(.property, of: node) ?? document.attribute(.name, of: node)
                            ?? document.attribute(.itemprop, of: node))?.lowercased()
-                if let key, let value = document.attribute(.content, of: node)?.trimmingCharacters(in: .whitespacesAndNewlines),
+                if let key, let value = document.attribute(.content, of: node).map { UTF8Text.trimmed($0) },
                    !value.isEmpty, meta[key] == nil {
                     meta[key] = value
                 }
@@ -64,7 +64,7 @@ struct PageMetadata {
                        meta["sailthru.date"], linkedData.datePublished, timeElement]
             .compactMap { $0 }.lazy.compactMap(PublicationDate.parse).first
         language = [document.attribute(.lang, of: document.root), meta["content-language"], meta["og:locale"]]
-            .compactMap { $0?.trimmingCharacters(in: .whitespaces) }.first { !$0.isEmpty }
+            .compactMap { $0.map { UTF8Text.trimmed($0) } }.first { !$0.isEmpty }
             .map { $0.replacingOccurrences(of: "_", with: "-") }
         leadImage = [meta["og:image"], meta["og:image:url"], meta["twitter:image"], meta["twitter:image:src"], linkedData.image]
             .compactMap { $0 }.lazy.compactMap(resolve).first
@@ -101,8 +101,8 @@ struct PageMetadata {
         if let headline, !headline.isEmpty, title.hasPrefix(headline), headline.count >= minimumTitleCharacters { return headline }
         for separator in titleSeparators {
             guard let range = title.range(of: separator, options: .backwards) else { continue }
-            let head = String(title[..<range.lowerBound]).trimmingCharacters(in: .whitespaces)
-            let tail = title[range.upperBound...].trimmingCharacters(in: .whitespaces)
+            let head = UTF8Text.trimmed(String(title[..<range.lowerBound]))
+            let tail = UTF8Text.trimmed(String(title[range.upperBound...]))
             if let siteName, !siteName.isEmpty, tail.localizedCaseInsensitiveContains(siteName) || siteName.localizedCaseInsensitiveContains(tail) {
                 return head
             }
@@ -116,7 +116,7 @@ struct PageMetadata {
 /// instead of the T, or only the day. A date without a zone is taken as UTC.
 enum PublicationDate {
     static func parse(_ text: String) -> Date? {
-        let scalars = Array(text.trimmingCharacters(in: .whitespaces).utf8)
+        let scalars = Array(UTF8Text.trimmed(text).utf8)
         var position = 0
         func number(_ digits: Int) -> Int? {
             guard position + digits <= scalars.count else { return nil }

@@ -36,6 +36,11 @@ enum PageEncoding {
         var hasMultibyte = false
         let count = bytes.count
         while index < count {
+            // Eight ASCII bytes at a time: most of a page is markup.
+            if index + 8 <= count, bytes.loadUnaligned(fromByteOffset: index, as: UInt64.self) & 0x8080_8080_8080_8080 == 0 {
+                index += 8
+                continue
+            }
             let lead = bytes[index]
             if lead < 0x80 {
                 index += 1
