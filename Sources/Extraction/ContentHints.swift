@@ -69,31 +69,32 @@ struct ContentHints {
         furniture = Array(repeating: false, count: count)
         for index in 1..<count where !document.isText(index) {
             let name = document.name(index)
-            var hints: [UInt8] = []
+            var classes = ""
+            var id = ""
             var isArticleBody = false
             var hidden = Self.droppedElements.contains(name)
             for (attribute, value) in document.nodes[index].attributes {
                 switch attribute {
-                case .class, .id:
-                    if !hints.isEmpty { hints.append(0x20) }
-                    hints += value.utf8.map { $0 >= 65 && $0 <= 90 ? $0 + 32 : $0 }
+                case .class: classes = value
+                case .id: id = value
                 case .itemprop: isArticleBody = value == "articleBody"
                 case .hidden: hidden = true
                 case .ariaHidden: hidden = hidden || value == "true"
                 case .role: hidden = hidden || Self.droppedRoles.contains(value.lowercased())
-                case .style:
-                    hidden = hidden || Self.hiddenStyle.matches(value.utf8.compactMap { $0 == 0x20 ? nil : $0 >= 65 && $0 <= 90 ? $0 + 32 : $0 })
+                case .style: hidden = hidden || Self.hiddenStyle.matches(value.filter { $0 != " " })
                 default: break
                 }
             }
-            dropped[index] = hidden || !hints.isEmpty && Self.advert.matches(hints)
-            guard !hints.isEmpty else { continue }
-            var score = 0
-            if Self.negative.matches(hints) { score -= Self.classWeight }
-            if Self.positive.matches(hints) { score += Self.classWeight }
-            weight[index] = Int16(score)
-            unlikely[index] = !Self.neverUnlikely.contains(name) && !isArticleBody && Self.unlikely.matches(hints) && !Self.hopeful.matches(hints)
-            furniture[index] = Self.furnitureParts.matches(hints)
+            guard !classes.isEmpty || !id.isEmpty else {
+                dropped[index] = hidden
+                continue
+            }
+            // Class and id are matched one after the other rather than joined: no fragment holds a space.
+            func either(_ matcher: FragmentMatcher) -> Bool { matcher.matches(classes) || matcher.matches(id) }
+            dropped[index] = hidden || either(Self.advert)
+            weight[index] = Int16((either(Self.negative) ? -Self.classWeight : 0) + (either(Self.positive) ? Self.classWeight : 0))
+            unlikely[index] = !Self.neverUnlikely.contains(name) && !isArticleBody && either(Self.unlikely) && !either(Self.hopeful)
+            furniture[index] = either(Self.furnitureParts)
         }
     }
 
@@ -118,20 +119,22 @@ struct FragmentMatcher: Sendable {
         self.separators = Array(separators.utf8)
     }
 
-    func matches(_ text: [UInt8]) -> Bool {
-        text.withUnsafeBufferPointer { bytes in
+    /// ASCII letters match either case; the fragments are lower case.
+    func matches(_ text: String) -> Bool {
+        var native = text
+        return native.withUTF8 { bytes in
             for start in 0..<bytes.count {
-                let bucket = buckets[Int(bytes[start])]
+                let bucket = buckets[Int(Self.lowered(bytes[start]))]
                 guard !bucket.isEmpty, separators.isEmpty || start == 0 || separators.contains(bytes[start - 1]) else { continue }
                 for fragment in bucket where fragment.count <= bytes.count - start {
                     let end = start + fragment.count
                     guard separators.isEmpty || end == bytes.count || separators.contains(bytes[end]) else { continue }
-                    if fragment.withUnsafeBufferPointer({ memcmp($0.baseAddress!, bytes.baseAddress! + start, fragment.count) == 0 }) {
-                        return true
-                    }
+                    if zip(fragment, bytes[start..<end]).allSatisfy({ $0 == Self.lowered($1) }) { return true }
                 }
             }
             return false
         }
     }
+
+    private static func lowered(_ byte: UInt8) -> UInt8 { byte >= 65 && byte <= 90 ? byte + 32 : byte }
 }

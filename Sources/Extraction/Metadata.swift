@@ -77,12 +77,8 @@ struct PageMetadata {
 
     /// The author a byline element names: `rel="author"`, `itemprop="author"` or a byline class.
     private static func byline(_ document: HTMLDocument, _ node: Int) -> String? {
-        var marks: [UInt8] = []
-        for (name, value) in document.nodes[node].attributes where name == .rel || name == .itemprop || name == .class {
-            marks += value.utf8.map { $0 | 0x20 }
-            marks.append(0x20)
-        }
-        guard !marks.isEmpty, bylineMarks.matches(marks) else { return nil }
+        guard document.nodes[node].attributes.contains(where: { ($0.name == .rel || $0.name == .itemprop || $0.name == .class) && bylineMarks.matches($0.value) })
+        else { return nil }
         let rel = document.attribute(.rel, of: node)?.lowercased() ?? ""
         let itemprop = document.attribute(.itemprop, of: node)?.lowercased() ?? ""
         let classes = (document.attribute(.class, of: node) ?? "").lowercased()
