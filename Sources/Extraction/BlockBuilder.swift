@@ -1,77 +1,82 @@
 import Foundation
 import KawarabanCore
 
-/// Turns the content element's subtree into blocks with inline marks.
+/// Turns the article's elements into blocks with inline marks. Recursion follows the tree,
+/// whose depth `HTMLDocument.maximumDepth` bounds.
 struct BlockBuilder {
     static let headingLevels: [String: Int] = ["h1": 1, "h2": 2, "h3": 3, "h4": 4, "h5": 5, "h6": 6]
     /// Elements that start a block of their own; anything else flows inline.
     static let blockElements: Set<String> = [
-        "p", "div", "section", "article", "main", "h1", "h2", "h3", "h4", "h5", "h6", "ul", "ol", "li", "blockquote",
-        "pre", "figure", "table", "tr", "td", "th", "thead", "tbody", "dl", "dt", "dd", "hr", "center", "details",
-        "summary", "address", "body", "html",
+        "p", "div", "section", "article", "main", "header", "h1", "h2", "h3", "h4", "h5", "h6", "ul", "ol", "li",
+        "blockquote", "pre", "figure", "figcaption", "table", "caption", "tr", "td", "th", "thead", "tbody", "tfoot", "dl",
+        "dt", "dd", "hr", "center", "details", "summary", "address", "body", "html", "hgroup",
     ]
+    /// Attributes that hold an image's address, the lazy-loading ones after `src`.
+    static let imageSourceAttributes: [HTMLAttribute] = [.src, .dataSrc, .dataOriginal, .dataLazySrc]
 
+    let document: HTMLDocument
+    let excluded: [Bool]
     let baseURL: URL?
     private(set) var blocks: [Block] = []
     private var pending: [Inline] = []
 
-    init(baseURL: URL?) { self.baseURL = baseURL }
-
-    /// Adds what `node` holds.
-    mutating func add(_ node: HTMLNode, depth: Int = 0) {
-        guard depth < HTMLDocument.maximumDepth else { return }
-        for child in node.children { add(element: child, depth: depth) }
+    init(document: HTMLDocument, excluded: [Bool], baseURL: URL?) {
+        self.document = document
+        self.excluded = excluded
+        self.baseURL = baseURL
     }
 
-    /// Adds `child` itself: a block of its own, or inline content of the paragraph being built.
-    mutating func add(element child: HTMLNode, depth: Int = 0) {
-        if child.isText {
-            pending.append(.text(child.content))
+    /// Adds what `node` holds.
+    mutating func add(contentsOf node: Int) {
+        for child in document.children(node) { add(child) }
+    }
+
+    /// Adds `node` itself: a block of its own, or inline content of the paragraph being built.
+    mutating func add(_ node: Int) {
+        guard !excluded[node] else { return }
+        if document.isText(node) {
+            pending.append(.text(document.text(node)))
             return
         }
-        guard child.isElement, !ContentHints.isBoilerplate(child) else { return }
-        let name = child.name
+        let name = document.name(node)
         if let level = Self.headingLevels[name] {
             flush()
-            append(.heading(level: level, inlines(of: child, depth: depth)))
-        } else if name == "p" || name == "dt" || name == "dd" || name == "summary" {
+            append(.heading(level: level, inlines(of: node)))
+        } else if name == "p" || name == "dt" || name == "dd" || name == "summary" || name == "figcaption" || name == "caption" {
             flush()
-            append(.paragraph(inlines(of: child, depth: depth)))
+            addParagraphs(of: node)
         } else if name == "ul" || name == "ol" {
             flush()
-            let items = child.elementChildren.filter { $0.name == "li" }.map { Self.tidy(inlines(of: $0, depth: depth)) }
-                .filter { !$0.isEmpty }
+            let items = document.children(node).filter { !excluded[$0] && document.name($0) == "li" }
+                .map { Self.tidy(inlines(of: $0)) }.filter { !$0.isEmpty }
             if !items.isEmpty { blocks.append(.list(ordered: name == "ol", items: items)) }
         } else if name == "blockquote" {
             flush()
-            append(.quote(quoteInlines(child, depth: depth)))
+            append(.quote(quoteInlines(node)))
         } else if name == "pre" {
             flush()
-            let code = child.text(depth: HTMLDocument.maximumDepth - depth)
-            let language = (child.elementChildren.first { $0.name == "code" }?.attribute("class") ?? child.attribute("class"))
-                .flatMap(Self.language(fromClass:))
-            if !code.trimmingCharacters(in: .whitespacesAndNewlines).isEmpty {
-                blocks.append(.code(language: language, text: code.trimmingCharacters(in: .newlines)))
-            }
+            addCode(node)
         } else if name == "figure" {
             flush()
-            addFigure(child, depth: depth)
-        } else if name == "img" {
+            addFigure(node)
+        } else if name == "img" || name == "picture" {
             flush()
-            addImage(child, caption: [])
-        } else if name == "tr" {
+            if let image = name == "img" ? node : document.first("img", in: node) { addImage(image, caption: []) }
+        } else if name == "tr" && isDataRow(node) {
             flush()
-            let cells = child.elementChildren.filter { $0.name == "td" || $0.name == "th" }
-                .map { Self.tidy(inlines(of: $0, depth: depth)) }.filter { !$0.isEmpty }
+            let cells = document.children(node).filter { !excluded[$0] && (document.name($0) == "td" || document.name($0) == "th") }
+                .map { Self.tidy(inlines(of: $0)) }.filter { !$0.isEmpty }
             append(.paragraph(Array(cells.joined(separator: [.text(" | ")]))))
         } else if name == "br" {
             pending.append(.lineBreak)
+        } else if name == "hr" {
+            flush()
         } else if Self.blockElements.contains(name) {
             flush()
-            add(child, depth: depth + 1)
+            add(contentsOf: node)
             flush()
         } else {
-            pending += inline(child, depth: depth)
+            pending += inline(node)
         }
     }
 
@@ -80,6 +85,17 @@ struct BlockBuilder {
         let inlines = pending
         pending = []
         append(.paragraph(inlines))
+    }
+
+    /// A paragraph, or several when a `<p>` wrongly holds blocks (libxml2 keeps some inside).
+    private mutating func addParagraphs(of node: Int) {
+        let holdsBlocks = document.children(node).contains { !document.isText($0) && Self.blockElements.contains(document.name($0)) }
+        if holdsBlocks {
+            add(contentsOf: node)
+            flush()
+        } else {
+            append(.paragraph(inlines(of: node)))
+        }
     }
 
     private mutating func append(_ block: Block) {
@@ -98,29 +114,59 @@ struct BlockBuilder {
         }
     }
 
-    private mutating func addFigure(_ figure: HTMLNode, depth: Int) {
-        let caption = figure.descendants(depth: 8).first { $0.name == "figcaption" }.map { Self.tidy(inlines(of: $0, depth: depth)) } ?? []
-        if let image = figure.descendants(depth: 8).first(where: { $0.name == "img" }) {
+    private mutating func addCode(_ node: Int) {
+        let code = visibleText(node)
+        guard !UTF8Text.trimmed(code).isEmpty else { return }
+        let codeElement = document.elementChildren(node).first { document.name($0) == "code" }
+        let language = (codeElement.flatMap { document.attribute(.class, of: $0) } ?? document.attribute(.class, of: node))
+            .flatMap(Self.language(fromClass:))
+        blocks.append(.code(language: language, text: UTF8Text.trimmed(code, UTF8Text.isNewline)))
+    }
+
+    private mutating func addFigure(_ figure: Int) {
+        let caption = document.first("figcaption", in: figure).flatMap { excluded[$0] ? nil : Self.tidy(inlines(of: $0)) } ?? []
+        if let image = document.first("img", in: figure), !excluded[image] {
             addImage(image, caption: caption)
-        } else if !caption.isEmpty {
+        } else if document.first("table", in: figure) != nil || document.first("pre", in: figure) != nil {
+            for child in document.children(figure) where document.name(child) != "figcaption" { add(child) }
+            flush()
+            append(.paragraph(caption))
+        } else {
             append(.paragraph(caption))
         }
     }
 
-    private mutating func addImage(_ image: HTMLNode, caption: [Inline]) {
-        let source = image.attribute("src") ?? image.attribute("data-src")
-        guard let source, let url = absoluteHTTP(source) else {
-            if !caption.isEmpty { append(.paragraph(caption)) }
+    private mutating func addImage(_ image: Int, caption: [Inline]) {
+        guard let url = imageURL(image) else {
+            append(.paragraph(caption))
             return
         }
         // Tracking pixels are not figures.
-        if image.attribute("width") == "1" || image.attribute("height") == "1" { return }
-        blocks.append(.figure(src: url, alt: Self.collapse(image.attribute("alt") ?? ""), caption: caption))
+        if document.attribute(.width, of: image) == "1" || document.attribute(.height, of: image) == "1" { return }
+        blocks.append(.figure(src: url, alt: Self.collapse(document.attribute(.alt, of: image) ?? ""), caption: caption))
     }
 
-    private func quoteInlines(_ quote: HTMLNode, depth: Int) -> [Inline] {
-        var nested = BlockBuilder(baseURL: baseURL)
-        nested.add(quote, depth: depth + 1)
+    private func imageURL(_ image: Int) -> String? {
+        for attribute in Self.imageSourceAttributes {
+            if let value = document.attribute(attribute, of: image), !value.hasPrefix("data:"), let url = absoluteHTTP(value) {
+                return url
+            }
+        }
+        let srcset = document.attribute(.srcset, of: image) ?? document.attribute(.dataSrcset, of: image)
+        return srcset?.split(separator: ",").first.flatMap { $0.split(separator: " ").first }.flatMap { absoluteHTTP(String($0)) }
+    }
+
+    /// A table row of data: no cell holds blocks of its own, as a layout table's cells do.
+    private func isDataRow(_ row: Int) -> Bool {
+        !((row + 1)..<document.subtreeEnd(row)).contains { index in
+            let name = document.name(index)
+            return name == "p" || name == "div" || name == "table" || name == "ul" || name == "ol" || name == "blockquote"
+        }
+    }
+
+    private func quoteInlines(_ quote: Int) -> [Inline] {
+        var nested = BlockBuilder(document: document, excluded: excluded, baseURL: baseURL)
+        nested.add(contentsOf: quote)
         nested.flush()
         let parts = nested.blocks.map { block -> [Inline] in
             switch block {
@@ -131,38 +177,59 @@ struct BlockBuilder {
         return Array(parts.joined(separator: [.lineBreak]))
     }
 
-    func inlines(of node: HTMLNode, depth: Int) -> [Inline] {
-        node.children.flatMap { inline($0, depth: depth + 1) }
+    /// The text below `node` that is not excluded, as written.
+    private func visibleText(_ node: Int) -> String {
+        var result = ""
+        var index = node
+        let end = document.subtreeEnd(node)
+        while index < end {
+            if excluded[index] {
+                index = document.subtreeEnd(index)
+                continue
+            }
+            if document.isText(index) { result += document.text(index) }
+            index += 1
+        }
+        return result
     }
 
-    func inline(_ node: HTMLNode, depth: Int) -> [Inline] {
-        guard depth < HTMLDocument.maximumDepth else { return [] }
-        if node.isText { return [.text(node.content)] }
-        guard node.isElement, !ContentHints.isBoilerplate(node) else { return [] }
-        let children = { inlines(of: node, depth: depth) }
-        switch node.name {
+    func inlines(of node: Int) -> [Inline] {
+        document.children(node).flatMap { inline($0) }
+    }
+
+    func inline(_ node: Int) -> [Inline] {
+        guard !excluded[node] else { return [] }
+        if document.isText(node) { return [.text(document.text(node))] }
+        switch document.name(node) {
         case "a":
-            guard let href = node.attribute("href"), let url = absoluteHTTP(href) else { return children() }
-            let content = children()
+            let content = inlines(of: node)
+            guard let href = document.attribute(.href, of: node), let url = absoluteHTTP(href) else { return content }
             return content.isEmpty ? [] : [.link(href: url, content)]
         case "em", "i", "cite", "dfn":
-            return [.emphasis(children())]
+            return [.emphasis(inlines(of: node))]
         case "strong", "b":
-            return [.strong(children())]
+            return [.strong(inlines(of: node))]
         case "code", "kbd", "samp", "tt", "var":
-            return [.code(node.text(depth: HTMLDocument.maximumDepth - depth))]
+            return [.code(visibleText(node))]
         case "br":
             return [.lineBreak]
         case "img", "picture", "video", "audio", "source", "wbr":
             return []
+        case let name where Self.blockElements.contains(name):
+            // A block inside a paragraph or list item (a nested list): keep it on lines of its own.
+            return [.lineBreak] + inlines(of: node) + [.lineBreak]
         default:
-            return children()
+            return inlines(of: node)
         }
     }
 
     /// `reference` resolved against the page, when it is http(s).
     func absoluteHTTP(_ reference: String) -> String? {
-        let trimmed = reference.trimmingCharacters(in: .whitespacesAndNewlines)
+        Self.absoluteHTTP(reference, baseURL: baseURL)
+    }
+
+    static func absoluteHTTP(_ reference: String, baseURL: URL?) -> String? {
+        let trimmed = UTF8Text.trimmed(reference)
         guard !trimmed.isEmpty, let url = URL(string: trimmed, relativeTo: baseURL)?.absoluteURL,
               let scheme = url.scheme?.lowercased(), scheme == "http" || scheme == "https"
         else { return nil }
@@ -195,9 +262,13 @@ struct BlockBuilder {
         for inline in inlines {
             switch inline {
             case .text(let text):
-                let collapsed = text.replacingOccurrences(of: #"\s+"#, with: " ", options: .regularExpression)
-                if case .text(let previous)? = result.last {
-                    result[result.count - 1] = .text(previous + collapsed)
+                let collapsed = collapseWhiteSpace(text)
+                if case .lineBreak? = result.last {
+                    let trimmed = String(collapsed.utf8.drop(while: { $0 == UInt8(ascii: " ") })) ?? collapsed
+                    if !trimmed.isEmpty { result.append(.text(trimmed)) }
+                } else if case .text(let previous)? = result.last {
+                    let joined = previous.hasSuffix(" ") && collapsed.hasPrefix(" ") ? previous + collapsed.dropFirst() : previous + collapsed
+                    result[result.count - 1] = .text(joined)
                 } else if !collapsed.isEmpty {
                     result.append(.text(collapsed))
                 }
@@ -205,10 +276,46 @@ struct BlockBuilder {
             case .strong(let children): appendMark(children) { .strong($0) }
             case .link(let href, let children): appendMark(children) { .link(href: href, $0) }
             case .code(let text): if !text.isEmpty { result.append(.code(text)) }
-            case .lineBreak: result.append(.lineBreak)
+            case .lineBreak:
+                if case .text(let previous)? = result.last {
+                    let trimmed = withoutTrailingSpaces(previous)
+                    if trimmed.isEmpty { result.removeLast() } else { result[result.count - 1] = .text(trimmed) }
+                }
+                if case .lineBreak? = result.last { continue }
+                result.append(.lineBreak)
             }
         }
         return result
+    }
+
+    /// Runs of white space as one space, on UTF-8 bytes: this runs on every text node.
+    static func collapseWhiteSpace(_ text: String) -> String {
+        var native = text
+        return native.withUTF8 { bytes in
+            var result: [UInt8] = []
+            result.reserveCapacity(bytes.count)
+            var inSpace = false
+            var index = 0
+            while index < bytes.count {
+                let length = UTF8Text.sequenceLength(bytes[index])
+                if UTF8Text.isWhiteSpace(bytes, at: index) {
+                    if !inSpace { result.append(0x20) }
+                    inSpace = true
+                } else {
+                    result.append(contentsOf: bytes[index..<min(index + length, bytes.count)])
+                    inSpace = false
+                }
+                index += length
+            }
+            return String(decoding: result, as: UTF8.self)
+        }
+    }
+
+    /// Walks UTF-8 bytes rather than characters: this runs for every paragraph.
+    private static func withoutTrailingSpaces(_ text: String) -> String {
+        let bytes = text.utf8
+        guard let last = bytes.lastIndex(where: { $0 != UInt8(ascii: " ") }) else { return "" }
+        return String(bytes[...last]) ?? text
     }
 
     private static func isBlank(_ inlines: [Inline]) -> Bool {
@@ -220,11 +327,11 @@ struct BlockBuilder {
         while case .lineBreak? = result.first { result.removeFirst() }
         while case .lineBreak? = result.last { result.removeLast() }
         if case .text(let text)? = result.first {
-            let trimmed = String(text.drop(while: { $0 == " " }))
+            let trimmed = String(text.utf8.drop(while: { $0 == UInt8(ascii: " ") })) ?? text
             if trimmed.isEmpty { result.removeFirst() } else { result[0] = .text(trimmed) }
         }
         if case .text(let text)? = result.last {
-            let trimmed = String(text.reversed().drop(while: { $0 == " " }).reversed())
+            let trimmed = withoutTrailingSpaces(text)
             if trimmed.isEmpty { result.removeLast() } else { result[result.count - 1] = .text(trimmed) }
         }
         return result

@@ -1,57 +1,140 @@
 import Foundation
 
-/// What an element's name, class and id say about whether it holds the article.
-enum ContentHints {
-    /// Never part of an article's text.
+/// What an element's name, attributes, class and id say about whether it holds the article.
+/// Computed once per document, for every element.
+struct ContentHints {
+    /// Never part of an article's text, wherever they are.
     static let droppedElements: Set<String> = [
-        "script", "style", "noscript", "nav", "header", "footer", "aside", "form", "iframe", "svg", "math",
-        "button", "input", "select", "textarea", "template", "object", "embed", "canvas", "dialog", "menu",
-        "link", "meta", "head",
+        "script", "style", "noscript", "nav", "aside", "form", "iframe", "svg", "button", "input", "select", "textarea",
+        "template", "object", "embed", "canvas", "dialog", "menu", "link", "meta", "head", "title", "label", "fieldset",
+        "footer", "frame", "frameset", "map", "area", "audio", "video", "source", "track", "param", "applet",
+    ]
+    /// Landmark roles of everything around an article.
+    static let droppedRoles: Set<String> = [
+        "navigation", "menu", "menubar", "complementary", "banner", "contentinfo", "dialog", "alertdialog", "search",
+        "toolbar", "tablist",
     ]
 
-    static let negativeWords = [
-        "comment", "share", "sharing", "social", "related", "recommend", "sidebar", "footer", "masthead", "menu",
-        "navigation", "navbar", "breadcrumb", "cookie", "consent", "gdpr", "newsletter", "subscribe", "signup",
-        "sign-up", "promo", "advert", "sponsor", "banner", "popup", "modal", "paywall", "pagination", "toolbar",
-        "byline", "author-bio", "tags", "widget", "outbrain", "taboola", "print", "login", "skip",
+    /// Class and id fragments of page furniture: dropped in the first, strict pass unless a
+    /// hopeful fragment is there too.
+    static let unlikelyFragments = [
+        "-ad-", "ad-break", "agegate", "banner", "breadcrumb", "combx", "comment", "community", "cookie", "consent",
+        "disqus", "extra", "footer", "gdpr", "header", "legends", "menu", "related", "remark", "replies", "rss",
+        "shoutbox", "sidebar", "skyscraper", "social", "sponsor", "supplemental", "pagination", "pager", "popup",
+        "modal", "newsletter", "signup", "subscribe", "promo", "outbrain", "taboola", "masthead", "navbar", "toolbar",
     ]
-    /// Whole words of class and id that no positive word redeems: "related-articles" and
-    /// "comment-body" are still not the article (but "shared-history" may be).
-    static let decisiveNegativeWords: Set<String> = [
-        "related", "comment", "comments", "share", "sharing", "social", "cookie", "cookies", "consent", "newsletter",
-        "outbrain", "taboola",
+    static let hopefulFragments = ["and", "article", "body", "column", "content", "main", "mathjax", "shadow"]
+
+    /// Class and id fragments that lower or raise a container's score.
+    static let negativeFragments = [
+        "-ad-", "hidden", "banner", "combx", "comment", "com-", "contact", "footer", "gdpr", "masthead", "media", "meta",
+        "outbrain", "taboola", "promo", "related", "scroll", "share", "shoutbox", "sidebar", "skyscraper", "sponsor",
+        "shopping", "tags", "widget", "cookie", "newsletter", "byline", "caption-credit", "social", "nav",
     ]
-    static let positiveWords = ["article", "content", "entry", "post", "main", "body", "story", "text", "blog", "news"]
+    static let positiveFragments = ["article", "body", "content", "entry", "hentry", "h-entry", "main", "page", "post", "text", "blog", "story"]
+    static let classWeight = 25
 
-    /// Whole words of class and id, so that "ad" matches `class="ad"` but not "header" or "read".
-    static let adWords: Set<String> = ["ad", "ads", "advertisement", "adsense", "dfp"]
+    /// Whole words of class and id that mark an advert, so that "ad" matches `class="ad"` but not "header" or "read".
+    static let adWords: Set<String> = ["ad", "ads", "advert", "advertisement", "adsense", "dfp", "sponsored", "adslot", "ad-slot"]
+    /// Whole words of share bars, bylines and the like, dropped from inside an article when short.
+    static let furnitureWords: Set<String> = [
+        "share", "sharing", "social", "share-bar", "sharebar", "share-buttons", "byline", "author", "dateline", "tags",
+        "tag-list", "newsletter", "related", "subscribe", "comments", "comment-count", "breadcrumbs", "breadcrumb",
+        "sr-only", "visually-hidden", "screen-reader-text",
+    ]
 
-    static func isBoilerplate(_ node: HTMLNode) -> Bool {
-        if droppedElements.contains(node.name) { return true }
-        if node.attribute("hidden") != nil || node.attribute("aria-hidden") == "true" { return true }
-        if let style = node.attribute("style")?.lowercased().replacingOccurrences(of: " ", with: ""),
-           style.contains("display:none") || style.contains("visibility:hidden") {
-            return true
+    /// Elements never read, in any pass.
+    private(set) var dropped: [Bool]
+    /// Elements read only when the strict pass found too little.
+    private(set) var unlikely: [Bool]
+    /// The class and id bonus or penalty, for candidate containers.
+    private(set) var weight: [Int16]
+    /// Short elements inside an article that are furniture (share bars, bylines, tag lists).
+    private(set) var furniture: [Bool]
+
+    private static let unlikely = FragmentMatcher(unlikelyFragments)
+    private static let hopeful = FragmentMatcher(hopefulFragments)
+    private static let negative = FragmentMatcher(negativeFragments)
+    private static let positive = FragmentMatcher(positiveFragments)
+    private static let advert = FragmentMatcher(Array(adWords), separators: " \t\n\r")
+    /// "share-bar" is furniture in "post-share-bar" too, but "share" is not in "sharedaddy".
+    private static let furnitureParts = FragmentMatcher(Array(furnitureWords), separators: " \t\n\r-_")
+    private static let hiddenStyle = FragmentMatcher(["display:none", "visibility:hidden"])
+
+    init(_ document: HTMLDocument) {
+        let count = document.count
+        dropped = Array(repeating: false, count: count)
+        unlikely = Array(repeating: false, count: count)
+        weight = Array(repeating: 0, count: count)
+        furniture = Array(repeating: false, count: count)
+        for index in 1..<count where !document.isText(index) {
+            let name = document.name(index)
+            var classes = ""
+            var id = ""
+            var isArticleBody = false
+            var hidden = Self.droppedElements.contains(name)
+            for (attribute, value) in document.nodes[index].attributes {
+                switch attribute {
+                case .class: classes = value
+                case .id: id = value
+                case .itemprop: isArticleBody = value == "articleBody"
+                case .hidden: hidden = true
+                case .ariaHidden: hidden = hidden || value == "true"
+                case .role: hidden = hidden || Self.droppedRoles.contains(value.lowercased())
+                case .style: hidden = hidden || Self.hiddenStyle.matches(value.filter { $0 != " " })
+                default: break
+                }
+            }
+            guard !classes.isEmpty || !id.isEmpty else {
+                dropped[index] = hidden
+                continue
+            }
+            // Class and id are matched one after the other rather than joined: no fragment holds a space.
+            func either(_ matcher: FragmentMatcher) -> Bool { matcher.matches(classes) || matcher.matches(id) }
+            dropped[index] = hidden || either(Self.advert)
+            weight[index] = Int16((either(Self.negative) ? -Self.classWeight : 0) + (either(Self.positive) ? Self.classWeight : 0))
+            unlikely[index] = !Self.neverUnlikely.contains(name) && !isArticleBody && either(Self.unlikely) && !either(Self.hopeful)
+            furniture[index] = either(Self.furnitureParts)
         }
-        let hints = node.classAndID
-        guard !hints.trimmingCharacters(in: .whitespaces).isEmpty else { return false }
-        // The article's own container often carries both kinds of word ("post-content entry-tags").
-        if ["article", "main", "body"].contains(node.name) { return false }
-        let words = Set(hints.split(whereSeparator: { !$0.isLetter && !$0.isNumber }).map(String.init))
-        if !words.isDisjoint(with: adWords) || !words.isDisjoint(with: decisiveNegativeWords) { return true }
-        let negative = negativeWords.contains { hints.contains($0) }
-        let positive = positiveWords.contains { hints.contains($0) }
-        return negative && !positive
     }
 
-    /// A bonus or penalty for candidate containers.
-    static func weight(_ node: HTMLNode) -> Double {
-        let hints = node.classAndID
-        var weight = 0.0
-        if positiveWords.contains(where: { hints.contains($0) }) { weight += 25 }
-        if negativeWords.contains(where: { hints.contains($0) }) { weight -= 25 }
-        if node.name == "article" || node.attribute("itemprop") == "articleBody" { weight += 30 }
-        if node.name == "main" { weight += 15 }
-        return weight
+    /// The page's own article markers, which no class name overrides.
+    private static let neverUnlikely: Set<String> = ["html", "body", "article", "main"]
+}
+
+/// Whether any of a fixed list of ASCII fragments occurs in a text: fragments are bucketed by
+/// their first byte, so one pass over the text tries only those that could start at each byte.
+/// With separators, a fragment counts only as a whole part: bounded by a separator or an end.
+struct FragmentMatcher: Sendable {
+    private let buckets: [[[UInt8]]]
+    private let separators: [UInt8]
+
+    init(_ fragments: [String], separators: String = "") {
+        var buckets = Array(repeating: [[UInt8]](), count: 256)
+        for fragment in fragments where !fragment.isEmpty {
+            let bytes = Array(fragment.utf8)
+            buckets[Int(bytes[0])].append(bytes)
+        }
+        self.buckets = buckets
+        self.separators = Array(separators.utf8)
     }
+
+    /// ASCII letters match either case; the fragments are lower case.
+    func matches(_ text: String) -> Bool {
+        var native = text
+        return native.withUTF8 { bytes in
+            for start in 0..<bytes.count {
+                let bucket = buckets[Int(Self.lowered(bytes[start]))]
+                guard !bucket.isEmpty, separators.isEmpty || start == 0 || separators.contains(bytes[start - 1]) else { continue }
+                for fragment in bucket where fragment.count <= bytes.count - start {
+                    let end = start + fragment.count
+                    guard separators.isEmpty || end == bytes.count || separators.contains(bytes[end]) else { continue }
+                    if zip(fragment, bytes[start..<end]).allSatisfy({ $0 == Self.lowered($1) }) { return true }
+                }
+            }
+            return false
+        }
+    }
+
+    private static func lowered(_ byte: UInt8) -> UInt8 { byte >= 65 && byte <= 90 ? byte + 32 : byte }
 }

@@ -2,116 +2,335 @@ import CLibXML2
 import Foundation
 import KawarabanCore
 
-/// A node of libxml2's HTML tree, read-only.
-struct HTMLNode {
-    let pointer: xmlNodePtr
+/// A page as a compact tree of elements and text, built from libxml2's HTML parser events.
+///
+/// libxml2 does the hard part (tokenising, fixing misnested and unclosed tags, charsets); its
+/// events are kept in flat arrays rather than its own node tree, which would cost an allocation
+/// per node and per attribute. The tree is bounded: pages larger than `maximumInputBytes` are
+/// refused, elements deeper than `maximumDepth` are flattened into their deepest kept ancestor,
+/// and parsing stops after `maximumNodes` nodes, so neither hostile nesting nor sheer size can
+/// exhaust the stack, memory or time.
+final class HTMLDocument {
+    /// A larger page is refused: the fetcher never delivers more than 15 MiB, and a real article
+    /// page is a few hundred kilobytes.
+    static let maximumInputBytes = 16 * 1024 * 1024
+    /// Deeper elements are flattened into their ancestor at this depth: real articles are never
+    /// this deep, hostile pages often are, and every walk over the tree is bounded by it.
+    static let maximumDepth = 200
+    /// Parsing stops after this many nodes: about forty times a long article page.
+    static let maximumNodes = 600_000
 
-    var isElement: Bool { pointer.pointee.type == XML_ELEMENT_NODE }
-    var isText: Bool { pointer.pointee.type == XML_TEXT_NODE || pointer.pointee.type == XML_CDATA_SECTION_NODE }
+    static let textName = "#text"
 
-    /// Lower-cased tag name; libxml2's HTML parser already folds case.
-    var name: String { pointer.pointee.name.map { String(cString: $0) } ?? "" }
+    struct Node {
+        /// Lower-cased tag name, or `textName`.
+        var name: String
+        var parent: Int32
+        var firstChild: Int32 = -1
+        var lastChild: Int32 = -1
+        var nextSibling: Int32 = -1
+        /// The characters of a text node; empty for elements.
+        var text = ""
+        var attributes: [(name: HTMLAttribute, value: String)] = []
+    }
 
-    var children: [HTMLNode] {
-        var result: [HTMLNode] = []
-        var cursor = pointer.pointee.children
-        while let child = cursor {
-            result.append(HTMLNode(pointer: child))
-            cursor = child.pointee.next
+    /// Nodes in document order; index 0 is the document root, whose children are the top elements.
+    let nodes: [Node]
+    /// True when parsing stopped at `maximumNodes`.
+    let truncated: Bool
+
+    var count: Int { nodes.count }
+
+    static let parserOptions = Int32(HTML_PARSE_RECOVER.rawValue | HTML_PARSE_NOERROR.rawValue | HTML_PARSE_NOWARNING.rawValue
+                                     | HTML_PARSE_NONET.rawValue | HTML_PARSE_IGNORE_ENC.rawValue)
+    private static let initialised: Void = { xmlInitParser() }()
+
+    /// Parses `data` in `encoding` (a name libxml2 or iconv knows); nil when it is empty, too
+    /// large, or holds no element.
+    init?(_ data: Data, encoding: String) {
+        guard !data.isEmpty, data.count <= Self.maximumInputBytes else { return nil }
+        _ = Self.initialised
+        guard let context = htmlNewParserCtxt() else { return nil }
+        defer { htmlFreeParserCtxt(context) }
+        let builder = TreeBuilder(context: context)
+        let input = RawText.withoutUnreadBodies(data)
+        withExtendedLifetime(builder) {
+            context.pointee.sax.pointee = Self.eventHandler()
+            context.pointee.userData = Unmanaged.passUnretained(builder).toOpaque()
+            input.withUnsafeBytes { bytes in
+                _ = htmlCtxtReadMemory(context, bytes.bindMemory(to: CChar.self).baseAddress, Int32(bytes.count), nil,
+                                       encoding, Self.parserOptions)
+            }
         }
-        return result
+        guard builder.nodes.count > 1 else { return nil }
+        nodes = builder.nodes
+        truncated = builder.stopped
     }
 
-    var elementChildren: [HTMLNode] { children.filter(\.isElement) }
+    // MARK: - Reading the tree
 
-    var parent: HTMLNode? {
-        guard let parent = pointer.pointee.parent, parent.pointee.type == XML_ELEMENT_NODE else { return nil }
-        return HTMLNode(pointer: parent)
+    func name(_ index: Int) -> String { nodes[index].name }
+    func isText(_ index: Int) -> Bool { nodes[index].name == Self.textName }
+    func parent(_ index: Int) -> Int? { let parent = nodes[index].parent; return parent > 0 ? Int(parent) : nil }
+    func text(_ index: Int) -> String { nodes[index].text }
+
+    func attribute(_ name: HTMLAttribute, of index: Int) -> String? {
+        nodes[index].attributes.first { $0.name == name }?.value
     }
 
-    var nextElementSibling: HTMLNode? {
-        var cursor = pointer.pointee.next
-        while let sibling = cursor {
-            if sibling.pointee.type == XML_ELEMENT_NODE { return HTMLNode(pointer: sibling) }
-            cursor = sibling.pointee.next
+    /// The node's children, text included, in order.
+    func children(_ index: Int) -> ChildSequence { ChildSequence(nodes: nodes, first: nodes[index].firstChild) }
+
+    func elementChildren(_ index: Int) -> [Int] { children(index).filter { !isText($0) } }
+
+    /// One past the last node of `index`'s subtree: nodes are stored in document order, so a
+    /// subtree is the contiguous range `index..<subtreeEnd(index)`.
+    func subtreeEnd(_ index: Int) -> Int {
+        var cursor = index
+        while cursor > 0 {
+            let next = nodes[cursor].nextSibling
+            if next >= 0 { return Int(next) }
+            cursor = Int(nodes[cursor].parent)
         }
-        return nil
+        return nodes.count
     }
 
-    /// The text of a text node.
-    var content: String {
-        guard let raw = pointer.pointee.content else { return "" }
-        return String(cString: raw)
+    /// The first element named `name` at or below `index`, in document order.
+    func first(_ name: String, in index: Int) -> Int? {
+        (index..<subtreeEnd(index)).first { nodes[$0].name == name }
     }
 
-    func attribute(_ name: String) -> String? {
-        guard let value = xmlGetProp(pointer, name) else { return nil }
-        defer { kawaraban_xml_free(value) }
-        return String(cString: value)
-    }
-
-    /// class and id together, lower-cased, for hints about what an element holds.
-    var classAndID: String {
-        ((attribute("class") ?? "") + " " + (attribute("id") ?? "")).lowercased()
-    }
-
-    /// All descendant text, without entering elements `skip` rejects, up to `depth` levels.
-    func text(depth: Int = HTMLDocument.maximumDepth, skip: (HTMLNode) -> Bool = { _ in false }) -> String {
+    /// All text below `index`, as written.
+    func textContent(_ index: Int) -> String {
         var result = ""
-        collectText(into: &result, depth: depth, skip: skip)
+        for node in index..<subtreeEnd(index) where nodes[node].name == Self.textName { result += nodes[node].text }
         return result
     }
 
-    private func collectText(into result: inout String, depth: Int, skip: (HTMLNode) -> Bool) {
-        guard depth > 0 else { return }
-        for child in children {
-            if child.isText {
-                result += child.content
-            } else if child.isElement && !skip(child) {
-                child.collectText(into: &result, depth: depth - 1, skip: skip)
-            }
+    /// Nodes that `marked` picks, and everything below them. Parents come before their children
+    /// in the node array, so one forward sweep carries a mark down.
+    func subtreesMarked(_ marked: (Int) -> Bool) -> [Bool] {
+        var result = Array(repeating: false, count: nodes.count)
+        for index in 1..<nodes.count {
+            let parent = Int(nodes[index].parent)
+            result[index] = parent > 0 && result[parent] || marked(index)
+        }
+        return result
+    }
+
+    /// The top `<html>` element, or the document itself when the parser made none.
+    var root: Int { elementChildren(0).first { name($0) == "html" } ?? 0 }
+    var head: Int? { elementChildren(root).first { name($0) == "head" } }
+    var body: Int? { elementChildren(root).first { name($0) == "body" } }
+
+    struct ChildSequence: Sequence, IteratorProtocol {
+        let nodes: [Node]
+        var cursor: Int32
+
+        init(nodes: [Node], first: Int32) {
+            self.nodes = nodes
+            cursor = first
+        }
+
+        mutating func next() -> Int? {
+            guard cursor >= 0 else { return nil }
+            defer { cursor = nodes[Int(cursor)].nextSibling }
+            return Int(cursor)
         }
     }
 
-    /// Elements below this one, depth-first, down to `depth` levels.
-    func descendants(depth: Int = HTMLDocument.maximumDepth) -> [HTMLNode] {
-        var result: [HTMLNode] = []
-        var stack: [(HTMLNode, Int)] = [(self, 0)]
-        while let (node, level) = stack.popLast() {
-            guard level < depth else { continue }
-            for child in node.elementChildren.reversed() {
-                result.append(child)
-                stack.append((child, level + 1))
-            }
+    // MARK: - Parser events
+
+    private static func eventHandler() -> htmlSAXHandler {
+        var handler = htmlSAXHandler()
+        handler.startElement = { context, name, attributes in
+            TreeBuilder.from(context).start(name, attributes: attributes)
         }
-        return result
+        handler.endElement = { context, _ in TreeBuilder.from(context).end() }
+        handler.characters = { context, characters, length in TreeBuilder.from(context).characters(characters, length) }
+        handler.ignorableWhitespace = handler.characters
+        handler.cdataBlock = { context, characters, length in TreeBuilder.from(context).rawText(characters, length) }
+        // Structured errors go nowhere: a page's markup errors are not ours to report.
+        handler.serror = { _, _ in }
+        handler.initialized = UInt32(XML_SAX2_MAGIC)
+        return handler
     }
 }
 
-/// A page parsed by libxml2's forgiving HTML parser; freed when it goes away.
-final class HTMLDocument {
-    /// Deeper markup is not read: real articles are never this deep, hostile pages often are.
-    static let maximumDepth = 256
-    static let options = Int32(HTML_PARSE_RECOVER.rawValue | HTML_PARSE_NOERROR.rawValue | HTML_PARSE_NOWARNING.rawValue
-                               | HTML_PARSE_NONET.rawValue | HTML_PARSE_NOBLANKS.rawValue)
-    private static let initialised: Void = { xmlInitParser() }()
+/// The attributes extraction reads; the rest are not kept.
+enum HTMLAttribute: String, Sendable {
+    case `class`, id, style, hidden, role, itemprop, href, src, srcset, alt, width, height, rel, property, name, content, type
+    case datetime, lang, title, summary
+    case ariaHidden = "aria-hidden"
+    case dataSrc = "data-src"
+    case dataOriginal = "data-original"
+    case dataLazySrc = "data-lazy-src"
+    case dataSrcset = "data-srcset"
+}
 
-    let document: htmlDocPtr
+/// Turns parser events into `HTMLDocument` nodes, keeping the open elements on a stack.
+private final class TreeBuilder {
+    let context: htmlParserCtxtPtr
+    var nodes: [HTMLDocument.Node] = [HTMLDocument.Node(name: "#document", parent: -1)]
+    /// Open elements, innermost last; an element the parser opened but that was not kept (after
+    /// the node limit) is pushed as nil, so that every end event pops what its start pushed.
+    var open: [Int?] = []
+    /// The innermost open element, where content goes.
+    var current = 0
+    /// Each node's depth below the document, to keep the tree within `maximumDepth`.
+    var depths: [Int32] = [0]
+    /// Tag and attribute names come from libxml2's dictionary, so each distinct name is converted once.
+    var names: [UnsafeRawPointer: String] = [:]
+    var attributeNames: [UnsafeRawPointer: HTMLAttribute?] = [:]
+    /// Set when the node limit is reached and parsing has been told to stop.
+    var stopped = false
 
-    /// `encoding` names the bytes' charset; nil means the page's own declaration, else UTF-8
-    /// (libxml2 would otherwise fall back to Latin-1).
-    init?(_ data: Data, url: URL?, encoding knownEncoding: String? = nil) {
-        _ = Self.initialised
-        let encoding = knownEncoding ?? CharsetDeclaration.find(in: data) ?? "UTF-8"
-        let parsed: htmlDocPtr? = data.withUnsafeBytes { bytes in
-            htmlReadMemory(bytes.bindMemory(to: CChar.self).baseAddress, Int32(bytes.count), url?.absoluteString,
-                           encoding, Self.options)
-        }
-        guard let parsed else { return nil }
-        document = parsed
+    init(context: htmlParserCtxtPtr) {
+        self.context = context
     }
 
-    deinit { xmlFreeDoc(document) }
+    static func from(_ context: UnsafeMutableRawPointer?) -> TreeBuilder {
+        Unmanaged<TreeBuilder>.fromOpaque(context!).takeUnretainedValue()
+    }
 
-    var root: HTMLNode? { xmlDocGetRootElement(document).map(HTMLNode.init) }
+    func start(_ rawName: UnsafePointer<xmlChar>?, attributes: UnsafeMutablePointer<UnsafePointer<xmlChar>?>?) {
+        guard !stopped, let rawName, admitNode() else { open.append(nil); return }
+        // At the depth limit an element becomes its parent's sibling instead of its child: deep
+        // structure is flattened, but paragraphs stay paragraphs.
+        let parent = depths[current] >= HTMLDocument.maximumDepth ? Int(nodes[current].parent) : current
+        var node = HTMLDocument.Node(name: name(rawName), parent: Int32(parent))
+        if let attributes {
+            var cursor = attributes
+            while let attributeName = cursor.pointee {
+                let value = cursor.advanced(by: 1).pointee
+                if let kept = keptAttributeName(attributeName) {
+                    node.attributes.append((kept, value.map { String(cString: $0) } ?? ""))
+                }
+                cursor = cursor.advanced(by: 2)
+            }
+        }
+        current = append(node)
+        open.append(current)
+    }
+
+    func end() {
+        guard case .some(.some) = open.popLast() else { return }
+        current = open.last.flatMap { $0 } ?? 0
+    }
+
+    func characters(_ characters: UnsafePointer<xmlChar>?, _ length: Int32) {
+        guard !stopped, let characters, length > 0 else { return }
+        let text = String(decoding: UnsafeBufferPointer(start: characters, count: Int(length)), as: UTF8.self)
+        let last = Int(nodes[current].lastChild)
+        if last >= 0, nodes[last].name == HTMLDocument.textName {
+            nodes[last].text += text
+        } else if admitNode() {
+            _ = append(HTMLDocument.Node(name: HTMLDocument.textName, parent: Int32(current), text: text))
+        }
+    }
+
+    private func append(_ node: HTMLDocument.Node) -> Int {
+        let index = nodes.count
+        let parent = Int(node.parent)
+        nodes.append(node)
+        depths.append(depths[parent] + 1)
+        if nodes[parent].lastChild >= 0 {
+            nodes[Int(nodes[parent].lastChild)].nextSibling = Int32(index)
+        } else {
+            nodes[parent].firstChild = Int32(index)
+        }
+        nodes[parent].lastChild = Int32(index)
+        return index
+    }
+
+    /// Script and style bodies: only JSON-LD is read, for the page's metadata.
+    func rawText(_ characters: UnsafePointer<xmlChar>?, _ length: Int32) {
+        guard nodes[current].name == "script",
+              nodes[current].attributes.first(where: { $0.name == .type })?.value.lowercased() == "application/ld+json"
+        else { return }
+        self.characters(characters, length)
+    }
+
+    private func admitNode() -> Bool {
+        guard nodes.count < HTMLDocument.maximumNodes else {
+            stopped = true
+            xmlStopParser(context)
+            return false
+        }
+        return true
+    }
+
+    private func name(_ raw: UnsafePointer<xmlChar>) -> String {
+        let key = UnsafeRawPointer(raw)
+        if let known = names[key] { return known }
+        let converted = String(cString: raw).lowercased()
+        names[key] = converted
+        return converted
+    }
+
+    private func keptAttributeName(_ raw: UnsafePointer<xmlChar>) -> HTMLAttribute? {
+        let key = UnsafeRawPointer(raw)
+        if let known = attributeNames[key] { return known }
+        let kept = HTMLAttribute(rawValue: String(cString: raw).lowercased())
+        attributeNames[key] = kept
+        return kept
+    }
+}
+
+/// Questions asked of every character of a page, answered on its UTF-8 bytes without decoding
+/// or Unicode property lookups.
+enum UTF8Text {
+    /// Bytes in the sequence a lead byte starts (1 for a stray continuation byte).
+    static func sequenceLength(_ lead: UInt8) -> Int {
+        switch lead {
+        case 0xF0...: return 4
+        case 0xE0...: return 3
+        case 0xC0...: return 2
+        default: return 1
+        }
+    }
+
+    /// White space by Unicode's definition: ASCII's, NEL, no-break space, the Ogham space mark,
+    /// the en quad to hair space, the line and paragraph separators, narrow and medium
+    /// mathematical spaces, and the ideographic space.
+    static func isWhiteSpace(_ bytes: UnsafeBufferPointer<UInt8>, at index: Int) -> Bool {
+        let lead = bytes[index]
+        switch lead {
+        case 0x20, 0x09...0x0D: return true
+        case 0xC2: return index + 1 < bytes.count && (bytes[index + 1] == 0x85 || bytes[index + 1] == 0xA0)
+        case 0xE1: return index + 2 < bytes.count && bytes[index + 1] == 0x9A && bytes[index + 2] == 0x80
+        case 0xE2:
+            guard index + 2 < bytes.count else { return false }
+            let second = bytes[index + 1], third = bytes[index + 2]
+            return second == 0x80 && ((0x80...0x8A).contains(third) || third == 0xA8 || third == 0xA9 || third == 0xAF)
+                || second == 0x81 && third == 0x9F
+        case 0xE3: return index + 2 < bytes.count && bytes[index + 1] == 0x80 && bytes[index + 2] == 0x80
+        default: return false
+        }
+    }
+
+    /// `text` without the leading and trailing bytes `isTrimmed` picks, which must be ASCII.
+    /// Foundation's trimming goes through UTF-16 and costs more than the rest of a link's handling.
+    static func trimmed(_ text: String, _ isTrimmed: (UInt8) -> Bool = isASCIIWhiteSpace) -> String {
+        let bytes = text.utf8
+        guard let first = bytes.firstIndex(where: { !isTrimmed($0) }), let last = bytes.lastIndex(where: { !isTrimmed($0) }) else {
+            return ""
+        }
+        if first == bytes.startIndex && last == bytes.index(before: bytes.endIndex) { return text }
+        return String(text[first...last])
+    }
+
+    static func isASCIIWhiteSpace(_ byte: UInt8) -> Bool { byte == 0x20 || (0x09...0x0D).contains(byte) }
+    static func isNewline(_ byte: UInt8) -> Bool { byte == 0x0A || byte == 0x0D }
+
+    /// Commas and full stops that separate clauses: , ، 、 。 ，
+    static func isClauseMark(_ bytes: UnsafeBufferPointer<UInt8>, at index: Int) -> Bool {
+        switch bytes[index] {
+        case 0x2C: return true
+        case 0xD8: return index + 1 < bytes.count && bytes[index + 1] == 0x8C
+        case 0xE3: return index + 2 < bytes.count && bytes[index + 1] == 0x80 && (bytes[index + 2] == 0x81 || bytes[index + 2] == 0x82)
+        case 0xEF: return index + 2 < bytes.count && bytes[index + 1] == 0xBC && bytes[index + 2] == 0x8C
+        default: return false
+        }
+    }
 }

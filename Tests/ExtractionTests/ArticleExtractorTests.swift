@@ -114,22 +114,70 @@ import Testing
         #expect(article.plainText.hasPrefix(sentence))
     }
 
-    @Test func emptyAndGarbageInputEndWithAClearError() {
-        #expect(throws: ExtractionError.self) { try ArticleExtractor.extract(html: Data(), pageURL: nil) }
-        let garbage = Data((0..<50_000).map { UInt8(truncatingIfNeeded: $0 &* 7919) })
-        #expect(throws: ExtractionError.self) { try ArticleExtractor.extract(html: garbage, pageURL: nil) }
-        #expect(throws: ExtractionError.self) {
-            try ArticleExtractor.extract(html: nil, pageURL: nil, feedContentHTML: nil, feedTitle: "t")
-        }
+    @Test func furnitureAroundAndInsideTheArticleIsLeftOut() throws {
+        let article = try ArticleExtractor.extract(html: fixture("furniture-article.html"),
+                                                   pageURL: URL(string: "https://chronicle.example/news/library"))
+        #expect(article.blocks == [
+            .paragraph([.text("The city opened its first library powered entirely by the sun on Saturday, after two years of construction "
+                              + "and a long argument about the cost of the panels on its roof.")]),
+            .figure(src: "https://chronicle.example/img/library-roof.jpg", alt: "Solar panels on the library roof",
+                    caption: [.text("The roof carries 420 panels, enough for the building on most days.")]),
+            .paragraph([.text("The building stores power in batteries in its basement, so that the "), .emphasis([.text("reading rooms")]),
+                        .text(" stay lit after dark. Surplus power is sold to the grid, which the city says will pay for the batteries within twelve years.")]),
+            .quote([.text("We wanted a library that teaches by being what it is.")]),
+            .paragraph([.text("The library holds the numbers it measures on a public page, and developers can read them with a single request:")]),
+            .code(language: "sh", text: "curl https://library.example/api/power"),
+            .paragraph([.text("Month | Generated | Used")]),
+            .paragraph([.text("March | 41 MWh | 33 MWh")]),
+            .paragraph([.text("April | 52 MWh | 31 MWh")]),
+            .paragraph([.text("Opening hours are the same as at the other branches, and the first hundred visitors each day receive a "),
+                        .link(href: "https://chronicle.example/guide.pdf", [.text("guide to the building")]), .text(".")]),
+        ])
     }
 
-    @Test func deepNestingFinishesWithoutOverflowingTheStack() {
-        let depth = 100_000
-        let html = "<html><body>" + String(repeating: "<div>", count: depth) + "<p>deep</p>"
-            + String(repeating: "</div>", count: depth) + "</body></html>"
-        let started = ContinuousClock.now
-        #expect(throws: ExtractionError.self) { try ArticleExtractor.extract(html: Data(html.utf8), pageURL: nil) }
-        #expect(ContinuousClock.now - started < .seconds(10))
+    @Test func metadataComesFromJSONLDWhenTheHeadHasNoMetaTags() throws {
+        let article = try ArticleExtractor.extract(html: fixture("furniture-article.html"),
+                                                   pageURL: URL(string: "https://chronicle.example/news/library"))
+        #expect(article.title == "City opens its first solar-powered library")
+        #expect(article.author == "Jun Okada")
+        #expect(article.siteName == "Riverside Chronicle")
+        #expect(article.publishedAt == ISO8601DateFormatter().date(from: "2026-05-01T23:15:00Z"))
+        #expect(article.leadImage == "https://chronicle.example/img/library-roof.jpg")
+        #expect(article.language == "en")
+    }
+
+    @Test(arguments: [
+        ("Story of the day | Example News", "Example News", "Story of the day"),
+        ("Story of the day - Example News", nil, "Story of the day"),
+        ("Short | A very long second part that is no site name at all, surely", nil, "Short | A very long second part that is no site name at all, surely"),
+        ("No separator here", nil, "No separator here"),
+    ] as [(String, String?, String)])
+    func titlesLoseTheSiteSuffix(_ title: String, _ siteName: String?, _ expected: String) {
+        #expect(PageMetadata.withoutSiteSuffix(title, siteName: siteName) == expected)
+    }
+
+    @Test(arguments: [
+        ("2026-05-02T08:15:00+09:00", "2026-05-01T23:15:00Z"),
+        ("2026-05-02 08:15:00+0900", "2026-05-01T23:15:00Z"),
+        ("2026-05-02T08:15Z", "2026-05-02T08:15:00Z"),
+        ("2026-05-02T08:15:00.123-05:00", "2026-05-02T13:15:00Z"),
+        ("2026-05-02", "2026-05-02T00:00:00Z"),
+    ])
+    func publicationDatesInTheFormsPagesWrite(_ written: String, _ expected: String) {
+        #expect(PublicationDate.parse(written) == ISO8601DateFormatter().date(from: expected))
+    }
+
+    @Test func datesThatAreNotDatesAreIgnored() {
+        for text in ["yesterday", "2026-13-01", "2026-05", "Tuesday 5 May 2026"] { #expect(PublicationDate.parse(text) == nil) }
+    }
+
+    @Test func validUTF8WinsOverAWrongDeclarationAndLatin1TakesAnyByte() {
+        let mislabelled = Data("<meta charset=\"gb2312\"><p>café</p>".utf8)
+        #expect(PageEncoding.detect(mislabelled) == PageEncoding.utf8)
+        let latin1 = Data([0x3C, 0x70, 0x3E, 0x63, 0x61, 0x66, 0xE9, 0x20, 0x6E, 0x6F, 0x69, 0x72])
+        #expect(PageEncoding.detect(latin1) == PageEncoding.latin1)
+        let declared = Data("<meta charset=\"windows-1252\"><p>caf".utf8) + Data([0xE9])
+        #expect(PageEncoding.detect(declared) == "windows-1252")
     }
 
     @Test func unsafeLinksKeepTheirTextButNotTheirURL() {
