@@ -44,14 +44,15 @@ public enum ArticleExtractor {
     public static func extract(html: Data, pageURL: URL?, minimumCharacters: Int = minimumArticleCharacters) throws(ExtractionError) -> Article {
         guard html.count <= HTMLDocument.maximumInputBytes else { throw .tooLarge(bytes: html.count, limit: HTMLDocument.maximumInputBytes) }
         guard !isBinary(html) else { throw .notText }
-        return try extract(HTMLDocument(html, encoding: PageEncoding.detect(html)), pageURL: pageURL, minimumCharacters: minimumCharacters)
+        let text = TextDecoding.utf8Bytes(html, contentType: nil).bytes
+        return try extract(HTMLDocument(text, encoding: TextDecoding.utf8), pageURL: pageURL, minimumCharacters: minimumCharacters)
     }
 
     /// The article of a page already decoded to text, whatever its `<meta charset>` says.
     public static func extract(html: String, pageURL: URL?, minimumCharacters: Int = minimumArticleCharacters) throws(ExtractionError) -> Article {
         let data = Data(html.utf8)
         guard data.count <= HTMLDocument.maximumInputBytes else { throw .tooLarge(bytes: data.count, limit: HTMLDocument.maximumInputBytes) }
-        return try extract(HTMLDocument(data, encoding: PageEncoding.utf8), pageURL: pageURL, minimumCharacters: minimumCharacters)
+        return try extract(HTMLDocument(data, encoding: TextDecoding.utf8), pageURL: pageURL, minimumCharacters: minimumCharacters)
     }
 
     /// The page's article, or the feed's own content when the page yields too little.
@@ -162,7 +163,7 @@ public enum ArticleExtractor {
 public enum HTMLBlocks {
     public static func blocks(fromFragment html: String, baseURL: URL?) -> [Block] {
         let wrapped = "<!DOCTYPE html><html><body>\(html)</body></html>"
-        guard let document = HTMLDocument(Data(wrapped.utf8), encoding: PageEncoding.utf8), let body = document.body else { return [] }
+        guard let document = HTMLDocument(Data(wrapped.utf8), encoding: TextDecoding.utf8), let body = document.body else { return [] }
         let hints = ContentHints(document)
         var builder = BlockBuilder(document: document, excluded: document.subtreesMarked { hints.dropped[$0] }, baseURL: baseURL)
         builder.add(contentsOf: body)

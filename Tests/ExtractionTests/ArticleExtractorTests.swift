@@ -171,15 +171,6 @@ import Testing
         for text in ["yesterday", "2026-13-01", "2026-05", "Tuesday 5 May 2026"] { #expect(PublicationDate.parse(text) == nil) }
     }
 
-    @Test func validUTF8WinsOverAWrongDeclarationAndLatin1TakesAnyByte() {
-        let mislabelled = Data("<meta charset=\"gb2312\"><p>café</p>".utf8)
-        #expect(PageEncoding.detect(mislabelled) == PageEncoding.utf8)
-        let latin1 = Data([0x3C, 0x70, 0x3E, 0x63, 0x61, 0x66, 0xE9, 0x20, 0x6E, 0x6F, 0x69, 0x72])
-        #expect(PageEncoding.detect(latin1) == PageEncoding.latin1)
-        let declared = Data("<meta charset=\"windows-1252\"><p>caf".utf8) + Data([0xE9])
-        #expect(PageEncoding.detect(declared) == "windows-1252")
-    }
-
     @Test func unsafeLinksKeepTheirTextButNotTheirURL() {
         let blocks = HTMLBlocks.blocks(
             fromFragment: "<p><a href=\"javascript:alert(1)\">click</a> and <a href=\"data:text/html,x\">data</a><script>alert(1)</script></p>",

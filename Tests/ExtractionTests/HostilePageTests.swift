@@ -54,7 +54,7 @@ import Testing
 
     @Test func deepTreesNeverExceedTheDepthLimit() throws {
         let html = "<html><body>" + String(repeating: "<span><div>", count: 5_000) + "text" + "</body></html>"
-        let document = try #require(HTMLDocument(Data(html.utf8), encoding: PageEncoding.utf8))
+        let document = try #require(HTMLDocument(Data(html.utf8), encoding: TextDecoding.utf8))
         var deepest = 0
         for index in 1..<document.count {
             var depth = 0
@@ -72,7 +72,7 @@ import Testing
     @Test func endlessElementsStopAtTheNodeLimit() throws {
         let html = "<html><body><article>" + String(repeating: Self.paragraph, count: 20)
             + String(repeating: "<i></i>", count: HTMLDocument.maximumNodes) + "</article></body></html>"
-        let document = try #require(HTMLDocument(Data(html.utf8), encoding: PageEncoding.utf8))
+        let document = try #require(HTMLDocument(Data(html.utf8), encoding: TextDecoding.utf8))
         #expect(document.truncated)
         #expect(document.count <= HTMLDocument.maximumNodes)
         let article = try ArticleExtractor.extract(html: Data(html.utf8), pageURL: nil)
