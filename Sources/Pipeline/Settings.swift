@@ -22,6 +22,9 @@ public struct Settings: Sendable {
         public static let llmResponseFormat = "KAWARABAN_LLM_RESPONSE_FORMAT"
         public static let llmTimeout = "KAWARABAN_LLM_TIMEOUT_SECONDS"
         public static let fetchAllow = "KAWARABAN_FETCH_ALLOW"
+        public static let fetchTimeout = "KAWARABAN_FETCH_TIMEOUT_SECONDS"
+        public static let fetchMaximumBytes = "KAWARABAN_FETCH_MAX_BYTES"
+        public static let fetchMaximumRedirects = "KAWARABAN_FETCH_MAX_REDIRECTS"
         public static let workLease = "KAWARABAN_WORK_LEASE_SECONDS"
         public static let workConcurrency = "KAWARABAN_WORK_CONCURRENCY"
     }
@@ -183,6 +186,12 @@ private struct SettingsReader {
             }
         }
 
+        let fetchTimeout = integer(Settings.Key.fetchTimeout, default: Int(FetchPolicy.defaultTimeout.components.seconds),
+                                   range: 1...600)
+        let fetchMaximumBytes = integer(Settings.Key.fetchMaximumBytes, default: FetchPolicy.defaultMaximumBodyBytes,
+                                        range: 1024...(1 << 30))
+        let fetchMaximumRedirects = integer(Settings.Key.fetchMaximumRedirects, default: FetchPolicy.defaultMaximumRedirects,
+                                            range: 0...20)
         let lease = integer(Settings.Key.workLease, default: Int(WorkSettings.defaultLease), range: 1...86_400)
         let concurrency = integer(Settings.Key.workConcurrency, default: WorkSettings.defaultConcurrency, range: 1...64)
 
@@ -191,7 +200,8 @@ private struct SettingsReader {
         return Settings(
             database: database, host: host, port: port, publicURL: publicURL,
             siteName: value(Settings.Key.siteName), edition: edition, llm: llm,
-            fetchPolicy: FetchPolicy(allowed: allowed),
+            fetchPolicy: FetchPolicy(maximumRedirects: fetchMaximumRedirects, timeout: .seconds(fetchTimeout),
+                                     maximumBodyBytes: fetchMaximumBytes, allowed: allowed),
             work: WorkSettings(lease: TimeInterval(lease), concurrency: concurrency))
     }
 

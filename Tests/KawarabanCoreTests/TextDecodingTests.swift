@@ -36,6 +36,16 @@ import Testing
         #expect(TextDecoding.decode(try bytes(httpEquiv, charset), contentType: nil) == httpEquiv)
     }
 
+    /// Browsers look for `<meta charset>` in the first 1024 bytes only; a declaration further down
+    /// (after a long comment or inline script) must still not leave the page unreadable.
+    @Test(arguments: ["Shift_JIS", "EUC-JP"])
+    func aDeclarationAfterTheFirstKilobyteStillReadsRight(charset: String) throws {
+        let padding = "<!-- " + String(repeating: "layout ", count: 300) + "-->"
+        let page = "<html><head>\(padding)<meta charset=\"\(charset)\"></head><body><p>\(japanese)</p></body></html>"
+        #expect(page.utf8.count > 2000)
+        #expect(TextDecoding.decode(try bytes(page, charset), contentType: "text/html") == page)
+    }
+
     @Test func validUTF8WinsOverAWrongLabel() {
         #expect(TextDecoding.decode(Data(japanese.utf8), contentType: "text/html; charset=iso-8859-1") == japanese)
     }

@@ -13,6 +13,9 @@ import Testing
         #expect(settings.llm == nil)
         #expect(settings.llmMissingReason?.contains("KAWARABAN_LLM_BASE_URL") == true)
         #expect(settings.fetchPolicy.allowed.isEmpty)
+        #expect(settings.fetchPolicy.timeout == .seconds(20))
+        #expect(settings.fetchPolicy.maximumBodyBytes == 15 * 1024 * 1024)
+        #expect(settings.fetchPolicy.maximumRedirects == 5)
         #expect(settings.publicURL.absoluteString == "http://127.0.0.1:8080/")
     }
 
@@ -22,12 +25,15 @@ import Testing
                 "KAWARABAN_DATABASE": "mysql://db/news", "KAWARABAN_PORT": "0", "KAWARABAN_TIMEZONE": "Nowhere/Land",
                 "KAWARABAN_LLM_PROVIDER": "telepathy", "KAWARABAN_LLM_MODEL": "m", "KAWARABAN_FETCH_ALLOW": "127.0.0.1",
                 "KAWARABAN_WORK_LEASE_SECONDS": "soon", "KAWARABAN_LLM_RESPONSE_FORMAT": "xml",
+                "KAWARABAN_FETCH_TIMEOUT_SECONDS": "0", "KAWARABAN_FETCH_MAX_BYTES": "lots",
+                "KAWARABAN_FETCH_MAX_REDIRECTS": "99",
             ])
             Issue.record("invalid settings were accepted")
         } catch {
             let keys = ["KAWARABAN_DATABASE", "KAWARABAN_PORT", "KAWARABAN_TIMEZONE", "KAWARABAN_LLM_PROVIDER",
                         "KAWARABAN_LLM_BASE_URL", "KAWARABAN_FETCH_ALLOW", "KAWARABAN_WORK_LEASE_SECONDS",
-                        "KAWARABAN_LLM_RESPONSE_FORMAT"]
+                        "KAWARABAN_LLM_RESPONSE_FORMAT", "KAWARABAN_FETCH_TIMEOUT_SECONDS", "KAWARABAN_FETCH_MAX_BYTES",
+                        "KAWARABAN_FETCH_MAX_REDIRECTS"]
             for key in keys { #expect(error.problems.contains { $0.contains(key) }, "\(key) not reported") }
             #expect(error.problems.count == keys.count)
         }
