@@ -23,7 +23,8 @@ public enum FetchError: Error, Sendable, Equatable, CustomStringConvertible {
         case .unresolvableHost(let host):
             return "the host \(host) could not be resolved"
         case .blockedAddress(let host, let address):
-            return "\(host) resolves to \(address), a private or reserved address; add host:port to KAWARABAN_FETCH_ALLOW to fetch it anyway"
+            let what = host == address ? host : "\(host) resolves to \(address), which"
+            return "\(what) is a private or reserved address; add host:port to KAWARABAN_FETCH_ALLOW to fetch it anyway"
         case .tooManyRedirects(let limit):
             return "more than \(limit) redirects"
         case .redirectLoop(let url):
