@@ -140,10 +140,15 @@ extension FeedPerson {
     init(rssText text: String) {
         let words = text.split(whereSeparator: { $0 == " " || $0 == "\t" || $0 == "\n" })
         let address = words.first { $0.utf8.contains(UInt8(ascii: "@")) }
-        let email = address.map { String($0).trimmingCharacters(in: CharacterSet(charactersIn: "()<>[]\"',;")) }
+        let email = address.map { String($0).trimmingCharacters(in: Self.addressPunctuation) }
             .map { $0.lowercased().hasPrefix("mailto:") ? String($0.dropFirst(7)) : $0 }
         var name = address.map { address in words.filter { $0 != address }.joined(separator: " ") } ?? text
-        name = FeedText.collapse(name.trimmingCharacters(in: CharacterSet(charactersIn: "()<>[] \t\n")))
+        name = FeedText.collapse(name.trimmingCharacters(in: Self.nameDelimiters))
         self.init(name: name.isEmpty ? nil : name, email: email)
     }
+
+    /// What wraps an address in "Me <me@example.com>" or "me@example.com (Me)".
+    private static let addressPunctuation = CharacterSet(charactersIn: "()<>[]\"',;")
+    /// What is left around a name once the address is taken out.
+    private static let nameDelimiters = CharacterSet(charactersIn: "()<>[] \t\n")
 }
