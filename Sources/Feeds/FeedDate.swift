@@ -122,7 +122,10 @@ public enum FeedDate {
         let digits = String(decoding: unsigned.utf8.filter { $0 != UInt8(ascii: ":") }, as: UTF8.self)
         guard digits.count == 4, let value = Int(digits) else { return nil }
         let magnitude = (value / 100) * 60 + value % 100
-        return text.firstRange(of: "-" + unsigned) != nil ? -magnitude : magnitude
+        let signed = Array(("-" + unsigned).utf8)
+        let written = Array(text.utf8)
+        let isNegative = written.indices.dropLast(signed.count - 1).contains { written[$0..<($0 + signed.count)].elementsEqual(signed) }
+        return isNegative ? -magnitude : magnitude
     }
 
     /// Days from the civil calendar, so no Calendar or DateFormatter is needed on the hot path.
