@@ -70,7 +70,7 @@ struct FeedContext {
     /// Atom 1.0, 4.1.3.3: content of a media type that is neither text nor XML comes in base64;
     /// decoded bytes that are UTF-8 text are kept.
     private static func isBinary(_ type: String) -> Bool {
-        type.contains("/") && !type.hasPrefix("text/") && !type.hasSuffix("+xml") && !type.hasSuffix("/xml")
+        FeedText.contains(type, UInt8(ascii: "/")) && !type.hasPrefix("text/") && !type.hasSuffix("+xml") && !type.hasSuffix("/xml")
     }
 
     private static func base64Text(_ element: XMLElement) -> String? {

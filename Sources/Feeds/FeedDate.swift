@@ -113,11 +113,19 @@ public enum FeedDate {
     /// "+0900", "+09:00", "0900" after a "-" the tokenizer removed, or a zone name.
     private static func zoneOffset(_ token: String, signedBy text: String) -> Int? {
         if let minutes = zones[token.lowercased()] { return minutes }
-        let unsigned = token.trimmingCharacters(in: CharacterSet(charactersIn: "+"))
-        let digits = unsigned.replacingOccurrences(of: ":", with: "")
+        // Byte by byte, as Foundation's string searches cost more than the rest of the date.
+        let bytes = token.utf8
+        let plus = UInt8(ascii: "+")
+        let start = bytes.firstIndex { $0 != plus } ?? bytes.endIndex
+        let end = bytes.lastIndex { $0 != plus }.map(bytes.index(after:)) ?? start
+        let unsigned = token[start..<end]
+        let digits = String(decoding: unsigned.utf8.filter { $0 != UInt8(ascii: ":") }, as: UTF8.self)
         guard digits.count == 4, let value = Int(digits) else { return nil }
         let magnitude = (value / 100) * 60 + value % 100
-        return text.contains("-\(unsigned)") ? -magnitude : magnitude
+        let signed = Array(("-" + unsigned).utf8)
+        let written = Array(text.utf8)
+        let isNegative = written.indices.dropLast(signed.count - 1).contains { written[$0..<($0 + signed.count)].elementsEqual(signed) }
+        return isNegative ? -magnitude : magnitude
     }
 
     /// Days from the civil calendar, so no Calendar or DateFormatter is needed on the hot path.

@@ -140,10 +140,25 @@ extension FeedPerson {
     init(rssText text: String) {
         let words = text.split(whereSeparator: { $0 == " " || $0 == "\t" || $0 == "\n" })
         let address = words.first { $0.utf8.contains(UInt8(ascii: "@")) }
-        let email = address.map { String($0).trimmingCharacters(in: CharacterSet(charactersIn: "()<>[]\"',;")) }
+        let email = address.map { Self.trimming(Self.addressPunctuation, from: $0) }
             .map { $0.lowercased().hasPrefix("mailto:") ? String($0.dropFirst(7)) : $0 }
         var name = address.map { address in words.filter { $0 != address }.joined(separator: " ") } ?? text
-        name = FeedText.collapse(name.trimmingCharacters(in: CharacterSet(charactersIn: "()<>[] \t\n")))
+        name = FeedText.collapse(Self.trimming(Self.nameDelimiters, from: Substring(name)))
         self.init(name: name.isEmpty ? nil : name, email: email)
+    }
+
+    /// What wraps an address in "Me <me@example.com>" or "me@example.com (Me)".
+    private static let addressPunctuation = Set("()<>[]\"',;".utf8)
+    /// What is left around a name once the address is taken out.
+    private static let nameDelimiters = Set("()<>[] \t\n".utf8)
+
+    /// `text` without these ASCII characters at either end. Bytewise, since an ASCII byte in UTF-8
+    /// is always that character.
+    private static func trimming(_ characters: Set<UInt8>, from text: Substring) -> String {
+        let bytes = text.utf8
+        guard let first = bytes.firstIndex(where: { !characters.contains($0) }),
+              let last = bytes.lastIndex(where: { !characters.contains($0) })
+        else { return "" }
+        return String(text[first..<bytes.index(after: last)])
     }
 }

@@ -96,11 +96,25 @@ enum URLReference {
 
         var text: String {
             var output = ""
-            if let scheme { output += scheme + ":" }
-            if let authority { output += "//" + authority }
+            output.reserveCapacity((scheme?.utf8.count ?? 0) + (authority?.utf8.count ?? 0) + path.utf8.count
+                                   + (query?.utf8.count ?? 0) + (fragment?.utf8.count ?? 0) + 5)
+            if let scheme {
+                output += scheme
+                output += ":"
+            }
+            if let authority {
+                output += "//"
+                output += authority
+            }
             output += path
-            if let query { output += "?" + query }
-            if let fragment { output += "#" + fragment }
+            if let query {
+                output += "?"
+                output += query
+            }
+            if let fragment {
+                output += "#"
+                output += fragment
+            }
             return output
         }
     }
@@ -143,10 +157,9 @@ enum HTMLReferences {
     static func resolve(_ html: String, against base: String) -> String {
         guard FeedText.contains(html, UInt8(ascii: "=")) else { return html }
         let resolver = URLReference.Resolver(base: base)
-        var html = html
-        return html.withUTF8 { bytes in
-            var output: [UInt8] = []
-            var copiedUpTo = 0
+        var scanned = html
+        let replacements = scanned.withUTF8 { bytes in
+            var replacements: [(range: Range<Int>, value: String)] = []
             var index = 0
             var insideTag = false
             while index < bytes.count {
@@ -193,14 +206,25 @@ enum HTMLReferences {
                 guard isURLAttribute else { continue }
                 let value = HTMLEntities.decode(String(decoding: bytes[valueStart..<valueEnd], as: UTF8.self))
                 guard URLReference.scheme(of: FeedText.trim(value)) == nil else { continue }
-                output += bytes[copiedUpTo..<valueStart]
-                output += Array(FeedText.escapeAttribute(resolver.resolve(value)).utf8)
-                copiedUpTo = valueEnd
+                replacements.append((valueStart..<valueEnd, FeedText.escapeAttribute(resolver.resolve(value))))
             }
-            guard copiedUpTo > 0 else { return nil }
-            output += bytes[copiedUpTo...]
-            return String(decoding: output, as: UTF8.self)
-        } ?? html
+            return replacements
+        }
+        guard !replacements.isEmpty else { return html }
+        // Every boundary is next to an ASCII quote, space, "=" or ">", so the pieces between are
+        // whole characters of `html` and are copied as they are, not decoded again.
+        let utf8 = html.utf8
+        var output = ""
+        output.reserveCapacity(utf8.count + replacements.reduce(0) { $0 + $1.value.utf8.count })
+        var copiedUpTo = utf8.startIndex
+        for replacement in replacements {
+            let valueStart = utf8.index(utf8.startIndex, offsetBy: replacement.range.lowerBound)
+            output += html[copiedUpTo..<valueStart]
+            output += replacement.value
+            copiedUpTo = utf8.index(utf8.startIndex, offsetBy: replacement.range.upperBound)
+        }
+        output += html[copiedUpTo...]
+        return output
     }
 
     private static func isURLAttributeName(_ name: Slice<UnsafeBufferPointer<UInt8>>) -> Bool {

@@ -13,7 +13,7 @@ struct XMLElement {
     }
 
     func isNamed(_ name: String, namespace: String) -> Bool {
-        xmlStrEqual(node.pointee.name, name) != 0 && isIn(namespace)
+        hasName(name) && isIn(namespace)
     }
 
     func isIn(_ namespace: String) -> Bool {
@@ -42,9 +42,19 @@ struct XMLElement {
 
     /// Whether this is `name` in `namespace`, or, without one, in the format of `parent`.
     func matches(_ name: String, namespace: String?, under parent: XMLElement) -> Bool {
-        guard xmlStrEqual(node.pointee.name, name) != 0 else { return false }
+        guard hasName(name) else { return false }
         if let namespace { return isIn(namespace) }
         return isCore(under: parent)
+    }
+
+    /// Compared byte by byte in place: handing a short Swift string to C copies it to the heap first.
+    private func hasName(_ name: String) -> Bool {
+        guard var cursor = node.pointee.name else { return false }
+        for byte in name.utf8 {
+            guard cursor.pointee == byte else { return false }
+            cursor += 1
+        }
+        return cursor.pointee == 0
     }
 
     var hasElementChildren: Bool { elements.first { _ in true } != nil }

@@ -98,23 +98,24 @@ public enum TextDecoding {
                     index += 1
                     continue
                 }
+                // The second byte's range depends on the lead (no overlong forms, surrogates or
+                // scalars past U+10FFFF); any further byte is a plain continuation byte.
                 let length: Int
+                var secondRange: ClosedRange<UInt8> = 0x80...0xBF
                 switch lead {
                 case 0xC2...0xDF: length = 2
-                case 0xE0...0xEF: length = 3
-                case 0xF0...0xF4: length = 4
+                case 0xE0: length = 3; secondRange = 0xA0...0xBF
+                case 0xED: length = 3; secondRange = 0x80...0x9F
+                case 0xE1...0xEF: length = 3
+                case 0xF0: length = 4; secondRange = 0x90...0xBF
+                case 0xF4: length = 4; secondRange = 0x80...0x8F
+                case 0xF1...0xF3: length = 4
                 default: return .invalid
                 }
-                guard index + length <= count else { return .invalid }
-                let second = bytes[index + 1]
-                switch lead {
-                case 0xE0: guard (0xA0...0xBF).contains(second) else { return .invalid }
-                case 0xED: guard (0x80...0x9F).contains(second) else { return .invalid }
-                case 0xF0: guard (0x90...0xBF).contains(second) else { return .invalid }
-                case 0xF4: guard (0x80...0x8F).contains(second) else { return .invalid }
-                default: guard (0x80...0xBF).contains(second) else { return .invalid }
+                guard index + length <= count, secondRange.contains(bytes[index + 1]) else { return .invalid }
+                if length > 2 && bytes[index + 2] & 0xC0 != 0x80 || length > 3 && bytes[index + 3] & 0xC0 != 0x80 {
+                    return .invalid
                 }
-                for offset in 2..<max(length, 2) where !(0x80...0xBF).contains(bytes[index + offset]) { return .invalid }
                 sawMultibyte = true
                 index += length
             }
