@@ -105,34 +105,58 @@ struct ContentHints {
 /// Whether any of a fixed list of ASCII fragments occurs in a text: fragments are bucketed by
 /// their first byte, so one pass over the text tries only those that could start at each byte.
 /// With separators, a fragment counts only as a whole part: bounded by a separator or an end.
+/// This runs over every class and id of every page, so the fragments sit in one flat byte
+/// array and the text is read in place, without copies or per-byte reference counting.
 struct FragmentMatcher: Sendable {
-    private let buckets: [[[UInt8]]]
-    private let separators: [UInt8]
+    /// All fragments' bytes back to back, sorted by first byte.
+    private let bytes: [UInt8]
+    /// Where each fragment starts in `bytes`; one more entry marks the end of the last.
+    private let offsets: [Int]
+    /// For each first byte, the range of fragment numbers that start with it.
+    private let firstFragment: [Int]
+    private let isSeparator: [Bool]
+    private let wholeParts: Bool
 
     init(_ fragments: [String], separators: String = "") {
-        var buckets = Array(repeating: [[UInt8]](), count: 256)
-        for fragment in fragments where !fragment.isEmpty {
-            let bytes = Array(fragment.utf8)
-            buckets[Int(bytes[0])].append(bytes)
-        }
-        self.buckets = buckets
-        self.separators = Array(separators.utf8)
+        let sorted = fragments.filter { !$0.isEmpty }.map { Array($0.utf8) }.sorted { $0[0] < $1[0] }
+        bytes = sorted.flatMap { $0 }
+        offsets = sorted.reduce(into: [0]) { $0.append($0.last! + $1.count) }
+        // firstFragment[b]..<firstFragment[b + 1] are the fragments starting with byte b.
+        firstFragment = (0...256).map { byte in sorted.firstIndex { Int($0[0]) >= byte } ?? sorted.count }
+        isSeparator = (0..<256).map { separators.utf8.contains(UInt8($0)) }
+        wholeParts = !separators.isEmpty
     }
 
     /// ASCII letters match either case; the fragments are lower case.
     func matches(_ text: String) -> Bool {
+        if let found = text.utf8.withContiguousStorageIfAvailable({ matches(in: $0) }) { return found }
         var native = text
-        return native.withUTF8 { bytes in
-            for start in 0..<bytes.count {
-                let bucket = buckets[Int(Self.lowered(bytes[start]))]
-                guard !bucket.isEmpty, separators.isEmpty || start == 0 || separators.contains(bytes[start - 1]) else { continue }
-                for fragment in bucket where fragment.count <= bytes.count - start {
-                    let end = start + fragment.count
-                    guard separators.isEmpty || end == bytes.count || separators.contains(bytes[end]) else { continue }
-                    if zip(fragment, bytes[start..<end]).allSatisfy({ $0 == Self.lowered($1) }) { return true }
+        return native.withUTF8 { matches(in: $0) }
+    }
+
+    private func matches(in text: UnsafeBufferPointer<UInt8>) -> Bool {
+        bytes.withUnsafeBufferPointer { fragmentBytes in
+            offsets.withUnsafeBufferPointer { offsets in
+                firstFragment.withUnsafeBufferPointer { firstFragment in
+                    isSeparator.withUnsafeBufferPointer { isSeparator in
+                        for start in 0..<text.count {
+                            let first = Int(Self.lowered(text[start]))
+                            let candidates = firstFragment[first]..<firstFragment[first + 1]
+                            guard !candidates.isEmpty, !wholeParts || start == 0 || isSeparator[Int(text[start - 1])] else { continue }
+                            for fragment in candidates {
+                                let length = offsets[fragment + 1] - offsets[fragment]
+                                guard length <= text.count - start else { continue }
+                                let end = start + length
+                                guard !wholeParts || end == text.count || isSeparator[Int(text[end])] else { continue }
+                                var offset = 1
+                                while offset < length && Self.lowered(text[start + offset]) == fragmentBytes[offsets[fragment] + offset] { offset += 1 }
+                                if offset == length { return true }
+                            }
+                        }
+                        return false
+                    }
                 }
             }
-            return false
         }
     }
 
