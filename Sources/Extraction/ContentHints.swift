@@ -52,13 +52,16 @@ struct ContentHints {
     /// Short elements inside an article that are furniture (share bars, bylines, tag lists).
     private(set) var furniture: [Bool]
 
-    private static let unlikely = FragmentMatcher(unlikelyFragments)
-    private static let hopeful = FragmentMatcher(hopefulFragments)
-    private static let negative = FragmentMatcher(negativeFragments)
-    private static let positive = FragmentMatcher(positiveFragments)
-    private static let advert = FragmentMatcher(Array(adWords), separators: " \t\n\r")
-    /// "share-bar" is furniture in "post-share-bar" too, but "share" is not in "sharedaddy".
-    private static let furnitureParts = FragmentMatcher(Array(furnitureWords), separators: " \t\n\r-_")
+    /// The lists of class and id fragments, all looked for in one pass; `Marks` numbers them.
+    private static let marks = FragmentMatcher(lists: [
+        .init(fragments: unlikelyFragments), .init(fragments: hopefulFragments), .init(fragments: negativeFragments),
+        .init(fragments: positiveFragments), .init(fragments: Array(adWords), separators: " \t\n\r"),
+        // "share-bar" is furniture in "post-share-bar" too, but "share" is not in "sharedaddy".
+        .init(fragments: Array(furnitureWords), separators: " \t\n\r-_"),
+    ])
+    private enum Marks: UInt32 {
+        case unlikely, hopeful, negative, positive, advert, furnitureParts
+    }
     private static let hiddenStyle = FragmentMatcher(["display:none", "visibility:hidden"])
 
     init(_ document: HTMLDocument) {
@@ -90,11 +93,12 @@ struct ContentHints {
                 continue
             }
             // Class and id are matched one after the other rather than joined: no fragment holds a space.
-            func either(_ matcher: FragmentMatcher) -> Bool { matcher.matches(classes) || matcher.matches(id) }
-            dropped[index] = hidden || either(Self.advert)
-            weight[index] = Int16((either(Self.negative) ? -Self.classWeight : 0) + (either(Self.positive) ? Self.classWeight : 0))
-            unlikely[index] = !Self.neverUnlikely.contains(name) && !isArticleBody && either(Self.unlikely) && !either(Self.hopeful)
-            furniture[index] = either(Self.furnitureParts)
+            let found = Self.marks.listsMatched(classes) | Self.marks.listsMatched(id)
+            func either(_ list: Marks) -> Bool { found & (1 << list.rawValue) != 0 }
+            dropped[index] = hidden || either(.advert)
+            weight[index] = Int16((either(.negative) ? -Self.classWeight : 0) + (either(.positive) ? Self.classWeight : 0))
+            unlikely[index] = !Self.neverUnlikely.contains(name) && !isArticleBody && either(.unlikely) && !either(.hopeful)
+            furniture[index] = either(.furnitureParts)
         }
     }
 
@@ -102,62 +106,108 @@ struct ContentHints {
     private static let neverUnlikely: Set<String> = ["html", "body", "article", "main"]
 }
 
-/// Whether any of a fixed list of ASCII fragments occurs in a text: fragments are bucketed by
-/// their first byte, so one pass over the text tries only those that could start at each byte.
-/// With separators, a fragment counts only as a whole part: bounded by a separator or an end.
-/// This runs over every class and id of every page, so the fragments sit in one flat byte
-/// array and the text is read in place, without copies or per-byte reference counting.
+/// Which of several fixed lists of ASCII fragments occur in a text, found in one pass over it:
+/// this runs over every class and id of every page. Fragments sit in one flat byte array, are
+/// bucketed by their first byte, and a table of the first two bytes skips most positions
+/// without looking at any fragment. In a list with separators, a fragment counts only as a
+/// whole part: bounded by a separator or an end. ASCII letters match either case; the
+/// fragments are lower case.
 struct FragmentMatcher: Sendable {
+    /// A list of fragments and the separators that bound its parts ("" for anywhere).
+    struct List: Sendable {
+        var fragments: [String]
+        var separators = ""
+    }
+
     /// All fragments' bytes back to back, sorted by first byte.
     private let bytes: [UInt8]
     /// Where each fragment starts in `bytes`; one more entry marks the end of the last.
     private let offsets: [Int]
-    /// For each first byte, the range of fragment numbers that start with it.
+    /// The list each fragment comes from.
+    private let listOfFragment: [Int]
+    /// `firstFragment[b]..<firstFragment[b + 1]` are the fragments that start with byte b.
     private let firstFragment: [Int]
+    /// Whether some fragment starts with the two bytes `first * 256 + second`; a fragment of
+    /// one byte marks every second byte, 0 standing for the end of the text.
+    private let startsFragment: [Bool]
+    /// `isSeparator[list * 256 + byte]`.
     private let isSeparator: [Bool]
-    private let wholeParts: Bool
+    private let wholeParts: [Bool]
+    private let allLists: UInt32
 
     init(_ fragments: [String], separators: String = "") {
-        let sorted = fragments.filter { !$0.isEmpty }.map { Array($0.utf8) }.sorted { $0[0] < $1[0] }
-        bytes = sorted.flatMap { $0 }
-        offsets = sorted.reduce(into: [0]) { $0.append($0.last! + $1.count) }
-        // firstFragment[b]..<firstFragment[b + 1] are the fragments starting with byte b.
-        firstFragment = (0...256).map { byte in sorted.firstIndex { Int($0[0]) >= byte } ?? sorted.count }
-        isSeparator = (0..<256).map { separators.utf8.contains(UInt8($0)) }
-        wholeParts = !separators.isEmpty
+        self.init(lists: [List(fragments: fragments, separators: separators)])
     }
 
-    /// ASCII letters match either case; the fragments are lower case.
-    func matches(_ text: String) -> Bool {
-        if let found = text.utf8.withContiguousStorageIfAvailable({ matches(in: $0) }) { return found }
+    init(lists: [List]) {
+        precondition(lists.count <= 32, "a match is reported as 32 bits")
+        let sorted = lists.enumerated()
+            .flatMap { list in list.element.fragments.filter { !$0.isEmpty }.map { (bytes: Array($0.utf8), list: list.offset) } }
+            .sorted { $0.bytes[0] < $1.bytes[0] }
+        bytes = sorted.flatMap(\.bytes)
+        offsets = sorted.reduce(into: [0]) { $0.append($0.last! + $1.bytes.count) }
+        listOfFragment = sorted.map(\.list)
+        firstFragment = (0...256).map { byte in sorted.firstIndex { Int($0.bytes[0]) >= byte } ?? sorted.count }
+        var startsFragment = Array(repeating: false, count: 256 * 256)
+        for (fragment, _) in sorted {
+            let seconds = fragment.count > 1 ? [Int(fragment[1])] : Array(0..<256)
+            for second in seconds { startsFragment[Int(fragment[0]) * 256 + second] = true }
+        }
+        self.startsFragment = startsFragment
+        isSeparator = lists.flatMap { list in (0..<256).map { list.separators.utf8.contains(UInt8($0)) } }
+        wholeParts = lists.map { !$0.separators.isEmpty }
+        allLists = lists.count == 32 ? .max : (1 << UInt32(lists.count)) - 1
+    }
+
+    /// Whether a fragment of any list occurs in `text`.
+    func matches(_ text: String) -> Bool { listsMatched(text) != 0 }
+
+    /// Bit n is set when a fragment of list n occurs in `text`.
+    func listsMatched(_ text: String) -> UInt32 {
+        if let found = text.utf8.withContiguousStorageIfAvailable({ listsMatched(in: $0) }) { return found }
         var native = text
-        return native.withUTF8 { matches(in: $0) }
+        return native.withUTF8 { listsMatched(in: $0) }
     }
 
-    private func matches(in text: UnsafeBufferPointer<UInt8>) -> Bool {
+    private func listsMatched(in text: UnsafeBufferPointer<UInt8>) -> UInt32 {
+        var found: UInt32 = 0
         bytes.withUnsafeBufferPointer { fragmentBytes in
             offsets.withUnsafeBufferPointer { offsets in
                 firstFragment.withUnsafeBufferPointer { firstFragment in
-                    isSeparator.withUnsafeBufferPointer { isSeparator in
-                        for start in 0..<text.count {
-                            let first = Int(Self.lowered(text[start]))
-                            let candidates = firstFragment[first]..<firstFragment[first + 1]
-                            guard !candidates.isEmpty, !wholeParts || start == 0 || isSeparator[Int(text[start - 1])] else { continue }
-                            for fragment in candidates {
-                                let length = offsets[fragment + 1] - offsets[fragment]
-                                guard length <= text.count - start else { continue }
-                                let end = start + length
-                                guard !wholeParts || end == text.count || isSeparator[Int(text[end])] else { continue }
-                                var offset = 1
-                                while offset < length && Self.lowered(text[start + offset]) == fragmentBytes[offsets[fragment] + offset] { offset += 1 }
-                                if offset == length { return true }
+                    startsFragment.withUnsafeBufferPointer { startsFragment in
+                        isSeparator.withUnsafeBufferPointer { isSeparator in
+                            for start in 0..<text.count {
+                                let first = Int(Self.lowered(text[start]))
+                                let second = start + 1 < text.count ? Int(Self.lowered(text[start + 1])) : 0
+                                guard startsFragment[first * 256 + second] else { continue }
+                                for fragment in firstFragment[first]..<firstFragment[first + 1] {
+                                    let list = listOfFragment[fragment]
+                                    let bit: UInt32 = 1 << UInt32(list)
+                                    guard found & bit == 0 else { continue }
+                                    let length = offsets[fragment + 1] - offsets[fragment]
+                                    guard length <= text.count - start else { continue }
+                                    let end = start + length
+                                    if wholeParts[list] {
+                                        guard start == 0 || isSeparator[list * 256 + Int(text[start - 1])],
+                                              end == text.count || isSeparator[list * 256 + Int(text[end])]
+                                        else { continue }
+                                    }
+                                    var offset = 1
+                                    while offset < length && Self.lowered(text[start + offset]) == fragmentBytes[offsets[fragment] + offset] {
+                                        offset += 1
+                                    }
+                                    if offset == length {
+                                        found |= bit
+                                        if found == allLists { return }
+                                    }
+                                }
                             }
                         }
-                        return false
                     }
                 }
             }
         }
+        return found
     }
 
     private static func lowered(_ byte: UInt8) -> UInt8 { byte >= 65 && byte <= 90 ? byte + 32 : byte }
