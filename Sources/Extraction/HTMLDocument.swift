@@ -19,6 +19,9 @@ final class HTMLDocument {
     static let maximumDepth = 200
     /// Parsing stops after this many nodes: about forty times a long article page.
     static let maximumNodes = 600_000
+    /// Bytes of markup per node on typical pages once script and style bodies are cut, to size
+    /// the node array once rather than grow it step by step.
+    static let typicalBytesPerNode = 48
 
     static let textName = "#text"
 
@@ -52,19 +55,25 @@ final class HTMLDocument {
         _ = Self.initialised
         guard let context = htmlNewParserCtxt() else { return nil }
         defer { htmlFreeParserCtxt(context) }
-        let builder = TreeBuilder(context: context)
         let input = RawText.withoutUnreadBodies(data)
-        withExtendedLifetime(builder) {
-            context.pointee.sax.pointee = Self.eventHandler()
-            context.pointee.userData = Unmanaged.passUnretained(builder).toOpaque()
-            input.withUnsafeBytes { bytes in
-                _ = htmlCtxtReadMemory(context, bytes.bindMemory(to: CChar.self).baseAddress, Int32(bytes.count), nil,
-                                       encoding, Self.parserOptions)
-            }
+        // The builder is reached through a plain pointer rather than a class reference: the
+        // parser calls it for every tag and text run, and a class's stored properties would be
+        // checked for exclusive access on each of those calls.
+        let builder = UnsafeMutablePointer<TreeBuilder>.allocate(capacity: 1)
+        builder.initialize(to: TreeBuilder(context: context, expectedNodes: input.count / Self.typicalBytesPerNode))
+        defer {
+            builder.deinitialize(count: 1)
+            builder.deallocate()
         }
-        guard builder.nodes.count > 1 else { return nil }
-        nodes = builder.nodes
-        truncated = builder.stopped
+        context.pointee.sax.pointee = Self.eventHandler()
+        context.pointee.userData = UnsafeMutableRawPointer(builder)
+        input.withUnsafeBytes { bytes in
+            _ = htmlCtxtReadMemory(context, bytes.bindMemory(to: CChar.self).baseAddress, Int32(bytes.count), nil,
+                                   encoding, Self.parserOptions)
+        }
+        guard builder.pointee.nodes.count > 1 else { return nil }
+        nodes = builder.pointee.nodes
+        truncated = builder.pointee.stopped
     }
 
     // MARK: - Reading the tree
@@ -144,12 +153,12 @@ final class HTMLDocument {
     private static func eventHandler() -> htmlSAXHandler {
         var handler = htmlSAXHandler()
         handler.startElement = { context, name, attributes in
-            TreeBuilder.from(context).start(name, attributes: attributes)
+            TreeBuilder.from(context).pointee.start(name, attributes: attributes)
         }
-        handler.endElement = { context, _ in TreeBuilder.from(context).end() }
-        handler.characters = { context, characters, length in TreeBuilder.from(context).characters(characters, length) }
+        handler.endElement = { context, _ in TreeBuilder.from(context).pointee.end() }
+        handler.characters = { context, characters, length in TreeBuilder.from(context).pointee.characters(characters, length) }
         handler.ignorableWhitespace = handler.characters
-        handler.cdataBlock = { context, characters, length in TreeBuilder.from(context).rawText(characters, length) }
+        handler.cdataBlock = { context, characters, length in TreeBuilder.from(context).pointee.rawText(characters, length) }
         // Structured errors go nowhere: a page's markup errors are not ours to report.
         handler.serror = { _, _ in }
         handler.initialized = UInt32(XML_SAX2_MAGIC)
@@ -169,7 +178,7 @@ enum HTMLAttribute: String, Sendable {
 }
 
 /// Turns parser events into `HTMLDocument` nodes, keeping the open elements on a stack.
-private final class TreeBuilder {
+private struct TreeBuilder {
     let context: htmlParserCtxtPtr
     var nodes: [HTMLDocument.Node] = [HTMLDocument.Node(name: "#document", parent: -1)]
     /// Open elements, innermost last; an element the parser opened but that was not kept (after
@@ -185,15 +194,18 @@ private final class TreeBuilder {
     /// Set when the node limit is reached and parsing has been told to stop.
     var stopped = false
 
-    init(context: htmlParserCtxtPtr) {
+    init(context: htmlParserCtxtPtr, expectedNodes: Int) {
         self.context = context
+        let capacity = min(expectedNodes, HTMLDocument.maximumNodes)
+        nodes.reserveCapacity(capacity)
+        depths.reserveCapacity(capacity)
     }
 
-    static func from(_ context: UnsafeMutableRawPointer?) -> TreeBuilder {
-        Unmanaged<TreeBuilder>.fromOpaque(context!).takeUnretainedValue()
+    static func from(_ context: UnsafeMutableRawPointer?) -> UnsafeMutablePointer<TreeBuilder> {
+        context!.assumingMemoryBound(to: TreeBuilder.self)
     }
 
-    func start(_ rawName: UnsafePointer<xmlChar>?, attributes: UnsafeMutablePointer<UnsafePointer<xmlChar>?>?) {
+    mutating func start(_ rawName: UnsafePointer<xmlChar>?, attributes: UnsafeMutablePointer<UnsafePointer<xmlChar>?>?) {
         guard !stopped, let rawName, admitNode() else { open.append(nil); return }
         // At the depth limit an element becomes its parent's sibling instead of its child: deep
         // structure is flattened, but paragraphs stay paragraphs.
@@ -213,12 +225,12 @@ private final class TreeBuilder {
         open.append(current)
     }
 
-    func end() {
+    mutating func end() {
         guard case .some(.some) = open.popLast() else { return }
         current = open.last.flatMap { $0 } ?? 0
     }
 
-    func characters(_ characters: UnsafePointer<xmlChar>?, _ length: Int32) {
+    mutating func characters(_ characters: UnsafePointer<xmlChar>?, _ length: Int32) {
         guard !stopped, let characters, length > 0 else { return }
         let text = String(decoding: UnsafeBufferPointer(start: characters, count: Int(length)), as: UTF8.self)
         let last = Int(nodes[current].lastChild)
@@ -229,7 +241,7 @@ private final class TreeBuilder {
         }
     }
 
-    private func append(_ node: HTMLDocument.Node) -> Int {
+    private mutating func append(_ node: HTMLDocument.Node) -> Int {
         let index = nodes.count
         let parent = Int(node.parent)
         nodes.append(node)
@@ -244,14 +256,14 @@ private final class TreeBuilder {
     }
 
     /// Script and style bodies: only JSON-LD is read, for the page's metadata.
-    func rawText(_ characters: UnsafePointer<xmlChar>?, _ length: Int32) {
+    mutating func rawText(_ characters: UnsafePointer<xmlChar>?, _ length: Int32) {
         guard nodes[current].name == "script",
               nodes[current].attributes.first(where: { $0.name == .type })?.value.lowercased() == "application/ld+json"
         else { return }
         self.characters(characters, length)
     }
 
-    private func admitNode() -> Bool {
+    private mutating func admitNode() -> Bool {
         guard nodes.count < HTMLDocument.maximumNodes else {
             stopped = true
             xmlStopParser(context)
@@ -260,7 +272,7 @@ private final class TreeBuilder {
         return true
     }
 
-    private func name(_ raw: UnsafePointer<xmlChar>) -> String {
+    private mutating func name(_ raw: UnsafePointer<xmlChar>) -> String {
         let key = UnsafeRawPointer(raw)
         if let known = names[key] { return known }
         let converted = String(cString: raw).lowercased()
@@ -268,7 +280,7 @@ private final class TreeBuilder {
         return converted
     }
 
-    private func keptAttributeName(_ raw: UnsafePointer<xmlChar>) -> HTMLAttribute? {
+    private mutating func keptAttributeName(_ raw: UnsafePointer<xmlChar>) -> HTMLAttribute? {
         let key = UnsafeRawPointer(raw)
         if let known = attributeNames[key] { return known }
         let kept = HTMLAttribute(rawValue: String(cString: raw).lowercased())
