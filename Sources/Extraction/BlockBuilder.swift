@@ -288,26 +288,32 @@ struct BlockBuilder {
         return result
     }
 
-    /// Runs of white space as one space, on UTF-8 bytes: this runs on every text node.
+    /// Runs of white space as one space, on UTF-8 bytes written straight into the new string:
+    /// this runs on every text node, and the result is never longer than the text.
     static func collapseWhiteSpace(_ text: String) -> String {
         var native = text
         return native.withUTF8 { bytes in
-            var result: [UInt8] = []
-            result.reserveCapacity(bytes.count)
-            var inSpace = false
-            var index = 0
-            while index < bytes.count {
-                let length = UTF8Text.sequenceLength(bytes[index])
-                if UTF8Text.isWhiteSpace(bytes, at: index) {
-                    if !inSpace { result.append(0x20) }
-                    inSpace = true
-                } else {
-                    result.append(contentsOf: bytes[index..<min(index + length, bytes.count)])
-                    inSpace = false
+            String(unsafeUninitializedCapacity: bytes.count) { output in
+                var written = 0
+                var inSpace = false
+                var index = 0
+                while index < bytes.count {
+                    let length = min(UTF8Text.sequenceLength(bytes[index]), bytes.count - index)
+                    if UTF8Text.isWhiteSpace(bytes, at: index) {
+                        if !inSpace {
+                            output[written] = 0x20
+                            written += 1
+                        }
+                        inSpace = true
+                    } else {
+                        for offset in 0..<length { output[written + offset] = bytes[index + offset] }
+                        written += length
+                        inSpace = false
+                    }
+                    index += length
                 }
-                index += length
+                return written
             }
-            return String(decoding: result, as: UTF8.self)
         }
     }
 

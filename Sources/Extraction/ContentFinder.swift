@@ -109,13 +109,14 @@ struct ContentFinder {
         let count = document.count
         skipped = document.subtreesMarked { [hints, pass] in hints.dropped[$0] || pass.dropsUnlikely && hints.unlikely[$0] }
         for index in stride(from: count - 1, to: 0, by: -1) where !skipped[index] {
-            let node = document.nodes[index]
-            if node.name == HTMLDocument.textName {
-                let (length, marks) = Self.measureText(node.text)
+            // Fields are read one by one: copying the whole node would retain all its strings.
+            let name = document.nodes[index].name
+            if name == HTMLDocument.textName {
+                let (length, marks) = Self.measureText(document.nodes[index].text)
                 characters[index] = length
                 commas[index] = marks
             } else {
-                switch node.name {
+                switch name {
                 case "a":
                     let href = document.attribute(.href, of: index) ?? ""
                     linkCharacters[index] = Float(characters[index]) * (href.hasPrefix("#") ? Self.inPageLinkWeight : 1)
@@ -126,7 +127,7 @@ struct ContentFinder {
                 default: break
                 }
             }
-            let parent = Int(node.parent)
+            let parent = Int(document.nodes[index].parent)
             characters[parent] += characters[index]
             linkCharacters[parent] += linkCharacters[index]
             commas[parent] += commas[index]
