@@ -17,6 +17,8 @@ struct BlockBuilder {
     let document: HTMLDocument
     let excluded: [Bool]
     let baseURL: URL?
+    /// `blockElements` as a flag per tag of this document.
+    private let isBlockTag: [Bool]
     private(set) var blocks: [Block] = []
     private var pending: [Inline] = []
 
@@ -24,6 +26,7 @@ struct BlockBuilder {
         self.document = document
         self.excluded = excluded
         self.baseURL = baseURL
+        isBlockTag = document.tags(in: Self.blockElements)
     }
 
     /// Adds what `node` holds.
@@ -71,7 +74,7 @@ struct BlockBuilder {
             pending.append(.lineBreak)
         } else if name == "hr" {
             flush()
-        } else if Self.blockElements.contains(name) {
+        } else if isBlockTag[Int(document.nodes[node].tag)] {
             flush()
             add(contentsOf: node)
             flush()
@@ -89,7 +92,7 @@ struct BlockBuilder {
 
     /// A paragraph, or several when a `<p>` wrongly holds blocks (libxml2 keeps some inside).
     private mutating func addParagraphs(of node: Int) {
-        let holdsBlocks = document.children(node).contains { !document.isText($0) && Self.blockElements.contains(document.name($0)) }
+        let holdsBlocks = document.children(node).contains { isBlockTag[Int(document.nodes[$0].tag)] }
         if holdsBlocks {
             add(contentsOf: node)
             flush()
@@ -215,7 +218,7 @@ struct BlockBuilder {
             return [.lineBreak]
         case "img", "picture", "video", "audio", "source", "wbr":
             return []
-        case let name where Self.blockElements.contains(name):
+        case _ where isBlockTag[Int(document.nodes[node].tag)]:
             // A block inside a paragraph or list item (a nested list): keep it on lines of its own.
             return [.lineBreak] + inlines(of: node) + [.lineBreak]
         default:

@@ -70,12 +70,14 @@ struct ContentHints {
         unlikely = Array(repeating: false, count: count)
         weight = Array(repeating: 0, count: count)
         furniture = Array(repeating: false, count: count)
+        let isDroppedTag = document.tags(in: Self.droppedElements)
+        let isNeverUnlikelyTag = document.tags(in: Self.neverUnlikely)
         for index in 1..<count where !document.isText(index) {
-            let name = document.name(index)
+            let tag = Int(document.nodes[index].tag)
             var classes = ""
             var id = ""
             var isArticleBody = false
-            var hidden = Self.droppedElements.contains(name)
+            var hidden = isDroppedTag[tag]
             for (attribute, value) in document.nodes[index].attributes {
                 switch attribute {
                 case .class: classes = value
@@ -97,7 +99,7 @@ struct ContentHints {
             func either(_ list: Marks) -> Bool { found & (1 << list.rawValue) != 0 }
             dropped[index] = hidden || either(.advert)
             weight[index] = Int16((either(.negative) ? -Self.classWeight : 0) + (either(.positive) ? Self.classWeight : 0))
-            unlikely[index] = !Self.neverUnlikely.contains(name) && !isArticleBody && either(.unlikely) && !either(.hopeful)
+            unlikely[index] = !isNeverUnlikelyTag[tag] && !isArticleBody && either(.unlikely) && !either(.hopeful)
             furniture[index] = either(.furnitureParts)
         }
     }

@@ -24,10 +24,14 @@ final class HTMLDocument {
     static let typicalBytesPerNode = 48
 
     static let textName = "#text"
+    /// The tags of text and of the document root, before those of the page's elements.
+    static let textTag: Int32 = 0
+    static let documentTag: Int32 = 1
 
     struct Node {
-        /// Lower-cased tag name, or `textName`.
-        var name: String
+        /// Where the lower-cased tag name is in `names`: later stages compare these numbers
+        /// rather than the names, and look a name up in a set once per document, not per node.
+        var tag: Int32
         var parent: Int32
         var firstChild: Int32 = -1
         var lastChild: Int32 = -1
@@ -39,6 +43,8 @@ final class HTMLDocument {
 
     /// Nodes in document order; index 0 is the document root, whose children are the top elements.
     let nodes: [Node]
+    /// Every distinct tag name, indexed by `Node.tag`; `textName` is at `textTag`.
+    let names: [String]
     /// True when parsing stopped at `maximumNodes`.
     let truncated: Bool
 
@@ -73,13 +79,17 @@ final class HTMLDocument {
         }
         guard builder.pointee.nodes.count > 1 else { return nil }
         nodes = builder.pointee.nodes
+        names = builder.pointee.tagNames
         truncated = builder.pointee.stopped
     }
 
     // MARK: - Reading the tree
 
-    func name(_ index: Int) -> String { nodes[index].name }
-    func isText(_ index: Int) -> Bool { nodes[index].name == Self.textName }
+    func name(_ index: Int) -> String { names[Int(nodes[index].tag)] }
+    func isText(_ index: Int) -> Bool { nodes[index].tag == Self.textTag }
+
+    /// For each tag, whether its name is in `set`, to be indexed by `Node.tag`.
+    func tags(in set: Set<String>) -> [Bool] { names.map(set.contains) }
     func parent(_ index: Int) -> Int? { let parent = nodes[index].parent; return parent > 0 ? Int(parent) : nil }
     func text(_ index: Int) -> String { nodes[index].text }
 
@@ -106,13 +116,14 @@ final class HTMLDocument {
 
     /// The first element named `name` at or below `index`, in document order.
     func first(_ name: String, in index: Int) -> Int? {
-        (index..<subtreeEnd(index)).first { nodes[$0].name == name }
+        guard let tag = names.firstIndex(of: name) else { return nil }
+        return (index..<subtreeEnd(index)).first { nodes[$0].tag == tag }
     }
 
     /// All text below `index`, as written.
     func textContent(_ index: Int) -> String {
         var result = ""
-        for node in index..<subtreeEnd(index) where nodes[node].name == Self.textName { result += nodes[node].text }
+        for node in index..<subtreeEnd(index) where nodes[node].tag == Self.textTag { result += nodes[node].text }
         return result
     }
 
@@ -180,7 +191,8 @@ enum HTMLAttribute: String, Sendable {
 /// Turns parser events into `HTMLDocument` nodes, keeping the open elements on a stack.
 private struct TreeBuilder {
     let context: htmlParserCtxtPtr
-    var nodes: [HTMLDocument.Node] = [HTMLDocument.Node(name: "#document", parent: -1)]
+    var nodes: [HTMLDocument.Node] = [HTMLDocument.Node(tag: HTMLDocument.documentTag, parent: -1)]
+    var tagNames = [HTMLDocument.textName, "#document"]
     /// Open elements, innermost last; an element the parser opened but that was not kept (after
     /// the node limit) is pushed as nil, so that every end event pops what its start pushed.
     var open: [Int?] = []
@@ -189,7 +201,9 @@ private struct TreeBuilder {
     /// Each node's depth below the document, to keep the tree within `maximumDepth`.
     var depths: [Int32] = [0]
     /// Tag and attribute names come from libxml2's dictionary, so each distinct name is converted once.
-    var names: [UnsafeRawPointer: String] = [:]
+    var tagsByPointer: [UnsafeRawPointer: Int32] = [:]
+    /// Names that differ only in case ("DIV", "div") are different pointers but one tag.
+    var tagsByName: [String: Int32] = [:]
     var attributeNames: [UnsafeRawPointer: HTMLAttribute?] = [:]
     /// Set when the node limit is reached and parsing has been told to stop.
     var stopped = false
@@ -210,7 +224,7 @@ private struct TreeBuilder {
         // At the depth limit an element becomes its parent's sibling instead of its child: deep
         // structure is flattened, but paragraphs stay paragraphs.
         let parent = depths[current] >= HTMLDocument.maximumDepth ? Int(nodes[current].parent) : current
-        var node = HTMLDocument.Node(name: name(rawName), parent: Int32(parent))
+        var node = HTMLDocument.Node(tag: tag(rawName), parent: Int32(parent))
         if let attributes {
             var cursor = attributes
             while let attributeName = cursor.pointee {
@@ -234,10 +248,10 @@ private struct TreeBuilder {
         guard !stopped, let characters, length > 0 else { return }
         let text = String(decoding: UnsafeBufferPointer(start: characters, count: Int(length)), as: UTF8.self)
         let last = Int(nodes[current].lastChild)
-        if last >= 0, nodes[last].name == HTMLDocument.textName {
+        if last >= 0, nodes[last].tag == HTMLDocument.textTag {
             nodes[last].text += text
         } else if admitNode() {
-            _ = append(HTMLDocument.Node(name: HTMLDocument.textName, parent: Int32(current), text: text))
+            _ = append(HTMLDocument.Node(tag: HTMLDocument.textTag, parent: Int32(current), text: text))
         }
     }
 
@@ -257,7 +271,7 @@ private struct TreeBuilder {
 
     /// Script and style bodies: only JSON-LD is read, for the page's metadata.
     mutating func rawText(_ characters: UnsafePointer<xmlChar>?, _ length: Int32) {
-        guard nodes[current].name == "script",
+        guard tagNames[Int(nodes[current].tag)] == "script",
               nodes[current].attributes.first(where: { $0.name == .type })?.value.lowercased() == "application/ld+json"
         else { return }
         self.characters(characters, length)
@@ -272,12 +286,17 @@ private struct TreeBuilder {
         return true
     }
 
-    private mutating func name(_ raw: UnsafePointer<xmlChar>) -> String {
+    private mutating func tag(_ raw: UnsafePointer<xmlChar>) -> Int32 {
         let key = UnsafeRawPointer(raw)
-        if let known = names[key] { return known }
-        let converted = String(cString: raw).lowercased()
-        names[key] = converted
-        return converted
+        if let known = tagsByPointer[key] { return known }
+        let name = String(cString: raw).lowercased()
+        let tag = tagsByName[name] ?? Int32(tagNames.count)
+        if tag == tagNames.count {
+            tagNames.append(name)
+            tagsByName[name] = tag
+        }
+        tagsByPointer[key] = tag
+        return tag
     }
 
     private mutating func keptAttributeName(_ raw: UnsafePointer<xmlChar>) -> HTMLAttribute? {
