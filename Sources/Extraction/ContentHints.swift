@@ -78,7 +78,7 @@ struct ContentHints {
             var id = ""
             var isArticleBody = false
             var hidden = isDroppedTag[tag]
-            for (attribute, value) in document.nodes[index].attributes {
+            for (attribute, value) in document.attributes(of: index) {
                 switch attribute {
                 case .class: classes = value
                 case .id: id = value

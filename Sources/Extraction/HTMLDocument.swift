@@ -38,13 +38,19 @@ final class HTMLDocument {
         var nextSibling: Int32 = -1
         /// The characters of a text node; empty for elements.
         var text = ""
-        var attributes: [(name: HTMLAttribute, value: String)] = []
+        /// The node's kept attributes are `attributeList[firstAttribute..<firstAttribute + attributeCount]`.
+        var firstAttribute: Int32 = 0
+        var attributeCount: Int32 = 0
     }
+
+    typealias Attribute = (name: HTMLAttribute, value: String)
 
     /// Nodes in document order; index 0 is the document root, whose children are the top elements.
     let nodes: [Node]
     /// Every distinct tag name, indexed by `Node.tag`; `textName` is at `textTag`.
     let names: [String]
+    /// All elements' kept attributes in one array, rather than an array allocated per element.
+    let attributeList: [Attribute]
     /// True when parsing stopped at `maximumNodes`.
     let truncated: Bool
 
@@ -80,6 +86,7 @@ final class HTMLDocument {
         guard builder.pointee.nodes.count > 1 else { return nil }
         nodes = builder.pointee.nodes
         names = builder.pointee.tagNames
+        attributeList = builder.pointee.attributes
         truncated = builder.pointee.stopped
     }
 
@@ -94,7 +101,12 @@ final class HTMLDocument {
     func text(_ index: Int) -> String { nodes[index].text }
 
     func attribute(_ name: HTMLAttribute, of index: Int) -> String? {
-        nodes[index].attributes.first { $0.name == name }?.value
+        attributes(of: index).first { $0.name == name }?.value
+    }
+
+    func attributes(of index: Int) -> ArraySlice<Attribute> {
+        let first = Int(nodes[index].firstAttribute)
+        return attributeList[first..<first + Int(nodes[index].attributeCount)]
     }
 
     /// The node's children, text included, in order.
@@ -193,6 +205,7 @@ private struct TreeBuilder {
     let context: htmlParserCtxtPtr
     var nodes: [HTMLDocument.Node] = [HTMLDocument.Node(tag: HTMLDocument.documentTag, parent: -1)]
     var tagNames = [HTMLDocument.textName, "#document"]
+    var attributes: [HTMLDocument.Attribute] = []
     /// Open elements, innermost last; an element the parser opened but that was not kept (after
     /// the node limit) is pushed as nil, so that every end event pops what its start pushed.
     var open: [Int?] = []
@@ -213,6 +226,7 @@ private struct TreeBuilder {
         let capacity = min(expectedNodes, HTMLDocument.maximumNodes)
         nodes.reserveCapacity(capacity)
         depths.reserveCapacity(capacity)
+        attributes.reserveCapacity(capacity)
     }
 
     static func from(_ context: UnsafeMutableRawPointer?) -> UnsafeMutablePointer<TreeBuilder> {
@@ -225,16 +239,18 @@ private struct TreeBuilder {
         // structure is flattened, but paragraphs stay paragraphs.
         let parent = depths[current] >= HTMLDocument.maximumDepth ? Int(nodes[current].parent) : current
         var node = HTMLDocument.Node(tag: tag(rawName), parent: Int32(parent))
+        node.firstAttribute = Int32(self.attributes.count)
         if let attributes {
             var cursor = attributes
             while let attributeName = cursor.pointee {
                 let value = cursor.advanced(by: 1).pointee
                 if let kept = keptAttributeName(attributeName) {
-                    node.attributes.append((kept, value.map { String(cString: $0) } ?? ""))
+                    self.attributes.append((kept, value.map { String(cString: $0) } ?? ""))
                 }
                 cursor = cursor.advanced(by: 2)
             }
         }
+        node.attributeCount = Int32(self.attributes.count) - node.firstAttribute
         current = append(node)
         open.append(current)
     }
@@ -272,7 +288,8 @@ private struct TreeBuilder {
     /// Script and style bodies: only JSON-LD is read, for the page's metadata.
     mutating func rawText(_ characters: UnsafePointer<xmlChar>?, _ length: Int32) {
         guard tagNames[Int(nodes[current].tag)] == "script",
-              nodes[current].attributes.first(where: { $0.name == .type })?.value.lowercased() == "application/ld+json"
+              attributes[Int(nodes[current].firstAttribute)..<Int(nodes[current].firstAttribute + nodes[current].attributeCount)]
+                .first(where: { $0.name == .type })?.value.lowercased() == "application/ld+json"
         else { return }
         self.characters(characters, length)
     }
