@@ -246,8 +246,9 @@ struct BlockBuilder {
         }.first
     }
 
+    /// White space runs as one space and none at the ends, on UTF-8 bytes rather than characters.
     static func collapse(_ text: String) -> String {
-        text.split(whereSeparator: { $0.isWhitespace }).joined(separator: " ")
+        UTF8Text.trimmed(collapseWhiteSpace(text))
     }
 
     /// Adjacent text merged, white space collapsed, ends trimmed, empty marks dropped.
