@@ -140,9 +140,11 @@ public enum ArticleExtractor {
         let sampleSize = min(data.count, binarySniffBytes)
         guard sampleSize > 0 else { return false }
         let controls = data.withUnsafeBytes { bytes in
-            bytes.prefix(sampleSize).reduce(0) { count, byte in
-                count + (byte < 0x20 && byte != 0x09 && byte != 0x0A && byte != 0x0D && byte != 0x0C || byte == 0x7F ? 1 : 0)
+            var count = 0
+            for byte in bytes[..<sampleSize] where byte < 0x20 && byte != 0x09 && byte != 0x0A && byte != 0x0D && byte != 0x0C || byte == 0x7F {
+                count += 1
             }
+            return count
         }
         return Double(controls) / Double(sampleSize) > maximumControlByteShare
     }

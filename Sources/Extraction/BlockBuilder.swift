@@ -17,6 +17,8 @@ struct BlockBuilder {
     let document: HTMLDocument
     let excluded: [Bool]
     let baseURL: URL?
+    /// `blockElements` as a flag per tag of this document.
+    private let isBlockTag: [Bool]
     private(set) var blocks: [Block] = []
     private var pending: [Inline] = []
 
@@ -24,6 +26,7 @@ struct BlockBuilder {
         self.document = document
         self.excluded = excluded
         self.baseURL = baseURL
+        isBlockTag = document.tags(in: Self.blockElements)
     }
 
     /// Adds what `node` holds.
@@ -71,7 +74,7 @@ struct BlockBuilder {
             pending.append(.lineBreak)
         } else if name == "hr" {
             flush()
-        } else if Self.blockElements.contains(name) {
+        } else if isBlockTag[Int(document.nodes[node].tag)] {
             flush()
             add(contentsOf: node)
             flush()
@@ -89,7 +92,7 @@ struct BlockBuilder {
 
     /// A paragraph, or several when a `<p>` wrongly holds blocks (libxml2 keeps some inside).
     private mutating func addParagraphs(of node: Int) {
-        let holdsBlocks = document.children(node).contains { !document.isText($0) && Self.blockElements.contains(document.name($0)) }
+        let holdsBlocks = document.children(node).contains { isBlockTag[Int(document.nodes[$0].tag)] }
         if holdsBlocks {
             add(contentsOf: node)
             flush()
@@ -215,7 +218,7 @@ struct BlockBuilder {
             return [.lineBreak]
         case "img", "picture", "video", "audio", "source", "wbr":
             return []
-        case let name where Self.blockElements.contains(name):
+        case _ where isBlockTag[Int(document.nodes[node].tag)]:
             // A block inside a paragraph or list item (a nested list): keep it on lines of its own.
             return [.lineBreak] + inlines(of: node) + [.lineBreak]
         default:
@@ -243,8 +246,9 @@ struct BlockBuilder {
         }.first
     }
 
+    /// White space runs as one space and none at the ends, on UTF-8 bytes rather than characters.
     static func collapse(_ text: String) -> String {
-        text.split(whereSeparator: { $0.isWhitespace }).joined(separator: " ")
+        UTF8Text.trimmed(collapseWhiteSpace(text))
     }
 
     /// Adjacent text merged, white space collapsed, ends trimmed, empty marks dropped.
@@ -288,26 +292,32 @@ struct BlockBuilder {
         return result
     }
 
-    /// Runs of white space as one space, on UTF-8 bytes: this runs on every text node.
+    /// Runs of white space as one space, on UTF-8 bytes written straight into the new string:
+    /// this runs on every text node, and the result is never longer than the text.
     static func collapseWhiteSpace(_ text: String) -> String {
         var native = text
         return native.withUTF8 { bytes in
-            var result: [UInt8] = []
-            result.reserveCapacity(bytes.count)
-            var inSpace = false
-            var index = 0
-            while index < bytes.count {
-                let length = UTF8Text.sequenceLength(bytes[index])
-                if UTF8Text.isWhiteSpace(bytes, at: index) {
-                    if !inSpace { result.append(0x20) }
-                    inSpace = true
-                } else {
-                    result.append(contentsOf: bytes[index..<min(index + length, bytes.count)])
-                    inSpace = false
+            String(unsafeUninitializedCapacity: bytes.count) { output in
+                var written = 0
+                var inSpace = false
+                var index = 0
+                while index < bytes.count {
+                    let length = min(UTF8Text.sequenceLength(bytes[index]), bytes.count - index)
+                    if UTF8Text.isWhiteSpace(bytes, at: index) {
+                        if !inSpace {
+                            output[written] = 0x20
+                            written += 1
+                        }
+                        inSpace = true
+                    } else {
+                        for offset in 0..<length { output[written + offset] = bytes[index + offset] }
+                        written += length
+                        inSpace = false
+                    }
+                    index += length
                 }
-                index += length
+                return written
             }
-            return String(decoding: result, as: UTF8.self)
         }
     }
 

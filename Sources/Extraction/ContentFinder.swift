@@ -71,6 +71,11 @@ struct ContentFinder {
     let document: HTMLDocument
     let hints: ContentHints
     let pass: ReadingPass
+    /// The sets above as flags per tag of this document, so that each node is a lookup by number.
+    private let isTextContainerTag: [Bool]
+    private let isBlockChildTag: [Bool]
+    private let isInlineTag: [Bool]
+    private let isHeadingTag: [Bool]
 
     /// Per-node measures of the text that this pass reads, summed over each subtree.
     private var skipped: [Bool]
@@ -88,6 +93,10 @@ struct ContentFinder {
         self.document = document
         self.hints = hints
         self.pass = pass
+        isTextContainerTag = document.tags(in: Self.textContainers)
+        isBlockChildTag = document.tags(in: Self.blockChildren)
+        isInlineTag = document.tags(in: Self.inlineElements)
+        isHeadingTag = document.tags(in: Self.headings)
         let count = document.count
         skipped = Array(repeating: false, count: count)
         characters = Array(repeating: 0, count: count)
@@ -109,13 +118,14 @@ struct ContentFinder {
         let count = document.count
         skipped = document.subtreesMarked { [hints, pass] in hints.dropped[$0] || pass.dropsUnlikely && hints.unlikely[$0] }
         for index in stride(from: count - 1, to: 0, by: -1) where !skipped[index] {
-            let node = document.nodes[index]
-            if node.name == HTMLDocument.textName {
-                let (length, marks) = Self.measureText(node.text)
+            // Fields are read one by one: copying the whole node would retain all its strings.
+            let tag = document.nodes[index].tag
+            if tag == HTMLDocument.textTag {
+                let (length, marks) = Self.measureText(document.nodes[index].text)
                 characters[index] = length
                 commas[index] = marks
             } else {
-                switch node.name {
+                switch document.names[Int(tag)] {
                 case "a":
                     let href = document.attribute(.href, of: index) ?? ""
                     linkCharacters[index] = Float(characters[index]) * (href.hasPrefix("#") ? Self.inPageLinkWeight : 1)
@@ -126,7 +136,7 @@ struct ContentFinder {
                 default: break
                 }
             }
-            let parent = Int(node.parent)
+            let parent = Int(document.nodes[index].parent)
             characters[parent] += characters[index]
             linkCharacters[parent] += linkCharacters[index]
             commas[parent] += commas[index]
@@ -192,10 +202,11 @@ struct ContentFinder {
 
     private mutating func scoreParagraphs(below body: Int) {
         for index in body..<document.subtreeEnd(body) where !skipped[index] && !document.isText(index) {
-            let name = document.nodes[index].name
-            if name == "p" || name == "pre" || name == "td" || name == "section" || Self.headings.contains(name) && name != "h1" {
+            let tag = Int(document.nodes[index].tag)
+            let name = document.names[tag]
+            if name == "p" || name == "pre" || name == "td" || name == "section" || isHeadingTag[tag] && name != "h1" {
                 vote(characters: characters[index], commas: commas[index], from: index)
-            } else if Self.textContainers.contains(name) {
+            } else if isTextContainerTag[tag] {
                 if hasBlockChild(index) {
                     voteForLooseText(in: index)
                 } else {
@@ -206,7 +217,7 @@ struct ContentFinder {
     }
 
     private func hasBlockChild(_ index: Int) -> Bool {
-        document.children(index).contains { Self.blockChildren.contains(document.nodes[$0].name) }
+        document.children(index).contains { isBlockChildTag[Int(document.nodes[$0].tag)] }
     }
 
     /// Runs of text and inline elements between a container's blocks are paragraphs of it.
@@ -214,8 +225,8 @@ struct ContentFinder {
         var runCharacters: Int32 = 0
         var runCommas: Int32 = 0
         for child in document.children(container) where !skipped[child] {
-            let name = document.nodes[child].name
-            if name == HTMLDocument.textName || Self.inlineElements.contains(name) {
+            let tag = document.nodes[child].tag
+            if tag == HTMLDocument.textTag || isInlineTag[Int(tag)] {
                 runCharacters += characters[child]
                 runCommas += commas[child]
             } else {
@@ -256,7 +267,7 @@ struct ContentFinder {
 
     private func initialScore(_ node: Int) -> Float {
         let base: Float
-        switch document.nodes[node].name {
+        switch document.name(node) {
         case "div", "article", "main", "section": base = 5
         case "pre", "td", "blockquote": base = 3
         case "address", "ol", "ul", "dl", "dd", "dt", "li", "form": base = -3
@@ -357,9 +368,9 @@ struct ContentFinder {
     }
 
     private func shouldCut(_ index: Int, root: Int) -> Bool {
-        let name = document.nodes[index].name
+        let name = document.name(index)
         if hints.furniture[index] && characters[index] <= Self.maximumFurnitureCharacters { return true }
-        if Self.headings.contains(name) { return pass.weighsClasses && hints.weight[index] < 0 }
+        if isHeadingTag[Int(document.nodes[index].tag)] { return pass.weighsClasses && hints.weight[index] < 0 }
         guard pass.cleansConditionally, Self.conditionallyCleaned.contains(name), !isInsideCode(index) else {
             return false
         }
@@ -397,7 +408,7 @@ struct ContentFinder {
         var rows = 0
         var cells = 0
         for index in (table + 1)..<document.subtreeEnd(table) {
-            switch document.nodes[index].name {
+            switch document.name(index) {
             case "caption", "thead", "th", "tfoot", "colgroup", "col": return true
             case "table": return false
             case "tr": rows += 1
@@ -415,7 +426,7 @@ struct ContentFinder {
     private func hasAncestor(_ index: Int, named name: String) -> Bool {
         var cursor = document.parent(index)
         while let ancestor = cursor {
-            if document.nodes[ancestor].name == name { return true }
+            if document.name(ancestor) == name { return true }
             cursor = document.parent(ancestor)
         }
         return false

@@ -52,13 +52,16 @@ struct ContentHints {
     /// Short elements inside an article that are furniture (share bars, bylines, tag lists).
     private(set) var furniture: [Bool]
 
-    private static let unlikely = FragmentMatcher(unlikelyFragments)
-    private static let hopeful = FragmentMatcher(hopefulFragments)
-    private static let negative = FragmentMatcher(negativeFragments)
-    private static let positive = FragmentMatcher(positiveFragments)
-    private static let advert = FragmentMatcher(Array(adWords), separators: " \t\n\r")
-    /// "share-bar" is furniture in "post-share-bar" too, but "share" is not in "sharedaddy".
-    private static let furnitureParts = FragmentMatcher(Array(furnitureWords), separators: " \t\n\r-_")
+    /// The lists of class and id fragments, all looked for in one pass; `Marks` numbers them.
+    private static let marks = FragmentMatcher(lists: [
+        .init(fragments: unlikelyFragments), .init(fragments: hopefulFragments), .init(fragments: negativeFragments),
+        .init(fragments: positiveFragments), .init(fragments: Array(adWords), separators: " \t\n\r"),
+        // "share-bar" is furniture in "post-share-bar" too, but "share" is not in "sharedaddy".
+        .init(fragments: Array(furnitureWords), separators: " \t\n\r-_"),
+    ])
+    private enum Marks: UInt32 {
+        case unlikely, hopeful, negative, positive, advert, furnitureParts
+    }
     private static let hiddenStyle = FragmentMatcher(["display:none", "visibility:hidden"])
 
     init(_ document: HTMLDocument) {
@@ -67,13 +70,15 @@ struct ContentHints {
         unlikely = Array(repeating: false, count: count)
         weight = Array(repeating: 0, count: count)
         furniture = Array(repeating: false, count: count)
+        let isDroppedTag = document.tags(in: Self.droppedElements)
+        let isNeverUnlikelyTag = document.tags(in: Self.neverUnlikely)
         for index in 1..<count where !document.isText(index) {
-            let name = document.name(index)
+            let tag = Int(document.nodes[index].tag)
             var classes = ""
             var id = ""
             var isArticleBody = false
-            var hidden = Self.droppedElements.contains(name)
-            for (attribute, value) in document.nodes[index].attributes {
+            var hidden = isDroppedTag[tag]
+            for (attribute, value) in document.attributes(of: index) {
                 switch attribute {
                 case .class: classes = value
                 case .id: id = value
@@ -90,11 +95,12 @@ struct ContentHints {
                 continue
             }
             // Class and id are matched one after the other rather than joined: no fragment holds a space.
-            func either(_ matcher: FragmentMatcher) -> Bool { matcher.matches(classes) || matcher.matches(id) }
-            dropped[index] = hidden || either(Self.advert)
-            weight[index] = Int16((either(Self.negative) ? -Self.classWeight : 0) + (either(Self.positive) ? Self.classWeight : 0))
-            unlikely[index] = !Self.neverUnlikely.contains(name) && !isArticleBody && either(Self.unlikely) && !either(Self.hopeful)
-            furniture[index] = either(Self.furnitureParts)
+            let found = Self.marks.listsMatched(classes) | Self.marks.listsMatched(id)
+            func either(_ list: Marks) -> Bool { found & (1 << list.rawValue) != 0 }
+            dropped[index] = hidden || either(.advert)
+            weight[index] = Int16((either(.negative) ? -Self.classWeight : 0) + (either(.positive) ? Self.classWeight : 0))
+            unlikely[index] = !isNeverUnlikelyTag[tag] && !isArticleBody && either(.unlikely) && !either(.hopeful)
+            furniture[index] = either(.furnitureParts)
         }
     }
 
@@ -102,38 +108,108 @@ struct ContentHints {
     private static let neverUnlikely: Set<String> = ["html", "body", "article", "main"]
 }
 
-/// Whether any of a fixed list of ASCII fragments occurs in a text: fragments are bucketed by
-/// their first byte, so one pass over the text tries only those that could start at each byte.
-/// With separators, a fragment counts only as a whole part: bounded by a separator or an end.
+/// Which of several fixed lists of ASCII fragments occur in a text, found in one pass over it:
+/// this runs over every class and id of every page. Fragments sit in one flat byte array, are
+/// bucketed by their first byte, and a table of the first two bytes skips most positions
+/// without looking at any fragment. In a list with separators, a fragment counts only as a
+/// whole part: bounded by a separator or an end. ASCII letters match either case; the
+/// fragments are lower case.
 struct FragmentMatcher: Sendable {
-    private let buckets: [[[UInt8]]]
-    private let separators: [UInt8]
-
-    init(_ fragments: [String], separators: String = "") {
-        var buckets = Array(repeating: [[UInt8]](), count: 256)
-        for fragment in fragments where !fragment.isEmpty {
-            let bytes = Array(fragment.utf8)
-            buckets[Int(bytes[0])].append(bytes)
-        }
-        self.buckets = buckets
-        self.separators = Array(separators.utf8)
+    /// A list of fragments and the separators that bound its parts ("" for anywhere).
+    struct List: Sendable {
+        var fragments: [String]
+        var separators = ""
     }
 
-    /// ASCII letters match either case; the fragments are lower case.
-    func matches(_ text: String) -> Bool {
+    /// All fragments' bytes back to back, sorted by first byte.
+    private let bytes: [UInt8]
+    /// Where each fragment starts in `bytes`; one more entry marks the end of the last.
+    private let offsets: [Int]
+    /// The list each fragment comes from.
+    private let listOfFragment: [Int]
+    /// `firstFragment[b]..<firstFragment[b + 1]` are the fragments that start with byte b.
+    private let firstFragment: [Int]
+    /// Whether some fragment starts with the two bytes `first * 256 + second`; a fragment of
+    /// one byte marks every second byte, 0 standing for the end of the text.
+    private let startsFragment: [Bool]
+    /// `isSeparator[list * 256 + byte]`.
+    private let isSeparator: [Bool]
+    private let wholeParts: [Bool]
+    private let allLists: UInt32
+
+    init(_ fragments: [String], separators: String = "") {
+        self.init(lists: [List(fragments: fragments, separators: separators)])
+    }
+
+    init(lists: [List]) {
+        precondition(lists.count <= 32, "a match is reported as 32 bits")
+        let sorted = lists.enumerated()
+            .flatMap { list in list.element.fragments.filter { !$0.isEmpty }.map { (bytes: Array($0.utf8), list: list.offset) } }
+            .sorted { $0.bytes[0] < $1.bytes[0] }
+        bytes = sorted.flatMap(\.bytes)
+        offsets = sorted.reduce(into: [0]) { $0.append($0.last! + $1.bytes.count) }
+        listOfFragment = sorted.map(\.list)
+        firstFragment = (0...256).map { byte in sorted.firstIndex { Int($0.bytes[0]) >= byte } ?? sorted.count }
+        var startsFragment = Array(repeating: false, count: 256 * 256)
+        for (fragment, _) in sorted {
+            let seconds = fragment.count > 1 ? [Int(fragment[1])] : Array(0..<256)
+            for second in seconds { startsFragment[Int(fragment[0]) * 256 + second] = true }
+        }
+        self.startsFragment = startsFragment
+        isSeparator = lists.flatMap { list in (0..<256).map { list.separators.utf8.contains(UInt8($0)) } }
+        wholeParts = lists.map { !$0.separators.isEmpty }
+        allLists = lists.count == 32 ? .max : (1 << UInt32(lists.count)) - 1
+    }
+
+    /// Whether a fragment of any list occurs in `text`.
+    func matches(_ text: String) -> Bool { listsMatched(text) != 0 }
+
+    /// Bit n is set when a fragment of list n occurs in `text`.
+    func listsMatched(_ text: String) -> UInt32 {
+        if let found = text.utf8.withContiguousStorageIfAvailable({ listsMatched(in: $0) }) { return found }
         var native = text
-        return native.withUTF8 { bytes in
-            for start in 0..<bytes.count {
-                let bucket = buckets[Int(Self.lowered(bytes[start]))]
-                guard !bucket.isEmpty, separators.isEmpty || start == 0 || separators.contains(bytes[start - 1]) else { continue }
-                for fragment in bucket where fragment.count <= bytes.count - start {
-                    let end = start + fragment.count
-                    guard separators.isEmpty || end == bytes.count || separators.contains(bytes[end]) else { continue }
-                    if zip(fragment, bytes[start..<end]).allSatisfy({ $0 == Self.lowered($1) }) { return true }
+        return native.withUTF8 { listsMatched(in: $0) }
+    }
+
+    private func listsMatched(in text: UnsafeBufferPointer<UInt8>) -> UInt32 {
+        var found: UInt32 = 0
+        bytes.withUnsafeBufferPointer { fragmentBytes in
+            offsets.withUnsafeBufferPointer { offsets in
+                firstFragment.withUnsafeBufferPointer { firstFragment in
+                    startsFragment.withUnsafeBufferPointer { startsFragment in
+                        isSeparator.withUnsafeBufferPointer { isSeparator in
+                            for start in 0..<text.count {
+                                let first = Int(Self.lowered(text[start]))
+                                let second = start + 1 < text.count ? Int(Self.lowered(text[start + 1])) : 0
+                                guard startsFragment[first * 256 + second] else { continue }
+                                for fragment in firstFragment[first]..<firstFragment[first + 1] {
+                                    let list = listOfFragment[fragment]
+                                    let bit: UInt32 = 1 << UInt32(list)
+                                    guard found & bit == 0 else { continue }
+                                    let length = offsets[fragment + 1] - offsets[fragment]
+                                    guard length <= text.count - start else { continue }
+                                    let end = start + length
+                                    if wholeParts[list] {
+                                        guard start == 0 || isSeparator[list * 256 + Int(text[start - 1])],
+                                              end == text.count || isSeparator[list * 256 + Int(text[end])]
+                                        else { continue }
+                                    }
+                                    var offset = 1
+                                    while offset < length && Self.lowered(text[start + offset]) == fragmentBytes[offsets[fragment] + offset] {
+                                        offset += 1
+                                    }
+                                    if offset == length {
+                                        found |= bit
+                                        if found == allLists { return }
+                                    }
+                                }
+                            }
+                        }
+                    }
                 }
             }
-            return false
         }
+        return found
     }
 
     private static func lowered(_ byte: UInt8) -> UInt8 { byte >= 65 && byte <= 90 ? byte + 32 : byte }

@@ -19,23 +19,38 @@ final class HTMLDocument {
     static let maximumDepth = 200
     /// Parsing stops after this many nodes: about forty times a long article page.
     static let maximumNodes = 600_000
+    /// Bytes of markup per node on typical pages once script and style bodies are cut, to size
+    /// the node array once rather than grow it step by step.
+    static let typicalBytesPerNode = 48
 
     static let textName = "#text"
+    /// The tags of text and of the document root, before those of the page's elements.
+    static let textTag: Int32 = 0
+    static let documentTag: Int32 = 1
 
     struct Node {
-        /// Lower-cased tag name, or `textName`.
-        var name: String
+        /// Where the lower-cased tag name is in `names`: later stages compare these numbers
+        /// rather than the names, and look a name up in a set once per document, not per node.
+        var tag: Int32
         var parent: Int32
         var firstChild: Int32 = -1
         var lastChild: Int32 = -1
         var nextSibling: Int32 = -1
         /// The characters of a text node; empty for elements.
         var text = ""
-        var attributes: [(name: HTMLAttribute, value: String)] = []
+        /// The node's kept attributes are `attributeList[firstAttribute..<firstAttribute + attributeCount]`.
+        var firstAttribute: Int32 = 0
+        var attributeCount: Int32 = 0
     }
+
+    typealias Attribute = (name: HTMLAttribute, value: String)
 
     /// Nodes in document order; index 0 is the document root, whose children are the top elements.
     let nodes: [Node]
+    /// Every distinct tag name, indexed by `Node.tag`; `textName` is at `textTag`.
+    let names: [String]
+    /// All elements' kept attributes in one array, rather than an array allocated per element.
+    let attributeList: [Attribute]
     /// True when parsing stopped at `maximumNodes`.
     let truncated: Bool
 
@@ -52,30 +67,46 @@ final class HTMLDocument {
         _ = Self.initialised
         guard let context = htmlNewParserCtxt() else { return nil }
         defer { htmlFreeParserCtxt(context) }
-        let builder = TreeBuilder(context: context)
         let input = RawText.withoutUnreadBodies(data)
-        withExtendedLifetime(builder) {
-            context.pointee.sax.pointee = Self.eventHandler()
-            context.pointee.userData = Unmanaged.passUnretained(builder).toOpaque()
-            input.withUnsafeBytes { bytes in
-                _ = htmlCtxtReadMemory(context, bytes.bindMemory(to: CChar.self).baseAddress, Int32(bytes.count), nil,
-                                       encoding, Self.parserOptions)
-            }
+        // The builder is reached through a plain pointer rather than a class reference: the
+        // parser calls it for every tag and text run, and a class's stored properties would be
+        // checked for exclusive access on each of those calls.
+        let builder = UnsafeMutablePointer<TreeBuilder>.allocate(capacity: 1)
+        builder.initialize(to: TreeBuilder(context: context, expectedNodes: input.count / Self.typicalBytesPerNode))
+        defer {
+            builder.deinitialize(count: 1)
+            builder.deallocate()
         }
-        guard builder.nodes.count > 1 else { return nil }
-        nodes = builder.nodes
-        truncated = builder.stopped
+        context.pointee.sax.pointee = Self.eventHandler()
+        context.pointee.userData = UnsafeMutableRawPointer(builder)
+        input.withUnsafeBytes { bytes in
+            _ = htmlCtxtReadMemory(context, bytes.bindMemory(to: CChar.self).baseAddress, Int32(bytes.count), nil,
+                                   encoding, Self.parserOptions)
+        }
+        guard builder.pointee.nodes.count > 1 else { return nil }
+        nodes = builder.pointee.nodes
+        names = builder.pointee.tagNames
+        attributeList = builder.pointee.attributes
+        truncated = builder.pointee.stopped
     }
 
     // MARK: - Reading the tree
 
-    func name(_ index: Int) -> String { nodes[index].name }
-    func isText(_ index: Int) -> Bool { nodes[index].name == Self.textName }
+    func name(_ index: Int) -> String { names[Int(nodes[index].tag)] }
+    func isText(_ index: Int) -> Bool { nodes[index].tag == Self.textTag }
+
+    /// For each tag, whether its name is in `set`, to be indexed by `Node.tag`.
+    func tags(in set: Set<String>) -> [Bool] { names.map(set.contains) }
     func parent(_ index: Int) -> Int? { let parent = nodes[index].parent; return parent > 0 ? Int(parent) : nil }
     func text(_ index: Int) -> String { nodes[index].text }
 
     func attribute(_ name: HTMLAttribute, of index: Int) -> String? {
-        nodes[index].attributes.first { $0.name == name }?.value
+        attributes(of: index).first { $0.name == name }?.value
+    }
+
+    func attributes(of index: Int) -> ArraySlice<Attribute> {
+        let first = Int(nodes[index].firstAttribute)
+        return attributeList[first..<first + Int(nodes[index].attributeCount)]
     }
 
     /// The node's children, text included, in order.
@@ -97,13 +128,14 @@ final class HTMLDocument {
 
     /// The first element named `name` at or below `index`, in document order.
     func first(_ name: String, in index: Int) -> Int? {
-        (index..<subtreeEnd(index)).first { nodes[$0].name == name }
+        guard let tag = names.firstIndex(of: name) else { return nil }
+        return (index..<subtreeEnd(index)).first { nodes[$0].tag == tag }
     }
 
     /// All text below `index`, as written.
     func textContent(_ index: Int) -> String {
         var result = ""
-        for node in index..<subtreeEnd(index) where nodes[node].name == Self.textName { result += nodes[node].text }
+        for node in index..<subtreeEnd(index) where nodes[node].tag == Self.textTag { result += nodes[node].text }
         return result
     }
 
@@ -144,12 +176,12 @@ final class HTMLDocument {
     private static func eventHandler() -> htmlSAXHandler {
         var handler = htmlSAXHandler()
         handler.startElement = { context, name, attributes in
-            TreeBuilder.from(context).start(name, attributes: attributes)
+            TreeBuilder.from(context).pointee.start(name, attributes: attributes)
         }
-        handler.endElement = { context, _ in TreeBuilder.from(context).end() }
-        handler.characters = { context, characters, length in TreeBuilder.from(context).characters(characters, length) }
+        handler.endElement = { context, _ in TreeBuilder.from(context).pointee.end() }
+        handler.characters = { context, characters, length in TreeBuilder.from(context).pointee.characters(characters, length) }
         handler.ignorableWhitespace = handler.characters
-        handler.cdataBlock = { context, characters, length in TreeBuilder.from(context).rawText(characters, length) }
+        handler.cdataBlock = { context, characters, length in TreeBuilder.from(context).pointee.rawText(characters, length) }
         // Structured errors go nowhere: a page's markup errors are not ours to report.
         handler.serror = { _, _ in }
         handler.initialized = UInt32(XML_SAX2_MAGIC)
@@ -169,9 +201,11 @@ enum HTMLAttribute: String, Sendable {
 }
 
 /// Turns parser events into `HTMLDocument` nodes, keeping the open elements on a stack.
-private final class TreeBuilder {
+private struct TreeBuilder {
     let context: htmlParserCtxtPtr
-    var nodes: [HTMLDocument.Node] = [HTMLDocument.Node(name: "#document", parent: -1)]
+    var nodes: [HTMLDocument.Node] = [HTMLDocument.Node(tag: HTMLDocument.documentTag, parent: -1)]
+    var tagNames = [HTMLDocument.textName, "#document"]
+    var attributes: [HTMLDocument.Attribute] = []
     /// Open elements, innermost last; an element the parser opened but that was not kept (after
     /// the node limit) is pushed as nil, so that every end event pops what its start pushed.
     var open: [Int?] = []
@@ -180,56 +214,64 @@ private final class TreeBuilder {
     /// Each node's depth below the document, to keep the tree within `maximumDepth`.
     var depths: [Int32] = [0]
     /// Tag and attribute names come from libxml2's dictionary, so each distinct name is converted once.
-    var names: [UnsafeRawPointer: String] = [:]
+    var tagsByPointer: [UnsafeRawPointer: Int32] = [:]
+    /// Names that differ only in case ("DIV", "div") are different pointers but one tag.
+    var tagsByName: [String: Int32] = [:]
     var attributeNames: [UnsafeRawPointer: HTMLAttribute?] = [:]
     /// Set when the node limit is reached and parsing has been told to stop.
     var stopped = false
 
-    init(context: htmlParserCtxtPtr) {
+    init(context: htmlParserCtxtPtr, expectedNodes: Int) {
         self.context = context
+        let capacity = min(expectedNodes, HTMLDocument.maximumNodes)
+        nodes.reserveCapacity(capacity)
+        depths.reserveCapacity(capacity)
+        attributes.reserveCapacity(capacity)
     }
 
-    static func from(_ context: UnsafeMutableRawPointer?) -> TreeBuilder {
-        Unmanaged<TreeBuilder>.fromOpaque(context!).takeUnretainedValue()
+    static func from(_ context: UnsafeMutableRawPointer?) -> UnsafeMutablePointer<TreeBuilder> {
+        context!.assumingMemoryBound(to: TreeBuilder.self)
     }
 
-    func start(_ rawName: UnsafePointer<xmlChar>?, attributes: UnsafeMutablePointer<UnsafePointer<xmlChar>?>?) {
+    mutating func start(_ rawName: UnsafePointer<xmlChar>?, attributes: UnsafeMutablePointer<UnsafePointer<xmlChar>?>?) {
         guard !stopped, let rawName, admitNode() else { open.append(nil); return }
         // At the depth limit an element becomes its parent's sibling instead of its child: deep
         // structure is flattened, but paragraphs stay paragraphs.
         let parent = depths[current] >= HTMLDocument.maximumDepth ? Int(nodes[current].parent) : current
-        var node = HTMLDocument.Node(name: name(rawName), parent: Int32(parent))
+        var node = HTMLDocument.Node(tag: tag(rawName), parent: Int32(parent))
+        node.firstAttribute = Int32(self.attributes.count)
         if let attributes {
             var cursor = attributes
             while let attributeName = cursor.pointee {
                 let value = cursor.advanced(by: 1).pointee
                 if let kept = keptAttributeName(attributeName) {
-                    node.attributes.append((kept, value.map { String(cString: $0) } ?? ""))
+                    self.attributes.append((kept, value.map { String(cString: $0) } ?? ""))
                 }
                 cursor = cursor.advanced(by: 2)
             }
         }
+        node.attributeCount = Int32(self.attributes.count) - node.firstAttribute
         current = append(node)
         open.append(current)
     }
 
-    func end() {
+    mutating func end() {
         guard case .some(.some) = open.popLast() else { return }
         current = open.last.flatMap { $0 } ?? 0
     }
 
-    func characters(_ characters: UnsafePointer<xmlChar>?, _ length: Int32) {
+    mutating func characters(_ characters: UnsafePointer<xmlChar>?, _ length: Int32) {
         guard !stopped, let characters, length > 0 else { return }
         let text = String(decoding: UnsafeBufferPointer(start: characters, count: Int(length)), as: UTF8.self)
         let last = Int(nodes[current].lastChild)
-        if last >= 0, nodes[last].name == HTMLDocument.textName {
+        if last >= 0, nodes[last].tag == HTMLDocument.textTag {
             nodes[last].text += text
         } else if admitNode() {
-            _ = append(HTMLDocument.Node(name: HTMLDocument.textName, parent: Int32(current), text: text))
+            _ = append(HTMLDocument.Node(tag: HTMLDocument.textTag, parent: Int32(current), text: text))
         }
     }
 
-    private func append(_ node: HTMLDocument.Node) -> Int {
+    private mutating func append(_ node: HTMLDocument.Node) -> Int {
         let index = nodes.count
         let parent = Int(node.parent)
         nodes.append(node)
@@ -244,14 +286,15 @@ private final class TreeBuilder {
     }
 
     /// Script and style bodies: only JSON-LD is read, for the page's metadata.
-    func rawText(_ characters: UnsafePointer<xmlChar>?, _ length: Int32) {
-        guard nodes[current].name == "script",
-              nodes[current].attributes.first(where: { $0.name == .type })?.value.lowercased() == "application/ld+json"
+    mutating func rawText(_ characters: UnsafePointer<xmlChar>?, _ length: Int32) {
+        guard tagNames[Int(nodes[current].tag)] == "script",
+              attributes[Int(nodes[current].firstAttribute)..<Int(nodes[current].firstAttribute + nodes[current].attributeCount)]
+                .first(where: { $0.name == .type })?.value.lowercased() == "application/ld+json"
         else { return }
         self.characters(characters, length)
     }
 
-    private func admitNode() -> Bool {
+    private mutating func admitNode() -> Bool {
         guard nodes.count < HTMLDocument.maximumNodes else {
             stopped = true
             xmlStopParser(context)
@@ -260,15 +303,20 @@ private final class TreeBuilder {
         return true
     }
 
-    private func name(_ raw: UnsafePointer<xmlChar>) -> String {
+    private mutating func tag(_ raw: UnsafePointer<xmlChar>) -> Int32 {
         let key = UnsafeRawPointer(raw)
-        if let known = names[key] { return known }
-        let converted = String(cString: raw).lowercased()
-        names[key] = converted
-        return converted
+        if let known = tagsByPointer[key] { return known }
+        let name = String(cString: raw).lowercased()
+        let tag = tagsByName[name] ?? Int32(tagNames.count)
+        if tag == tagNames.count {
+            tagNames.append(name)
+            tagsByName[name] = tag
+        }
+        tagsByPointer[key] = tag
+        return tag
     }
 
-    private func keptAttributeName(_ raw: UnsafePointer<xmlChar>) -> HTMLAttribute? {
+    private mutating func keptAttributeName(_ raw: UnsafePointer<xmlChar>) -> HTMLAttribute? {
         let key = UnsafeRawPointer(raw)
         if let known = attributeNames[key] { return known }
         let kept = HTMLAttribute(rawValue: String(cString: raw).lowercased())

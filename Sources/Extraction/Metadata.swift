@@ -77,7 +77,7 @@ struct PageMetadata {
 
     /// The author a byline element names: `rel="author"`, `itemprop="author"` or a byline class.
     private static func byline(_ document: HTMLDocument, _ node: Int) -> String? {
-        guard document.nodes[node].attributes.contains(where: { ($0.name == .rel || $0.name == .itemprop || $0.name == .class) && bylineMarks.matches($0.value) })
+        guard document.attributes(of: node).contains(where: { ($0.name == .rel || $0.name == .itemprop || $0.name == .class) && bylineMarks.matches($0.value) })
         else { return nil }
         let rel = document.attribute(.rel, of: node)?.lowercased() ?? ""
         let itemprop = document.attribute(.itemprop, of: node)?.lowercased() ?? ""

@@ -135,6 +135,25 @@ import Testing
         ])
     }
 
+    /// Drawings are cut before parsing: a nested one must not end the outer one early, and a
+    /// self-closed one must not swallow the text after it.
+    @Test func inlineDrawingsAreLeftOutAndTheTextAroundThemKept() throws {
+        let html = "<html><body><article>"
+            + "<p>The council approved the new budget on Tuesday, after a long debate about school funding and roads.</p>"
+            + "<svg viewBox=\"0 0 10 10\"><text>Outer label</text><svg><text>Inner label</text></svg>"
+            + "<path d=\"M0 0L10 10\"/><text>Drawn after the inner drawing</text></svg>"
+            + "<p>Closing remarks: the mayor thanked the volunteers, the staff and the residents who came to speak.</p>"
+            + "<SVG class=\"icon\"/><p>A final note on the library hours, which will be longer during the winter months.</p>"
+            + "</article></body></html>"
+        let article = try ArticleExtractor.extract(html: Data(html.utf8), pageURL: nil, minimumCharacters: 0)
+        let text = article.readableText
+        #expect(text.hasPrefix("The council approved"))
+        #expect(text.contains("Closing remarks"))
+        #expect(text.hasSuffix("longer during the winter months."))
+        #expect(!text.contains("label"))
+        #expect(!text.contains("Drawn after"))
+    }
+
     @Test func metadataComesFromJSONLDWhenTheHeadHasNoMetaTags() throws {
         let article = try ArticleExtractor.extract(html: fixture("furniture-article.html"),
                                                    pageURL: URL(string: "https://chronicle.example/news/library"))
