@@ -46,7 +46,6 @@ public struct SiteRenderer: Sendable {
         article.otherSources = carriers.filter { $0.sourceID != item.feedEntry.sourceID }.compactMap { carrier in
             BlockHTML.safeURL(carrier.url).map { OtherSourceView(name: carrier.sourceName, url: $0) }
         }
-        article.hasOtherSources = !article.otherSources.isEmpty
         let view = ArticlePage(
             chrome: chrome(title: article.title, description: article.tldr, path: Self.path(of: item)),
             article: article)

@@ -89,8 +89,6 @@ struct ArticleView {
     var author: String?
     var shareLinks: [ShareLink]
     var otherSources: [OtherSourceView] = []
-    /// Stored, not computed: templates see stored properties only.
-    var hasOtherSources = false
 }
 
 /// Another source that carried the same story.
