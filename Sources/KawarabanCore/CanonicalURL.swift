@@ -13,6 +13,12 @@ public enum CanonicalURL {
         return lowered.hasPrefix("utm_") || trackingParameters.contains(lowered)
     }
 
+    /// The query items that are not tracking parameters; nil when none is left.
+    public static func withoutTracking(_ items: [URLQueryItem]) -> [URLQueryItem]? {
+        let kept = items.filter { !isTracking($0.name) }
+        return kept.isEmpty ? nil : kept
+    }
+
     /// Lower-cases scheme and host, drops default ports, fragments and tracking parameters.
     /// Returns the input trimmed when it is not an absolute http(s) URL.
     public static func canonicalize(_ string: String) -> String {
@@ -27,10 +33,7 @@ public enum CanonicalURL {
             components.port = nil
         }
         components.fragment = nil
-        if let items = components.queryItems {
-            let kept = items.filter { !isTracking($0.name) }
-            components.queryItems = kept.isEmpty ? nil : kept
-        }
+        if let items = components.queryItems { components.queryItems = withoutTracking(items) }
         if components.path.isEmpty { components.path = "/" }
         return components.string ?? trimmed
     }

@@ -63,8 +63,7 @@ public enum URLPolicy {
             return components
         }
         var cleaned = components
-        let kept = items.filter { !CanonicalURL.isTracking($0.name) }
-        cleaned.queryItems = kept.isEmpty ? nil : kept
+        cleaned.queryItems = CanonicalURL.withoutTracking(items)
         return cleaned
     }
 }
