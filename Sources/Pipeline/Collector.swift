@@ -75,7 +75,7 @@ public struct Collector: Sendable {
             if response.isNotModified {
                 health.newItems = 0
                 succeeded(&health, source: source, now: now)
-            } else if (200..<300).contains(response.status) {
+            } else if response.isSuccess {
                 let items = try await parsedItems(in: response, of: source)
                 let entries = items.compactMap { discovered($0, source: source) }
                 health.itemsFound = items.count

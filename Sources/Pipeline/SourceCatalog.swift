@@ -127,7 +127,7 @@ public struct SourceCatalog: Sendable {
     private func fetchOK(_ url: String, accept: String) async throws(SourceCatalogError) -> FetchResponse {
         do throws(FetchError) {
             let response = try await fetcher.fetch(FetchRequest(url: url, accept: accept))
-            guard (200..<300).contains(response.status) else { throw FetchError.httpStatus(response.status) }
+            guard response.isSuccess else { throw FetchError.httpStatus(response.status) }
             return response
         } catch {
             throw .unreachable(url: url, error)
