@@ -99,7 +99,7 @@ public struct SourceCatalog: Sendable {
         let response = try await fetchOK(url, accept: Collector.feedAccept)
         let parseFailure: FeedParseError
         do throws(FeedParseError) {
-            return (url, try FeedParser.parse(response.body, baseURL: response.finalURL, contentType: response.contentType))
+            return (url, try response.parsedFeed())
         } catch {
             parseFailure = error
         }
@@ -114,7 +114,7 @@ public struct SourceCatalog: Sendable {
         for link in announced.prefix(Self.maximumAnnouncedFeedsTried) {
             do {
                 let candidate = try await fetchOK(link.url, accept: Collector.feedAccept)
-                return (link.url, try FeedParser.parse(candidate.body, baseURL: candidate.finalURL, contentType: candidate.contentType))
+                return (link.url, try candidate.parsedFeed())
             } catch let error as SourceCatalogError {
                 failures.append((link.url, "\(error)"))
             } catch {
