@@ -72,26 +72,25 @@ public struct SourceCatalog: Sendable {
     /// `StoreError.duplicateSource`.
     public func add(url: String, name: String?, kind: SourceKind, check: Bool = true) async throws -> AddedSource {
         guard let host = Self.httpHost(url) else { throw SourceCatalogError.notHTTP(url) }
-        let fallbackName = kind == .hackerNews ? Self.hackerNewsDefaultName : host
-        guard check else {
-            return AddedSource(source: try await store.addSource(url: url, name: name ?? fallbackName, kind: kind))
-        }
-        switch kind {
-        case .hackerNews:
-            let response = try await fetchOK(HackerNews.topStoriesURL(base: url), accept: HackerNews.jsonAccept)
-            do {
-                _ = try HackerNews.topStoryIDs(response.body)
-            } catch {
-                throw SourceCatalogError.notHackerNewsAPI(url: url, error)
+        if check {
+            switch kind {
+            case .hackerNews:
+                let response = try await fetchOK(HackerNews.topStoriesURL(base: url), accept: HackerNews.jsonAccept)
+                do {
+                    _ = try HackerNews.topStoryIDs(response.body)
+                } catch {
+                    throw SourceCatalogError.notHackerNewsAPI(url: url, error)
+                }
+            case .feed:
+                let located = try await locateFeed(url)
+                let title = located.feed.title.trimmingCharacters(in: .whitespacesAndNewlines)
+                let source = try await store.addSource(
+                    url: located.url, name: name ?? (title.isEmpty ? Self.httpHost(located.url) ?? host : title), kind: .feed)
+                return AddedSource(source: source, discoveredOn: located.url == url ? nil : url)
             }
-            return AddedSource(source: try await store.addSource(url: url, name: name ?? fallbackName, kind: kind))
-        case .feed:
-            let located = try await locateFeed(url)
-            let title = located.feed.title.trimmingCharacters(in: .whitespacesAndNewlines)
-            let source = try await store.addSource(
-                url: located.url, name: name ?? (title.isEmpty ? Self.httpHost(located.url) ?? host : title), kind: .feed)
-            return AddedSource(source: source, discoveredOn: located.url == url ? nil : url)
         }
+        let fallbackName = kind == .hackerNews ? Self.hackerNewsDefaultName : host
+        return AddedSource(source: try await store.addSource(url: url, name: name ?? fallbackName, kind: kind))
     }
 
     /// The feed at `url`, or the first feed the page at `url` announces that reads as one.
