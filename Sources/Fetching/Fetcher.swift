@@ -34,6 +34,8 @@ public struct FetchResponse: Sendable {
 
     /// 304: the validators matched and nothing was transferred.
     public var isNotModified: Bool { status == 304 }
+    /// 2xx: the body is the resource asked for.
+    public var isSuccess: Bool { (200..<300).contains(status) }
 }
 
 /// The one way Kawaraban reads the internet: redirects followed by hand so that every hop is

@@ -75,7 +75,7 @@ public struct Collector: Sendable {
             if response.isNotModified {
                 health.newItems = 0
                 succeeded(&health, source: source, now: now)
-            } else if (200..<300).contains(response.status) {
+            } else if response.isSuccess {
                 let items = try await parsedItems(in: response, of: source)
                 let entries = items.compactMap { discovered($0, source: source) }
                 health.itemsFound = items.count
@@ -112,7 +112,7 @@ public struct Collector: Sendable {
     private func parsedItems(in response: FetchResponse, of source: Source) async throws -> [ParsedItem] {
         switch source.kind {
         case .feed:
-            return try FeedParser.parse(response.body, baseURL: response.finalURL, contentType: response.contentType).items
+            return try response.parsedFeed().items
         case .hackerNews:
             let ids = try HackerNews.topStoryIDs(response.body)
             return await hackerNews.stories(ids: ids, base: source.url, fetcher: fetcher, logger: logger)
@@ -152,5 +152,12 @@ public struct Collector: Sendable {
         let serverAsked = retryAfter.map { Self.retryDelay($0, now: now) } ?? 0
         health.nextFetchAt = now.addingTimeInterval(max(backoff, min(serverAsked, Self.maximumBackoff)))
         logger.warning("source failed", metadata: ["source": "\(source.name)", "reason": "\(reason)"])
+    }
+}
+
+extension FetchResponse {
+    /// The body as a feed, its links resolved against where it was finally found.
+    func parsedFeed() throws(FeedParseError) -> ParsedFeed {
+        try FeedParser.parse(body, baseURL: finalURL, contentType: contentType)
     }
 }

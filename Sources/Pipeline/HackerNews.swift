@@ -81,7 +81,7 @@ public struct HackerNews: Sendable {
     private func story(id: Int, base: String, fetcher: Fetcher, logger: Logger) async -> ParsedItem? {
         do {
             let response = try await fetcher.fetch(FetchRequest(url: Self.itemURL(base: base, id: id), accept: Self.jsonAccept))
-            guard (200..<300).contains(response.status) else {
+            guard response.isSuccess else {
                 throw HackerNewsError.malformedItem(id: id, reason: FetchError.httpStatus(response.status).description)
             }
             let entry = try Self.entry(from: response.body, id: id)

@@ -72,26 +72,25 @@ public struct SourceCatalog: Sendable {
     /// `StoreError.duplicateSource`.
     public func add(url: String, name: String?, kind: SourceKind, check: Bool = true) async throws -> AddedSource {
         guard let host = Self.httpHost(url) else { throw SourceCatalogError.notHTTP(url) }
-        let fallbackName = kind == .hackerNews ? Self.hackerNewsDefaultName : host
-        guard check else {
-            return AddedSource(source: try await store.addSource(url: url, name: name ?? fallbackName, kind: kind))
-        }
-        switch kind {
-        case .hackerNews:
-            let response = try await fetchOK(HackerNews.topStoriesURL(base: url), accept: HackerNews.jsonAccept)
-            do {
-                _ = try HackerNews.topStoryIDs(response.body)
-            } catch {
-                throw SourceCatalogError.notHackerNewsAPI(url: url, error)
+        if check {
+            switch kind {
+            case .hackerNews:
+                let response = try await fetchOK(HackerNews.topStoriesURL(base: url), accept: HackerNews.jsonAccept)
+                do {
+                    _ = try HackerNews.topStoryIDs(response.body)
+                } catch {
+                    throw SourceCatalogError.notHackerNewsAPI(url: url, error)
+                }
+            case .feed:
+                let located = try await locateFeed(url)
+                let title = located.feed.title.trimmingCharacters(in: .whitespacesAndNewlines)
+                let source = try await store.addSource(
+                    url: located.url, name: name ?? (title.isEmpty ? Self.httpHost(located.url) ?? host : title), kind: .feed)
+                return AddedSource(source: source, discoveredOn: located.url == url ? nil : url)
             }
-            return AddedSource(source: try await store.addSource(url: url, name: name ?? fallbackName, kind: kind))
-        case .feed:
-            let located = try await locateFeed(url)
-            let title = located.feed.title.trimmingCharacters(in: .whitespacesAndNewlines)
-            let source = try await store.addSource(
-                url: located.url, name: name ?? (title.isEmpty ? Self.httpHost(located.url) ?? host : title), kind: .feed)
-            return AddedSource(source: source, discoveredOn: located.url == url ? nil : url)
         }
+        let fallbackName = kind == .hackerNews ? Self.hackerNewsDefaultName : host
+        return AddedSource(source: try await store.addSource(url: url, name: name ?? fallbackName, kind: kind))
     }
 
     /// The feed at `url`, or the first feed the page at `url` announces that reads as one.
@@ -99,7 +98,7 @@ public struct SourceCatalog: Sendable {
         let response = try await fetchOK(url, accept: Collector.feedAccept)
         let parseFailure: FeedParseError
         do throws(FeedParseError) {
-            return (url, try FeedParser.parse(response.body, baseURL: response.finalURL, contentType: response.contentType))
+            return (url, try response.parsedFeed())
         } catch {
             parseFailure = error
         }
@@ -114,7 +113,7 @@ public struct SourceCatalog: Sendable {
         for link in announced.prefix(Self.maximumAnnouncedFeedsTried) {
             do {
                 let candidate = try await fetchOK(link.url, accept: Collector.feedAccept)
-                return (link.url, try FeedParser.parse(candidate.body, baseURL: candidate.finalURL, contentType: candidate.contentType))
+                return (link.url, try candidate.parsedFeed())
             } catch let error as SourceCatalogError {
                 failures.append((link.url, "\(error)"))
             } catch {
@@ -127,7 +126,7 @@ public struct SourceCatalog: Sendable {
     private func fetchOK(_ url: String, accept: String) async throws(SourceCatalogError) -> FetchResponse {
         do throws(FetchError) {
             let response = try await fetcher.fetch(FetchRequest(url: url, accept: accept))
-            guard (200..<300).contains(response.status) else { throw FetchError.httpStatus(response.status) }
+            guard response.isSuccess else { throw FetchError.httpStatus(response.status) }
             return response
         } catch {
             throw .unreachable(url: url, error)

@@ -266,7 +266,7 @@ public final class Worker: Sendable {
     private func fetchPage(_ item: Item) async throws(StageFailure) -> FetchedPage? {
         do throws(FetchError) {
             let response = try await fetcher.fetch(FetchRequest(url: item.feedEntry.url, accept: Self.pageAccept))
-            guard (200..<300).contains(response.status) else { throw .httpStatus(response.status) }
+            guard response.isSuccess else { throw .httpStatus(response.status) }
             return FetchedPage(finalURL: response.finalURL,
                                html: TextDecoding.decode(response.body, contentType: response.contentType))
         } catch {

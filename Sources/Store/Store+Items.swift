@@ -30,16 +30,6 @@ public struct ItemFailure: Sendable, Hashable, Codable {
     public var attempts: Int
     public var reason: String
     public var updatedAt: Date
-
-    public init(itemID: Int64, title: String, url: String, stage: Stage, attempts: Int, reason: String, updatedAt: Date) {
-        self.itemID = itemID
-        self.title = title
-        self.url = url
-        self.stage = stage
-        self.attempts = attempts
-        self.reason = reason
-        self.updatedAt = updatedAt
-    }
 }
 
 extension Store {
