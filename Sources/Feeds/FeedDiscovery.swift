@@ -52,8 +52,9 @@ public enum FeedDiscovery {
         }
         var links: [AnnouncedFeed] = []
         var seen: Set<String> = []
+        // libxml2's HTML parser folds tag names to lower case.
         walk(root, base: documentBase) { element, base in
-            guard name(of: element) == "link", let link = feedLink(element, base: base),
+            guard XMLElement(node: element).name == "link", let link = feedLink(element, base: base),
                   seen.insert(link.url).inserted else { return }
             links.append(link)
         }
@@ -83,7 +84,7 @@ public enum FeedDiscovery {
             }
             visit(node, base)
             guard depth < maximumDepth else { continue }
-            for child in elementChildren(of: node).reversed() { stack.append((child, base, depth + 1)) }
+            for child in XMLElement(node: node).elements.reversed() { stack.append((child.node, base, depth + 1)) }
         }
     }
 
@@ -91,25 +92,10 @@ public enum FeedDiscovery {
                                      under root: xmlNodePtr) -> String? {
         var found: String?
         walk(root, base: nil) { element, _ in
-            guard found == nil, self.name(of: element) == name else { return }
+            guard found == nil, XMLElement(node: element).name == name else { return }
             found = attribute(element, attributeName)
         }
         return found
-    }
-
-    private static func elementChildren(of node: xmlNodePtr) -> [xmlNodePtr] {
-        var children: [xmlNodePtr] = []
-        var cursor = node.pointee.children
-        while let child = cursor {
-            if child.pointee.type == XML_ELEMENT_NODE { children.append(child) }
-            cursor = child.pointee.next
-        }
-        return children
-    }
-
-    /// libxml2's HTML parser folds tag names to lower case.
-    private static func name(of node: xmlNodePtr) -> String {
-        node.pointee.name.map { String(cString: $0) } ?? ""
     }
 
     /// A trimmed, non-empty attribute value.
