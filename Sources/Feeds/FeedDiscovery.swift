@@ -54,9 +54,11 @@ public enum FeedDiscovery {
         var seen: Set<String> = []
         // libxml2's HTML parser folds tag names to lower case.
         walk(root, base: documentBase) { element, base in
-            guard XMLElement(node: element).name == "link", let link = feedLink(element, base: base),
-                  seen.insert(link.url).inserted else { return }
-            links.append(link)
+            if XMLElement(node: element).name == "link", let link = feedLink(element, base: base),
+               seen.insert(link.url).inserted {
+                links.append(link)
+            }
+            return true
         }
         return links
     }
@@ -74,15 +76,15 @@ public enum FeedDiscovery {
         return AnnouncedFeed(url: resolve(href, against: base), title: title, type: type)
     }
 
-    /// Elements in document order, each with the base URL in force inside it.
-    private static func walk(_ root: xmlNodePtr, base: URL?, visit: (xmlNodePtr, URL?) -> Void) {
+    /// Elements in document order, each with the base URL in force inside it, until `visit` answers false.
+    private static func walk(_ root: xmlNodePtr, base: URL?, visit: (xmlNodePtr, URL?) -> Bool) {
         var stack: [(node: xmlNodePtr, base: URL?, depth: Int)] = [(root, base, 1)]
         while let (node, inheritedBase, depth) = stack.popLast() {
             var base = inheritedBase
             if let xmlBase = attribute(node, "xml:base") {
                 base = URL(string: resolve(xmlBase, against: inheritedBase))
             }
-            visit(node, base)
+            guard visit(node, base) else { return }
             guard depth < maximumDepth else { continue }
             for child in XMLElement(node: node).elements.reversed() { stack.append((child.node, base, depth + 1)) }
         }
@@ -92,8 +94,9 @@ public enum FeedDiscovery {
                                      under root: xmlNodePtr) -> String? {
         var found: String?
         walk(root, base: nil) { element, _ in
-            guard found == nil, XMLElement(node: element).name == name else { return }
+            guard XMLElement(node: element).name == name else { return true }
             found = attribute(element, attributeName)
+            return found == nil
         }
         return found
     }
