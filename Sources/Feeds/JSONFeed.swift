@@ -44,22 +44,20 @@ enum JSONFeed {
         var items: [Entry]?
     }
 
-    /// Ids are strings in the spec, but numbers appear in the wild.
-    enum JSONScalar: Decodable {
-        case text(String)
+    /// Ids are strings in the spec, but numbers appear in the wild; either is kept as text.
+    struct JSONScalar: Decodable {
+        let text: String
 
         init(from decoder: any Decoder) throws {
             let container = try decoder.singleValueContainer()
             if let text = try? container.decode(String.self) {
-                self = .text(text)
+                self.text = text
             } else if let number = try? container.decode(Int.self) {
-                self = .text(String(number))
+                text = String(number)
             } else {
-                self = .text(String(try container.decode(Double.self)))
+                text = String(try container.decode(Double.self))
             }
         }
-
-        var text: String { switch self { case .text(let value): return value } }
     }
 
     static func parse(_ data: Data, context: FeedContext) throws(FeedParseError) -> ParsedFeed {
