@@ -28,19 +28,20 @@ public enum FeedDiscovery {
     public static let maximumDepth = 128
 
     private static let htmlOptions = Int32(HTML_PARSE_RECOVER.rawValue | HTML_PARSE_NOERROR.rawValue
-                                           | HTML_PARSE_NOWARNING.rawValue | HTML_PARSE_NONET.rawValue)
+                                           | HTML_PARSE_NOWARNING.rawValue | HTML_PARSE_NONET.rawValue
+                                           | HTML_PARSE_IGNORE_ENC.rawValue)
     private static let initialised: Void = { xmlInitParser() }()
 
     /// The page's feed links in document order, each URL once, resolved against the page's
     /// URL, its `<base href>` and any `xml:base` on the way down.
     public static func feeds(inPage data: Data, url pageURL: URL?) -> [AnnouncedFeed] {
         _ = initialised
-        guard !data.isEmpty, data.count <= Int32.max else { return [] }
-        // Without a declared charset libxml2 would read the bytes as Latin-1; the web's default is UTF-8.
-        let encoding = CharsetDeclaration.find(in: data) ?? "UTF-8"
-        let parsed: htmlDocPtr? = data.withUnsafeBytes { bytes in
+        // Decoded the way feeds and articles are; libxml2 is then told UTF-8 and ignores the page's <meta charset>.
+        let utf8 = TextDecoding.utf8Bytes(data, contentType: nil).bytes
+        guard !utf8.isEmpty, utf8.count <= Int32.max else { return [] }
+        let parsed: htmlDocPtr? = utf8.withUnsafeBytes { bytes in
             htmlReadMemory(bytes.bindMemory(to: CChar.self).baseAddress, Int32(bytes.count), pageURL?.absoluteString,
-                           encoding, htmlOptions)
+                           "UTF-8", htmlOptions)
         }
         guard let document = parsed else { return [] }
         defer { xmlFreeDoc(document) }
