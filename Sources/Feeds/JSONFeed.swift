@@ -109,10 +109,11 @@ enum JSONFeed {
                 titleDetail: entry.title.map { TextConstruct(value: $0, type: TextConstruct.plainType, language: language) },
                 summaryDetail: summary, content: content, authors: authors, links: links)
         }
-        var links = absolute(document.home_page_url).map { [FeedLink(href: $0)] } ?? []
+        let homePage = absolute(document.home_page_url)
+        var links = homePage.map { [FeedLink(href: $0)] } ?? []
         links += absolute(document.feed_url).map { [FeedLink(href: $0, rel: "self", type: "application/feed+json")] } ?? []
         return ParsedFeed(
-            format: .json, title: document.title.map(FeedText.plain) ?? "", link: absolute(document.home_page_url), items: items,
+            format: .json, title: document.title.map(FeedText.plain) ?? "", link: homePage, items: items,
             titleDetail: document.title.map { TextConstruct(value: $0, type: TextConstruct.plainType, language: feedLanguage) },
             subtitle: document.description.map { TextConstruct(value: $0, type: TextConstruct.plainType, language: feedLanguage) },
             language: feedLanguage, authors: feedAuthors, links: links,
