@@ -99,7 +99,7 @@ enum RSS {
                 return FeedLink(href: context.resolve(url, at: child), rel: FeedLink.enclosure, type: child.attribute("type"),
                                 length: child.attribute("length").flatMap(FeedContext.integer))
             }
-            return child.isNamed("link", namespace: FeedNamespace.atom) ? context.link(child) : nil
+            return child.matches("link", namespace: FeedNamespace.atom, under: element) ? context.link(child) : nil
         }
     }
 
