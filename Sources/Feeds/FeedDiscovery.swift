@@ -104,9 +104,8 @@ public enum FeedDiscovery {
 
     /// A trimmed, non-empty attribute value.
     private static func attribute(_ node: xmlNodePtr, _ name: String) -> String? {
-        guard let value = xmlGetProp(node, name) else { return nil }
-        defer { kawaraban_xml_free(value) }
-        let trimmed = String(cString: value).trimmingCharacters(in: .whitespacesAndNewlines)
+        guard let value = XMLElement(node: node).attribute(name) else { return nil }
+        let trimmed = value.trimmingCharacters(in: .whitespacesAndNewlines)
         return trimmed.isEmpty ? nil : trimmed
     }
 
