@@ -55,7 +55,7 @@ enum Atom {
             contentHTML: content.map(\.html),
             categories: categories(element),
             enclosures: enclosures,
-            imageURL: context.mediaImage(in: element) ?? enclosures.first { $0.type?.hasPrefix("image/") == true }?.url,
+            imageURL: context.mediaImage(in: element) ?? FeedContext.imageURL(in: enclosures),
             videoID: videoID,
             commentsURL: links.first { $0.rel == "replies" && $0.type.map { $0.hasPrefix("text/html") } ?? false }?.href,
             titleDetail: titleDetail, summaryDetail: summaryDetail, content: content, authors: authors, links: links)

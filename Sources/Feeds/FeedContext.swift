@@ -137,6 +137,11 @@ struct FeedContext {
         links.filter { $0.rel == FeedLink.enclosure }.map { Enclosure(url: $0.href, type: $0.type, length: $0.length) }
     }
 
+    /// The first enclosure that is a picture, for entries without a Media RSS one.
+    static func imageURL(in enclosures: [Enclosure]) -> String? {
+        enclosures.first { $0.type?.hasPrefix("image/") == true }?.url
+    }
+
     /// A picture for the entry from Media RSS: a thumbnail (in a media:group or not), else image content.
     func mediaImage(in element: XMLElement) -> String? {
         let group = element.child("group", namespace: FeedNamespace.media)

@@ -28,19 +28,20 @@ public enum FeedDiscovery {
     public static let maximumDepth = 128
 
     private static let htmlOptions = Int32(HTML_PARSE_RECOVER.rawValue | HTML_PARSE_NOERROR.rawValue
-                                           | HTML_PARSE_NOWARNING.rawValue | HTML_PARSE_NONET.rawValue)
+                                           | HTML_PARSE_NOWARNING.rawValue | HTML_PARSE_NONET.rawValue
+                                           | HTML_PARSE_IGNORE_ENC.rawValue)
     private static let initialised: Void = { xmlInitParser() }()
 
     /// The page's feed links in document order, each URL once, resolved against the page's
     /// URL, its `<base href>` and any `xml:base` on the way down.
     public static func feeds(inPage data: Data, url pageURL: URL?) -> [AnnouncedFeed] {
         _ = initialised
-        guard !data.isEmpty, data.count <= Int32.max else { return [] }
-        // Without a declared charset libxml2 would read the bytes as Latin-1; the web's default is UTF-8.
-        let encoding = CharsetDeclaration.find(in: data) ?? "UTF-8"
-        let parsed: htmlDocPtr? = data.withUnsafeBytes { bytes in
+        // Decoded the way feeds and articles are; libxml2 is then told UTF-8 and ignores the page's <meta charset>.
+        let utf8 = TextDecoding.utf8Bytes(data, contentType: nil).bytes
+        guard !utf8.isEmpty, utf8.count <= Int32.max else { return [] }
+        let parsed: htmlDocPtr? = utf8.withUnsafeBytes { bytes in
             htmlReadMemory(bytes.bindMemory(to: CChar.self).baseAddress, Int32(bytes.count), pageURL?.absoluteString,
-                           encoding, htmlOptions)
+                           "UTF-8", htmlOptions)
         }
         guard let document = parsed else { return [] }
         defer { xmlFreeDoc(document) }
@@ -52,10 +53,13 @@ public enum FeedDiscovery {
         }
         var links: [AnnouncedFeed] = []
         var seen: Set<String> = []
+        // libxml2's HTML parser folds tag names to lower case.
         walk(root, base: documentBase) { element, base in
-            guard name(of: element) == "link", let link = feedLink(element, base: base),
-                  seen.insert(link.url).inserted else { return }
-            links.append(link)
+            if XMLElement(node: element).name == "link", let link = feedLink(element, base: base),
+               seen.insert(link.url).inserted {
+                links.append(link)
+            }
+            return true
         }
         return links
     }
@@ -73,17 +77,17 @@ public enum FeedDiscovery {
         return AnnouncedFeed(url: resolve(href, against: base), title: title, type: type)
     }
 
-    /// Elements in document order, each with the base URL in force inside it.
-    private static func walk(_ root: xmlNodePtr, base: URL?, visit: (xmlNodePtr, URL?) -> Void) {
+    /// Elements in document order, each with the base URL in force inside it, until `visit` answers false.
+    private static func walk(_ root: xmlNodePtr, base: URL?, visit: (xmlNodePtr, URL?) -> Bool) {
         var stack: [(node: xmlNodePtr, base: URL?, depth: Int)] = [(root, base, 1)]
         while let (node, inheritedBase, depth) = stack.popLast() {
             var base = inheritedBase
             if let xmlBase = attribute(node, "xml:base") {
                 base = URL(string: resolve(xmlBase, against: inheritedBase))
             }
-            visit(node, base)
+            guard visit(node, base) else { return }
             guard depth < maximumDepth else { continue }
-            for child in elementChildren(of: node).reversed() { stack.append((child, base, depth + 1)) }
+            for child in XMLElement(node: node).elements.reversed() { stack.append((child.node, base, depth + 1)) }
         }
     }
 
@@ -91,32 +95,17 @@ public enum FeedDiscovery {
                                      under root: xmlNodePtr) -> String? {
         var found: String?
         walk(root, base: nil) { element, _ in
-            guard found == nil, self.name(of: element) == name else { return }
+            guard XMLElement(node: element).name == name else { return true }
             found = attribute(element, attributeName)
+            return found == nil
         }
         return found
     }
 
-    private static func elementChildren(of node: xmlNodePtr) -> [xmlNodePtr] {
-        var children: [xmlNodePtr] = []
-        var cursor = node.pointee.children
-        while let child = cursor {
-            if child.pointee.type == XML_ELEMENT_NODE { children.append(child) }
-            cursor = child.pointee.next
-        }
-        return children
-    }
-
-    /// libxml2's HTML parser folds tag names to lower case.
-    private static func name(of node: xmlNodePtr) -> String {
-        node.pointee.name.map { String(cString: $0) } ?? ""
-    }
-
     /// A trimmed, non-empty attribute value.
     private static func attribute(_ node: xmlNodePtr, _ name: String) -> String? {
-        guard let value = xmlGetProp(node, name) else { return nil }
-        defer { kawaraban_xml_free(value) }
-        let trimmed = String(cString: value).trimmingCharacters(in: .whitespacesAndNewlines)
+        guard let value = XMLElement(node: node).attribute(name) else { return nil }
+        let trimmed = value.trimmingCharacters(in: .whitespacesAndNewlines)
         return trimmed.isEmpty ? nil : trimmed
     }
 

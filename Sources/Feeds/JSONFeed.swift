@@ -44,22 +44,20 @@ enum JSONFeed {
         var items: [Entry]?
     }
 
-    /// Ids are strings in the spec, but numbers appear in the wild.
-    enum JSONScalar: Decodable {
-        case text(String)
+    /// Ids are strings in the spec, but numbers appear in the wild; either is kept as text.
+    struct JSONScalar: Decodable {
+        let text: String
 
         init(from decoder: any Decoder) throws {
             let container = try decoder.singleValueContainer()
             if let text = try? container.decode(String.self) {
-                self = .text(text)
+                self.text = text
             } else if let number = try? container.decode(Int.self) {
-                self = .text(String(number))
+                text = String(number)
             } else {
-                self = .text(String(try container.decode(Double.self)))
+                text = String(try container.decode(Double.self))
             }
         }
-
-        var text: String { switch self { case .text(let value): return value } }
     }
 
     static func parse(_ data: Data, context: FeedContext) throws(FeedParseError) -> ParsedFeed {
@@ -111,10 +109,11 @@ enum JSONFeed {
                 titleDetail: entry.title.map { TextConstruct(value: $0, type: TextConstruct.plainType, language: language) },
                 summaryDetail: summary, content: content, authors: authors, links: links)
         }
-        var links = absolute(document.home_page_url).map { [FeedLink(href: $0)] } ?? []
+        let homePage = absolute(document.home_page_url)
+        var links = homePage.map { [FeedLink(href: $0)] } ?? []
         links += absolute(document.feed_url).map { [FeedLink(href: $0, rel: "self", type: "application/feed+json")] } ?? []
         return ParsedFeed(
-            format: .json, title: document.title.map(FeedText.plain) ?? "", link: absolute(document.home_page_url), items: items,
+            format: .json, title: document.title.map(FeedText.plain) ?? "", link: homePage, items: items,
             titleDetail: document.title.map { TextConstruct(value: $0, type: TextConstruct.plainType, language: feedLanguage) },
             subtitle: document.description.map { TextConstruct(value: $0, type: TextConstruct.plainType, language: feedLanguage) },
             language: feedLanguage, authors: feedAuthors, links: links,

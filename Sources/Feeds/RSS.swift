@@ -82,7 +82,7 @@ enum RSS {
             categories: categories(element),
             enclosures: enclosures,
             imageURL: context.mediaImage(in: element)
-                ?? enclosures.first { $0.type?.hasPrefix("image/") == true }?.url
+                ?? FeedContext.imageURL(in: enclosures)
                 ?? element.child("image", namespace: FeedNamespace.itunes)?.attribute("href").map { context.resolve($0, at: element) },
             commentsURL: element.child("comments")?.trimmedText.map { context.resolve($0, at: element) },
             commentCount: element.child("comments", namespace: FeedNamespace.slash)?.trimmedText.flatMap(FeedContext.integer),
@@ -99,7 +99,7 @@ enum RSS {
                 return FeedLink(href: context.resolve(url, at: child), rel: FeedLink.enclosure, type: child.attribute("type"),
                                 length: child.attribute("length").flatMap(FeedContext.integer))
             }
-            return child.isNamed("link", namespace: FeedNamespace.atom) ? context.link(child) : nil
+            return child.matches("link", namespace: FeedNamespace.atom, under: element) ? context.link(child) : nil
         }
     }
 

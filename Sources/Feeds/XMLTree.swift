@@ -12,10 +12,6 @@ struct XMLElement {
         node.pointee.ns.flatMap { $0.pointee.href }.map { String(cString: $0) }
     }
 
-    func isNamed(_ name: String, namespace: String) -> Bool {
-        hasName(name) && isIn(namespace)
-    }
-
     func isIn(_ namespace: String) -> Bool {
         guard let href = node.pointee.ns?.pointee.href else { return false }
         return xmlStrEqual(href, namespace) != 0

@@ -183,10 +183,7 @@ public enum TextDecoding {
         let converter = iconv_open("UTF-8", source)
         guard converter != iconv_t(bitPattern: -1) else { return validUTF8(data) }
         defer { iconv_close(converter) }
-        var input = [CChar](repeating: 0, count: data.count)
-        data.withUnsafeBytes { bytes in
-            for (index, byte) in bytes.enumerated() { input[index] = CChar(bitPattern: byte) }
-        }
+        var input = data.map { CChar(bitPattern: $0) }
         var output = [CChar](repeating: 0, count: data.count * 4 + 16)
         var result = Data()
         input.withUnsafeMutableBufferPointer { inputBuffer in
