@@ -24,7 +24,9 @@ public struct Collector: Sendable {
     public static let defaultConcurrency = 8
     /// Failing sources back off exponentially up to this.
     public static let maximumBackoff: TimeInterval = 24 * 3600
-    static let feedAccept = "application/atom+xml, application/rss+xml, application/rdf+xml, application/xml;q=0.9, text/xml;q=0.9, */*;q=0.5"
+    /// Every format the parser reads, so a server that negotiates sends one of them.
+    public static let feedAccept = "application/atom+xml, application/rss+xml, application/rdf+xml, application/feed+json, "
+        + "application/xml;q=0.9, text/xml;q=0.9, application/json;q=0.9, */*;q=0.5"
 
     let store: Store
     let fetcher: Fetcher
