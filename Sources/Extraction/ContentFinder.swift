@@ -175,8 +175,6 @@ struct ContentFinder {
         characters[index] == 0 ? 0 : min(1, linkCharacters[index] / Float(characters[index]))
     }
 
-    func measuredCharacters(_ index: Int) -> Int { Int(characters[index]) }
-
     // MARK: - Scoring
 
     /// The article's elements in document order and what to leave out inside them.
