@@ -42,7 +42,7 @@ struct Extract: AsyncParsableCommand {
             throw CommandFailure("\(source): \(error.description)")
         }
         if json {
-            print(String(decoding: try Self.articleEncoder.encode(article), as: UTF8.self))
+            print(String(decoding: try Self.jsonEncoder.encode(article), as: UTF8.self))
         } else {
             print("title: \(article.title)")
             for (label, value) in [("author", article.author), ("published", article.publishedAt?.ISO8601Format()),
@@ -56,7 +56,8 @@ struct Extract: AsyncParsableCommand {
         }
     }
 
-    private static let articleEncoder: JSONEncoder = {
+    /// Pretty, stable JSON for both the single article and the corpus file.
+    private static let jsonEncoder: JSONEncoder = {
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
         encoder.dateEncodingStrategy = .iso8601
@@ -123,9 +124,7 @@ struct Extract: AsyncParsableCommand {
                 }
             }
         }
-        let encoder = JSONEncoder()
-        encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
-        try encoder.encode(entries).write(to: output)
+        try Self.jsonEncoder.encode(entries).write(to: output)
         let seconds = Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) / 1e18
         print(String(format: "%d pages (%d without an article) in %.3f s: %.1f pages/s", names.count, failures, seconds,
                      Double(names.count) / max(seconds, 1e-9)))
