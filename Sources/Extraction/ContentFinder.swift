@@ -395,8 +395,9 @@ struct ContentFinder {
             && density > 0 {
             return true
         }
-        if !isList && weight < 25 && density > 0.2 { return true }
-        if weight >= 25 && density > 0.5 { return true }
+        let positiveWeight = Float(ContentHints.classWeight)
+        if !isList && weight < positiveWeight && density > 0.2 { return true }
+        if weight >= positiveWeight && density > 0.5 { return true }
         return false
     }
 
