@@ -1,6 +1,5 @@
 import ArgumentParser
 import Extraction
-import Fetching
 import Foundation
 import KawarabanCore
 
@@ -37,7 +36,7 @@ struct Extract: AsyncParsableCommand {
         guard let source else { return }
         let article: Article
         do {
-            article = try await isWebAddress(source) ? extractFetched(source) : extractFile(source)
+            article = try await SourceAddress.isWebAddress(source) ? extractFetched(source) : extractFile(source)
         } catch let error as ExtractionError {
             throw CommandFailure("\(source): \(error.description)")
         }
@@ -64,11 +63,6 @@ struct Extract: AsyncParsableCommand {
         return encoder
     }()
 
-    private func isWebAddress(_ text: String) -> Bool {
-        let lowered = text.lowercased()
-        return lowered.hasPrefix("http://") || lowered.hasPrefix("https://")
-    }
-
     private func extractFile(_ path: String) throws -> Article {
         let html = try Data(contentsOf: URL(fileURLWithPath: path))
         return try ArticleExtractor.extract(html: html, pageURL: url.flatMap(URL.init(string:)))
@@ -76,16 +70,7 @@ struct Extract: AsyncParsableCommand {
 
     /// The page goes through the same limits, allow list and charset decoding as the pipeline's.
     private func extractFetched(_ address: String) async throws -> Article {
-        let fetcher = Fetcher(policy: try options.settings().fetchPolicy)
-        let response: FetchResponse
-        do {
-            response = try await fetcher.fetch(FetchRequest(url: address, accept: "text/html, application/xhtml+xml;q=0.9, */*;q=0.5"))
-            try await fetcher.shutdown()
-        } catch let error as FetchError {
-            try await fetcher.shutdown()
-            throw CommandFailure("\(address): \(error)")
-        }
-        guard (200..<300).contains(response.status) else { throw CommandFailure("\(address): \(FetchError.httpStatus(response.status))") }
+        let response = try await SourceAddress.fetch(address, accept: "text/html, application/xhtml+xml;q=0.9, */*;q=0.5", options: options)
         let html = TextDecoding.decode(response.body, contentType: response.contentType)
         return try ArticleExtractor.extract(html: html, pageURL: response.finalURL)
     }
