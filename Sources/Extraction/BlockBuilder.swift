@@ -103,18 +103,17 @@ struct BlockBuilder {
 
     private mutating func append(_ block: Block) {
         switch block {
-        case .heading(let level, let inlines):
-            let tidied = Self.tidy(inlines)
-            if !tidied.isEmpty { blocks.append(.heading(level: level, tidied)) }
-        case .paragraph(let inlines):
-            let tidied = Self.tidy(inlines)
-            if !tidied.isEmpty { blocks.append(.paragraph(tidied)) }
-        case .quote(let inlines):
-            let tidied = Self.tidy(inlines)
-            if !tidied.isEmpty { blocks.append(.quote(tidied)) }
-        default:
-            blocks.append(block)
+        case .heading(let level, let inlines): appendTidied(inlines) { .heading(level: level, $0) }
+        case .paragraph(let inlines): appendTidied(inlines) { .paragraph($0) }
+        case .quote(let inlines): appendTidied(inlines) { .quote($0) }
+        default: blocks.append(block)
         }
+    }
+
+    /// A block of text is kept only when something is left of it once tidied.
+    private mutating func appendTidied(_ inlines: [Inline], _ make: ([Inline]) -> Block) {
+        let tidied = Self.tidy(inlines)
+        if !tidied.isEmpty { blocks.append(make(tidied)) }
     }
 
     private mutating func addCode(_ node: Int) {

@@ -175,8 +175,6 @@ struct ContentFinder {
         characters[index] == 0 ? 0 : min(1, linkCharacters[index] / Float(characters[index]))
     }
 
-    func measuredCharacters(_ index: Int) -> Int { Int(characters[index]) }
-
     // MARK: - Scoring
 
     /// The article's elements in document order and what to leave out inside them.
@@ -391,14 +389,15 @@ struct ContentFinder {
         let length = Int(characters[index])
         let density = linkDensity(index)
         let headingDensity = length == 0 ? 0 : Float(headingCharacters[index]) / Float(length)
-        if imageCount > 1 && paragraphCount / imageCount < 0.5 && !hasAncestor(index, named: "figure") { return true }
+        if imageCount > 1 && paragraphCount / imageCount < 0.5 && !hasAncestor(index, where: { $0 == "figure" }) { return true }
         if !isList && listItemCount > paragraphCount { return true }
         if !isList && headingDensity < 0.9 && length < Self.minimumParagraphCharacters && (imageCount == 0 || imageCount > 2)
             && density > 0 {
             return true
         }
-        if !isList && weight < 25 && density > 0.2 { return true }
-        if weight >= 25 && density > 0.5 { return true }
+        let positiveWeight = Float(ContentHints.classWeight)
+        if !isList && weight < positiveWeight && density > 0.2 { return true }
+        if weight >= positiveWeight && density > 0.5 { return true }
         return false
     }
 
@@ -419,14 +418,15 @@ struct ContentFinder {
         return rows >= 10 || cells > 10
     }
 
+    /// One walk up the ancestors for both names, rather than one walk each.
     private func isInsideCode(_ index: Int) -> Bool {
-        hasAncestor(index, named: "pre") || hasAncestor(index, named: "code")
+        hasAncestor(index) { $0 == "pre" || $0 == "code" }
     }
 
-    private func hasAncestor(_ index: Int, named name: String) -> Bool {
+    private func hasAncestor(_ index: Int, where matches: (String) -> Bool) -> Bool {
         var cursor = document.parent(index)
         while let ancestor = cursor {
-            if document.name(ancestor) == name { return true }
+            if matches(document.name(ancestor)) { return true }
             cursor = document.parent(ancestor)
         }
         return false

@@ -150,10 +150,11 @@ final class HTMLDocument {
         return result
     }
 
-    /// The top `<html>` element, or the document itself when the parser made none.
-    var root: Int { elementChildren(0).first { name($0) == "html" } ?? 0 }
-    var head: Int? { elementChildren(root).first { name($0) == "head" } }
-    var body: Int? { elementChildren(root).first { name($0) == "body" } }
+    /// The top `<html>` element, or the document itself when the parser made none. Scoring asks
+    /// for it at every vote, so children are searched in place rather than gathered into an array.
+    var root: Int { children(0).first { name($0) == "html" } ?? 0 }
+    var head: Int? { children(root).first { name($0) == "head" } }
+    var body: Int? { children(root).first { name($0) == "body" } }
 
     struct ChildSequence: Sequence, IteratorProtocol {
         let nodes: [Node]

@@ -1,6 +1,5 @@
 import ArgumentParser
 import Extraction
-import Fetching
 import Foundation
 import KawarabanCore
 
@@ -37,12 +36,12 @@ struct Extract: AsyncParsableCommand {
         guard let source else { return }
         let article: Article
         do {
-            article = try await isWebAddress(source) ? extractFetched(source) : extractFile(source)
+            article = try await SourceAddress.isWebAddress(source) ? extractFetched(source) : extractFile(source)
         } catch let error as ExtractionError {
             throw CommandFailure("\(source): \(error.description)")
         }
         if json {
-            print(String(decoding: try Self.articleEncoder.encode(article), as: UTF8.self))
+            print(String(decoding: try Self.jsonEncoder.encode(article), as: UTF8.self))
         } else {
             print("title: \(article.title)")
             for (label, value) in [("author", article.author), ("published", article.publishedAt?.ISO8601Format()),
@@ -56,17 +55,13 @@ struct Extract: AsyncParsableCommand {
         }
     }
 
-    private static let articleEncoder: JSONEncoder = {
+    /// Pretty, stable JSON for both the single article and the corpus file.
+    private static let jsonEncoder: JSONEncoder = {
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
         encoder.dateEncodingStrategy = .iso8601
         return encoder
     }()
-
-    private func isWebAddress(_ text: String) -> Bool {
-        let lowered = text.lowercased()
-        return lowered.hasPrefix("http://") || lowered.hasPrefix("https://")
-    }
 
     private func extractFile(_ path: String) throws -> Article {
         let html = try Data(contentsOf: URL(fileURLWithPath: path))
@@ -75,16 +70,7 @@ struct Extract: AsyncParsableCommand {
 
     /// The page goes through the same limits, allow list and charset decoding as the pipeline's.
     private func extractFetched(_ address: String) async throws -> Article {
-        let fetcher = Fetcher(policy: try options.settings().fetchPolicy)
-        let response: FetchResponse
-        do {
-            response = try await fetcher.fetch(FetchRequest(url: address, accept: "text/html, application/xhtml+xml;q=0.9, */*;q=0.5"))
-            try await fetcher.shutdown()
-        } catch let error as FetchError {
-            try await fetcher.shutdown()
-            throw CommandFailure("\(address): \(error)")
-        }
-        guard (200..<300).contains(response.status) else { throw CommandFailure("\(address): \(FetchError.httpStatus(response.status))") }
+        let response = try await SourceAddress.fetch(address, accept: "text/html, application/xhtml+xml;q=0.9, */*;q=0.5", options: options)
         let html = TextDecoding.decode(response.body, contentType: response.contentType)
         return try ArticleExtractor.extract(html: html, pageURL: response.finalURL)
     }
@@ -123,9 +109,7 @@ struct Extract: AsyncParsableCommand {
                 }
             }
         }
-        let encoder = JSONEncoder()
-        encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
-        try encoder.encode(entries).write(to: output)
+        try Self.jsonEncoder.encode(entries).write(to: output)
         let seconds = Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) / 1e18
         print(String(format: "%d pages (%d without an article) in %.3f s: %.1f pages/s", names.count, failures, seconds,
                      Double(names.count) / max(seconds, 1e-9)))

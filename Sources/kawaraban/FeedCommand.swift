@@ -1,6 +1,5 @@
 import ArgumentParser
 import Feeds
-import Fetching
 import Foundation
 
 struct Feed: AsyncParsableCommand {
@@ -36,20 +35,11 @@ struct Feed: AsyncParsableCommand {
 
         /// A local file is read whole; a URL goes through the same limits and allow list as collection.
         private func load() async throws -> (Data, URL?, contentType: String?) {
-            let lowered = source.lowercased()
-            guard lowered.hasPrefix("http://") || lowered.hasPrefix("https://") else {
+            guard SourceAddress.isWebAddress(source) else {
                 return (try Data(contentsOf: URL(fileURLWithPath: source)), nil, nil)
             }
-            let fetcher = Fetcher(policy: try options.settings().fetchPolicy)
-            do {
-                let response = try await fetcher.fetch(FetchRequest(url: source, accept: "application/rss+xml, application/atom+xml, application/feed+json, application/xml;q=0.9, */*;q=0.5"))
-                try await fetcher.shutdown()
-                guard (200..<300).contains(response.status) else { throw CommandFailure("\(source): \(FetchError.httpStatus(response.status))") }
-                return (response.body, response.finalURL, response.contentType)
-            } catch let error as FetchError {
-                try await fetcher.shutdown()
-                throw CommandFailure("\(source): \(error)")
-            }
+            let response = try await SourceAddress.fetch(source, accept: "application/rss+xml, application/atom+xml, application/feed+json, application/xml;q=0.9, */*;q=0.5", options: options)
+            return (response.body, response.finalURL, response.contentType)
         }
     }
 }
