@@ -60,10 +60,6 @@ public final class Fetcher: Sendable {
         self.configuration = configuration
     }
 
-    /// Kept for callers that end a fetcher's life explicitly; each request's client is shut down
-    /// with the request, so there is nothing left to release.
-    public func shutdown() async throws {}
-
     public func fetch(_ request: FetchRequest) async throws(FetchError) -> FetchResponse {
         guard let start = URL(string: request.url) else { throw .invalidURL(request.url) }
         let deadline = NIODeadline.now() + TimeAmount(policy.timeout)

@@ -27,7 +27,6 @@ public struct Services: Sendable {
     }
 
     public func close() async {
-        do { try await fetcher.shutdown() } catch { logger.error("closing the fetcher failed: \(error)") }
         do { try await store.close() } catch { logger.error("closing the store failed: \(error)") }
     }
 

@@ -59,7 +59,7 @@ public struct WorkSummary: Sendable {
 /// Takes items from the queue one stage at a time. Each step is claimed under a lease and
 /// written back before the next, so a killed worker loses at most the step it was in.
 public final class Worker: Sendable {
-    static let pageAccept = "text/html, application/xhtml+xml;q=0.9, */*;q=0.5"
+    public static let pageAccept = "text/html, application/xhtml+xml;q=0.9, */*;q=0.5"
     static let idlePoll: Duration = .seconds(1)
 
     let store: Store

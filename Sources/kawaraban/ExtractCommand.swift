@@ -1,6 +1,7 @@
 import ArgumentParser
 import Extraction
 import Foundation
+import Pipeline
 import KawarabanCore
 
 struct Extract: AsyncParsableCommand {
@@ -70,7 +71,7 @@ struct Extract: AsyncParsableCommand {
 
     /// The page goes through the same limits, allow list and charset decoding as the pipeline's.
     private func extractFetched(_ address: String) async throws -> Article {
-        let response = try await SourceAddress.fetch(address, accept: "text/html, application/xhtml+xml;q=0.9, */*;q=0.5", options: options)
+        let response = try await SourceAddress.fetch(address, accept: Worker.pageAccept, options: options)
         let html = TextDecoding.decode(response.body, contentType: response.contentType)
         return try ArticleExtractor.extract(html: html, pageURL: response.finalURL)
     }

@@ -1,6 +1,7 @@
 import ArgumentParser
 import Feeds
 import Foundation
+import Pipeline
 
 struct Feed: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
@@ -38,7 +39,7 @@ struct Feed: AsyncParsableCommand {
             guard SourceAddress.isWebAddress(source) else {
                 return (try Data(contentsOf: URL(fileURLWithPath: source)), nil, nil)
             }
-            let response = try await SourceAddress.fetch(source, accept: "application/rss+xml, application/atom+xml, application/feed+json, application/xml;q=0.9, */*;q=0.5", options: options)
+            let response = try await SourceAddress.fetch(source, accept: Collector.feedAccept, options: options)
             return (response.body, response.finalURL, response.contentType)
         }
     }

@@ -14,12 +14,10 @@ enum SourceAddress {
         let response: FetchResponse
         do {
             response = try await fetcher.fetch(FetchRequest(url: address, accept: accept))
-            try await fetcher.shutdown()
-        } catch let error as FetchError {
-            try await fetcher.shutdown()
+        } catch {
             throw CommandFailure("\(address): \(error)")
         }
-        guard (200..<300).contains(response.status) else { throw CommandFailure("\(address): \(FetchError.httpStatus(response.status))") }
+        guard response.isSuccess else { throw CommandFailure("\(address): \(FetchError.httpStatus(response.status))") }
         return response
     }
 }

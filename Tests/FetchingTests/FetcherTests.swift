@@ -11,13 +11,7 @@ import TestSupport
         let fetcher = Fetcher(policy: FetchPolicy(
             timeout: timeout, maximumBodyBytes: maximumBodyBytes,
             allowed: Set(ports.map { AllowedEndpoint(host: "127.0.0.1", port: $0) })))
-        do {
-            try await body(fetcher)
-        } catch {
-            try await fetcher.shutdown()
-            throw error
-        }
-        try await fetcher.shutdown()
+        try await body(fetcher)
     }
 
     @Test func loopbackIsRefusedUnlessAllowed() async throws {

@@ -27,13 +27,7 @@ import TestSupport
         let store = try await Store.open(.sqlite(path: folder.appendingPathComponent("db.sqlite").path), logger: Self.logger)
         try await withTestHTTPServer(routes.handler) { port in
             let fetcher = Fetcher(policy: FetchPolicy(allowed: [AllowedEndpoint(host: "127.0.0.1", port: port)]))
-            do {
-                try await body(store, fetcher, port)
-            } catch {
-                try await fetcher.shutdown()
-                throw error
-            }
-            try await fetcher.shutdown()
+            try await body(store, fetcher, port)
         }
         try await store.close()
         try? FileManager.default.removeItem(at: folder)
@@ -96,7 +90,6 @@ import TestSupport
                 #expect(outcome.health.lastStatus == 304)
                 #expect(outcome.health.lastError == nil)
                 #expect(outcome.health.etag == "\"v1\"")
-                try await fetcher.shutdown()
             }
         }
     }

@@ -114,7 +114,7 @@ import TestSupport
                 let hackerNews = HackerNews(storyCount: 6, itemConcurrency: 3)
                 let collector = Collector(store: store, fetcher: Fetcher(policy: policy), hackerNews: hackerNews, logger: Self.logger)
                 let source = try await store.addSource(url: "http://127.0.0.1:\(port)/v0", name: "Hacker News", kind: .hackerNews)
-                let outcome = try await collector.collectingAndShuttingDown(source)
+                let outcome = try await collector.collect(source)
 
                 #expect(outcome.health.lastError == nil)
                 #expect(outcome.health.lastStatus == 200)
@@ -136,7 +136,7 @@ import TestSupport
 
                 // The same top list again: nothing new.
                 let again = try await Collector(store: store, fetcher: Fetcher(policy: policy), hackerNews: hackerNews,
-                                                logger: Self.logger).collectingAndShuttingDown(source)
+                                                logger: Self.logger).collect(source)
                 #expect(again.health.itemsFound == 3)
                 #expect(again.health.newItems == 0)
             }
@@ -149,7 +149,7 @@ import TestSupport
             try await withTestHTTPServer(routes.handler) { port in
                 let fetcher = Fetcher(policy: FetchPolicy(allowed: [AllowedEndpoint(host: "127.0.0.1", port: port)]))
                 let source = try await store.addSource(url: "http://127.0.0.1:\(port)/v0/", name: "HN", kind: .hackerNews)
-                let outcome = try await Collector(store: store, fetcher: fetcher, logger: Self.logger).collectingAndShuttingDown(source)
+                let outcome = try await Collector(store: store, fetcher: fetcher, logger: Self.logger).collect(source)
                 #expect(outcome.health.lastError?.hasPrefix("the Hacker News top-stories list is unreadable") == true)
                 #expect(outcome.health.consecutiveFailures == 1)
                 let recorded = try #require(try await store.source(id: source.id))
@@ -178,24 +178,10 @@ import TestSupport
                 let collector = Collector(store: store, fetcher: fetcher, hackerNews: HackerNews(storyCount: 8, itemConcurrency: 2),
                                           logger: Self.logger)
                 let source = try await store.addSource(url: "http://127.0.0.1:\(port)/v0/", name: "HN", kind: .hackerNews)
-                let outcome = try await collector.collectingAndShuttingDown(source)
+                let outcome = try await collector.collect(source)
                 #expect(outcome.health.itemsFound == 8)
                 #expect(inFlight.peak == 2)
             }
-        }
-    }
-}
-
-extension Collector {
-    /// Collects one source and shuts the fetcher down, whatever happens.
-    func collectingAndShuttingDown(_ source: Source) async throws -> CollectOutcome {
-        do {
-            let outcome = try await collect(source)
-            try await fetcher.shutdown()
-            return outcome
-        } catch {
-            try await fetcher.shutdown()
-            throw error
         }
     }
 }

@@ -27,13 +27,7 @@ import TestSupport
         try await withTemporaryStore { store in
             try await withTestHTTPServer(routes.handler) { port in
                 let fetcher = Fetcher(policy: FetchPolicy(allowed: [AllowedEndpoint(host: "127.0.0.1", port: port)]))
-                do {
-                    try await body(SourceCatalog(store: store, fetcher: fetcher), store, "http://127.0.0.1:\(port)")
-                } catch {
-                    try await fetcher.shutdown()
-                    throw error
-                }
-                try await fetcher.shutdown()
+                try await body(SourceCatalog(store: store, fetcher: fetcher), store, "http://127.0.0.1:\(port)")
             }
         }
     }
@@ -144,7 +138,6 @@ import TestSupport
             let second = try await catalog.importOPML(Data(exported.utf8))
             #expect(second.added.isEmpty)
             #expect(second.alreadyPresent.count == 3)
-            try await fetcher.shutdown()
         }
     }
 
@@ -160,7 +153,6 @@ import TestSupport
         try await withTemporaryStore { store in
             let fetcher = Fetcher(policy: FetchPolicy())
             let summary = try await SourceCatalog(store: store, fetcher: fetcher).importOPML(Data(opml.utf8))
-            try await fetcher.shutdown()
             #expect(summary.added.map(\.name) == ["Good"])
             #expect(summary.invalid.map(\.url) == ["mailto:news@example.com", "/feed.xml"])
             #expect(summary.ignoredOutlines == 1)
@@ -173,7 +165,6 @@ import TestSupport
             for (url, name, kind) in sources { _ = try await store.addSource(url: url, name: name, kind: kind) }
             let fetcher = Fetcher(policy: FetchPolicy())
             let opml = try await SourceCatalog(store: store, fetcher: fetcher).exportOPML()
-            try await fetcher.shutdown()
             return opml
         }
     }
