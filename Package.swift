@@ -90,6 +90,12 @@ let package = Package(
             .product(name: "PostgresKit", package: "postgres-kit"),
             .product(name: "AsyncHTTPClient", package: "async-http-client"),
         ], resources: [.copy("Resources")]),
+        // Each hostile input runs through the built executable, measured in a process of its own.
+        .testTarget(name: "HostileInputTests", dependencies: [
+            "KawarabanCore", "Feeds", "Extraction", "Sanitizer", "Fetching", "LLM", "Newsroom", "Store", "Pipeline",
+            "Site", "TestSupport",
+            .product(name: "HummingbirdTesting", package: "hummingbird"),
+        ]),
     ],
     swiftLanguageModes: [.v6]
 )

@@ -1,17 +1,20 @@
 import Foundation
-import Testing
 
 /// The built `kawaraban` executable, run as a user would run it.
-struct KawarabanProcess {
-    struct Result {
-        var status: Int32
-        var output: String
-        var errors: String
+public struct KawarabanProcess: Sendable {
+    public struct Result: Sendable {
+        public var status: Int32
+        public var output: String
+        public var errors: String
     }
 
-    let environment: [String: String]
+    public let environment: [String: String]
 
-    static var executable: URL {
+    public init(environment: [String: String]) {
+        self.environment = environment
+    }
+
+    public static var executable: URL {
         get throws {
             let besideTests = URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent()
             for directory in [besideTests, besideTests.deletingLastPathComponent()] {
@@ -24,16 +27,16 @@ struct KawarabanProcess {
 
     /// A started command whose output goes to files: reading pipes would block threads of the
     /// test process's concurrency pool, which its own test servers need.
-    struct Launched {
-        let process: Process
+    public struct Launched {
+        public let process: Process
         let outputFile: URL
         let errorFile: URL
 
-        var output: String { (try? String(contentsOf: outputFile, encoding: .utf8)) ?? "" }
-        var errors: String { (try? String(contentsOf: errorFile, encoding: .utf8)) ?? "" }
+        public var output: String { (try? String(contentsOf: outputFile, encoding: .utf8)) ?? "" }
+        public var errors: String { (try? String(contentsOf: errorFile, encoding: .utf8)) ?? "" }
 
         /// Waits without blocking a thread.
-        func exit(within timeout: Duration) async throws {
+        public func exit(within timeout: Duration) async throws {
             let deadline = ContinuousClock.now + timeout
             while process.isRunning {
                 if ContinuousClock.now > deadline {
@@ -44,14 +47,14 @@ struct KawarabanProcess {
             }
         }
 
-        func removeFiles() {
+        public func removeFiles() {
             try? FileManager.default.removeItem(at: outputFile)
             try? FileManager.default.removeItem(at: errorFile)
         }
     }
 
     /// Starts the command without waiting for it.
-    func launch(_ arguments: [String]) throws -> Launched {
+    public func launch(_ arguments: [String]) throws -> Launched {
         let process = Process()
         process.executableURL = try Self.executable
         process.arguments = arguments
@@ -71,7 +74,7 @@ struct KawarabanProcess {
 
     /// Runs the command to the end, failing after `timeout`.
     @discardableResult
-    func run(_ arguments: [String], timeout: Duration = .seconds(120)) async throws -> Result {
+    public func run(_ arguments: [String], timeout: Duration = .seconds(120)) async throws -> Result {
         let launched = try launch(arguments)
         defer { launched.removeFiles() }
         try await launched.exit(within: timeout)
@@ -80,7 +83,7 @@ struct KawarabanProcess {
 
     /// Runs the command and requires it to succeed.
     @discardableResult
-    func succeed(_ arguments: [String]) async throws -> Result {
+    public func succeed(_ arguments: [String]) async throws -> Result {
         let result = try await run(arguments)
         if result.status != 0 {
             throw ProcessFailure("kawaraban \(arguments.joined(separator: " ")) exited \(result.status):\n\(result.errors)\n\(result.output)")
@@ -90,13 +93,13 @@ struct KawarabanProcess {
 
 }
 
-struct ProcessFailure: Error, CustomStringConvertible {
-    var description: String
-    init(_ description: String) { self.description = description }
+public struct ProcessFailure: Error, CustomStringConvertible {
+    public var description: String
+    public init(_ description: String) { self.description = description }
 }
 
 /// A port nobody listens on right now, for a server the test starts as a child process.
-func unusedLoopbackPort() throws -> Int {
+public func unusedLoopbackPort() throws -> Int {
     let descriptor = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
     guard descriptor >= 0 else { throw ProcessFailure("socket() failed") }
     defer { close(descriptor) }
@@ -113,4 +116,53 @@ func unusedLoopbackPort() throws -> Int {
         $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { getsockname(descriptor, $0, &length) }
     }
     return Int(UInt16(bigEndian: address.sin_port))
+}
+
+/// What one command cost: wall time and the process's peak resident memory.
+public struct MeasuredRun: Sendable, CustomStringConvertible {
+    public var result: KawarabanProcess.Result
+    public var seconds: Double
+    public var peakResidentBytes: Int
+    /// A trap, a kill or the out-of-memory killer rather than an exit of its own.
+    public var endedBySignal: Bool
+
+    public var peakResidentMiB: Double { Double(peakResidentBytes) / 1_048_576 }
+
+    public var description: String {
+        "\(endedBySignal ? "signal" : "exit") \(result.status) after \(String(format: "%.2f", seconds)) s, peak RSS \(String(format: "%.1f", peakResidentMiB)) MiB"
+    }
+}
+
+extension KawarabanProcess {
+    /// Runs the command to the end and measures it. Peak memory is the kernel's high-water mark
+    /// (VmHWM), read every few milliseconds while the process lives, so a process of its own keeps
+    /// the figure free of whatever else the test process is doing.
+    public func measure(_ arguments: [String], timeout: Duration = .seconds(60)) async throws -> MeasuredRun {
+        let started = ContinuousClock.now
+        let launched = try launch(arguments)
+        defer { launched.removeFiles() }
+        let statusFile = "/proc/\(launched.process.processIdentifier)/status"
+        var peak = 0
+        while launched.process.isRunning {
+            if let high = Self.highWaterMark(statusFile) { peak = max(peak, high) }
+            if ContinuousClock.now - started > timeout {
+                launched.process.terminate()
+                throw ProcessFailure("kawaraban \(arguments.joined(separator: " ")) did not finish within \(timeout)")
+            }
+            try await Task.sleep(for: .milliseconds(5))
+        }
+        let elapsed = ContinuousClock.now - started
+        let seconds = Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) / 1e18
+        let result = Result(status: launched.process.terminationStatus, output: launched.output, errors: launched.errors)
+        return MeasuredRun(result: result, seconds: seconds, peakResidentBytes: peak,
+                           endedBySignal: launched.process.terminationReason == .uncaughtSignal)
+    }
+
+    private static func highWaterMark(_ statusFile: String) -> Int? {
+        guard let status = try? String(contentsOfFile: statusFile, encoding: .utf8),
+              let line = status.split(separator: "\n").first(where: { $0.hasPrefix("VmHWM:") })
+        else { return nil }
+        let kibibytes = line.split(separator: " ").dropFirst().first.flatMap { Int($0) }
+        return kibibytes.map { $0 * 1024 }
+    }
 }
