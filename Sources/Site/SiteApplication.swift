@@ -5,7 +5,7 @@ import KawarabanCore
 import Logging
 import Store
 
-/// The reader's site: routes, security headers and the few static assets.
+/// The reader's site: the route table, security headers and the few static assets.
 public enum SiteApplication {
     /// Readers' pages change at most once per collection; a short cache keeps the server idle.
     static let pageCacheControl = "public, max-age=60"
@@ -13,38 +13,22 @@ public enum SiteApplication {
     static let contentSecurityPolicy =
         "default-src 'none'; style-src 'self'; img-src https: http:; base-uri 'none'; form-action 'none'; frame-ancestors 'none'"
 
+    /// The site map. Each page's handler, view model and query call live in Sections/.
     public static func router(store: Store, renderer: SiteRenderer) throws -> Router<BasicRequestContext> {
+        let pages = SitePages(store: store, renderer: renderer)
+        let stylesheet = try loadAsset("site.css")
         let router = Router()
         router.add(middleware: SecurityHeadersMiddleware())
-        let stylesheet = try loadAsset("site.css")
+        router.add(middleware: NotFoundPageMiddleware(renderer: renderer))
 
-        router.get("/") { request, _ -> Response in
-            let page = max(1, request.uri.queryParameters.get("page", as: Int.self) ?? 1)
-            let limit = SiteConfiguration.itemsPerPage
-            // One extra row tells whether an older page exists.
-            let items = try await store.publishedItems(limit: limit + 1, offset: (page - 1) * limit)
-            let html = try renderer.latestPage(items: Array(items.prefix(limit)), page: page, hasOlder: items.count > limit)
-            return htmlResponse(html)
-        }
-        router.get("/articles/:id") { _, context -> Response in
-            guard let id = context.parameters.get("id", as: Int64.self),
-                  let item = try await store.item(id: id), item.stage == .published,
-                  let html = try renderer.articlePage(item: item, carriers: try await store.carriers(of: id))
-            else { return htmlResponse(try renderer.notFoundPage(), status: .notFound) }
-            return htmlResponse(html)
-        }
-        router.get("/assets/site.css") { _, _ -> Response in
+        router.get("/") { try await pages.latest($0, $1) }
+        router.get("/articles/:id") { try await pages.article($0, $1) }
+        router.get("/feed.xml") { try await pages.feed($0, $1) }
+        router.get("/assets/site.css") { _, _ in
             Response(
                 status: .ok,
                 headers: [.contentType: "text/css; charset=utf-8", .cacheControl: assetCacheControl],
                 body: ResponseBody(byteBuffer: ByteBuffer(bytes: stylesheet)))
-        }
-        router.get("/feed.xml") { _, _ -> Response in
-            let items = try await store.publishedItems(limit: RSSFeed.itemCount, offset: 0)
-            return Response(
-                status: .ok,
-                headers: [.contentType: "application/rss+xml; charset=utf-8", .cacheControl: pageCacheControl],
-                body: ResponseBody(byteBuffer: ByteBuffer(string: RSSFeed.render(items: items, configuration: renderer.configuration))))
         }
         router.get("/healthz") { _, _ -> String in "ok" }
         return router
@@ -59,18 +43,46 @@ public enum SiteApplication {
             logger: logger)
     }
 
-    private static func htmlResponse(_ html: String, status: HTTPResponse.Status = .ok) -> Response {
-        Response(
-            status: status,
-            headers: [.contentType: "text/html; charset=utf-8", .cacheControl: pageCacheControl],
-            body: ResponseBody(byteBuffer: ByteBuffer(string: html)))
-    }
-
     private static func loadAsset(_ name: String) throws -> [UInt8] {
         guard let url = Bundle.module.url(forResource: "Assets/\(name)", withExtension: nil) else {
             throw SiteError.templatesMissing("Assets/\(name)")
         }
         return Array(try Data(contentsOf: url))
+    }
+}
+
+/// What every page's handler reads from and renders with.
+struct SitePages: Sendable {
+    let store: Store
+    let renderer: SiteRenderer
+
+    func htmlResponse(_ html: String, status: HTTPResponse.Status = .ok) -> Response {
+        Self.htmlResponse(html, status: status)
+    }
+
+    static func htmlResponse(_ html: String, status: HTTPResponse.Status = .ok) -> Response {
+        Response(
+            status: status,
+            headers: [.contentType: "text/html; charset=utf-8", .cacheControl: SiteApplication.pageCacheControl],
+            body: ResponseBody(byteBuffer: ByteBuffer(string: html)))
+    }
+}
+
+/// Thrown by a handler when the address names no page we serve.
+struct PageNotFound: Error {}
+
+/// Answers every address that names no page, unknown paths included, with the site's not-found page.
+struct NotFoundPageMiddleware<Context: RequestContext>: RouterMiddleware {
+    let renderer: SiteRenderer
+
+    func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
+        do {
+            return try await next(request, context)
+        } catch is PageNotFound {
+            return SitePages.htmlResponse(try renderer.notFoundPage(), status: .notFound)
+        } catch let error as HTTPError where error.status == .notFound {
+            return SitePages.htmlResponse(try renderer.notFoundPage(), status: .notFound)
+        }
     }
 }
 

@@ -9,7 +9,7 @@ import Testing
     }
 
     @Test func articlePageHasEverySectionInOrder() async throws {
-        let html = try #require(try await renderer().articlePage(item: SampleItems.published()))
+        let html = try await renderer().articlePage(SampleItems.published())
         let landmarks = [
             "← ニュース一覧", "元記事を開く",                                  // 1
             "The Example AI", "2026年5月9日 00:25", "約1分",                   // 2
@@ -35,15 +35,15 @@ import Testing
     @Test func otherSourcesOfTheSameStoryAreCredited() async throws {
         let item = SampleItems.published()
         let carriers = [
-            StoryCarrier(sourceID: item.feedEntry.sourceID, sourceName: item.sourceName, url: item.feedEntry.url),
+            StoryCarrier(sourceID: item.sourceID, sourceName: item.headline.sourceName, url: item.headline.url),
             StoryCarrier(sourceID: 77, sourceName: "Hacker News", url: "https://news.ycombinator.com/item?id=1"),
             StoryCarrier(sourceID: 78, sourceName: "Trap", url: "javascript:alert(1)"),
         ]
-        let html = try #require(try await renderer().articlePage(item: item, carriers: carriers))
+        let html = try await renderer().articlePage(item, carriers: carriers)
         #expect(html.contains("ほかの掲載元: <a href=\"https://news.ycombinator.com/item?id=1\""))
         #expect(!html.contains("javascript:"))
         #expect(!html.contains("Trap"))
-        let alone = try #require(try await renderer().articlePage(item: item, carriers: Array(carriers.prefix(1))))
+        let alone = try await renderer().articlePage(item, carriers: Array(carriers.prefix(1)))
         #expect(!alone.contains("ほかの掲載元"))
     }
 
@@ -55,7 +55,7 @@ import Testing
                 .figure(src: "data:image/svg+xml,<svg onload=alert(1)>", alt: "図", caption: [.text("説明")]),
                 .code(language: "\"><script>", text: "</code><script>alert(1)</script>"),
             ])
-        let html = try #require(try await renderer().articlePage(item: hostile))
+        let html = try await renderer().articlePage(hostile)
         #expect(!html.contains("<script>"))
         #expect(!html.contains("javascript:"))
         #expect(!html.contains("data:image"))
@@ -66,18 +66,12 @@ import Testing
     }
 
     @Test func externalLinksCarryNoReferrer() async throws {
-        let html = try #require(try await renderer().articlePage(item: SampleItems.published()))
+        let html = try await renderer().articlePage(SampleItems.published())
         #expect(html.contains("<a href=\"https://news.example/trial\" rel=\"noopener noreferrer nofollow\">裁判記録</a>"))
     }
 
-    @Test func unfinishedItemHasNoPage() async throws {
-        var item = SampleItems.published()
-        item.translation = nil
-        #expect(try await renderer().articlePage(item: item) == nil)
-    }
-
     @Test func latestListShowsTitleSourceTimeImportanceAndSummary() async throws {
-        let html = try await renderer().latestPage(items: [SampleItems.published(id: 1), SampleItems.published(id: 2)],
+        let html = try await renderer().latestPage(headlines: [SampleItems.headline(id: 1), SampleItems.headline(id: 2)],
                                                    page: 1, hasOlder: true)
         #expect(html.contains("href=\"/articles/1\""))
         #expect(html.contains("href=\"/articles/2\""))
@@ -91,7 +85,7 @@ import Testing
     }
 
     @Test func navigationLinksOnlyToPagesThatExist() async throws {
-        let html = try await renderer().latestPage(items: [], page: 1, hasOlder: false)
+        let html = try await renderer().latestPage(headlines: [], page: 1, hasOlder: false)
         let nav = try #require(html.range(of: "<nav class=\"site-nav\"").flatMap { start in
             html.range(of: "</nav>", range: start.upperBound..<html.endIndex).map { html[start.lowerBound..<$0.upperBound] }
         })

@@ -158,7 +158,8 @@ extension KawarabanProcess {
                            endedBySignal: launched.process.terminationReason == .uncaughtSignal)
     }
 
-    private static func highWaterMark(_ statusFile: String) -> Int? {
+    /// The kernel's high-water mark of resident memory (VmHWM) in a `/proc/PID/status` file, in bytes.
+    public static func highWaterMark(_ statusFile: String) -> Int? {
         guard let status = try? String(contentsOfFile: statusFile, encoding: .utf8),
               let line = status.split(separator: "\n").first(where: { $0.hasPrefix("VmHWM:") })
         else { return nil }

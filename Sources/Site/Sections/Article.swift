@@ -1,0 +1,140 @@
+import Foundation
+import Hummingbird
+import KawarabanCore
+import Store
+
+// One article's page: the translation, the analysis and the original, crediting every source
+// that carried the story.
+
+extension SitePages {
+    static func articlePath(_ id: Int64) -> String { "/articles/\(id)" }
+
+    /// `/articles/:id`, for published articles only.
+    func article(_ request: Request, _ context: some RequestContext) async throws -> Response {
+        guard let id = URLNumber.path("id", of: context, in: URLNumber.articleIDs),
+              let article = try await store.publishedArticle(id: id)
+        else { throw PageNotFound() }
+        return htmlResponse(try renderer.articlePage(article, carriers: try await store.carriers(of: id)))
+    }
+}
+
+extension SiteRenderer {
+    /// `carriers` are every source that carried the story; those other than the article's own
+    /// are credited too.
+    public func articlePage(_ published: PublishedArticle, carriers: [StoryCarrier] = []) throws -> String {
+        var article = articleView(published)
+        article.otherSources = carriers.filter { $0.sourceID != published.sourceID }.compactMap { carrier in
+            BlockHTML.safeURL(carrier.url).map { OtherSourceView(name: carrier.sourceName, url: $0) }
+        }
+        let view = ArticlePage(
+            chrome: chrome(title: article.title, description: article.tldr, path: SitePages.articlePath(published.headline.id)),
+            article: article)
+        return try render(view, "article")
+    }
+
+    private func articleView(_ published: PublishedArticle) -> ArticleView {
+        let analysis = published.headline.analysis
+        let translation = published.translation
+        let date = displayed(published.headline.shownAt)
+        let analysed = displayed(analysis.analysedAt)
+        let translatedText = ([analysis.title] + translation.blocks.map(\.plainText)).joined(separator: "\n")
+        let scores = analysis.scores.clamped
+        return ArticleView(
+            sourceName: published.headline.sourceName, sourceURL: BlockHTML.safeURL(published.headline.url) ?? "",
+            publishedDisplay: date.display, publishedISO: date.iso,
+            readingMinutes: ReadingTime.minutes(for: translatedText),
+            title: analysis.title, originalTitle: published.originalTitle,
+            tags: analysis.tags.map(TagView.init),
+            tldr: analysis.tldr,
+            analysedDisplay: analysed.display, analysedISO: analysed.iso,
+            importance: analysis.importance.value, importanceLabel: ImportanceLabel.japanese(analysis.importance),
+            weightedMean: String(format: "%.1f", Importance.weightedMean(scores)),
+            axes: [
+                AxisView(name: "深度", weight: "\(Importance.depthWeight * 10)%", score: scores.depth),
+                AxisView(name: "関連度", weight: "\(Importance.relevanceWeight * 10)%", score: scores.relevance),
+                AxisView(name: "実用性", weight: "\(Importance.practicalityWeight * 10)%", score: scores.practicality),
+                AxisView(name: "革新性", weight: "\(Importance.noveltyWeight * 10)%", score: scores.novelty),
+            ],
+            keyPoints: analysis.keyPoints.enumerated().map {
+                KeyPointView(number: $0.offset + 1, heading: $0.element.heading, body: $0.element.body)
+            },
+            impact: analysis.impact, editorial: analysis.editorial,
+            translatedBodyHTML: BlockHTML.render(translation.blocks),
+            originalBodyHTML: BlockHTML.render(published.article.blocks),
+            originalLanguage: published.article.language ?? "en",
+            author: published.article.author ?? published.author,
+            shareLinks: shareLinks(title: analysis.title, path: SitePages.articlePath(published.headline.id)))
+    }
+
+    private func shareLinks(title: String, path: String) -> [ShareLink] {
+        let url = absolute(path)
+        func encoded(_ text: String) -> String {
+            text.addingPercentEncoding(withAllowedCharacters: .alphanumerics) ?? ""
+        }
+        return [
+            ShareLink(name: "X", url: "https://x.com/intent/post?text=\(encoded(title))&url=\(encoded(url))"),
+            ShareLink(name: "はてなブックマーク", url: "https://b.hatena.ne.jp/entry/panel/?url=\(encoded(url))"),
+            ShareLink(name: "LINE", url: "https://social-plugins.line.me/lineit/share?url=\(encoded(url))"),
+            ShareLink(name: "Facebook", url: "https://www.facebook.com/sharer/sharer.php?u=\(encoded(url))"),
+        ]
+    }
+}
+
+struct AxisView {
+    var name: String
+    var weight: String
+    var score: Int
+}
+
+struct KeyPointView {
+    var number: Int
+    var heading: String
+    var body: String
+}
+
+struct TagView {
+    var name: String
+}
+
+struct ShareLink {
+    var name: String
+    var url: String
+}
+
+struct ArticleView {
+    var sourceName: String
+    var sourceURL: String
+    var publishedDisplay: String
+    var publishedISO: String
+    var readingMinutes: Int
+    var title: String
+    var originalTitle: String
+    var tags: [TagView]
+    var tldr: String
+    var analysedDisplay: String
+    var analysedISO: String
+    var importance: Int
+    var importanceLabel: String
+    var weightedMean: String
+    var axes: [AxisView]
+    var keyPoints: [KeyPointView]
+    var impact: String
+    var editorial: String
+    var translatedBodyHTML: String
+    var originalBodyHTML: String
+    var originalLanguage: String
+    var author: String?
+    var shareLinks: [ShareLink]
+    var otherSources: [OtherSourceView] = []
+}
+
+/// Another source that carried the same story.
+struct OtherSourceView {
+    var name: String
+    var url: String
+}
+
+struct ArticlePage {
+    var chrome: PageChrome
+    var article: ArticleView
+}

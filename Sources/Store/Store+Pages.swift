@@ -1,0 +1,118 @@
+import Foundation
+import KawarabanCore
+import SQLKit
+
+/// A published article as a list or the site's feed shows it: the analysis and where it came
+/// from, without the article body, its translation or the stored page.
+public struct PublishedHeadline: Sendable, Hashable {
+    public var id: Int64
+    public var sourceName: String
+    /// The entry's link at its source.
+    public var url: String
+    /// The date shown and sorted by: the feed's date, but never later than when we discovered
+    /// the entry, so that a feed dated in the future cannot pin itself to the top of the site.
+    public var shownAt: Date
+    public var analysis: Analysis
+
+    public init(id: Int64, sourceName: String, url: String, shownAt: Date, analysis: Analysis) {
+        self.id = id
+        self.sourceName = sourceName
+        self.url = url
+        self.shownAt = shownAt
+        self.analysis = analysis
+    }
+}
+
+/// A published article as its own page shows it: everything a reader sees, nothing the pipeline
+/// kept for itself (the stored page, the queue's state).
+public struct PublishedArticle: Sendable, Hashable {
+    public var headline: PublishedHeadline
+    public var sourceID: Int64
+    /// The title as the source wrote it.
+    public var originalTitle: String
+    public var author: String?
+    public var article: Article
+    public var translation: Translation
+
+    public init(headline: PublishedHeadline, sourceID: Int64, originalTitle: String, author: String?,
+                article: Article, translation: Translation) {
+        self.headline = headline
+        self.sourceID = sourceID
+        self.originalTitle = originalTitle
+        self.author = author
+        self.article = article
+        self.translation = translation
+    }
+}
+
+extension Store {
+    /// `PublishedHeadline.shownAt` in SQL: the earlier of the feed's date and the discovery time
+    /// (a missing feed date compares as unknown and falls to the discovery time). Computed when
+    /// read, so it holds for rows stored before the rule existed.
+    static let shownAt: SQLQueryString = """
+        CASE WHEN items.feed_published_at < items.discovered_at THEN items.feed_published_at ELSE items.discovered_at END
+        """
+    /// Published and fit to list: the analysis a headline shows is there.
+    static var listable: SQLQueryString {
+        "items.stage = \(bind: Stage.published.rawValue) AND items.analysis_json IS NOT NULL"
+    }
+
+    /// Published headlines, newest first by `shownAt`. Only the ids are sorted, so a page far back
+    /// costs a sort of ids, not of rows; only the page's rows are then read.
+    public func headlines(limit: Int, offset: Int) async throws(StoreError) -> [PublishedHeadline] {
+        guard limit > 0, offset >= 0 else { return [] }
+        return try await translatingErrors("listing published headlines") {
+            try await database.raw("""
+                SELECT items.id, items.url, items.analysis_json, sources.name AS source_name, chosen.shown_at
+                FROM (
+                    SELECT items.id, \(Self.shownAt) AS shown_at FROM items
+                    WHERE \(Self.listable)
+                    ORDER BY shown_at DESC, items.id DESC
+                    LIMIT \(bind: limit) OFFSET \(bind: offset)
+                ) AS chosen
+                JOIN items ON items.id = chosen.id
+                JOIN sources ON sources.id = items.source_id
+                ORDER BY chosen.shown_at DESC, chosen.id DESC
+                """).all().map(Self.headline)
+        }
+    }
+
+    /// The article page's content, or nil when no published article has this id. The stage is
+    /// part of the query, so an item still in the queue is never read, let alone its stored page.
+    public func publishedArticle(id: Int64) async throws(StoreError) -> PublishedArticle? {
+        try await translatingErrors("reading published article \(id)") {
+            guard let row = try await database.raw("""
+                SELECT items.id, items.url, items.analysis_json, sources.name AS source_name, \(Self.shownAt) AS shown_at,
+                    items.source_id, items.title, items.author, items.article_json, items.translation_json
+                FROM items JOIN sources ON sources.id = items.source_id
+                WHERE items.id = \(bind: id) AND \(Self.listable)
+                    AND items.article_json IS NOT NULL AND items.translation_json IS NOT NULL
+                """).first()
+            else { return nil }
+            return PublishedArticle(
+                headline: try Self.headline(from: row),
+                sourceID: try row.decode(column: "source_id", as: Int64.self),
+                originalTitle: try row.decode(column: "title", as: String.self),
+                author: try row.decode(column: "author", as: String?.self),
+                article: try Self.requiredJSON(Article.self, row, "article_json"),
+                translation: try Self.requiredJSON(Translation.self, row, "translation_json"))
+        }
+    }
+
+    private static func headline(from row: any SQLRow) throws -> PublishedHeadline {
+        PublishedHeadline(
+            id: try row.decode(column: "id", as: Int64.self),
+            sourceName: try row.decode(column: "source_name", as: String.self),
+            url: try row.decode(column: "url", as: String.self),
+            shownAt: Date(stored: try row.decode(column: "shown_at", as: Double.self)),
+            analysis: try requiredJSON(Analysis.self, row, "analysis_json"))
+    }
+
+    /// A payload the query's WHERE already required to be present.
+    private static func requiredJSON<T: Decodable>(_ type: T.Type, _ row: any SQLRow, _ column: String) throws -> T {
+        guard let value = try decodeJSON(type, row.decode(column: column, as: String.self)) else {
+            throw StoreError.database("\(column) of a published item is missing")
+        }
+        return value
+    }
+}

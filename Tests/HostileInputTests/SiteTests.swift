@@ -1,0 +1,173 @@
+import Foundation
+import KawarabanCore
+import Testing
+import TestSupport
+@testable import Store
+
+/// An anonymous visitor's worst addresses against `kawaraban serve --role web`, the built
+/// executable on a SQLite file: every hostile number at every route, addresses of 100 KB and
+/// more, thousands of repeated parameters. Each answer must be a clean 2xx or 4xx in time, and the
+/// process alive, answering `/`, and within the memory budget afterwards.
+@Suite struct SiteTests {
+    static let routes = ["/", "/articles/1", "/feed.xml", "/assets/site.css", "/healthz", "/no-such-page"]
+
+    /// Numbers no page has, in every form that once trapped or might: past Int64, at its edges,
+    /// signed, zero, exponents, NUL and other percent-escapes.
+    static let hostileNumbers = [
+        "9223372036854775807", "9223372036854775808", "-9223372036854775808", "-9223372036854775809",
+        "18446744073709551616", "99999999999999999999", "-1", "0", "00", "abc", "1e3", "1e308", "inf", "NaN",
+        "0x7fffffffffffffff", "1.5", "+1", "%00", "%FF", "%", "%2F..%2F", "%E3%81%82", "",
+    ]
+
+    @Test func hostileAddressesLeaveTheSiteAliveAndBounded() async throws {
+        let folder = FileManager.default.temporaryDirectory.appendingPathComponent("kawaraban-hostile-site-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: folder) }
+        let database = folder.appendingPathComponent("site.sqlite").path
+        try await storePublishedArticle(at: database)
+        let port = try unusedLoopbackPort()
+        let server = try KawarabanProcess(environment: [
+            "KAWARABAN_DATABASE": database, "KAWARABAN_HOST": "127.0.0.1", "KAWARABAN_PORT": "\(port)",
+        ]).launch(["serve", "--role", "web"])
+        defer {
+            server.process.terminate()
+            server.process.waitUntilExit()
+            server.removeFiles()
+        }
+        try await waitUntilAnswering(server, port: port)
+
+        var targets: [String] = []
+        for number in Self.hostileNumbers {
+            targets.append("/articles/\(number)")
+            targets += Self.routes.map { "\($0)?page=\(number)" }
+            targets.append("/?page=2&page=\(number)")
+            targets.append("/articles/\(number)?page=\(number)")
+        }
+        // Under the HTTP parser's 80 KB limit on a request's head, these reach the routes; over
+        // it, the parser refuses them (400) before any route runs.
+        let sixtyKB = 60_000
+        let hundredKB = 100_000
+        targets += [
+            "/articles/" + String(repeating: "9", count: sixtyKB),
+            "/?page=" + String(repeating: "9", count: sixtyKB),
+            "/?" + String(repeating: "page=1&", count: sixtyKB / 7),
+            "/?" + String(repeating: "page=&", count: sixtyKB / 6),
+            "/feed.xml?" + String(repeating: "page=99999999999999999999&", count: sixtyKB / 26),
+            "/" + String(repeating: "a", count: hundredKB),
+            "/articles/" + String(repeating: "1", count: hundredKB),
+            "/?" + String(repeating: "x", count: hundredKB),
+            "/?" + String(repeating: "page=1&", count: hundredKB / 7),
+            "/?" + String(repeating: "a=1&", count: hundredKB / 4),
+            "/?page=" + String(repeating: "%00", count: hundredKB / 3),
+            "/" + String(repeating: "a", count: 10 * hundredKB),
+        ]
+        for target in targets {
+            let answer = try RawHTTP.get(target, port: port)
+            let shown = target.count > 80 ? "\(target.prefix(60))… (\(target.utf8.count) bytes)" : target
+            #expect(answer.seconds < Budget.seconds, "\(shown) took \(answer.seconds) s")
+            let status = try #require(answer.status, "\(shown): the connection closed without an answer")
+            #expect((200..<300).contains(status) || (400..<500).contains(status), "\(shown): HTTP \(status)")
+            #expect(server.process.isRunning, "the server died on \(shown):\n\(server.errors)")
+            if !server.process.isRunning { return }
+        }
+        let front = try RawHTTP.get("/", port: port)
+        #expect(front.status == 200)
+        #expect(front.body.contains("未来から来た記事"))
+        let article = try RawHTTP.get("/articles/1", port: port)
+        #expect(article.status == 200)
+        let peak = try #require(KawarabanProcess.highWaterMark("/proc/\(server.process.processIdentifier)/status"))
+        #expect(peak < Budget.residentBytes, "peak RSS \(peak / 1_048_576) MiB after \(targets.count) hostile requests")
+        print("site: \(targets.count) hostile requests, server peak RSS \(peak / 1_048_576) MiB")
+    }
+
+    /// A published article dated in the year 9999 by its feed, stored as rows are, before the
+    /// server starts.
+    private func storePublishedArticle(at path: String) async throws {
+        let store = try await Store.open(.sqlite(path: path), logger: .init(label: "hostile-site"))
+        do {
+            let source = try await store.addSource(url: "https://wire.example/feed", name: "Wire", kind: .feed)
+            let url = "https://wire.example/future"
+            let future = try #require(ISO8601DateFormatter().date(from: "9999-12-31T23:59:59Z"))
+            _ = try await store.insertDiscovered([DiscoveredItem(
+                sourceID: source.id, guid: url, url: url, canonicalURL: url, title: "From the future", publishedAt: future)], now: Date())
+            let analysis = Analysis(
+                title: "未来から来た記事", tldr: "要約", keyPoints: [], impact: "影響", editorial: "論評", tags: [],
+                scores: AxisScores(depth: 3, relevance: 3, practicality: 3, novelty: 3), analysedAt: Date(), model: "m")
+            let article = Article(title: "From the future", language: "en", blocks: [.paragraph([.text("Body")])])
+            let translation = Translation(language: "ja", blocks: [.paragraph([.text("本文")])], translatedAt: Date(), model: "m")
+            try await store.database.raw("""
+                UPDATE items SET stage = \(bind: Stage.published.rawValue), analysis_json = \(bind: try Store.json(analysis)),
+                    article_json = \(bind: try Store.json(article)), translation_json = \(bind: try Store.json(translation))
+                """).run()
+        } catch {
+            try? await store.close()
+            throw error
+        }
+        try await store.close()
+    }
+
+    private func waitUntilAnswering(_ server: KawarabanProcess.Launched, port: Int) async throws {
+        let started = ContinuousClock.now
+        while (try? RawHTTP.get("/healthz", port: port))?.status != 200 {
+            guard server.process.isRunning, ContinuousClock.now - started < .seconds(30) else {
+                throw ProcessFailure("the web server did not start:\n\(server.errors)")
+            }
+            try await Task.sleep(for: .milliseconds(100))
+        }
+    }
+}
+
+/// HTTP/1.1 written byte for byte over a socket, so that the server sees exactly the hostile
+/// request line (a client library would encode or refuse it first).
+enum RawHTTP {
+    struct Answer {
+        /// Nil when the server closed the connection without a status line.
+        var status: Int?
+        var body: String
+        var seconds: Double
+    }
+
+    /// Answers larger than this are cut: the status and the start of the page are what is checked.
+    static let answerLimit = 4 * 1_048_576
+    static let socketTimeoutSeconds = 10
+
+    static func get(_ target: String, port: Int) throws -> Answer {
+        let started = ContinuousClock.now
+        let descriptor = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+        guard descriptor >= 0 else { throw ProcessFailure("socket() failed") }
+        defer { close(descriptor) }
+        var timeout = timeval(tv_sec: socketTimeoutSeconds, tv_usec: 0)
+        for option in [SO_RCVTIMEO, SO_SNDTIMEO] {
+            setsockopt(descriptor, SOL_SOCKET, option, &timeout, socklen_t(MemoryLayout<timeval>.size))
+        }
+        var address = sockaddr_in()
+        address.sin_family = sa_family_t(AF_INET)
+        address.sin_port = in_port_t(UInt16(port).bigEndian)
+        address.sin_addr.s_addr = inet_addr("127.0.0.1")
+        let connected = withUnsafePointer(to: &address) {
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { connect(descriptor, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) }
+        }
+        guard connected == 0 else { throw ProcessFailure("connect() to port \(port) failed: errno \(errno)") }
+        let request = Array("GET \(target) HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n\r\n".utf8)
+        var sent = 0
+        while sent < request.count {
+            // A server may answer and close before reading everything: stop sending then, without SIGPIPE.
+            let count = request[sent...].withUnsafeBytes { send(descriptor, $0.baseAddress, $0.count, Int32(MSG_NOSIGNAL)) }
+            if count <= 0 { break }
+            sent += count
+        }
+        var received: [UInt8] = []
+        var buffer = [UInt8](repeating: 0, count: 65_536)
+        while received.count < answerLimit {
+            let count = buffer.withUnsafeMutableBytes { recv(descriptor, $0.baseAddress, $0.count, 0) }
+            if count <= 0 { break }
+            received += buffer[..<count]
+        }
+        let text = String(decoding: received, as: UTF8.self)
+        let elapsed = ContinuousClock.now - started
+        let statusLine = text.prefix { $0 != "\r" && $0 != "\n" }.split(separator: " ")
+        let status = statusLine.count >= 2 && statusLine[0].hasPrefix("HTTP/") ? Int(statusLine[1]) : nil
+        return Answer(status: status, body: text,
+                      seconds: Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) / 1e18)
+    }
+}
