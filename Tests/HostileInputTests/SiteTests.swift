@@ -24,7 +24,7 @@ import TestSupport
         try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
         defer { try? FileManager.default.removeItem(at: folder) }
         let database = folder.appendingPathComponent("site.sqlite").path
-        try await storePublishedArticle(at: database)
+        try await storePublishedArticles(at: database)
         let port = try unusedLoopbackPort()
         let server = try KawarabanProcess(environment: [
             "KAWARABAN_DATABASE": database, "KAWARABAN_HOST": "127.0.0.1", "KAWARABAN_PORT": "\(port)",
@@ -35,6 +35,7 @@ import TestSupport
             server.removeFiles()
         }
         try await waitUntilAnswering(server, port: port)
+        try expectFrontPageInDiscoveryOrder(port: port)
 
         var targets: [String] = []
         for number in Self.hostileNumbers {
@@ -70,9 +71,7 @@ import TestSupport
             #expect(server.process.isRunning, "the server died on \(shown):\n\(server.errors)")
             if !server.process.isRunning { return }
         }
-        let front = try RawHTTP.get("/", port: port)
-        #expect(front.status == 200)
-        #expect(front.body.contains("未来から来た記事"))
+        try expectFrontPageInDiscoveryOrder(port: port)
         let article = try RawHTTP.get("/articles/1", port: port)
         #expect(article.status == 200)
         let peak = try #require(KawarabanProcess.highWaterMark("/proc/\(server.process.processIdentifier)/status"))
@@ -80,30 +79,48 @@ import TestSupport
         print("site: \(targets.count) hostile requests, server peak RSS \(peak / 1_048_576) MiB")
     }
 
-    /// A published article dated in the year 9999 by its feed, stored as rows are, before the
-    /// server starts.
-    private func storePublishedArticle(at path: String) async throws {
+    /// Two published articles, stored as rows are before the server starts: one whose feed dates
+    /// it in the year 9999, found an hour ago, and one without a date, found now.
+    private func storePublishedArticles(at path: String) async throws {
         let store = try await Store.open(.sqlite(path: path), logger: .init(label: "hostile-site"))
         do {
             let source = try await store.addSource(url: "https://wire.example/feed", name: "Wire", kind: .feed)
-            let url = "https://wire.example/future"
             let future = try #require(ISO8601DateFormatter().date(from: "9999-12-31T23:59:59Z"))
-            _ = try await store.insertDiscovered([DiscoveredItem(
-                sourceID: source.id, guid: url, url: url, canonicalURL: url, title: "From the future", publishedAt: future)], now: Date())
-            let analysis = Analysis(
-                title: "未来から来た記事", tldr: "要約", keyPoints: [], impact: "影響", editorial: "論評", tags: [],
-                scores: AxisScores(depth: 3, relevance: 3, practicality: 3, novelty: 3), analysedAt: Date(), model: "m")
-            let article = Article(title: "From the future", language: "en", blocks: [.paragraph([.text("Body")])])
+            for (url, date, found) in [("https://wire.example/future", Optional(future), Date().addingTimeInterval(-3600)),
+                                       ("https://wire.example/today", nil, Date())] {
+                _ = try await store.insertDiscovered([DiscoveredItem(
+                    sourceID: source.id, guid: url, url: url, canonicalURL: url, title: url, publishedAt: date)], now: found)
+            }
+            let article = Article(title: "Story", language: "en", blocks: [.paragraph([.text("Body")])])
             let translation = Translation(language: "ja", blocks: [.paragraph([.text("本文")])], translatedAt: Date(), model: "m")
-            try await store.database.raw("""
-                UPDATE items SET stage = \(bind: Stage.published.rawValue), analysis_json = \(bind: try Store.json(analysis)),
-                    article_json = \(bind: try Store.json(article)), translation_json = \(bind: try Store.json(translation))
-                """).run()
+            for (id, title) in [(1, Self.futureTitle), (2, Self.todayTitle)] {
+                let analysis = Analysis(
+                    title: title, tldr: "要約", keyPoints: [], impact: "影響", editorial: "論評", tags: [],
+                    scores: AxisScores(depth: 3, relevance: 3, practicality: 3, novelty: 3), analysedAt: Date(), model: "m")
+                try await store.database.raw("""
+                    UPDATE items SET stage = \(bind: Stage.published.rawValue), analysis_json = \(bind: try Store.json(analysis)),
+                        article_json = \(bind: try Store.json(article)), translation_json = \(bind: try Store.json(translation))
+                    WHERE id = \(bind: id)
+                    """).run()
+            }
         } catch {
             try? await store.close()
             throw error
         }
         try await store.close()
+    }
+
+    static let futureTitle = "未来の日付の記事"
+    static let todayTitle = "今日見つけた記事"
+
+    /// The front page answers, and a feed's year-9999 date neither shows nor puts its article first.
+    private func expectFrontPageInDiscoveryOrder(port: Int, sourceLocation: SourceLocation = #_sourceLocation) throws {
+        let front = try RawHTTP.get("/", port: port)
+        #expect(front.status == 200, sourceLocation: sourceLocation)
+        let today = try #require(front.body.range(of: Self.todayTitle), sourceLocation: sourceLocation)
+        let future = try #require(front.body.range(of: Self.futureTitle), sourceLocation: sourceLocation)
+        #expect(today.lowerBound < future.lowerBound, sourceLocation: sourceLocation)
+        #expect(!front.body.contains("9999"), sourceLocation: sourceLocation)
     }
 
     private func waitUntilAnswering(_ server: KawarabanProcess.Launched, port: Int) async throws {
