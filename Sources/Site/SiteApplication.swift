@@ -56,10 +56,6 @@ struct SitePages: Sendable {
     let store: Store
     let renderer: SiteRenderer
 
-    func htmlResponse(_ html: String, status: HTTPResponse.Status = .ok) -> Response {
-        Self.htmlResponse(html, status: status)
-    }
-
     static func htmlResponse(_ html: String, status: HTTPResponse.Status = .ok) -> Response {
         Response(
             status: status,

@@ -14,7 +14,7 @@ extension SitePages {
         guard let id = URLNumber.path("id", of: context, in: URLNumber.articleIDs),
               let article = try await store.publishedArticle(id: id)
         else { throw PageNotFound() }
-        return htmlResponse(try renderer.articlePage(article, carriers: try await store.carriers(of: id)))
+        return Self.htmlResponse(try renderer.articlePage(article, carriers: try await store.carriers(of: id)))
     }
 }
 

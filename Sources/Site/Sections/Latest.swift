@@ -20,7 +20,7 @@ extension SitePages {
         // One extra row tells whether an older page exists.
         let headlines = try await store.headlines(limit: limit + 1, offset: (page - 1) * limit)
         if headlines.isEmpty && page > 1 { throw PageNotFound() }
-        return htmlResponse(try renderer.latestPage(
+        return Self.htmlResponse(try renderer.latestPage(
             headlines: Array(headlines.prefix(limit)), page: page, hasOlder: headlines.count > limit))
     }
 }
