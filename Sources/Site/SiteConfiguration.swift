@@ -5,7 +5,6 @@ import KawarabanCore
 public struct SiteConfiguration: Sendable {
     public static let defaultSiteName = "Kawaraban AIニュース"
     public static let defaultTagline = "世界のAIニュースを、毎時、日本語で。"
-    public static let itemsPerPage = 30
 
     public var siteName: String
     public var tagline: String
