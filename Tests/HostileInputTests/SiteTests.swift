@@ -63,20 +63,33 @@ import TestSupport
             "/" + String(repeating: "a", count: 10 * hundredKB),
         ]
         for target in targets {
-            let answer = try RawHTTP.get(target, port: port)
-            let shown = target.count > 80 ? "\(target.prefix(60))… (\(target.utf8.count) bytes)" : target
-            #expect(answer.seconds < Budget.seconds, "\(shown) took \(answer.seconds) s")
-            let status = try #require(answer.status, "\(shown): the connection closed without an answer")
-            #expect((200..<300).contains(status) || (400..<500).contains(status), "\(shown): HTTP \(status)")
-            #expect(server.process.isRunning, "the server died on \(shown):\n\(server.errors)")
+            try expectCleanAnswer(try RawHTTP.get(target, port: port), to: target, from: server)
             if !server.process.isRunning { return }
+        }
+        // The largest addresses the parser lets through, all at once.
+        let burst = (0..<Self.burstSize).map { "/articles/\($0)" + String(repeating: "9", count: sixtyKB) }
+        let started = ContinuousClock.now
+        let open = try burst.map { try RawHTTP.request($0, port: port) }
+        for (target, descriptor) in zip(burst, open) {
+            try expectCleanAnswer(RawHTTP.receive(descriptor, since: started), to: target, from: server)
         }
         try expectFrontPageInDiscoveryOrder(port: port)
         let article = try RawHTTP.get("/articles/1", port: port)
         #expect(article.status == 200)
         let peak = try #require(KawarabanProcess.highWaterMark("/proc/\(server.process.processIdentifier)/status"))
         #expect(peak < Budget.residentBytes, "peak RSS \(peak / 1_048_576) MiB after \(targets.count) hostile requests")
-        print("site: \(targets.count) hostile requests, server peak RSS \(peak / 1_048_576) MiB")
+        print("site: \(targets.count) hostile requests and \(burst.count) at once, server peak RSS \(peak / 1_048_576) MiB")
+    }
+
+    static let burstSize = 64
+
+    private func expectCleanAnswer(_ answer: RawHTTP.Answer, to target: String, from server: KawarabanProcess.Launched,
+                                   sourceLocation: SourceLocation = #_sourceLocation) throws {
+        let shown = target.count > 80 ? "\(target.prefix(60))… (\(target.utf8.count) bytes)" : target
+        #expect(answer.seconds < Budget.seconds, "\(shown) took \(answer.seconds) s", sourceLocation: sourceLocation)
+        let status = try #require(answer.status, "\(shown): the connection closed without an answer", sourceLocation: sourceLocation)
+        #expect((200..<300).contains(status) || (400..<500).contains(status), "\(shown): HTTP \(status)", sourceLocation: sourceLocation)
+        #expect(server.process.isRunning, "the server died on \(shown):\n\(server.errors)", sourceLocation: sourceLocation)
     }
 
     /// Two published articles, stored as rows are before the server starts: one whose feed dates
@@ -150,9 +163,13 @@ enum RawHTTP {
 
     static func get(_ target: String, port: Int) throws -> Answer {
         let started = ContinuousClock.now
+        return receive(try request(target, port: port), since: started)
+    }
+
+    /// Connects and writes the request; the answer is read with `receive`, which closes the socket.
+    static func request(_ target: String, port: Int) throws -> Int32 {
         let descriptor = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
         guard descriptor >= 0 else { throw ProcessFailure("socket() failed") }
-        defer { close(descriptor) }
         var timeout = timeval(tv_sec: socketTimeoutSeconds, tv_usec: 0)
         for option in [SO_RCVTIMEO, SO_SNDTIMEO] {
             setsockopt(descriptor, SOL_SOCKET, option, &timeout, socklen_t(MemoryLayout<timeval>.size))
@@ -164,15 +181,23 @@ enum RawHTTP {
         let connected = withUnsafePointer(to: &address) {
             $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { connect(descriptor, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) }
         }
-        guard connected == 0 else { throw ProcessFailure("connect() to port \(port) failed: errno \(errno)") }
-        let request = Array("GET \(target) HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n\r\n".utf8)
+        guard connected == 0 else {
+            close(descriptor)
+            throw ProcessFailure("connect() to port \(port) failed: errno \(errno)")
+        }
+        let bytes = Array("GET \(target) HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n\r\n".utf8)
         var sent = 0
-        while sent < request.count {
+        while sent < bytes.count {
             // A server may answer and close before reading everything: stop sending then, without SIGPIPE.
-            let count = request[sent...].withUnsafeBytes { send(descriptor, $0.baseAddress, $0.count, Int32(MSG_NOSIGNAL)) }
+            let count = bytes[sent...].withUnsafeBytes { send(descriptor, $0.baseAddress, $0.count, Int32(MSG_NOSIGNAL)) }
             if count <= 0 { break }
             sent += count
         }
+        return descriptor
+    }
+
+    static func receive(_ descriptor: Int32, since started: ContinuousClock.Instant) -> Answer {
+        defer { close(descriptor) }
         var received: [UInt8] = []
         var buffer = [UInt8](repeating: 0, count: 65_536)
         while received.count < answerLimit {
