@@ -219,19 +219,6 @@ extension Store {
         }
     }
 
-    /// Published items, newest first by the time the source published them, or failing that by
-    /// the time they were published here.
-    public func publishedItems(limit: Int, offset: Int) async throws(StoreError) -> [Item] {
-        try await translatingErrors("listing published items") {
-            try await database.raw("""
-                SELECT \(unsafeRaw: Self.itemColumns) FROM \(unsafeRaw: Self.itemFrom)
-                WHERE items.stage = \(bind: Stage.published.rawValue)
-                ORDER BY COALESCE(items.feed_published_at, items.published_at) DESC, items.id DESC
-                LIMIT \(bind: limit) OFFSET \(bind: offset)
-                """).all().map(Self.item)
-        }
-    }
-
     /// Stages with no items are absent.
     public func countsByStage() async throws(StoreError) -> [Stage: Int] {
         try await translatingErrors("counting items by stage") {
