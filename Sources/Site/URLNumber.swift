@@ -23,7 +23,7 @@ enum URLNumber {
         guard let first = digits.first, first != UInt8(ascii: "0"),
               digits.count <= String(Number.max).utf8.count,
               digits.allSatisfy({ (UInt8(ascii: "0")...UInt8(ascii: "9")).contains($0) }),
-              let number = Number(String(text)), range.contains(number)
+              let number = Number(text, radix: 10), range.contains(number)
         else { return nil }
         return number
     }
