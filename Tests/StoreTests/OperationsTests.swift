@@ -1,5 +1,6 @@
 import Foundation
 import KawarabanCore
+import Logging
 import Testing
 import TestSupport
 @testable import Store
@@ -7,6 +8,7 @@ import TestSupport
 /// The operator's levers on a real database: requeue, unpublish, remove a source, drop old pages,
 /// the merges listed apart from failures, the LLM pause row, and opening without migrating.
 @Suite struct OperationsTests {
+    static let logger = Logger(label: "operations-tests", factory: { _ in SwiftLogNoOpLogHandler() })
     let now = Date(timeIntervalSince1970: 1_790_000_000)
     let article = Article(title: "A", blocks: [.paragraph([.text("text")])], path: .page)
 
@@ -177,15 +179,15 @@ import TestSupport
     func aProcessThatMayNotMigrateRefusesAnOutdatedSchemaAndChangesNothing(backend: Backend) async throws {
         try await withTestLocation(backend) { location in
             let refused = await #expect(throws: StoreError.self) {
-                try await Store.open(location, logger: quietLogger, schema: .requireCurrent)
+                try await Store.open(location, logger: Self.logger, schema: .requireCurrent)
             }
             #expect(refused?.description.contains("kawaraban migrate") == true)
-            let untouched = try await Store.open(location, logger: quietLogger, schema: .leaveAsIs)
+            let untouched = try await Store.open(location, logger: Self.logger, schema: .leaveAsIs)
             let pending = try await untouched.pendingMigrations()
             #expect(pending == Store.migrations.map(\.version))
             #expect(try await untouched.migrate() == pending)
             try await untouched.close()
-            let current = try await Store.open(location, logger: quietLogger, schema: .requireCurrent)
+            let current = try await Store.open(location, logger: Self.logger, schema: .requireCurrent)
             #expect(try await current.pendingMigrations().isEmpty)
             try await current.close()
         }
