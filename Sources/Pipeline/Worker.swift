@@ -201,8 +201,9 @@ public final class Worker: Sendable {
             try await circuit.releaseProbe(owner: owner)
             return nil
         }
-        let charged = try await circuit.recordTransientFailure(of: item, reason: failure.description, owner: owner,
-                                                               stepStartedAt: stepStartedAt, now: Date())
+        // A step cancelled (a shutdown, a lost lease) says nothing about the provider.
+        let charged = Task.isCancelled ? false : try await circuit.recordTransientFailure(
+            of: item, reason: failure.description, owner: owner, stepStartedAt: stepStartedAt, now: Date())
         guard !charged else { return nil }
         let kept = try await store.deferItem(item.id, owner: owner, reason: failure.description,
                                              retryAt: Date().addingTimeInterval(settings.llmPause.firstPause), now: Date())
