@@ -6,6 +6,8 @@ public enum Stage: String, Sendable, Codable, CaseIterable {
     case analysed
     case translated
     case published
+    /// Taken off the site by an operator; kept, and never published again by the pipeline.
+    case unpublished
     case failed
     case skipped
 

@@ -15,7 +15,8 @@ public struct Services: Sendable {
     public let logger: Logger
 
     public static func open(_ settings: Settings, logger: Logger) async throws -> Services {
-        let store = try await Store.open(settings.database, logger: logger)
+        let store = try await Store.open(settings.database, logger: logger,
+                                         schema: settings.migrateOnStart ? .migrate : .requireCurrent)
         let fetcher = Fetcher(policy: settings.fetchPolicy, logger: logger)
         let desk = settings.llm.map { configuration in
             let client = ChatClient(configuration: configuration, logger: logger)
@@ -38,12 +39,14 @@ public struct Services: Sendable {
         Worker(store: store, fetcher: fetcher, desk: desk, settings: settings.work, logger: logger)
     }
 
-    /// Collects due sources every `period` until cancelled; a failed pass is logged and retried.
+    /// Collects due sources every `period` until cancelled, and drops stored pages past keeping;
+    /// a failed pass is logged and retried.
     public func runScheduler(period: Duration = .seconds(60)) async throws {
         let collector = collector()
         while !Task.isCancelled {
             do {
                 _ = try await collector.collectDue()
+                await pruneStoredPages(now: Date())
             } catch is CancellationError {
                 return
             } catch {

@@ -27,6 +27,11 @@ public struct Settings: Sendable {
         public static let fetchMaximumRedirects = "KAWARABAN_FETCH_MAX_REDIRECTS"
         public static let workLease = "KAWARABAN_WORK_LEASE_SECONDS"
         public static let workConcurrency = "KAWARABAN_WORK_CONCURRENCY"
+        public static let llmPauseAfterFailures = "KAWARABAN_LLM_PAUSE_AFTER_FAILURES"
+        public static let llmPauseFirstSeconds = "KAWARABAN_LLM_PAUSE_FIRST_SECONDS"
+        public static let llmPauseLongestSeconds = "KAWARABAN_LLM_PAUSE_LONGEST_SECONDS"
+        public static let retentionDays = "KAWARABAN_RETENTION_DAYS"
+        public static let migrateOnStart = "KAWARABAN_MIGRATE_ON_START"
     }
 
     public static let defaultDatabase = "./kawaraban.sqlite"
@@ -44,6 +49,10 @@ public struct Settings: Sendable {
     public var llm: LLMConfiguration?
     public var fetchPolicy: FetchPolicy
     public var work: WorkSettings
+    /// Days the stored page of a failed item is kept.
+    public var retentionDays: Int = Retention.defaultDays
+    /// False: the process never changes the schema and refuses to start on an outdated one.
+    public var migrateOnStart = true
 
     /// Why the pipeline cannot analyse, in words that say what to set; nil when an LLM is configured.
     public var llmMissingReason: String? {
@@ -105,10 +114,13 @@ public struct WorkSettings: Sendable {
 
     public var lease: TimeInterval
     public var concurrency: Int
+    public var llmPause: LLMPausePolicy
 
-    public init(lease: TimeInterval = WorkSettings.defaultLease, concurrency: Int = WorkSettings.defaultConcurrency) {
+    public init(lease: TimeInterval = WorkSettings.defaultLease, concurrency: Int = WorkSettings.defaultConcurrency,
+                llmPause: LLMPausePolicy = LLMPausePolicy()) {
         self.lease = lease
         self.concurrency = concurrency
+        self.llmPause = llmPause
     }
 }
 
@@ -195,14 +207,38 @@ private struct SettingsReader {
         let lease = integer(Settings.Key.workLease, default: Int(WorkSettings.defaultLease), range: 1...86_400)
         let concurrency = integer(Settings.Key.workConcurrency, default: WorkSettings.defaultConcurrency, range: 1...64)
 
+        let llmPause = LLMPausePolicy(
+            failuresBeforePause: integer(Settings.Key.llmPauseAfterFailures, default: LLMPausePolicy.defaultFailuresBeforePause,
+                                         range: 1...1000),
+            firstPause: TimeInterval(integer(Settings.Key.llmPauseFirstSeconds, default: Int(LLMPausePolicy.defaultFirstPause),
+                                             range: 1...86_400)),
+            longestPause: TimeInterval(integer(Settings.Key.llmPauseLongestSeconds,
+                                               default: Int(LLMPausePolicy.defaultLongestPause), range: 1...7 * 86_400)))
+        let retentionDays = integer(Settings.Key.retentionDays, default: Retention.defaultDays, range: 1...36_500)
+        let migrateOnStart = boolean(Settings.Key.migrateOnStart, default: true)
+
         let llm = readLLM()
         guard let database else { return nil }
-        return Settings(
+        var settings = Settings(
             database: database, host: host, port: port, publicURL: publicURL,
             siteName: value(Settings.Key.siteName), edition: edition, llm: llm,
             fetchPolicy: FetchPolicy(maximumRedirects: fetchMaximumRedirects, timeout: .seconds(fetchTimeout),
                                      maximumBodyBytes: fetchMaximumBytes, allowed: allowed),
-            work: WorkSettings(lease: TimeInterval(lease), concurrency: concurrency))
+            work: WorkSettings(lease: TimeInterval(lease), concurrency: concurrency, llmPause: llmPause))
+        settings.retentionDays = retentionDays
+        settings.migrateOnStart = migrateOnStart
+        return settings
+    }
+
+    private mutating func boolean(_ key: String, default fallback: Bool) -> Bool {
+        guard let raw = value(key) else { return fallback }
+        switch raw.lowercased() {
+        case "true", "yes", "1", "on": return true
+        case "false", "no", "0", "off": return false
+        default:
+            problems.append("\(key)=\(raw): expected true or false")
+            return fallback
+        }
     }
 
     private mutating func readLLM() -> LLMConfiguration? {

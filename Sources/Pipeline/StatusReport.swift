@@ -18,14 +18,26 @@ public struct StatusReport: Sendable, Codable {
         public var nextFetchAt: Date?
     }
 
+    /// The LLM stages' pause, while the circuit breaker holds them.
+    public struct LLMPause: Sendable, Codable {
+        public var pausedSince: Date
+        public var nextProbeAt: Date?
+        public var consecutiveFailures: Int
+        public var lastError: String?
+    }
+
     public var stages: [String: Int]
     public var awaitingAnalysis: Int
     public var llmConfigured: Bool
     public var llmMissingReason: String?
+    public var llmPause: LLMPause?
     public var failures: [ItemFailure]
+    /// Stories found to be one already stored and folded into it: not failures.
+    public var merges: [MergedItem]
     public var sources: [SourceLine]
 
     public static let failuresShown = 20
+    public static let mergesShown = 20
 
     public static func gather(from store: Store, settings: Settings) async throws -> StatusReport {
         let counts = try await store.countsByStage()
@@ -39,10 +51,16 @@ public struct StatusReport: Sendable, Codable {
                        itemsFound: source.health.itemsFound, newItems: source.health.newItems,
                        lastError: source.health.lastError, nextFetchAt: source.health.nextFetchAt)
         }
+        let circuit = try await store.llmCircuit().state
+        let pause = circuit.pausedSince.map {
+            LLMPause(pausedSince: $0, nextProbeAt: circuit.nextProbeAt, consecutiveFailures: circuit.consecutiveFailures,
+                     lastError: circuit.lastError)
+        }
         return StatusReport(
             stages: stages, awaitingAnalysis: awaiting, llmConfigured: settings.llm != nil,
-            llmMissingReason: settings.llmMissingReason,
-            failures: try await store.failures(limit: failuresShown), sources: sources)
+            llmMissingReason: settings.llmMissingReason, llmPause: pause,
+            failures: try await store.failures(limit: failuresShown), merges: try await store.merges(limit: mergesShown),
+            sources: sources)
     }
 
     public func json() throws -> String {
@@ -58,7 +76,12 @@ public struct StatusReport: Sendable, Codable {
         for stage in Stage.allCases {
             lines.append("  \(stage.rawValue.padding(toLength: 11, withPad: " ", startingAt: 0)) \(stages[stage.rawValue] ?? 0)")
         }
-        if llmConfigured {
+        let clock = { (date: Date) in Self.clockText(date, edition: edition) }
+        if let llmPause {
+            let probe = llmPause.nextProbeAt.map { "next probe at \(clock($0))" } ?? "probing now"
+            lines.append("LLM: PAUSED since \(clock(llmPause.pausedSince)), \(probe), after \(llmPause.consecutiveFailures) failures in a row; collection, fetching and extraction go on")
+            if let error = llmPause.lastError { lines.append("  last failure: \(error)") }
+        } else if llmConfigured {
             lines.append("LLM: configured")
         } else {
             lines.append("LLM: not configured; \(awaitingAnalysis) items awaiting analysis")
@@ -74,12 +97,19 @@ public struct StatusReport: Sendable, Codable {
                 lines.append("      \(failure.reason)")
             }
         }
+        if !merges.isEmpty {
+            lines.append("Merged into a story already stored (\(stages[Stage.skipped.rawValue] ?? merges.count)):")
+            for merge in merges {
+                let target = merge.mergedInto.map { "→ #\($0)" } ?? "(\(merge.note))"
+                lines.append("  #\(merge.itemID) \(merge.title) \(target)")
+            }
+        }
         return lines.joined(separator: "\n")
     }
 
     /// One line per source: kind, last fetch and its result, next fetch, in the edition's clock.
     public static func describe(_ source: SourceLine, edition: Edition) -> String {
-        let clock = { (date: Date) in "\(edition.displayDateTime(date)) \(zoneLabel(edition.timeZone, at: date))" }
+        let clock = { (date: Date) in clockText(date, edition: edition) }
         let status = source.lastStatus.map { "HTTP \($0)" } ?? "no HTTP answer"
         let result: String
         if let error = source.lastError {
@@ -91,6 +121,11 @@ public struct StatusReport: Sendable, Codable {
         }
         let next = source.nextFetchAt.map(clock) ?? "at the next collection"
         return "#\(source.id) \(source.name) [\(source.kind.rawValue)] <\(source.url)> \(result); next: \(next)"
+    }
+
+    /// A time in the edition's clock and zone, as operators read it.
+    static func clockText(_ date: Date, edition: Edition) -> String {
+        "\(edition.displayDateTime(date)) \(zoneLabel(edition.timeZone, at: date))"
     }
 
     /// Foundation on Linux names Tokyo's zone "GMT+9"; operators in Japan read "JST".

@@ -68,6 +68,7 @@ public final class Worker: Sendable {
     let settings: WorkSettings
     let owner: String
     let logger: Logger
+    let circuit: LLMCircuitBreaker
 
     public init(store: Store, fetcher: Fetcher, desk: EditorialDesk?, settings: WorkSettings,
                 owner: String = Worker.makeOwnerID(), logger: Logger) {
@@ -77,6 +78,7 @@ public final class Worker: Sendable {
         self.settings = settings
         self.owner = owner
         self.logger = logger
+        self.circuit = LLMCircuitBreaker(store: store, rules: LLMCircuitRules(policy: settings.llmPause), logger: logger)
     }
 
     public static func makeOwnerID() -> String {
@@ -141,8 +143,10 @@ public final class Worker: Sendable {
 
     /// Claims one item and moves it one stage forward; nil when nothing can be claimed now.
     func stepOne() async throws -> StepResult? {
-        guard let item = try await store.claim(stages: stages, owner: owner, limit: 1, lease: settings.lease, now: Date()).first
-        else { return nil }
+        let now = Date()
+        guard let item = try await circuit.claim(stages: stages, owner: owner, lease: settings.lease, now: now, { stages in
+            try await self.store.claim(stages: stages, owner: self.owner, limit: 1, lease: self.settings.lease, now: now).first
+        }) else { return nil }
         return try await advance(item)
     }
 
@@ -158,6 +162,7 @@ public final class Worker: Sendable {
         let now = Date()
         do {
             let outcome = try await whileHolding(item) { try await self.perform(item) }
+            if desk != nil, Stage.needingLLM.contains(item.stage) { try await circuit.recordAnswer(now: Date()) }
             let kept: Bool
             let result: StepResult
             switch outcome {
@@ -172,6 +177,7 @@ public final class Worker: Sendable {
             if !kept { logger.warning("lease lost before writing", metadata: ["item": "\(item.id)"]) }
             return kept ? result : .lostLease
         } catch let failure as StageFailure {
+            if let deferred = try await deferIfProviderDown(item, failure, stepStartedAt: now) { return deferred }
             let attempts = item.attempts + 1
             let retry = failure.isTransient && attempts < WorkSettings.maximumAttempts
             let retryAt = retry ? now.addingTimeInterval(WorkSettings.retryBaseDelay * pow(2, Double(attempts - 1))) : nil
@@ -184,6 +190,24 @@ public final class Worker: Sendable {
             guard kept else { return .lostLease }
             return retry ? .retryScheduled : .failed
         }
+    }
+
+    /// A transient failure of an LLM stage goes to the circuit breaker; unless the provider was
+    /// answering others meanwhile, it is not the item's fault and the item waits without losing an
+    /// attempt. Nil when the failure is the item's own.
+    private func deferIfProviderDown(_ item: Item, _ failure: StageFailure, stepStartedAt: Date) async throws -> StepResult? {
+        guard desk != nil, Stage.needingLLM.contains(item.stage) else { return nil }
+        guard failure.isTransient else {
+            try await circuit.releaseProbe(owner: owner)
+            return nil
+        }
+        // A step cancelled (a shutdown, a lost lease) says nothing about the provider.
+        let charged = Task.isCancelled ? false : try await circuit.recordTransientFailure(
+            of: item, reason: failure.description, owner: owner, stepStartedAt: stepStartedAt, now: Date())
+        guard !charged else { return nil }
+        let kept = try await store.deferItem(item.id, owner: owner, reason: failure.description,
+                                             retryAt: Date().addingTimeInterval(settings.llmPause.firstPause), now: Date())
+        return kept ? .retryScheduled : .lostLease
     }
 
     /// Runs `body` while renewing the item's lease, so that a step longer than one lease (a slow
@@ -235,7 +259,7 @@ public final class Worker: Sendable {
         case .translated:
             try checkPublishable(item)
             return .next(.published, ItemUpdate())
-        case .published, .failed, .skipped:
+        case .published, .unpublished, .failed, .skipped:
             throw StageFailure(stage: item.stage, reason: "the item is already final", isTransient: false)
         }
     }

@@ -90,6 +90,30 @@ extension Store {
                 "ALTER TABLE items ADD COLUMN score INTEGER",
             ]
         },
+        // What keeps an operator in control: the LLM pause every process shares (one row), sources
+        // removed without losing what they published, and the story a merged item joined.
+        Migration(version: 4) { dialect in
+            let time = dialect.timestamp
+            return [
+                """
+                CREATE TABLE llm_circuit (
+                    name TEXT PRIMARY KEY,
+                    version INTEGER NOT NULL,
+                    consecutive_failures INTEGER NOT NULL DEFAULT 0,
+                    pauses INTEGER NOT NULL DEFAULT 0,
+                    paused_since \(time),
+                    next_probe_at \(time),
+                    probe_owner TEXT,
+                    probe_until \(time),
+                    last_success_at \(time),
+                    last_error TEXT
+                )
+                """,
+                "INSERT INTO llm_circuit (name, version) VALUES ('\(Store.llmCircuitName)', 0)",
+                "ALTER TABLE sources ADD COLUMN removed_at \(time)",
+                "ALTER TABLE items ADD COLUMN merged_into \(dialect.bigInteger)",
+            ]
+        },
     ]
 
     /// Applies every migration not yet recorded, all in one transaction with their version rows,
@@ -107,6 +131,25 @@ extension Store {
         }
         if !applied.isEmpty { logger.info("applied migrations \(applied)") }
         return applied
+    }
+
+    /// Versions this build knows that the database has not recorded, without changing anything.
+    public func pendingMigrations() async throws(StoreError) -> [Int] {
+        try await translatingErrors("reading the schema version") {
+            let recorded: Set<Int> = try await hasMigrationTable()
+                ? Set(try await database.raw("SELECT version FROM kawaraban_migrations").all()
+                    .map { try $0.decode(column: "version", as: Int.self) })
+                : []
+            return Self.migrations.map(\.version).filter { !recorded.contains($0) }
+        }
+    }
+
+    private func hasMigrationTable() async throws -> Bool {
+        let query: SQLQueryString = switch dialect {
+        case .sqlite: "SELECT COUNT(*) AS count FROM sqlite_master WHERE type = 'table' AND name = 'kawaraban_migrations'"
+        case .postgres: "SELECT COUNT(*) AS count FROM information_schema.tables WHERE table_name = 'kawaraban_migrations' AND table_schema = current_schema()"
+        }
+        return try await database.raw(query).first()?.decode(column: "count", as: Int.self) ?? 0 > 0
     }
 
     private static func applyPendingMigrations(on database: any SQLDatabase, dialect: Dialect, schema: String?) async throws -> [Int] {

@@ -127,6 +127,7 @@ extension Store {
                 """).run()
             return try await database.raw("""
                 UPDATE items SET stage = \(bind: Stage.skipped.rawValue), last_error = \(bind: "the same story as item #\(survivorID)"),
+                    merged_into = \(bind: survivorID),
                     lease_owner = NULL, lease_until = NULL, page_html = NULL, updated_at = \(bind: now.storedValue)
                 WHERE id = \(bind: itemID) AND lease_owner = \(bind: owner) RETURNING id
                 """).first() != nil
@@ -232,12 +233,13 @@ extension Store {
         }
     }
 
-    /// Failed items and items whose last attempt failed, most recent first.
+    /// Failed items and items whose last attempt failed, most recent first; merged items are not
+    /// failures (`merges`).
     public func failures(limit: Int) async throws(StoreError) -> [ItemFailure] {
         try await translatingErrors("listing failures") {
             try await database.raw("""
                 SELECT id, title, url, stage, attempts, last_error, updated_at FROM items
-                WHERE stage = \(bind: Stage.failed.rawValue) OR last_error IS NOT NULL
+                WHERE (stage = \(bind: Stage.failed.rawValue) OR last_error IS NOT NULL) AND stage <> \(bind: Stage.skipped.rawValue)
                 ORDER BY updated_at DESC, id DESC LIMIT \(bind: limit)
                 """).all().map { row in
                     ItemFailure(

@@ -8,13 +8,16 @@ extension Store {
         new_items, last_error, consecutive_failures, next_fetch_at
         """
 
-    /// A URL already stored is refused with `StoreError.duplicateSource`.
+    /// A URL already stored is refused with `StoreError.duplicateSource`; a removed source's URL
+    /// brings that source back under the new name and kind.
     public func addSource(url: String, name: String, kind: SourceKind, interval: TimeInterval = Source.defaultInterval) async throws(StoreError) -> Source {
         try await translatingErrors("adding the source \(url)") {
             let inserted = try await database.raw("""
                 INSERT INTO sources (url, name, kind, interval_seconds, created_at)
                 VALUES (\(bind: url), \(bind: name), \(bind: kind.rawValue), \(bind: interval), \(bind: Date().storedValue))
-                ON CONFLICT (url) DO NOTHING
+                ON CONFLICT (url) DO UPDATE SET removed_at = NULL, name = excluded.name, kind = excluded.kind,
+                    interval_seconds = excluded.interval_seconds, next_fetch_at = NULL
+                WHERE sources.removed_at IS NOT NULL
                 RETURNING \(unsafeRaw: Self.sourceColumns)
                 """).first()
             guard let inserted else { throw StoreError.duplicateSource(url: url) }
@@ -24,13 +27,13 @@ extension Store {
 
     public func sources() async throws(StoreError) -> [Source] {
         try await translatingErrors("listing sources") {
-            try await database.raw("SELECT \(unsafeRaw: Self.sourceColumns) FROM sources ORDER BY id").all().map(Self.source)
+            try await database.raw("SELECT \(unsafeRaw: Self.sourceColumns) FROM sources WHERE removed_at IS NULL ORDER BY id").all().map(Self.source)
         }
     }
 
     public func source(id: Int64) async throws(StoreError) -> Source? {
         try await translatingErrors("reading source \(id)") {
-            try await database.raw("SELECT \(unsafeRaw: Self.sourceColumns) FROM sources WHERE id = \(bind: id)").first()
+            try await database.raw("SELECT \(unsafeRaw: Self.sourceColumns) FROM sources WHERE id = \(bind: id) AND removed_at IS NULL").first()
                 .map(Self.source)
         }
     }
@@ -40,7 +43,7 @@ extension Store {
         try await translatingErrors("listing due sources") {
             try await database.raw("""
                 SELECT \(unsafeRaw: Self.sourceColumns) FROM sources
-                WHERE next_fetch_at IS NULL OR next_fetch_at <= \(bind: now.storedValue) ORDER BY id
+                WHERE removed_at IS NULL AND (next_fetch_at IS NULL OR next_fetch_at <= \(bind: now.storedValue)) ORDER BY id
                 """).all().map(Self.source)
         }
     }

@@ -35,16 +35,33 @@ public final class Store: Sendable {
         self.logger = logger
     }
 
-    /// Connects and applies pending migrations, so that a store once open has the current schema.
-    public static func open(_ location: DatabaseLocation, logger: Logger) async throws(StoreError) -> Store {
+    /// What opening a store does about the schema.
+    public enum SchemaHandling: Sendable {
+        /// Applies pending migrations, so that a store once open has the current schema.
+        case migrate
+        /// Changes nothing and refuses (`StoreError.schemaOutdated`) a schema with migrations pending.
+        case requireCurrent
+        /// Changes and checks nothing: the caller migrates (`kawaraban migrate`).
+        case leaveAsIs
+    }
+
+    /// Connects, and by default applies pending migrations.
+    public static func open(_ location: DatabaseLocation, logger: Logger,
+                            schema: SchemaHandling = .migrate) async throws(StoreError) -> Store {
         let store = try await translatingErrors("opening the \(location)") {
             switch location {
             case .sqlite(let path): try await openSQLite(path: path, logger: logger)
             case .postgres(let url): try openPostgres(url: url, logger: logger)
             }
         }
-        do {
-            _ = try await store.migrate()
+        do throws(StoreError) {
+            switch schema {
+            case .migrate: _ = try await store.migrate()
+            case .requireCurrent:
+                let pending = try await store.pendingMigrations()
+                if !pending.isEmpty { throw StoreError.schemaOutdated(pending: pending) }
+            case .leaveAsIs: break
+            }
         } catch {
             try? await store.close()
             throw error

@@ -5,6 +5,10 @@ public enum StoreError: Error, Sendable, CustomStringConvertible {
     case invalidLocation(String)
     case duplicateSource(url: String)
     case notFound(String)
+    /// The database lacks migrations this build needs, and this process may not apply them.
+    case schemaOutdated(pending: [Int])
+    /// The operation does not apply to the row as it is; the text says why.
+    case refused(String)
     /// The database refused or failed; the text says what the store was doing and why it failed.
     case database(String)
 
@@ -13,6 +17,9 @@ public enum StoreError: Error, Sendable, CustomStringConvertible {
         case .invalidLocation(let reason): return "invalid database location: \(reason)"
         case .duplicateSource(let url): return "a source with the URL \(url) already exists"
         case .notFound(let what): return "\(what) does not exist"
+        case .refused(let reason): return reason
+        case .schemaOutdated(let pending):
+            return "the database schema is out of date (migrations \(pending.map(String.init).joined(separator: ", ")) are not applied) and this process is set not to migrate (KAWARABAN_MIGRATE_ON_START=false); run `kawaraban migrate` first"
         case .database(let reason): return "database error: \(reason)"
         }
     }

@@ -49,21 +49,6 @@ struct Serve: AsyncParsableCommand {
     }
 }
 
-struct Migrate: AsyncParsableCommand {
-    static let configuration = CommandConfiguration(abstract: "Apply pending database migrations.")
-
-    @OptionGroup var options: GlobalOptions
-
-    func run() async throws {
-        try await options.withServices { services in
-            // Opening the store has already applied them; report what the database holds now.
-            let applied = try await services.store.migrate()
-            print(applied.isEmpty ? "database is up to date (\(services.settings.database))" :
-                "applied migrations \(applied.map(String.init).joined(separator: ", "))")
-        }
-    }
-}
-
 struct Collect: AsyncParsableCommand {
     static let configuration = CommandConfiguration(abstract: "Collect every due source once (or the ones named).")
 

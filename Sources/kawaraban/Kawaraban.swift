@@ -8,7 +8,8 @@ struct Kawaraban: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "kawaraban",
         abstract: "Collects AI news, translates and analyses it in Japanese, and publishes a website.",
-        subcommands: [Serve.self, Migrate.self, Sources.self, Collect.self, Work.self, Status.self, Feed.self, Extract.self, Bench.self])
+        subcommands: [Serve.self, Migrate.self, Sources.self, Collect.self, Work.self, Status.self, Feed.self, Extract.self, Bench.self,
+                      Items.self, Prune.self])
 }
 
 /// Options every command shares.

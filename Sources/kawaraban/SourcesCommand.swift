@@ -9,7 +9,7 @@ extension SourceKind: ExpressibleByArgument {}
 struct Sources: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Manage the sources Kawaraban collects.",
-        subcommands: [Add.self, List.self, Import.self, Export.self])
+        subcommands: [Add.self, List.self, Import.self, Export.self, Remove.self])
 
     struct Add: AsyncParsableCommand {
         static let configuration = CommandConfiguration(

@@ -1,0 +1,63 @@
+import ArgumentParser
+import Foundation
+import Pipeline
+import Store
+
+struct Items: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Operate on single items: send them back to work, or take them off the site.",
+        subcommands: [Requeue.self, Unpublish.self])
+
+    struct Requeue: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Send a failed item (or every one) back to the stage it failed in, its attempts reset.",
+            discussion: """
+                An item whose stored page was dropped by retention goes back to be fetched again. An item \
+                waiting for a retry is retried at once. Published, unpublished and merged items are refused.
+                """)
+
+        @OptionGroup var options: GlobalOptions
+        @Argument(help: "The item's id, as `status` shows it.") var id: Int64?
+        @Flag(help: "Every failed item.") var failed = false
+
+        func validate() throws {
+            if (id == nil) == !failed { throw ValidationError("give an item id or --failed") }
+        }
+
+        func run() async throws {
+            try await options.withServices { services in
+                let requeued: [RequeuedItem]
+                do {
+                    if let id {
+                        requeued = [try await services.store.requeue(itemID: id, now: Date())]
+                    } else {
+                        requeued = try await services.store.requeueFailed(now: Date())
+                    }
+                } catch {
+                    throw CommandFailure("\(error)")
+                }
+                for item in requeued { print("requeued #\(item.itemID) at \(item.stage.rawValue): \(item.title)") }
+                print("\(requeued.count) item\(requeued.count == 1 ? "" : "s") requeued")
+            }
+        }
+    }
+
+    struct Unpublish: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Take a published item off the site and its feeds; it stays in the database and is never republished.")
+
+        @OptionGroup var options: GlobalOptions
+        @Argument(help: "The item's id, as its /articles/ID address shows it.") var id: Int64
+
+        func run() async throws {
+            try await options.withServices { services in
+                do {
+                    try await services.store.unpublish(itemID: id, now: Date())
+                } catch {
+                    throw CommandFailure("\(error)")
+                }
+                print("unpublished #\(id): off the site and its feeds; kept in the database")
+            }
+        }
+    }
+}
