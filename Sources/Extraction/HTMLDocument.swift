@@ -67,13 +67,14 @@ final class HTMLDocument {
         _ = Self.initialised
         guard let context = htmlNewParserCtxt() else { return nil }
         defer { htmlFreeParserCtxt(context) }
-        let input = RawText.withoutUnreadBodies(data)
+        let input = RawText.prepared(data)
         // The builder is reached through a plain pointer rather than a class reference: the
         // parser calls it for every tag and text run, and a class's stored properties would be
         // checked for exclusive access on each of those calls.
         let builder = UnsafeMutablePointer<TreeBuilder>.allocate(capacity: 1)
         builder.initialize(to: TreeBuilder(context: context, expectedNodes: input.count / Self.typicalBytesPerNode))
         defer {
+            builder.pointee.releaseText()
             builder.deinitialize(count: 1)
             builder.deallocate()
         }
@@ -83,6 +84,7 @@ final class HTMLDocument {
             _ = htmlCtxtReadMemory(context, bytes.bindMemory(to: CChar.self).baseAddress, Int32(bytes.count), nil,
                                    encoding, Self.parserOptions)
         }
+        builder.pointee.flushText()
         guard builder.pointee.nodes.count > 1 else { return nil }
         nodes = builder.pointee.nodes
         names = builder.pointee.tagNames
@@ -221,6 +223,13 @@ private struct TreeBuilder {
     var attributeNames: [UnsafeRawPointer: HTMLAttribute?] = [:]
     /// Set when the node limit is reached and parsing has been told to stop.
     var stopped = false
+    /// The text node being added to, and the bytes not yet added to it.
+    var pendingTextNode = -1
+    var pendingTextParent = -1
+    /// Memory of its own rather than Data or an array: their append costs far more than a byte
+    /// when called once per byte. Freed by `releaseText`.
+    var pendingText = UnsafeMutableRawBufferPointer(start: nil, count: 0)
+    var pendingTextCount = 0
 
     init(context: htmlParserCtxtPtr, expectedNodes: Int) {
         self.context = context
@@ -261,15 +270,52 @@ private struct TreeBuilder {
         current = open.last.flatMap { $0 } ?? 0
     }
 
+    /// Text goes on growing the current element's last text node. The parser may deliver it a
+    /// byte at a time (a page of 16 MiB of `<`), so bytes are gathered here and made a string
+    /// once, when text goes to another node or parsing ends.
     mutating func characters(_ characters: UnsafePointer<xmlChar>?, _ length: Int32) {
         guard !stopped, let characters, length > 0 else { return }
-        let text = String(decoding: UnsafeBufferPointer(start: characters, count: Int(length)), as: UTF8.self)
-        let last = Int(nodes[current].lastChild)
-        if last >= 0, nodes[last].tag == HTMLDocument.textTag {
-            nodes[last].text += text
-        } else if admitNode() {
-            _ = append(HTMLDocument.Node(tag: HTMLDocument.textTag, parent: Int32(current), text: text))
+        // Still the current element's last child when no node was added since and the parser
+        // is still in its parent: checked without reading a node, for the byte-at-a-time case.
+        if pendingTextNode != nodes.count - 1 || pendingTextParent != current {
+            flushText()
+            let last = Int(nodes[current].lastChild)
+            if last >= 0, nodes[last].tag == HTMLDocument.textTag {
+                pendingTextNode = last
+            } else if admitNode() {
+                pendingTextNode = append(HTMLDocument.Node(tag: HTMLDocument.textTag, parent: Int32(current)))
+            } else {
+                return
+            }
+            pendingTextParent = current
         }
+        let length = Int(length)
+        if pendingTextCount + length > pendingText.count {
+            let grown = UnsafeMutableRawBufferPointer.allocate(byteCount: max(4096, 2 * (pendingTextCount + length)), alignment: 1)
+            if let old = pendingText.baseAddress {
+                grown.baseAddress!.copyMemory(from: old, byteCount: pendingTextCount)
+                pendingText.deallocate()
+            }
+            pendingText = grown
+        }
+        (pendingText.baseAddress! + pendingTextCount).copyMemory(from: characters, byteCount: length)
+        pendingTextCount += length
+    }
+
+    mutating func flushText() {
+        guard pendingTextNode >= 0 else { return }
+        if let base = pendingText.baseAddress {
+            let bytes = UnsafeBufferPointer(start: base.assumingMemoryBound(to: UInt8.self), count: pendingTextCount)
+            nodes[pendingTextNode].text += String(decoding: bytes, as: UTF8.self)
+        }
+        pendingTextCount = 0
+        pendingTextNode = -1
+    }
+
+    /// Frees the text buffer; the builder is not used after this.
+    mutating func releaseText() {
+        pendingText.deallocate()
+        pendingText = UnsafeMutableRawBufferPointer(start: nil, count: 0)
     }
 
     private mutating func append(_ node: HTMLDocument.Node) -> Int {
