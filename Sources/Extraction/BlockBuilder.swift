@@ -319,7 +319,11 @@ struct BlockBuilder {
                         }
                         inSpace = true
                     } else {
-                        for offset in 0..<length { output[written + offset] = bytes[index + offset] }
+                        var offset = 0
+                        while offset < length {
+                            output[written + offset] = bytes[index + offset]
+                            offset += 1
+                        }
                         written += length
                         inSpace = false
                     }

@@ -373,16 +373,15 @@ private struct TreeBuilder {
 }
 
 /// Questions asked of every character of a page, answered on its UTF-8 bytes without decoding
-/// or Unicode property lookups.
+/// or Unicode property lookups. Plain comparisons rather than range patterns: a range pattern is
+/// a generic call per byte in a debug build, which made a page of 16 MiB of text take seconds.
 enum UTF8Text {
     /// Bytes in the sequence a lead byte starts (1 for a stray continuation byte).
     static func sequenceLength(_ lead: UInt8) -> Int {
-        switch lead {
-        case 0xF0...: return 4
-        case 0xE0...: return 3
-        case 0xC0...: return 2
-        default: return 1
-        }
+        if lead >= 0xF0 { return 4 }
+        if lead >= 0xE0 { return 3 }
+        if lead >= 0xC0 { return 2 }
+        return 1
     }
 
     /// White space by Unicode's definition: ASCII's, NEL, no-break space, the Ogham space mark,
@@ -390,18 +389,14 @@ enum UTF8Text {
     /// mathematical spaces, and the ideographic space.
     static func isWhiteSpace(_ bytes: UnsafeBufferPointer<UInt8>, at index: Int) -> Bool {
         let lead = bytes[index]
-        switch lead {
-        case 0x20, 0x09...0x0D: return true
-        case 0xC2: return index + 1 < bytes.count && (bytes[index + 1] == 0x85 || bytes[index + 1] == 0xA0)
-        case 0xE1: return index + 2 < bytes.count && bytes[index + 1] == 0x9A && bytes[index + 2] == 0x80
-        case 0xE2:
-            guard index + 2 < bytes.count else { return false }
-            let second = bytes[index + 1], third = bytes[index + 2]
-            return second == 0x80 && ((0x80...0x8A).contains(third) || third == 0xA8 || third == 0xA9 || third == 0xAF)
-                || second == 0x81 && third == 0x9F
-        case 0xE3: return index + 2 < bytes.count && bytes[index + 1] == 0x80 && bytes[index + 2] == 0x80
-        default: return false
-        }
+        if lead < 0x80 { return isASCIIWhiteSpace(lead) }
+        if lead == 0xC2 { return index + 1 < bytes.count && (bytes[index + 1] == 0x85 || bytes[index + 1] == 0xA0) }
+        guard lead >= 0xE1 && lead <= 0xE3 && index + 2 < bytes.count else { return false }
+        let second = bytes[index + 1], third = bytes[index + 2]
+        if lead == 0xE1 { return second == 0x9A && third == 0x80 }
+        if lead == 0xE3 { return second == 0x80 && third == 0x80 }
+        return second == 0x80 && ((third >= 0x80 && third <= 0x8A) || third == 0xA8 || third == 0xA9 || third == 0xAF)
+            || second == 0x81 && third == 0x9F
     }
 
     /// `text` without the leading and trailing bytes `isTrimmed` picks, which must be ASCII.
@@ -415,17 +410,17 @@ enum UTF8Text {
         return String(text[first...last])
     }
 
-    static func isASCIIWhiteSpace(_ byte: UInt8) -> Bool { byte == 0x20 || (0x09...0x0D).contains(byte) }
+    static func isASCIIWhiteSpace(_ byte: UInt8) -> Bool { byte == 0x20 || (byte >= 0x09 && byte <= 0x0D) }
     static func isNewline(_ byte: UInt8) -> Bool { byte == 0x0A || byte == 0x0D }
 
     /// Commas and full stops that separate clauses: , ، 、 。 ，
     static func isClauseMark(_ bytes: UnsafeBufferPointer<UInt8>, at index: Int) -> Bool {
-        switch bytes[index] {
-        case 0x2C: return true
-        case 0xD8: return index + 1 < bytes.count && bytes[index + 1] == 0x8C
-        case 0xE3: return index + 2 < bytes.count && bytes[index + 1] == 0x80 && (bytes[index + 2] == 0x81 || bytes[index + 2] == 0x82)
-        case 0xEF: return index + 2 < bytes.count && bytes[index + 1] == 0xBC && bytes[index + 2] == 0x8C
-        default: return false
-        }
+        let lead = bytes[index]
+        if lead == 0x2C { return true }
+        if lead == 0xD8 { return index + 1 < bytes.count && bytes[index + 1] == 0x8C }
+        guard (lead == 0xE3 || lead == 0xEF) && index + 2 < bytes.count else { return false }
+        let second = bytes[index + 1], third = bytes[index + 2]
+        return lead == 0xE3 ? second == 0x80 && (third == 0x81 || third == 0x82) : second == 0xBC && third == 0x8C
     }
+
 }
