@@ -121,15 +121,18 @@ public enum ArticleExtractor {
         var symbols = 0
         for block in blocks {
             if case .code = block { continue }
-            for byte in block.plainText.utf8 {
-                switch byte {
-                case UInt8(ascii: "a")...UInt8(ascii: "z"), UInt8(ascii: "A")...UInt8(ascii: "Z"), UInt8(ascii: "0")...UInt8(ascii: "9"),
-                     0x20, 0x09...0x0D, 0xC0...:
-                    words += 1
-                case 0x80..<0xC0:
-                    continue
-                default:
-                    symbols += 1
+            var text = block.plainText
+            text.withUTF8 { bytes in
+                var index = 0
+                while index < bytes.count {
+                    let byte = bytes[index]
+                    let folded = byte | 0x20
+                    if folded >= 0x61 && folded <= 0x7A || byte >= 0x30 && byte <= 0x39 || byte >= 0xC0 || UTF8Text.isASCIIWhiteSpace(byte) {
+                        words += 1
+                    } else if byte < 0x80 {
+                        symbols += 1
+                    }
+                    index += 1
                 }
             }
         }

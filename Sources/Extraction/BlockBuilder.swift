@@ -11,6 +11,11 @@ struct BlockBuilder {
         "blockquote", "pre", "figure", "figcaption", "table", "caption", "tr", "td", "th", "thead", "tbody", "tfoot", "dl",
         "dt", "dd", "hr", "center", "details", "summary", "address", "body", "html", "hgroup",
     ]
+    /// Emphasis, strong and link marks nested deeper than this keep their text but lose the
+    /// mark. Prose nests two or three; every mark is three levels of the article's JSON, and
+    /// JSONDecoder refuses a document nested more than 512 deep, so an article built from a
+    /// page of marks 200 deep could be stored but never read back.
+    static let maximumInlineNesting = 16
     /// Attributes that hold an image's address, the lazy-loading ones after `src`.
     static let imageSourceAttributes: [HTMLAttribute] = [.src, .dataSrc, .dataOriginal, .dataLazySrc]
 
@@ -195,22 +200,27 @@ struct BlockBuilder {
         return result
     }
 
-    func inlines(of node: Int) -> [Inline] {
-        document.children(node).flatMap { inline($0) }
+    /// `marks` counts the emphasis, strong and link marks around `node`.
+    func inlines(of node: Int, marks: Int = 0) -> [Inline] {
+        document.children(node).flatMap { inline($0, marks: marks) }
     }
 
-    func inline(_ node: Int) -> [Inline] {
+    func inline(_ node: Int, marks: Int = 0) -> [Inline] {
         guard !excluded[node] else { return [] }
         if document.isText(node) { return [.text(document.text(node))] }
+        // Past the nesting limit a mark keeps its text and loses only the mark.
+        let canMark = marks < Self.maximumInlineNesting
         switch document.name(node) {
         case "a":
-            let content = inlines(of: node)
-            guard let href = document.attribute(.href, of: node), let url = absoluteHTTP(href) else { return content }
+            let content = inlines(of: node, marks: marks + 1)
+            guard canMark, let href = document.attribute(.href, of: node), let url = absoluteHTTP(href) else { return content }
             return content.isEmpty ? [] : [.link(href: url, content)]
         case "em", "i", "cite", "dfn":
-            return [.emphasis(inlines(of: node))]
+            let content = inlines(of: node, marks: marks + 1)
+            return canMark ? [.emphasis(content)] : content
         case "strong", "b":
-            return [.strong(inlines(of: node))]
+            let content = inlines(of: node, marks: marks + 1)
+            return canMark ? [.strong(content)] : content
         case "code", "kbd", "samp", "tt", "var":
             return [.code(visibleText(node))]
         case "br":
@@ -219,9 +229,9 @@ struct BlockBuilder {
             return []
         case _ where isBlockTag[Int(document.nodes[node].tag)]:
             // A block inside a paragraph or list item (a nested list): keep it on lines of its own.
-            return [.lineBreak] + inlines(of: node) + [.lineBreak]
+            return [.lineBreak] + inlines(of: node, marks: marks) + [.lineBreak]
         default:
-            return inlines(of: node)
+            return inlines(of: node, marks: marks)
         }
     }
 
@@ -309,7 +319,11 @@ struct BlockBuilder {
                         }
                         inSpace = true
                     } else {
-                        for offset in 0..<length { output[written + offset] = bytes[index + offset] }
+                        var offset = 0
+                        while offset < length {
+                            output[written + offset] = bytes[index + offset]
+                            offset += 1
+                        }
                         written += length
                         inSpace = false
                     }

@@ -88,6 +88,10 @@ struct ContentFinder {
     private var headingCharacters: [Int32]
     private var score: [Float]
     private var isCandidate: [Bool]
+    /// Nodes that are or sit inside `pre` or `code`, and inside `figure`; the boxes cleaning
+    /// judges are never those elements themselves.
+    private var insideCode: [Bool] = []
+    private var insideFigure: [Bool] = []
 
     init(document: HTMLDocument, hints: ContentHints, pass: ReadingPass) {
         self.document = document
@@ -193,6 +197,12 @@ struct ContentFinder {
             roots = [body]
         }
         var excluded = skipped
+        // Whether a box sits in code or in a figure, for every node in one sweep: walking up
+        // from each box would cost the tree's depth per box.
+        let isCodeTag = document.tags(in: ["pre", "code"])
+        let isFigureTag = document.tags(in: ["figure"])
+        insideCode = document.subtreesMarked { isCodeTag[Int(document.nodes[$0].tag)] }
+        insideFigure = document.subtreesMarked { isFigureTag[Int(document.nodes[$0].tag)] }
         for root in roots { clean(root, excluded: &excluded) }
         let total = roots.reduce(0) { $0 + Int(characters[$1]) }
         return ContentSelection(roots: roots, excluded: excluded, characters: total)
@@ -369,7 +379,7 @@ struct ContentFinder {
         let name = document.name(index)
         if hints.furniture[index] && characters[index] <= Self.maximumFurnitureCharacters { return true }
         if isHeadingTag[Int(document.nodes[index].tag)] { return pass.weighsClasses && hints.weight[index] < 0 }
-        guard pass.cleansConditionally, Self.conditionallyCleaned.contains(name), !isInsideCode(index) else {
+        guard pass.cleansConditionally, Self.conditionallyCleaned.contains(name), !insideCode[index] else {
             return false
         }
         if name == "table" && isDataTable(index) { return false }
@@ -389,7 +399,7 @@ struct ContentFinder {
         let length = Int(characters[index])
         let density = linkDensity(index)
         let headingDensity = length == 0 ? 0 : Float(headingCharacters[index]) / Float(length)
-        if imageCount > 1 && paragraphCount / imageCount < 0.5 && !hasAncestor(index, where: { $0 == "figure" }) { return true }
+        if imageCount > 1 && paragraphCount / imageCount < 0.5 && !insideFigure[index] { return true }
         if !isList && listItemCount > paragraphCount { return true }
         if !isList && headingDensity < 0.9 && length < Self.minimumParagraphCharacters && (imageCount == 0 || imageCount > 2)
             && density > 0 {
@@ -416,20 +426,6 @@ struct ContentFinder {
             }
         }
         return rows >= 10 || cells > 10
-    }
-
-    /// One walk up the ancestors for both names, rather than one walk each.
-    private func isInsideCode(_ index: Int) -> Bool {
-        hasAncestor(index) { $0 == "pre" || $0 == "code" }
-    }
-
-    private func hasAncestor(_ index: Int, where matches: (String) -> Bool) -> Bool {
-        var cursor = document.parent(index)
-        while let ancestor = cursor {
-            if matches(document.name(ancestor)) { return true }
-            cursor = document.parent(ancestor)
-        }
-        return false
     }
 
     private mutating func cut(_ index: Int, root: Int, excluded: inout [Bool]) {

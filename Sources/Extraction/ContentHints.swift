@@ -3,9 +3,10 @@ import Foundation
 /// What an element's name, attributes, class and id say about whether it holds the article.
 /// Computed once per document, for every element.
 struct ContentHints {
-    /// Never part of an article's text, wherever they are.
+    /// Never part of an article's text, wherever they are. A form's controls are here, not the
+    /// form: ASP.NET WebForms pages wrap the whole body, article included, in one `<form>`.
     static let droppedElements: Set<String> = [
-        "script", "style", "noscript", "nav", "aside", "form", "iframe", "svg", "button", "input", "select", "textarea",
+        "script", "style", "noscript", "nav", "aside", "iframe", "svg", "button", "input", "select", "textarea",
         "template", "object", "embed", "canvas", "dialog", "menu", "link", "meta", "head", "title", "label", "fieldset",
         "footer", "frame", "frameset", "map", "area", "audio", "video", "source", "track", "param", "applet",
     ]

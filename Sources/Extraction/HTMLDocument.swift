@@ -67,13 +67,14 @@ final class HTMLDocument {
         _ = Self.initialised
         guard let context = htmlNewParserCtxt() else { return nil }
         defer { htmlFreeParserCtxt(context) }
-        let input = RawText.withoutUnreadBodies(data)
+        let input = RawText.prepared(data)
         // The builder is reached through a plain pointer rather than a class reference: the
         // parser calls it for every tag and text run, and a class's stored properties would be
         // checked for exclusive access on each of those calls.
         let builder = UnsafeMutablePointer<TreeBuilder>.allocate(capacity: 1)
         builder.initialize(to: TreeBuilder(context: context, expectedNodes: input.count / Self.typicalBytesPerNode))
         defer {
+            builder.pointee.releaseText()
             builder.deinitialize(count: 1)
             builder.deallocate()
         }
@@ -83,6 +84,7 @@ final class HTMLDocument {
             _ = htmlCtxtReadMemory(context, bytes.bindMemory(to: CChar.self).baseAddress, Int32(bytes.count), nil,
                                    encoding, Self.parserOptions)
         }
+        builder.pointee.flushText()
         guard builder.pointee.nodes.count > 1 else { return nil }
         nodes = builder.pointee.nodes
         names = builder.pointee.tagNames
@@ -221,6 +223,13 @@ private struct TreeBuilder {
     var attributeNames: [UnsafeRawPointer: HTMLAttribute?] = [:]
     /// Set when the node limit is reached and parsing has been told to stop.
     var stopped = false
+    /// The text node being added to, and the bytes not yet added to it.
+    var pendingTextNode = -1
+    var pendingTextParent = -1
+    /// Memory of its own rather than Data or an array: their append costs far more than a byte
+    /// when called once per byte. Freed by `releaseText`.
+    var pendingText = UnsafeMutableRawBufferPointer(start: nil, count: 0)
+    var pendingTextCount = 0
 
     init(context: htmlParserCtxtPtr, expectedNodes: Int) {
         self.context = context
@@ -261,15 +270,52 @@ private struct TreeBuilder {
         current = open.last.flatMap { $0 } ?? 0
     }
 
+    /// Text goes on growing the current element's last text node. The parser may deliver it a
+    /// byte at a time (a page of 16 MiB of `<`), so bytes are gathered here and made a string
+    /// once, when text goes to another node or parsing ends.
     mutating func characters(_ characters: UnsafePointer<xmlChar>?, _ length: Int32) {
         guard !stopped, let characters, length > 0 else { return }
-        let text = String(decoding: UnsafeBufferPointer(start: characters, count: Int(length)), as: UTF8.self)
-        let last = Int(nodes[current].lastChild)
-        if last >= 0, nodes[last].tag == HTMLDocument.textTag {
-            nodes[last].text += text
-        } else if admitNode() {
-            _ = append(HTMLDocument.Node(tag: HTMLDocument.textTag, parent: Int32(current), text: text))
+        // Still the current element's last child when no node was added since and the parser
+        // is still in its parent: checked without reading a node, for the byte-at-a-time case.
+        if pendingTextNode != nodes.count - 1 || pendingTextParent != current {
+            flushText()
+            let last = Int(nodes[current].lastChild)
+            if last >= 0, nodes[last].tag == HTMLDocument.textTag {
+                pendingTextNode = last
+            } else if admitNode() {
+                pendingTextNode = append(HTMLDocument.Node(tag: HTMLDocument.textTag, parent: Int32(current)))
+            } else {
+                return
+            }
+            pendingTextParent = current
         }
+        let length = Int(length)
+        if pendingTextCount + length > pendingText.count {
+            let grown = UnsafeMutableRawBufferPointer.allocate(byteCount: max(4096, 2 * (pendingTextCount + length)), alignment: 1)
+            if let old = pendingText.baseAddress {
+                grown.baseAddress!.copyMemory(from: old, byteCount: pendingTextCount)
+                pendingText.deallocate()
+            }
+            pendingText = grown
+        }
+        (pendingText.baseAddress! + pendingTextCount).copyMemory(from: characters, byteCount: length)
+        pendingTextCount += length
+    }
+
+    mutating func flushText() {
+        guard pendingTextNode >= 0 else { return }
+        if let base = pendingText.baseAddress {
+            let bytes = UnsafeBufferPointer(start: base.assumingMemoryBound(to: UInt8.self), count: pendingTextCount)
+            nodes[pendingTextNode].text += String(decoding: bytes, as: UTF8.self)
+        }
+        pendingTextCount = 0
+        pendingTextNode = -1
+    }
+
+    /// Frees the text buffer; the builder is not used after this.
+    mutating func releaseText() {
+        pendingText.deallocate()
+        pendingText = UnsafeMutableRawBufferPointer(start: nil, count: 0)
     }
 
     private mutating func append(_ node: HTMLDocument.Node) -> Int {
@@ -327,16 +373,15 @@ private struct TreeBuilder {
 }
 
 /// Questions asked of every character of a page, answered on its UTF-8 bytes without decoding
-/// or Unicode property lookups.
+/// or Unicode property lookups. Plain comparisons rather than range patterns: a range pattern is
+/// a generic call per byte in a debug build, which made a page of 16 MiB of text take seconds.
 enum UTF8Text {
     /// Bytes in the sequence a lead byte starts (1 for a stray continuation byte).
     static func sequenceLength(_ lead: UInt8) -> Int {
-        switch lead {
-        case 0xF0...: return 4
-        case 0xE0...: return 3
-        case 0xC0...: return 2
-        default: return 1
-        }
+        if lead >= 0xF0 { return 4 }
+        if lead >= 0xE0 { return 3 }
+        if lead >= 0xC0 { return 2 }
+        return 1
     }
 
     /// White space by Unicode's definition: ASCII's, NEL, no-break space, the Ogham space mark,
@@ -344,18 +389,14 @@ enum UTF8Text {
     /// mathematical spaces, and the ideographic space.
     static func isWhiteSpace(_ bytes: UnsafeBufferPointer<UInt8>, at index: Int) -> Bool {
         let lead = bytes[index]
-        switch lead {
-        case 0x20, 0x09...0x0D: return true
-        case 0xC2: return index + 1 < bytes.count && (bytes[index + 1] == 0x85 || bytes[index + 1] == 0xA0)
-        case 0xE1: return index + 2 < bytes.count && bytes[index + 1] == 0x9A && bytes[index + 2] == 0x80
-        case 0xE2:
-            guard index + 2 < bytes.count else { return false }
-            let second = bytes[index + 1], third = bytes[index + 2]
-            return second == 0x80 && ((0x80...0x8A).contains(third) || third == 0xA8 || third == 0xA9 || third == 0xAF)
-                || second == 0x81 && third == 0x9F
-        case 0xE3: return index + 2 < bytes.count && bytes[index + 1] == 0x80 && bytes[index + 2] == 0x80
-        default: return false
-        }
+        if lead < 0x80 { return isASCIIWhiteSpace(lead) }
+        if lead == 0xC2 { return index + 1 < bytes.count && (bytes[index + 1] == 0x85 || bytes[index + 1] == 0xA0) }
+        guard lead >= 0xE1 && lead <= 0xE3 && index + 2 < bytes.count else { return false }
+        let second = bytes[index + 1], third = bytes[index + 2]
+        if lead == 0xE1 { return second == 0x9A && third == 0x80 }
+        if lead == 0xE3 { return second == 0x80 && third == 0x80 }
+        return second == 0x80 && ((third >= 0x80 && third <= 0x8A) || third == 0xA8 || third == 0xA9 || third == 0xAF)
+            || second == 0x81 && third == 0x9F
     }
 
     /// `text` without the leading and trailing bytes `isTrimmed` picks, which must be ASCII.
@@ -369,17 +410,17 @@ enum UTF8Text {
         return String(text[first...last])
     }
 
-    static func isASCIIWhiteSpace(_ byte: UInt8) -> Bool { byte == 0x20 || (0x09...0x0D).contains(byte) }
+    static func isASCIIWhiteSpace(_ byte: UInt8) -> Bool { byte == 0x20 || (byte >= 0x09 && byte <= 0x0D) }
     static func isNewline(_ byte: UInt8) -> Bool { byte == 0x0A || byte == 0x0D }
 
     /// Commas and full stops that separate clauses: , ، 、 。 ，
     static func isClauseMark(_ bytes: UnsafeBufferPointer<UInt8>, at index: Int) -> Bool {
-        switch bytes[index] {
-        case 0x2C: return true
-        case 0xD8: return index + 1 < bytes.count && bytes[index + 1] == 0x8C
-        case 0xE3: return index + 2 < bytes.count && bytes[index + 1] == 0x80 && (bytes[index + 2] == 0x81 || bytes[index + 2] == 0x82)
-        case 0xEF: return index + 2 < bytes.count && bytes[index + 1] == 0xBC && bytes[index + 2] == 0x8C
-        default: return false
-        }
+        let lead = bytes[index]
+        if lead == 0x2C { return true }
+        if lead == 0xD8 { return index + 1 < bytes.count && bytes[index + 1] == 0x8C }
+        guard (lead == 0xE3 || lead == 0xEF) && index + 2 < bytes.count else { return false }
+        let second = bytes[index + 1], third = bytes[index + 2]
+        return lead == 0xE3 ? second == 0x80 && (third == 0x81 || third == 0x82) : second == 0xBC && third == 0x8C
     }
+
 }

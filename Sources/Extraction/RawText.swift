@@ -1,116 +1,265 @@
 import Foundation
 
-/// Script, style and inline SVG bodies, cut out before parsing.
+/// A page's markup cut down before libxml2 reads it, in one pass over its bytes.
 ///
-/// Scripts and styles are often half of a page's bytes (bundled code, inline JSON state,
-/// critical CSS), and extraction never reads them, except JSON-LD, which holds the page's
-/// metadata. A script or style body ends at the first `</script` or `</style`, as the HTML
-/// parser ends it too. SVG icons and drawings are dropped from every reading, and their long
-/// path attributes are the slowest markup for the parser to read; an SVG body ends at the
-/// `</svg` that closes it, counting nested ones, and a self-closed `<svg/>` has none. Comments
-/// are stepped over, so that a commented-out `<script` does not swallow the page.
+/// Script, style and inline SVG bodies are cut out. Scripts and styles are often half of a
+/// page's bytes (bundled code, inline JSON state, critical CSS), and extraction never reads
+/// them, except JSON-LD, which holds the page's metadata. A script or style body ends at the
+/// first `</script` or `</style`, as the HTML parser ends it too. SVG icons and drawings are
+/// dropped from every reading, and their long path attributes are the slowest markup for the
+/// parser to read; an SVG body ends at the `</svg` that closes it, counting nested ones, and a
+/// self-closed `<svg/>` has none. Comments are stepped over, so that a commented-out `<script`
+/// does not swallow the page.
+///
+/// Start tags keep their first `maximumAttributes` attributes: libxml2 2.9 compares each
+/// attribute of a tag with every one before it, so one tag of 100,000 attributes takes it
+/// minutes. A start tag is read as the parser reads it (a quoted value may hold `>` and `<`),
+/// and the scan goes on after its end, so every byte is looked at a bounded number of times,
+/// whatever the page. The code walks raw bytes with plain loops: it runs over hostile pages of
+/// millions of tags, in debug builds too.
 enum RawText {
-    static func withoutUnreadBodies(_ data: Data) -> Data {
+    /// No real tag has this many attributes; a tag with more keeps only these.
+    static let maximumAttributes = 64
+
+    static func prepared(_ data: Data) -> Data {
         data.withUnsafeBytes { (bytes: UnsafeRawBufferPointer) -> Data in
+            var scanner = Scanner(bytes)
+            let count = bytes.count
             var kept: [Range<Int>] = []
             var copiedFrom = 0
             var index = 0
-            while let open = find(UInt8(ascii: "<"), in: bytes, from: index) {
-                if starts(bytes, at: open, with: "<!--") {
-                    index = (findSequence("-->", in: bytes, from: open + 4) ?? bytes.count - 3) + 3
+            while let open = scanner.find(Byte.lessThan, from: index) {
+                let next = open + 1 < count ? bytes[open + 1] : 0
+                if next == Byte.exclamation && scanner.starts(at: open, with: "<!--") {
+                    index = scanner.findCommentEnd(from: open + 4).map { $0 + 3 } ?? count
                     continue
                 }
-                guard let element = unreadElement(bytes, at: open),
-                      let tagEnd = find(UInt8(ascii: ">"), in: bytes, from: open + 1),
-                      !(element == "svg" && isSelfClosed(bytes, at: open))
-                else {
+                guard Byte.isLetter(next) else {
                     index = open + 1
                     continue
                 }
-                let closing = findClosingTag(element, nested: element == "svg", in: bytes, from: tagEnd + 1) ?? bytes.count
-                if !(element == "script" && isLinkedData(bytes[open...tagEnd])) {
-                    kept.append(copiedFrom..<(tagEnd + 1))
+                let tag = scanner.startTag(at: open)
+                if let cut = tag.cut {
+                    kept.append(copiedFrom..<cut)
+                    copiedFrom = tag.end
+                }
+                guard tag.end < count, let element = scanner.unreadElement(named: (open + 1)..<tag.nameEnd),
+                      !(element == .svg && bytes[tag.end - 1] == Byte.slash)
+                else {
+                    index = tag.end + 1
+                    continue
+                }
+                let closing = scanner.findClosingTag(element, from: tag.end + 1) ?? count
+                if !(element == .script && scanner.containsIgnoringCase("ld+json", in: open..<tag.end)) {
+                    kept.append(copiedFrom..<(tag.end + 1))
                     copiedFrom = closing
                 }
                 index = closing
             }
             guard !kept.isEmpty else { return data }
-            kept.append(copiedFrom..<bytes.count)
+            kept.append(copiedFrom..<count)
             var result = Data(capacity: kept.reduce(0) { $0 + $1.count })
             for range in kept { result.append(contentsOf: UnsafeRawBufferPointer(rebasing: bytes[range])) }
             return result
         }
     }
 
-    /// "script", "style" or "svg" when a start tag of one begins at `index`.
-    private static func unreadElement(_ bytes: UnsafeRawBufferPointer, at index: Int) -> String? {
-        ["script", "style", "svg"].first { startsTag($0, in: bytes, at: index + 1) }
-    }
+    /// Elements whose bodies are cut out.
+    enum UnreadElement {
+        case script, style, svg
 
-    /// Whether the tag name `name` begins at `index` and ends there, as `<svg>` but not `<svgx>`.
-    private static func startsTag(_ name: String, in bytes: UnsafeRawBufferPointer, at index: Int) -> Bool {
-        guard startsIgnoringCase(bytes, at: index, with: name) else { return false }
-        let after = index + name.utf8.count
-        guard after < bytes.count else { return false }
-        let next = bytes[after]
-        return next == UInt8(ascii: ">") || next == UInt8(ascii: "/") || next == 0x20 || (0x09...0x0D).contains(next)
-    }
-
-    private static func isLinkedData(_ tag: Slice<UnsafeRawBufferPointer>) -> Bool {
-        let lowered = tag.map { $0 | 0x20 }
-        let marker = Array("ld+json".utf8)
-        return lowered.count >= marker.count && (0...(lowered.count - marker.count)).contains { lowered[$0..<$0 + marker.count].elementsEqual(marker) }
-    }
-
-    /// Whether the tag that begins at `index` ends with `/>`.
-    private static func isSelfClosed(_ bytes: UnsafeRawBufferPointer, at index: Int) -> Bool {
-        guard let tagEnd = find(UInt8(ascii: ">"), in: bytes, from: index + 1) else { return false }
-        return bytes[tagEnd - 1] == UInt8(ascii: "/")
-    }
-
-    /// Where the end tag of `element` begins; when `nested`, end tags of inner elements of the
-    /// same name are passed over.
-    private static func findClosingTag(_ element: String, nested: Bool, in bytes: UnsafeRawBufferPointer, from start: Int) -> Int? {
-        var index = start
-        var depth = 0
-        while let open = find(UInt8(ascii: "<"), in: bytes, from: index) {
-            if open + 1 < bytes.count, bytes[open + 1] == UInt8(ascii: "/"), startsIgnoringCase(bytes, at: open + 2, with: element) {
-                if depth == 0 { return open }
-                depth -= 1
-            } else if nested, startsTag(element, in: bytes, at: open + 1), !isSelfClosed(bytes, at: open) {
-                depth += 1
+        var name: StaticString {
+            switch self {
+            case .script: return "script"
+            case .style: return "style"
+            case .svg: return "svg"
             }
-            index = open + 1
         }
-        return nil
+
+        /// Whether the body ends at the matching end tag, counting nested ones, rather than at the first.
+        var nests: Bool { self == .svg }
     }
 
-    private static func find(_ byte: UInt8, in bytes: UnsafeRawBufferPointer, from start: Int) -> Int? {
-        guard start < bytes.count, let base = bytes.baseAddress else { return nil }
-        guard let found = memchr(base + start, Int32(byte), bytes.count - start) else { return nil }
-        return base.distance(to: UnsafeRawPointer(found))
+    /// A start tag as the HTML parser reads it.
+    struct StartTag {
+        /// One past the tag name's last byte.
+        var nameEnd: Int
+        /// Where its closing `>` is; the end of the page when it has none.
+        var end: Int
+        /// Where the attributes past `maximumAttributes` begin, when there are more.
+        var cut: Int?
     }
 
-    private static func findSequence(_ sequence: String, in bytes: UnsafeRawBufferPointer, from start: Int) -> Int? {
-        let first = sequence.utf8.first!
-        var index = start
-        while let candidate = find(first, in: bytes, from: index) {
-            if starts(bytes, at: candidate, with: sequence) { return candidate }
-            index = candidate + 1
+    enum Byte {
+        static let lessThan: UInt8 = 0x3C
+        static let greaterThan: UInt8 = 0x3E
+        static let slash: UInt8 = 0x2F
+        static let exclamation: UInt8 = 0x21
+        static let equals: UInt8 = 0x3D
+        static let doubleQuote: UInt8 = 0x22
+        static let singleQuote: UInt8 = 0x27
+        static let hyphen: UInt8 = 0x2D
+
+        static func isLetter(_ byte: UInt8) -> Bool {
+            let folded = byte | 0x20
+            return folded >= 0x61 && folded <= 0x7A
         }
-        return nil
+
+        static func isSpace(_ byte: UInt8) -> Bool {
+            byte == 0x20 || (byte >= 0x09 && byte <= 0x0D)
+        }
     }
 
-    private static func starts(_ bytes: UnsafeRawBufferPointer, at index: Int, with text: String) -> Bool {
-        let pattern = text.utf8
-        guard index + pattern.count <= bytes.count else { return false }
-        return zip(bytes[index..<index + pattern.count], pattern).allSatisfy { $0 == $1 }
-    }
+    struct Scanner {
+        let bytes: UnsafeRawBufferPointer
+        let count: Int
+        /// The last `>` found and where that search began: a later search from between the two
+        /// finds it again without rereading the bytes, so that many `<svg` without a `>` stay linear.
+        private var tagEndSearch = (from: Int.max, found: Int?.none)
 
-    /// ASCII case folding; `text` is lower case.
-    private static func startsIgnoringCase(_ bytes: UnsafeRawBufferPointer, at index: Int, with text: String) -> Bool {
-        let pattern = text.utf8
-        guard index + pattern.count <= bytes.count else { return false }
-        return zip(bytes[index..<index + pattern.count], pattern).allSatisfy { $0 | 0x20 == $1 }
+        init(_ bytes: UnsafeRawBufferPointer) {
+            self.bytes = bytes
+            count = bytes.count
+        }
+
+        func find(_ byte: UInt8, from start: Int) -> Int? {
+            guard start < count, let base = bytes.baseAddress else { return nil }
+            guard let found = memchr(base + start, Int32(byte), count - start) else { return nil }
+            return base.distance(to: UnsafeRawPointer(found))
+        }
+
+        /// Where the `-->` that ends a comment begins.
+        func findCommentEnd(from start: Int) -> Int? {
+            var index = start
+            while let candidate = find(Byte.hyphen, from: index) {
+                if starts(at: candidate, with: "-->") { return candidate }
+                index = candidate + 1
+            }
+            return nil
+        }
+
+        /// Reads the start tag whose `<` is at `open` and whose name begins after it, counting
+        /// its attributes the way the parser splits them.
+        func startTag(at open: Int) -> StartTag {
+            var index = open + 1
+            while index < count && !Byte.isSpace(bytes[index]) && bytes[index] != Byte.slash && bytes[index] != Byte.greaterThan {
+                index += 1
+            }
+            let nameEnd = index
+            var attributes = 0
+            var cut: Int?
+            while true {
+                while index < count && (Byte.isSpace(bytes[index]) || bytes[index] == Byte.slash) { index += 1 }
+                guard index < count, bytes[index] != Byte.greaterThan else { break }
+                let attributeStart = index
+                // A name's first byte may be anything, `=` included; the rest runs to a space, `/`, `>` or `=`.
+                index += 1
+                while index < count && !Byte.isSpace(bytes[index]) && bytes[index] != Byte.slash
+                    && bytes[index] != Byte.greaterThan && bytes[index] != Byte.equals {
+                    index += 1
+                }
+                var afterName = index
+                while afterName < count && Byte.isSpace(bytes[afterName]) { afterName += 1 }
+                if afterName < count && bytes[afterName] == Byte.equals {
+                    index = afterName + 1
+                    while index < count && Byte.isSpace(bytes[index]) { index += 1 }
+                    if index < count && (bytes[index] == Byte.doubleQuote || bytes[index] == Byte.singleQuote) {
+                        index = find(bytes[index], from: index + 1).map { $0 + 1 } ?? count
+                    } else {
+                        while index < count && !Byte.isSpace(bytes[index]) && bytes[index] != Byte.greaterThan { index += 1 }
+                    }
+                }
+                attributes += 1
+                if attributes == RawText.maximumAttributes + 1 { cut = attributeStart }
+            }
+            return StartTag(nameEnd: nameEnd, end: index, cut: cut)
+        }
+
+        /// The element whose body is cut, when `name` is one.
+        func unreadElement(named name: Range<Int>) -> UnreadElement? {
+            let element: UnreadElement
+            switch name.count {
+            case 6: element = .script
+            case 5: element = .style
+            case 3: element = .svg
+            default: return nil
+            }
+            return startsIgnoringCase(at: name.lowerBound, with: element.name) ? element : nil
+        }
+
+        /// Where the end tag of `element` begins; when it nests, end tags of inner elements of
+        /// the same name are passed over.
+        mutating func findClosingTag(_ element: UnreadElement, from start: Int) -> Int? {
+            let name = element.name
+            var index = start
+            var depth = 0
+            while let open = find(Byte.lessThan, from: index) {
+                if open + 1 < count && bytes[open + 1] == Byte.slash && startsIgnoringCase(at: open + 2, with: name) {
+                    if depth == 0 { return open }
+                    depth -= 1
+                } else if element.nests && startsTag(name, at: open + 1) && !isSelfClosed(open) {
+                    depth += 1
+                }
+                index = open + 1
+            }
+            return nil
+        }
+
+        /// Whether the tag name `name` begins at `index` and ends there, as `<svg>` but not `<svgx>`.
+        private func startsTag(_ name: StaticString, at index: Int) -> Bool {
+            guard startsIgnoringCase(at: index, with: name) else { return false }
+            let after = index + name.utf8CodeUnitCount
+            guard after < count else { return false }
+            let next = bytes[after]
+            return next == Byte.greaterThan || next == Byte.slash || Byte.isSpace(next)
+        }
+
+        /// Whether the tag that begins at `open` ends with `/>`.
+        private mutating func isSelfClosed(_ open: Int) -> Bool {
+            guard let tagEnd = nextTagEnd(from: open + 1) else { return false }
+            return bytes[tagEnd - 1] == Byte.slash
+        }
+
+        private mutating func nextTagEnd(from start: Int) -> Int? {
+            if start >= tagEndSearch.from {
+                guard let found = tagEndSearch.found else { return nil }
+                if found >= start { return found }
+            }
+            let found = find(Byte.greaterThan, from: start)
+            tagEndSearch = (start, found)
+            return found
+        }
+
+        func starts(at index: Int, with pattern: StaticString) -> Bool {
+            starts(at: index, with: pattern, folding: 0)
+        }
+
+        /// ASCII case folding; `pattern` is lower case.
+        func startsIgnoringCase(at index: Int, with pattern: StaticString) -> Bool {
+            starts(at: index, with: pattern, folding: 0x20)
+        }
+
+        /// Whether `pattern` is at `index`, each byte or'ed with `folding` first.
+        private func starts(at index: Int, with pattern: StaticString, folding: UInt8) -> Bool {
+            let length = pattern.utf8CodeUnitCount
+            guard index + length <= count else { return false }
+            let expected = pattern.utf8Start
+            var offset = 0
+            while offset < length {
+                if bytes[index + offset] | folding != expected[offset] { return false }
+                offset += 1
+            }
+            return true
+        }
+
+        func containsIgnoringCase(_ pattern: StaticString, in range: Range<Int>) -> Bool {
+            let first = pattern.utf8Start[0]
+            var index = range.lowerBound
+            while index + pattern.utf8CodeUnitCount <= range.upperBound {
+                if bytes[index] | 0x20 == first && startsIgnoringCase(at: index, with: pattern) { return true }
+                index += 1
+            }
+            return false
+        }
     }
 }

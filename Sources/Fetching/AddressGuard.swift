@@ -7,41 +7,13 @@ import Darwin
 
 /// Refuses addresses that lead into private networks, so a feed cannot make us probe them.
 enum AddressGuard {
-    /// Every address the host resolves to, as text.
-    static func resolve(_ host: String) -> [String] {
-        var hints = addrinfo()
-        hints.ai_family = AF_UNSPEC
-        hints.ai_socktype = Int32(SOCK_STREAM.rawValue)
-        var results: UnsafeMutablePointer<addrinfo>?
-        guard getaddrinfo(host, nil, &hints, &results) == 0, let first = results else { return [] }
-        defer { freeaddrinfo(first) }
-        var addresses: [String] = []
-        var cursor: UnsafeMutablePointer<addrinfo>? = first
-        while let entry = cursor {
-            if let text = numericHost(entry.pointee.ai_addr, length: entry.pointee.ai_addrlen) {
-                addresses.append(text)
-            }
-            cursor = entry.pointee.ai_next
-        }
-        return addresses
-    }
-
-    private static func numericHost(_ address: UnsafeMutablePointer<sockaddr>?, length: socklen_t) -> String? {
-        guard let address else { return nil }
-        var buffer = [CChar](repeating: 0, count: Int(NI_MAXHOST))
-        guard getnameinfo(address, length, &buffer, socklen_t(buffer.count), nil, 0, NI_NUMERICHOST) == 0 else {
-            return nil
-        }
-        return String(decoding: buffer.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self)
-    }
-
     /// True when the host is written as an IPv4 or IPv6 address rather than a name.
     static func isLiteral(_ host: String) -> Bool {
         ipv4Bytes(host) != nil || ipv6Bytes(host) != nil
     }
 
     /// True for loopback, private, link-local, CGNAT, multicast, unspecified, reserved,
-    /// IPv4-mapped and NAT64 addresses.
+    /// IPv4-mapped, NAT64, 6to4, Teredo and site-local addresses.
     static func isBlocked(_ address: String) -> Bool {
         if let v4 = ipv4Bytes(address) { return isBlockedIPv4(v4) }
         if let v6 = ipv6Bytes(address) { return isBlockedIPv6(v6) }
@@ -69,6 +41,10 @@ enum AddressGuard {
         if allZeroPrefix && b[10] == 0 && b[11] == 0 { return true }               // ::, ::1 and IPv4-compatible
         if allZeroPrefix && b[10] == 0xff && b[11] == 0xff { return true }         // IPv4-mapped
         if b[0] == 0x00 && b[1] == 0x64 && b[2] == 0xff && b[3] == 0x9b { return true } // NAT64
+        // 6to4 and Teredo carry an IPv4 address inside, which may be a private one.
+        if b[0] == 0x20 && b[1] == 0x02 { return true }                            // 6to4
+        if b[0] == 0x20 && b[1] == 0x01 && b[2] == 0x00 && b[3] == 0x00 { return true } // Teredo
+        if b[0] == 0xfe && b[1] & 0xc0 == 0xc0 { return true }                     // site-local (deprecated)
         if b[0] & 0xfe == 0xfc { return true }                                     // unique local
         if b[0] == 0xfe && b[1] & 0xc0 == 0x80 { return true }                     // link-local
         if b[0] == 0xff { return true }                                            // multicast

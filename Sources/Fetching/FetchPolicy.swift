@@ -52,7 +52,12 @@ public struct FetchPolicy: Sendable {
         self.userAgent = userAgent
     }
 
-    func allows(host: String, port: Int) -> Bool {
-        allowed.contains(AllowedEndpoint(host: host, port: port))
+    /// Whether the allow list lifts the address guard for `hop` of a fetch that began at
+    /// `requested`. Only the endpoint the operator asked for is exempt, on the first hop and on
+    /// redirects back to it: a redirect elsewhere is the remote server's choice, so it is
+    /// guarded like any address, even when its endpoint is on the list. Otherwise any public
+    /// page could lead the fetcher into an allowed private service.
+    func exempts(_ hop: AllowedEndpoint, requested: AllowedEndpoint) -> Bool {
+        hop == requested && allowed.contains(hop)
     }
 }

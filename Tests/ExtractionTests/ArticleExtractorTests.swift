@@ -92,6 +92,26 @@ import Testing
         #expect(!article.plainText.contains("トップ"))
     }
 
+    /// ASP.NET WebForms pages wrap the whole body in one `<form>`: its controls and hidden
+    /// state are furniture, the article inside it is not.
+    @Test(arguments: [
+        ("webforms-article.html", "Harbour ferry returns to service after winter repairs",
+         "The harbour ferry carried its first passengers", "come back to the route over the summer."),
+        ("webforms-article-ja.html", "港の渡し船、冬の修理を終えて運航再開", "港と北岸を結ぶ渡し船が27日朝", "見極めてから発注するとしている。"),
+    ])
+    func aPageInsideOneFormYieldsItsArticle(_ name: String, _ title: String, _ opening: String, _ ending: String) throws {
+        let article = try ArticleExtractor.extract(html: fixture(name), pageURL: URL(string: "https://courier.example/Article.aspx?id=1"))
+        #expect(article.title == title)
+        #expect(article.blocks.count == 4)
+        #expect(article.blocks.allSatisfy { if case .paragraph = $0 { return true }; return false })
+        let text = article.readableText
+        #expect(text.hasPrefix(opening))
+        #expect(text.hasSuffix(ending))
+        for furniture in ["Search", "Home", "Latest news", "Print", "Copyright", "ホーム", "検索", "アクセスランキング", "LINE"] {
+            #expect(!text.contains(furniture), "\(furniture) leaked into the article")
+        }
+    }
+
     @Test func tooLittleTextFallsBackToTheFeedContent() throws {
         let paywall = "<html><body><div class=\"paywall\"><p>Subscribe to continue reading.</p></div></body></html>"
         #expect(throws: ExtractionError.self) { try ArticleExtractor.extract(html: paywall, pageURL: nil) }

@@ -8,25 +8,14 @@ import Testing
 @Suite struct HostilePageTests {
     static let paragraph = "<p>The council approved the new budget on Tuesday, after a long debate about school funding, "
         + "road repairs and the cost of running the city's libraries through the winter.</p>"
-    /// Generous bounds for a debug build on a shared machine: far above what a page needs, far
-    /// below what a runaway parse would take.
-    static let timeLimit = Duration.seconds(20)
-
-    func timed<T>(_ body: () throws -> T) rethrows -> (T, Duration) {
-        let clock = ContinuousClock()
-        var result: T?
-        let elapsed = try clock.measure { result = try body() }
-        return (result!, elapsed)
-    }
-
     @Test func fiftyMegabytesAreRefusedAtOnce() {
         let chunk = Data(Self.paragraph.utf8)
         var html = Data("<html><body>".utf8)
         html.reserveCapacity(50 * 1024 * 1024 + chunk.count)
         while html.count < 50 * 1024 * 1024 { html.append(chunk) }
-        let (result, elapsed) = timed { Result { () throws(ExtractionError) in try ArticleExtractor.extract(html: html, pageURL: nil) } }
-        #expect(throws: ExtractionError.tooLarge(bytes: html.count, limit: HTMLDocument.maximumInputBytes)) { try result.get() }
-        #expect(elapsed < .seconds(2))
+        #expect(throws: ExtractionError.tooLarge(bytes: html.count, limit: HTMLDocument.maximumInputBytes)) {
+            try ArticleExtractor.extract(html: html, pageURL: nil)
+        }
     }
 
     @Test func aPageJustUnderTheSizeLimitIsReadWhole() throws {
@@ -37,19 +26,17 @@ import Testing
         html.reserveCapacity(target + filler.count)
         while html.utf8.count < target { html += filler }
         html += "</body></html>"
-        let (result, elapsed) = try timed { try ArticleExtractor.extract(html: Data(html.utf8), pageURL: nil, minimumCharacters: 0) }
+        let result = try ArticleExtractor.extract(html: Data(html.utf8), pageURL: nil, minimumCharacters: 0)
         #expect(result.readableText.hasPrefix("The council approved the new budget"))
-        #expect(elapsed < Self.timeLimit)
     }
 
     @Test func nestingAHundredThousandDeepIsFlattenedAndStillRead() throws {
         let depth = 100_000
         let html = "<html><body>" + String(repeating: "<div>", count: depth) + String(repeating: Self.paragraph, count: 3)
             + String(repeating: "</div>", count: depth) + "</body></html>"
-        let (article, elapsed) = try timed { try ArticleExtractor.extract(html: Data(html.utf8), pageURL: nil) }
+        let article = try ArticleExtractor.extract(html: Data(html.utf8), pageURL: nil)
         #expect(article.blocks.count == 3)
         #expect(article.readableText.hasPrefix("The council approved"))
-        #expect(elapsed < Self.timeLimit)
     }
 
     @Test func deepTreesNeverExceedTheDepthLimit() throws {
@@ -77,6 +64,34 @@ import Testing
         #expect(document.count <= HTMLDocument.maximumNodes)
         let article = try ArticleExtractor.extract(html: Data(html.utf8), pageURL: nil)
         #expect(article.blocks.count == 20)
+    }
+
+    /// JSONDecoder refuses documents nested more than 512 deep; every mark is three levels.
+    @Test func marksNestedPastTheLimitKeepTheirTextAndTheArticleReadsBack() throws {
+        let depth = 200
+        let opening = (0..<depth).map { $0 % 2 == 0 ? "<b>" : "<i>" }.joined()
+        let closing = (0..<depth).reversed().map { $0 % 2 == 0 ? "</b>" : "</i>" }.joined()
+        let html = "<html><body><article>" + Self.paragraph + "<p>" + opening + "deeply marked words" + closing + "</p>"
+            + Self.paragraph + "</article></body></html>"
+        let article = try ArticleExtractor.extract(html: Data(html.utf8), pageURL: nil)
+        #expect(article.readableText.contains("deeply marked words"))
+        #expect(article.blocks.map(Self.markDepth).max() == BlockBuilder.maximumInlineNesting)
+        let decoded = try JSONDecoder().decode(Article.self, from: JSONEncoder().encode(article))
+        #expect(decoded == article)
+    }
+
+    static func markDepth(_ block: Block) -> Int {
+        guard case .paragraph(let inlines) = block else { return 0 }
+        return markDepth(inlines)
+    }
+
+    static func markDepth(_ inlines: [Inline]) -> Int {
+        inlines.map { inline -> Int in
+            switch inline {
+            case .emphasis(let children), .strong(let children), .link(_, let children): return 1 + markDepth(children)
+            default: return 0
+            }
+        }.max() ?? 0
     }
 
     @Test func binaryGarbageIsNotText() {
