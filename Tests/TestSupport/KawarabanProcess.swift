@@ -118,10 +118,13 @@ public func unusedLoopbackPort() throws -> Int {
     return Int(UInt16(bigEndian: address.sin_port))
 }
 
-/// What one command cost: wall time and the process's peak resident memory.
+/// What one command cost: wall time, processor time and the process's peak resident memory.
 public struct MeasuredRun: Sendable, CustomStringConvertible {
     public var result: KawarabanProcess.Result
     public var seconds: Double
+    /// User and system time the process used, as last read before it ended. Unlike wall time it
+    /// does not grow when other work shares the machine's two cores.
+    public var processorSeconds: Double
     public var peakResidentBytes: Int
     /// A trap, a kill or the out-of-memory killer rather than an exit of its own.
     public var endedBySignal: Bool
@@ -129,7 +132,7 @@ public struct MeasuredRun: Sendable, CustomStringConvertible {
     public var peakResidentMiB: Double { Double(peakResidentBytes) / 1_048_576 }
 
     public var description: String {
-        "\(endedBySignal ? "signal" : "exit") \(result.status) after \(String(format: "%.2f", seconds)) s, peak RSS \(String(format: "%.1f", peakResidentMiB)) MiB"
+        "\(endedBySignal ? "signal" : "exit") \(result.status) after \(String(format: "%.2f", seconds)) s (\(String(format: "%.2f", processorSeconds)) s of processor time), peak RSS \(String(format: "%.1f", peakResidentMiB)) MiB"
     }
 }
 
@@ -142,9 +145,12 @@ extension KawarabanProcess {
         let launched = try launch(arguments)
         defer { launched.removeFiles() }
         let statusFile = "/proc/\(launched.process.processIdentifier)/status"
+        let statFile = "/proc/\(launched.process.processIdentifier)/stat"
         var peak = 0
+        var processorSeconds = 0.0
         while launched.process.isRunning {
             if let high = Self.highWaterMark(statusFile) { peak = max(peak, high) }
+            if let used = Self.processorTime(statFile) { processorSeconds = max(processorSeconds, used) }
             if ContinuousClock.now - started > timeout {
                 launched.process.terminate()
                 throw ProcessFailure("kawaraban \(arguments.joined(separator: " ")) did not finish within \(timeout)")
@@ -154,7 +160,7 @@ extension KawarabanProcess {
         let elapsed = ContinuousClock.now - started
         let seconds = Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) / 1e18
         let result = Result(status: launched.process.terminationStatus, output: launched.output, errors: launched.errors)
-        return MeasuredRun(result: result, seconds: seconds, peakResidentBytes: peak,
+        return MeasuredRun(result: result, seconds: seconds, processorSeconds: processorSeconds, peakResidentBytes: peak,
                            endedBySignal: launched.process.terminationReason == .uncaughtSignal)
     }
 
@@ -165,5 +171,17 @@ extension KawarabanProcess {
         else { return nil }
         let kibibytes = line.split(separator: " ").dropFirst().first.flatMap { Int($0) }
         return kibibytes.map { $0 * 1024 }
+    }
+
+    /// User plus system time in a `/proc/PID/stat` file (its 14th and 15th fields, in clock ticks),
+    /// in seconds. The fields are counted after the command name, which may itself hold spaces.
+    public static func processorTime(_ statFile: String) -> Double? {
+        guard let stat = try? String(contentsOfFile: statFile, encoding: .utf8),
+              let nameEnd = stat.lastIndex(of: ")")
+        else { return nil }
+        let fields = stat[stat.index(after: nameEnd)...].split(separator: " ")
+        // After the name: state is field 3, so utime (14) and stime (15) are at offsets 11 and 12.
+        guard fields.count > 12, let user = Double(fields[11]), let system = Double(fields[12]) else { return nil }
+        return (user + system) / Double(sysconf(Int32(_SC_CLK_TCK)))
     }
 }
