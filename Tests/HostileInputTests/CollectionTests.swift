@@ -1,0 +1,200 @@
+import AsyncHTTPClient
+import Foundation
+import KawarabanCore
+import Logging
+import Synchronization
+import Testing
+import TestSupport
+@testable import Store
+
+/// Collection against the built executable: a flood feed parsed while the site serves, SIGTERM
+/// in every role, and settings that must not leak a password.
+@Suite(.serialized) struct CollectionTests {
+    static let logger = Logger(label: "hostile-collection", factory: { _ in SwiftLogNoOpLogHandler() })
+    /// The site's promise while a 15 MiB feed is being parsed in the same process.
+    static let p99Budget = 0.050
+    /// Requests are measured this far apart for as long as the parse lasts, at most `measuringLimit`.
+    static let requestInterval: Duration = .milliseconds(10)
+    static let measuringLimit: Duration = .seconds(60)
+
+    /// A valid RSS feed of about 14 MiB: 100,000 short entries, the shape of a flood.
+    static func floodFeed() -> [UInt8] {
+        var feed = "<?xml version=\"1.0\" encoding=\"utf-8\"?><rss version=\"2.0\"><channel><title>Flood</title>"
+        feed.reserveCapacity(15 * 1_048_576)
+        for number in 0..<100_000 {
+            // Links point at a refused address: the worker gives up on the pages at once, no DNS asked.
+            feed += "<item><title>Entry \(number)</title><link>http://127.0.0.1:9/e/\(number)</link><guid>g\(number)</guid>"
+                + "<description>Entry \(number) of the flood.</description></item>"
+        }
+        return Array((feed + "</channel></rss>").utf8)
+    }
+
+    /// A folder with a SQLite file for one run, removed afterwards.
+    func withDatabase(_ body: (String) async throws -> Void) async throws {
+        let folder = FileManager.default.temporaryDirectory.appendingPathComponent("kawaraban-collection-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: folder) }
+        try await body(folder.appendingPathComponent("db.sqlite").path)
+    }
+
+    @Test func theSiteKeepsAnsweringWhileAFloodFeedIsParsed() async throws {
+        let flood = Self.floodFeed()
+        #expect(flood.count > 13 * 1_048_576 && flood.count < 15 * 1_048_576)
+        let gate = Gate()
+        let served = Mutex(0)
+        try await withTestHTTPServer({ _ in
+            await gate.wait()
+            served.withLock { $0 += 1 }
+            return TestResponse(headers: [("Content-Type", "application/rss+xml")], body: flood)
+        }) { feedPort in
+            try await withDatabase { database in
+                let sitePort = try unusedLoopbackPort()
+                let kawaraban = KawarabanProcess(environment: [
+                    "KAWARABAN_DATABASE": database, "KAWARABAN_PORT": "\(sitePort)",
+                    "KAWARABAN_FETCH_ALLOW": "127.0.0.1:\(feedPort)",
+                ])
+                // Two sources, so that the old code had both of the machine's cooperative threads parsing.
+                for name in ["first", "second"] {
+                    try await kawaraban.succeed(["sources", "add", "--skip-check", "--name", name,
+                                                 "http://127.0.0.1:\(feedPort)/\(name).xml"])
+                }
+                let serve = try kawaraban.launch(["serve"])
+                defer {
+                    serve.process.terminate()
+                    serve.removeFiles()
+                }
+                let client = HTTPClient.shared
+                try await Self.waitUntilAnswering(client, port: sitePort)
+
+                gate.open()
+                var latencies: [Double] = []
+                let started = ContinuousClock.now
+                while served.withLock({ $0 }) < 2, ContinuousClock.now - started < Self.measuringLimit {
+                    try await Task.sleep(for: .milliseconds(5))
+                }
+                // A reader every few milliseconds until both sources are parsed and stored.
+                while Self.collectedCount(serve.errors) < 2, ContinuousClock.now - started < Self.measuringLimit {
+                    latencies.append(try await Self.timedGet(client, port: sitePort))
+                    try await Task.sleep(for: Self.requestInterval)
+                }
+                let collectedDuringMeasurement = Self.collectedCount(serve.errors) >= 2
+                let sorted = latencies.sorted()
+                let p50 = sorted[sorted.count / 2], p99 = sorted[min(sorted.count - 1, sorted.count * 99 / 100)]
+                print("site during a 2 × \(flood.count / 1_048_576) MiB feed parse: \(sorted.count) requests, "
+                      + String(format: "p50 %.1f ms, p99 %.1f ms, max %.1f ms", p50 * 1000, p99 * 1000, (sorted.last ?? 0) * 1000))
+                #expect(sorted.count >= 50, "too few requests during the parse to measure: \(sorted.count)")
+                #expect(p99 < Self.p99Budget)
+                #expect(serve.process.isRunning, "serve died: \(serve.errors.suffix(2000))")
+                #expect(collectedDuringMeasurement, "the collection did not finish: \(serve.errors.suffix(2000))")
+            }
+        }
+    }
+
+    static func collectedCount(_ log: String) -> Int {
+        log.components(separatedBy: "collected").count - 1
+    }
+
+    static func waitUntilAnswering(_ client: HTTPClient, port: Int) async throws {
+        for _ in 0..<200 {
+            if (try? await timedGet(client, port: port)) != nil { return }
+            try await Task.sleep(for: .milliseconds(50))
+        }
+        throw ProcessFailure("the site on port \(port) never answered")
+    }
+
+    /// Seconds one GET / takes, answered with 200.
+    static func timedGet(_ client: HTTPClient, port: Int) async throws -> Double {
+        let start = ContinuousClock.now
+        let response = try await client.execute(HTTPClientRequest(url: "http://127.0.0.1:\(port)/"), timeout: .seconds(30))
+        _ = try await response.body.collect(upTo: 4 * 1_048_576)
+        guard response.status == .ok else { throw ProcessFailure("GET / answered \(response.status)") }
+        let elapsed = ContinuousClock.now - start
+        return Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) / 1e18
+    }
+
+    /// Shutdown in every role: the process exits 0 on SIGTERM within the grace period, and the item
+    /// a worker held mid-step is left as it was before the step, not half-written.
+    @Test(arguments: ["all", "web", "worker"])
+    func serveStopsCleanlyOnSIGTERM(role: String) async throws {
+        let pageRequested = Mutex(false)
+        let routes = FixtureRoutes()
+        try await withTestHTTPServer({ request in
+            if request.path == "/story" { pageRequested.withLock { $0 = true } }
+            return await routes.handler(request)
+        }) { port in
+            routes.set("/feed.xml", .text("""
+                <rss version="2.0"><channel><title>Wire</title>
+                <item><title>Held</title><link>http://127.0.0.1:\(port)/story</link></item></channel></rss>
+                """, contentType: "application/rss+xml"))
+            // The page never comes within the test: the worker is mid-step when SIGTERM arrives.
+            routes.set("/story", TestResponse(body: Array("<html></html>".utf8), delay: .seconds(120)))
+            try await withDatabase { database in
+                let kawaraban = KawarabanProcess(environment: [
+                    "KAWARABAN_DATABASE": database, "KAWARABAN_PORT": "\(try unusedLoopbackPort())",
+                    "KAWARABAN_FETCH_ALLOW": "127.0.0.1:\(port)", "KAWARABAN_FETCH_TIMEOUT_SECONDS": "600",
+                ])
+                try await kawaraban.succeed(["sources", "add", "--skip-check", "http://127.0.0.1:\(port)/feed.xml"])
+                try await kawaraban.succeed(["collect"])
+                let serve = try kawaraban.launch(["serve", "--role", role])
+                defer { serve.removeFiles() }
+                let startedWaiting = ContinuousClock.now
+                if role == "web" {
+                    // Up and serving: its log says so once the listener is bound.
+                    while !serve.errors.contains("Server started"), ContinuousClock.now - startedWaiting < .seconds(30) {
+                        try await Task.sleep(for: .milliseconds(20))
+                    }
+                } else {
+                    while !pageRequested.withLock({ $0 }), ContinuousClock.now - startedWaiting < .seconds(30) {
+                        try await Task.sleep(for: .milliseconds(20))
+                    }
+                    #expect(pageRequested.withLock { $0 }, "the worker never started the step: \(serve.errors.suffix(2000))")
+                }
+
+                serve.process.terminate()
+                try await serve.exit(within: .seconds(15))
+
+                #expect(serve.process.terminationReason == .exit, "\(role): ended by a signal")
+                #expect(serve.process.terminationStatus == 0, "\(role): exit \(serve.process.terminationStatus)\n\(serve.errors.suffix(2000))")
+                let store = try await Store.open(.sqlite(path: database), logger: Self.logger)
+                let item = try await store.item(id: 1)
+                try await store.close()
+                let held = try #require(item)
+                #expect(held.stage == .discovered)
+                #expect(held.pageHTML == nil)
+                #expect(held.article == nil)
+            }
+        }
+    }
+
+    @Test func databasePasswordsNeverReachTheOutput() async throws {
+        let password = "S3cret-Pa55word"
+        for url in ["postgres://news:\(password)@127.0.0.1:1/news?sslmode=bogus",
+                    "postgres://news:\(password)@/news",
+                    "postgres://news@127.0.0.1:1/news?password=\(password)&sslmode=disable"] {
+            let result = try await KawarabanProcess(environment: ["KAWARABAN_DATABASE": url]).run(["status"], timeout: .seconds(60))
+            #expect(result.status != 0)
+            #expect(!(result.output + result.errors).contains(password), "\(url): \(result.errors)")
+        }
+    }
+
+    @Test func aMisspeltSettingIsNamedWithTheClosestKnownOne() async throws {
+        try await withDatabase { database in
+            let result = try await KawarabanProcess(environment: [
+                "KAWARABAN_DATABASE": database, "KAWARABAN_FETCH_TIMEOUT_SECOND": "5",
+            ]).succeed(["status"])
+            #expect(result.errors.contains("KAWARABAN_FETCH_TIMEOUT_SECOND in the environment is not a setting"))
+            #expect(result.errors.contains("did you mean KAWARABAN_FETCH_TIMEOUT_SECONDS?"))
+        }
+    }
+}
+
+/// Holds requests until the test opens it.
+final class Gate: Sendable {
+    private let opened = Mutex(false)
+
+    func open() { opened.withLock { $0 = true } }
+
+    func wait() async {
+        while !opened.withLock({ $0 }) { try? await Task.sleep(for: .milliseconds(10)) }
+    }
+}
