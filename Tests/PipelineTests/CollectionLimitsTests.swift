@@ -151,6 +151,37 @@ import TestSupport
         }
     }
 
+    @Test(.timeLimit(.minutes(1)))
+    func aDeadlineDoesNotWaitForWorkThatCannotBeInterrupted() async throws {
+        let pool = CPUPool(threadCount: 1)
+        let released = Mutex(false)
+        let finished = Mutex(false)
+        await #expect(throws: DeadlineExceeded.self) {
+            try await withDeadline(.milliseconds(200)) {
+                // Busy on a pool thread, deaf to cancellation, until the test lets it go.
+                try await pool.run {
+                    while !released.withLock({ $0 }) { usleep(1_000) }
+                    finished.withLock { $0 = true }
+                }
+            }
+        }
+        #expect(!finished.withLock { $0 }, "the caller waited for the straggler")
+        released.withLock { $0 = true }
+        await pool.shutdown()
+        #expect(finished.withLock { $0 })
+    }
+
+    @Test func aClaimedSourceIsNobodyElsesUntilItsLeaseRunsOut() async throws {
+        try await withTemporaryStore { store in
+            let source = try await store.addSource(url: "https://news.example/feed.xml", name: "F", kind: .feed)
+            let now = Date()
+            #expect(try await store.claimDueSource(owner: "a", lease: 60, now: now)?.id == source.id)
+            #expect(try await store.claimDueSource(owner: "b", lease: 60, now: now.addingTimeInterval(59)) == nil)
+            // Collector a died without recording its fetch: b takes the source over.
+            #expect(try await store.claimDueSource(owner: "b", lease: 60, now: now.addingTimeInterval(61))?.id == source.id)
+        }
+    }
+
     @Test func controlCharactersNeverReachTheStoreOrStatus() async throws {
         let title = "\u{1B}[2J\u{1B}[31mRed alert\u{07}\r\nsecond line\u{202E}txt.exe"
         let feed = #"{"version":"https://jsonfeed.org/version/1.1","title":"Wire","items":[{"id":"1","url":"https://news.example/1","title":"\#(Self.jsonEscaped(title))","content_text":"Body."}]}"#
