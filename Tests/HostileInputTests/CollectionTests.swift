@@ -135,6 +135,7 @@ import TestSupport
                 let kawaraban = KawarabanProcess(environment: [
                     "KAWARABAN_DATABASE": database, "KAWARABAN_PORT": "\(try unusedLoopbackPort())",
                     "KAWARABAN_FETCH_ALLOW": "127.0.0.1:\(port)", "KAWARABAN_FETCH_TIMEOUT_SECONDS": "600",
+                    "KAWARABAN_WORK_LEASE_SECONDS": "2",
                 ])
                 try await kawaraban.succeed(["sources", "add", "--skip-check", "http://127.0.0.1:\(port)/feed.xml"])
                 try await kawaraban.succeed(["collect"])
@@ -165,6 +166,19 @@ import TestSupport
                 #expect(held.stage == .discovered)
                 #expect(held.pageHTML == nil)
                 #expect(held.article == nil)
+                // Abandoned, not failed: shutting down is not the item's fault.
+                #expect(held.attempts == 0)
+                #expect(held.lastError == nil)
+
+                // Once its lease has run out, the next worker finishes the step.
+                let paragraph = "<p>" + String(repeating: "A sentence about a new model and its training data. ", count: 8) + "</p>"
+                routes.set("/story", .text("<html><body><article><h1>Held</h1>\(paragraph)\(paragraph)</article></body></html>",
+                                           contentType: "text/html"))
+                try await kawaraban.succeed(["work", "--until-idle"])
+                let reopened = try await Store.open(.sqlite(path: database), logger: Self.logger)
+                let resumed = try await reopened.item(id: 1)
+                try await reopened.close()
+                #expect(resumed?.stage == .extracted)
             }
         }
     }
