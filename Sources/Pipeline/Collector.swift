@@ -82,8 +82,12 @@ public struct Collector: Sendable {
     public func collectDue(now: Date = Date()) async throws -> [CollectOutcome] {
         let longest = SourceKind.allCases.map(deadline(for:)).max() ?? Self.readBudget
         let lease = TimeInterval((longest + Self.claimMargin).wholeSeconds)
+        let started = ContinuousClock.now
         return try await inLanes(now: now) {
-            try await store.claimDueSource(owner: owner, lease: lease, now: now)
+            // A source claimed late in a long pass is held from when it is claimed, not from
+            // when the pass began.
+            let claimedAt = now.addingTimeInterval((ContinuousClock.now - started).timeInterval)
+            return try await store.claimDueSource(owner: owner, lease: lease, now: claimedAt)
         }
     }
 

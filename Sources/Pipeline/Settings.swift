@@ -189,13 +189,16 @@ public struct SettingsError: Error, Sendable, CustomStringConvertible {
 }
 
 /// Reads one value at a time, collecting every problem instead of stopping at the first.
-private struct SettingsReader {
+struct SettingsReader {
     let values: [String: String]
     var problems: [String] = []
+    /// Every key asked for, so that a test can check `Settings.Key.all` lists them all.
+    private(set) var consulted: Set<String> = []
 
     init(values: [String: String]) { self.values = values }
 
-    private func value(_ key: String) -> String? {
+    private mutating func value(_ key: String) -> String? {
+        consulted.insert(key)
         guard let raw = values[key]?.trimmingCharacters(in: .whitespaces), !raw.isEmpty else { return nil }
         return raw
     }
