@@ -101,7 +101,6 @@ let package = Package(
             "KawarabanCore", "Feeds", "Extraction", "Sanitizer", "Fetching", "LLM", "Newsroom", "Store", "Pipeline",
             "Site", "TestSupport",
             .product(name: "HummingbirdTesting", package: "hummingbird"),
-            .product(name: "AsyncHTTPClient", package: "async-http-client"),
         ]),
     ],
     swiftLanguageModes: [.v6]

@@ -1,4 +1,3 @@
-import AsyncHTTPClient
 import Foundation
 import KawarabanCore
 import Logging
@@ -63,23 +62,24 @@ import TestSupport
                     serve.process.terminate()
                     serve.removeFiles()
                 }
-                let client = HTTPClient.shared
-                try await Self.waitUntilAnswering(client, port: sitePort)
+                try await Self.waitUntilAnswering(port: sitePort)
 
                 gate.open()
                 let started = ContinuousClock.now
                 while served.withLock({ $0 }) < 2, ContinuousClock.now - started < Self.measuringLimit {
                     try await Task.sleep(for: .milliseconds(5))
                 }
-                // A reader arrives every few milliseconds whether or not the last one was answered,
-                // until both sources are parsed and stored: a stall delays every reader who came during it.
-                let latencies = try await withThrowingTaskGroup(of: Double.self) { group in
-                    while Self.collectedCount(serve.errors) < 2, ContinuousClock.now - started < Self.measuringLimit {
-                        group.addTask { try await Self.timedGet(client, port: sitePort) }
-                        try await Task.sleep(for: Self.requestInterval)
-                    }
-                    return try await group.reduce(into: [Double]()) { $0.append($1) }
+                // A reader arrives every few milliseconds, until both sources are parsed and stored.
+                let collected = Gate()
+                async let measured = SiteProbe.measure(port: sitePort, interval: Self.requestInterval,
+                                                       limit: Self.measuringLimit, until: collected.isOpen)
+                while Self.collectedCount(serve.errors) < 2, ContinuousClock.now - started < Self.measuringLimit {
+                    try await Task.sleep(for: .milliseconds(20))
                 }
+                collected.open()
+                let probe = await measured
+                let latencies = probe.latencies
+                #expect(probe.failures == 0, "requests to the site failed: \(probe.failures)")
                 let collectedDuringMeasurement = Self.collectedCount(serve.errors) >= 2
                 let sorted = latencies.sorted()
                 let p50 = sorted[sorted.count / 2], p99 = sorted[min(sorted.count - 1, sorted.count * 99 / 100)]
@@ -97,22 +97,12 @@ import TestSupport
         log.components(separatedBy: "collected").count - 1
     }
 
-    static func waitUntilAnswering(_ client: HTTPClient, port: Int) async throws {
+    static func waitUntilAnswering(port: Int) async throws {
         for _ in 0..<200 {
-            if (try? await timedGet(client, port: port)) != nil { return }
+            if SiteProbe.getsPage(port: port) { return }
             try await Task.sleep(for: .milliseconds(50))
         }
         throw ProcessFailure("the site on port \(port) never answered")
-    }
-
-    /// Seconds one GET / takes, answered with 200.
-    static func timedGet(_ client: HTTPClient, port: Int) async throws -> Double {
-        let start = ContinuousClock.now
-        let response = try await client.execute(HTTPClientRequest(url: "http://127.0.0.1:\(port)/"), timeout: .seconds(30))
-        _ = try await response.body.collect(upTo: 4 * 1_048_576)
-        guard response.status == .ok else { throw ProcessFailure("GET / answered \(response.status)") }
-        let elapsed = ContinuousClock.now - start
-        return Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) / 1e18
     }
 
     /// Shutdown in every role: the process exits 0 on SIGTERM within the grace period, and the item
@@ -205,13 +195,81 @@ import TestSupport
     }
 }
 
-/// Holds requests until the test opens it.
+/// Holds requests, or a measurement, until the test opens it.
 final class Gate: Sendable {
     private let opened = Mutex(false)
 
     func open() { opened.withLock { $0 = true } }
 
+    @Sendable func isOpen() -> Bool { opened.withLock { $0 } }
+
     func wait() async {
-        while !opened.withLock({ $0 }) { try? await Task.sleep(for: .milliseconds(10)) }
+        while !isOpen() { try? await Task.sleep(for: .milliseconds(10)) }
+    }
+}
+
+/// Readers of the site on a thread of their own, so that what is measured is the server, not
+/// this test process's cooperative threads, which other tests keep busy. Reader k is due at
+/// start + k × interval; its latency runs from then, so a stall counts against every reader who
+/// arrived during it, not just the one who was waiting.
+enum SiteProbe {
+    struct Result: Sendable {
+        var latencies: [Double] = []
+        var failures = 0
+    }
+
+    static let receiveTimeoutSeconds = 30
+
+    static func measure(port: Int, interval: Duration, limit: Duration,
+                        until done: @escaping @Sendable () -> Bool) async -> Result {
+        await withCheckedContinuation { continuation in
+            Thread {
+                var result = Result()
+                let start = ContinuousClock.now
+                var due = start
+                while !done(), ContinuousClock.now - start < limit {
+                    let early = due - ContinuousClock.now
+                    if early > .zero { Thread.sleep(forTimeInterval: seconds(early)) }
+                    if getsPage(port: port) {
+                        result.latencies.append(seconds(ContinuousClock.now - due))
+                    } else {
+                        result.failures += 1
+                    }
+                    due += interval
+                }
+                continuation.resume(returning: result)
+            }.start()
+        }
+    }
+
+    static func seconds(_ duration: Duration) -> Double {
+        Double(duration.components.seconds) + Double(duration.components.attoseconds) / 1e18
+    }
+
+    /// One blocking GET / on a connection of its own; true when it is answered 200.
+    static func getsPage(port: Int) -> Bool {
+        let descriptor = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+        guard descriptor >= 0 else { return false }
+        defer { close(descriptor) }
+        var timeout = timeval(tv_sec: receiveTimeoutSeconds, tv_usec: 0)
+        setsockopt(descriptor, SOL_SOCKET, SO_RCVTIMEO, &timeout, socklen_t(MemoryLayout<timeval>.size))
+        var address = sockaddr_in()
+        address.sin_family = sa_family_t(AF_INET)
+        address.sin_port = in_port_t(UInt16(port)).bigEndian
+        address.sin_addr.s_addr = inet_addr("127.0.0.1")
+        let connected = withUnsafePointer(to: &address) {
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { connect(descriptor, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) }
+        }
+        guard connected == 0 else { return false }
+        let request = Array("GET / HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n\r\n".utf8)
+        guard send(descriptor, request, request.count, 0) == request.count else { return false }
+        var answer: [UInt8] = []
+        var buffer = [UInt8](repeating: 0, count: 65_536)
+        while true {
+            let count = recv(descriptor, &buffer, buffer.count, 0)
+            if count <= 0 { break }
+            answer += buffer[0..<count]
+        }
+        return answer.starts(with: Array("HTTP/1.1 200".utf8))
     }
 }
