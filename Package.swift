@@ -19,6 +19,7 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-nio.git", from: "2.101.2"),
         .package(url: "https://github.com/apple/swift-nio-extras.git", from: "1.35.2"),
         .package(url: "https://github.com/apple/swift-http-types.git", from: "1.8.0"),
+        .package(url: "https://github.com/swift-server/swift-service-lifecycle.git", from: "2.13.0"),
     ],
     targets: [
         .systemLibrary(name: "CLibXML2", path: "Sources/CLibXML2", pkgConfig: "libxml-2.0",
@@ -49,10 +50,15 @@ let package = Package(
             .product(name: "SQLiteKit", package: "sqlite-kit"),
             .product(name: "PostgresKit", package: "postgres-kit"),
             .product(name: "Logging", package: "swift-log"),
+            .product(name: "NIOCore", package: "swift-nio"),
+            .product(name: "NIOPosix", package: "swift-nio"),
         ]),
         .target(name: "Pipeline", dependencies: [
             "KawarabanCore", "Feeds", "Fetching", "Extraction", "LLM", "Newsroom", "Store", "Sanitizer",
             .product(name: "Logging", package: "swift-log"),
+            .product(name: "NIOCore", package: "swift-nio"),
+            .product(name: "NIOPosix", package: "swift-nio"),
+            .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
         ]),
         .target(name: "Site", dependencies: [
             "KawarabanCore", "Store", "Sanitizer",
@@ -61,10 +67,10 @@ let package = Package(
             .product(name: "HTTPTypes", package: "swift-http-types"),
         ], resources: [.copy("Templates"), .copy("Assets")]),
         .executableTarget(name: "kawaraban", dependencies: [
-            "KawarabanCore", "Pipeline", "Site", "Store", "Feeds", "Extraction", "LLM",
+            "KawarabanCore", "Pipeline", "Site", "Store", "Feeds", "Extraction", "Fetching",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
-            .product(name: "Hummingbird", package: "hummingbird"),
             .product(name: "Logging", package: "swift-log"),
+            .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
         ]),
         .systemLibrary(name: "CLibFuzzer", path: "Sources/CLibFuzzer"),
         // Built normally it replays saved inputs; the README has the libFuzzer build.

@@ -11,7 +11,10 @@ public enum SourceKind: String, Sendable, Codable, CaseIterable {
 public struct SourceHealth: Sendable, Hashable, Codable {
     public var lastFetchAt: Date?
     public var lastStatus: Int?
+    /// Entries the feed held at the last fetch.
     public var itemsFound: Int
+    /// Of those, the newest ones kept (at most the per-fetch cap).
+    public var itemsKept: Int
     public var newItems: Int
     public var lastError: String?
     public var consecutiveFailures: Int
@@ -20,13 +23,14 @@ public struct SourceHealth: Sendable, Hashable, Codable {
     public var lastModified: String?
 
     public init(
-        lastFetchAt: Date? = nil, lastStatus: Int? = nil, itemsFound: Int = 0, newItems: Int = 0,
+        lastFetchAt: Date? = nil, lastStatus: Int? = nil, itemsFound: Int = 0, itemsKept: Int = 0, newItems: Int = 0,
         lastError: String? = nil, consecutiveFailures: Int = 0, nextFetchAt: Date? = nil,
         etag: String? = nil, lastModified: String? = nil
     ) {
         self.lastFetchAt = lastFetchAt
         self.lastStatus = lastStatus
         self.itemsFound = itemsFound
+        self.itemsKept = itemsKept
         self.newItems = newItems
         self.lastError = lastError
         self.consecutiveFailures = consecutiveFailures

@@ -39,6 +39,9 @@ public struct HackerNews: Sendable {
         self.itemConcurrency = max(1, itemConcurrency)
     }
 
+    /// Rounds of item fetches one collection takes, `itemConcurrency` at a time.
+    var storyRounds: Int { (storyCount + itemConcurrency - 1) / itemConcurrency }
+
     /// The top list's address under the API base a source names.
     public static func topStoriesURL(base: String) -> String { directory(base) + "topstories.json" }
 
@@ -57,15 +60,15 @@ public struct HackerNews: Sendable {
         }
     }
 
-    /// The first `storyCount` of `ids` as entries, in the list's order. A broken item is logged
-    /// and left out; the others carry on.
-    func stories(ids: [Int], base: String, fetcher: Fetcher, logger: Logger) async -> [ParsedItem] {
+    /// The first `storyCount` of `ids` as entries, in the list's order, each document read on
+    /// the CPU pool. A broken item is logged and left out; the others carry on.
+    func stories(ids: [Int], base: String, fetcher: Fetcher, pool: CPUPool, logger: Logger) async -> [ParsedItem] {
         let wanted = Array(ids.prefix(storyCount))
         let fetched = await withTaskGroup(of: (Int, ParsedItem?).self) { group in
             var pending = wanted.enumerated().makeIterator()
             func startNext() {
                 guard let (rank, id) = pending.next() else { return }
-                group.addTask { (rank, await story(id: id, base: base, fetcher: fetcher, logger: logger)) }
+                group.addTask { (rank, await story(id: id, base: base, fetcher: fetcher, pool: pool, logger: logger)) }
             }
             for _ in 0..<itemConcurrency { startNext() }
             var results: [(Int, ParsedItem?)] = []
@@ -78,13 +81,13 @@ public struct HackerNews: Sendable {
         return fetched.sorted { $0.0 < $1.0 }.compactMap(\.1)
     }
 
-    private func story(id: Int, base: String, fetcher: Fetcher, logger: Logger) async -> ParsedItem? {
+    private func story(id: Int, base: String, fetcher: Fetcher, pool: CPUPool, logger: Logger) async -> ParsedItem? {
         do {
             let response = try await fetcher.fetch(FetchRequest(url: Self.itemURL(base: base, id: id), accept: Self.jsonAccept))
             guard response.isSuccess else {
                 throw HackerNewsError.malformedItem(id: id, reason: FetchError.httpStatus(response.status).description)
             }
-            let entry = try Self.entry(from: response.body, id: id)
+            let entry = try await pool.run { try Self.entry(from: response.body, id: id) }
             if entry == nil { logger.debug("hacker news item is not a live story", metadata: ["item": "\(id)"]) }
             return entry
         } catch {

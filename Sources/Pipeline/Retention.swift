@@ -25,24 +25,24 @@ public struct Retention: Sendable {
     public func prune(now: Date) async throws(StoreError) -> DroppedPages {
         try await store.dropStoredPages(ofFailedItemsChangedBefore: cutoff(now: now))
     }
-}
 
-extension Services {
-    public func retention() -> Retention {
-        Retention(store: store, days: settings.retentionDays)
-    }
-
-    /// One retention pass for the scheduler: logged, and a failure never stops collection.
-    func pruneStoredPages(now: Date) async {
+    /// One pass for the scheduler: logged, and a failure never stops collection.
+    func pruneLogging(now: Date, logger: Logger) async {
         do {
-            let dropped = try await retention().prune(now: now)
+            let dropped = try await prune(now: now)
             if dropped.items > 0 {
                 logger.info("dropped stored pages of failed items", metadata: [
-                    "items": "\(dropped.items)", "bytes": "\(dropped.bytes)", "older_than_days": "\(settings.retentionDays)",
+                    "items": "\(dropped.items)", "bytes": "\(dropped.bytes)", "older_than_days": "\(days)",
                 ])
             }
         } catch {
             logger.error("dropping stored pages failed: \(error)")
         }
+    }
+}
+
+extension Services {
+    public func retention() -> Retention {
+        Retention(store: store, days: settings.retentionDays)
     }
 }

@@ -4,6 +4,7 @@ import KawarabanCore
 import LLM
 import Logging
 import Newsroom
+import ServiceLifecycle
 import Store
 
 /// The long-lived parts every command shares, opened from settings and closed together.
@@ -11,10 +12,13 @@ public struct Services: Sendable {
     public let settings: Settings
     public let store: Store
     public let fetcher: Fetcher
+    /// The process's one pool for CPU-heavy work, shut down by `close`.
+    public let pool: CPUPool
     public let desk: EditorialDesk?
     public let logger: Logger
 
     public static func open(_ settings: Settings, logger: Logger) async throws -> Services {
+        for warning in settings.warnings { logger.warning("\(warning)") }
         let store = try await Store.open(settings.database, logger: logger,
                                          schema: settings.migrateOnStart ? .migrate : .requireCurrent)
         let fetcher = Fetcher(policy: settings.fetchPolicy, logger: logger)
@@ -24,35 +28,88 @@ public struct Services: Sendable {
                                  translator: Translator(client: client, edition: settings.edition))
         }
         if let reason = settings.llmMissingReason { logger.warning("\(reason)") }
-        return Services(settings: settings, store: store, fetcher: fetcher, desk: desk, logger: logger)
+        return Services(settings: settings, store: store, fetcher: fetcher, pool: CPUPool(), desk: desk, logger: logger)
     }
 
     public func close() async {
+        await pool.shutdown()
         do { try await store.close() } catch { logger.error("closing the store failed: \(error)") }
     }
 
     public func collector() -> Collector {
-        Collector(store: store, fetcher: fetcher, logger: logger)
+        Collector(store: store, fetcher: fetcher, pool: pool, settings: settings.collection, logger: logger)
+    }
+
+    public func catalog() -> SourceCatalog {
+        SourceCatalog(store: store, fetcher: fetcher, pool: pool)
     }
 
     public func worker() -> Worker {
-        Worker(store: store, fetcher: fetcher, desk: desk, settings: settings.work, logger: logger)
+        Worker(store: store, fetcher: fetcher, pool: pool, desk: desk, settings: settings.work, logger: logger)
     }
 
-    /// Collects due sources every `period` until cancelled, and drops stored pages past keeping;
-    /// a failed pass is logged and retried.
-    public func runScheduler(period: Duration = .seconds(60)) async throws {
-        let collector = collector()
-        while !Task.isCancelled {
-            do {
-                _ = try await collector.collectDue()
-                await pruneStoredPages(now: Date())
-            } catch is CancellationError {
-                return
-            } catch {
-                logger.error("collection pass failed: \(error)")
+    /// What a worker process runs beside (or instead of) the site: collection and processing.
+    public func backgroundServices() -> [any Service] {
+        [CollectionScheduler(collector: collector(), retention: retention(), logger: logger), WorkerService(worker: worker())]
+    }
+}
+
+/// Collects due sources every `period` until the process shuts down, and drops stored pages past
+/// keeping after each pass; a failed pass is logged and retried. On shutdown the pass in progress is abandoned: what a source's read found is
+/// stored only after the read finished, and the claim of a source left unfinished runs out, so
+/// another collector takes it up.
+public struct CollectionScheduler: Service {
+    public static let defaultPeriod: Duration = .seconds(60)
+
+    let collector: Collector
+    let retention: Retention
+    let period: Duration
+    let logger: Logger
+
+    public init(collector: Collector, retention: Retention, period: Duration = CollectionScheduler.defaultPeriod,
+                logger: Logger) {
+        self.collector = collector
+        self.retention = retention
+        self.period = period
+        self.logger = logger
+    }
+
+    public func run() async throws {
+        try await untilShutdown {
+            while !Task.isCancelled {
+                do {
+                    _ = try await collector.collectDue()
+                    await retention.pruneLogging(now: Date(), logger: logger)
+                } catch is CancellationError {
+                    return
+                } catch {
+                    logger.error("collection pass failed: \(error)")
+                }
+                try await Task.sleep(for: period)
             }
-            try await Task.sleep(for: period)
         }
+    }
+}
+
+/// The worker's lanes until the process shuts down. On shutdown the step in progress is
+/// cancelled: every write of a step is one statement accepted only from the lease's owner, so
+/// an abandoned step leaves the item as it was, and its lease runs out for another worker.
+public struct WorkerService: Service {
+    let worker: Worker
+
+    public init(worker: Worker) { self.worker = worker }
+
+    public func run() async throws {
+        try await untilShutdown { try await worker.runForever() }
+    }
+}
+
+/// Runs `body` until it ends or the process shuts down, which cancels it; ending by
+/// cancellation is the normal way for a service to stop, not a failure of the group.
+private func untilShutdown(_ body: @escaping @Sendable () async throws -> Void) async throws {
+    do {
+        try await cancelWhenGracefulShutdown(body)
+    } catch is CancellationError {
+        return
     }
 }

@@ -8,6 +8,7 @@ import Store
 /// Loading checks all of them and reports every problem at once.
 public struct Settings: Sendable {
     public enum Key {
+        static let prefix = "KAWARABAN_"
         public static let config = "KAWARABAN_CONFIG"
         public static let database = "KAWARABAN_DATABASE"
         public static let host = "KAWARABAN_HOST"
@@ -32,6 +33,16 @@ public struct Settings: Sendable {
         public static let llmPauseLongestSeconds = "KAWARABAN_LLM_PAUSE_LONGEST_SECONDS"
         public static let retentionDays = "KAWARABAN_RETENTION_DAYS"
         public static let migrateOnStart = "KAWARABAN_MIGRATE_ON_START"
+        public static let collectEntriesPerFetch = "KAWARABAN_COLLECT_ENTRIES_PER_FETCH"
+        public static let collectDailyQuota = "KAWARABAN_COLLECT_DAILY_QUOTA"
+
+        /// Every key a setting is read from, for telling a misspelt one apart.
+        public static let all: [String] = [
+            config, database, host, port, publicURL, siteName, timezone, llmProvider, llmBaseURL, llmModel, llmAPIKey,
+            llmResponseFormat, llmTimeout, fetchAllow, fetchTimeout, fetchMaximumBytes, fetchMaximumRedirects, workLease,
+            workConcurrency, collectEntriesPerFetch, collectDailyQuota, llmPauseAfterFailures, llmPauseFirstSeconds,
+            llmPauseLongestSeconds, retentionDays, migrateOnStart,
+        ]
     }
 
     public static let defaultDatabase = "./kawaraban.sqlite"
@@ -53,6 +64,10 @@ public struct Settings: Sendable {
     public var retentionDays: Int = Retention.defaultDays
     /// False: the process never changes the schema and refuses to start on an outdated one.
     public var migrateOnStart = true
+    public var collection = CollectionSettings()
+    /// Things worth telling the operator at start that do not stop it: unknown keys, with the
+    /// known key they are closest to.
+    public var warnings: [String] = []
 
     /// Why the pipeline cannot analyse, in words that say what to set; nil when an LLM is configured.
     public var llmMissingReason: String? {
@@ -74,12 +89,45 @@ public struct Settings: Sendable {
                 problems.append("\(Key.config): cannot read \(path): \(error.localizedDescription)")
             }
         }
-        values.merge(environment.filter { $0.key.hasPrefix("KAWARABAN_") }) { _, fromEnvironment in fromEnvironment }
+        let fromEnvironment = environment.filter { $0.key.hasPrefix(Key.prefix) }
+        let warnings = unknownKeyWarnings(fromEnvironment.keys, in: "the environment")
+            + unknownKeyWarnings(values.keys, in: configFile ?? environment[Key.config] ?? "")
+        values.merge(fromEnvironment) { _, fromEnvironment in fromEnvironment }
         var reader = SettingsReader(values: values)
-        let settings = reader.read()
+        let read = reader.read()
         problems += reader.problems
-        guard problems.isEmpty, let settings else { throw SettingsError(problems: problems) }
+        guard problems.isEmpty, var settings = read else { throw SettingsError(problems: problems) }
+        settings.warnings = warnings
         return settings
+    }
+
+    /// One warning per key that names no setting, suggesting the known key nearest in spelling;
+    /// a typo would otherwise silently leave the default in force.
+    static func unknownKeyWarnings(_ keys: some Sequence<String>, in place: String) -> [String] {
+        keys.filter { !Key.all.contains($0) }.sorted().map { key in
+            // Compared without the shared prefix, so that DATABASE is taken for KAWARABAN_DATABASE.
+            let name = unprefixed(key)
+            let closest = Key.all.min { editDistance(name, unprefixed($0)) < editDistance(name, unprefixed($1)) } ?? Key.database
+            return "\(key) in \(place) is not a setting and is ignored; did you mean \(closest)?"
+        }
+    }
+
+    private static func unprefixed(_ key: String) -> String {
+        key.hasPrefix(Key.prefix) ? String(key.dropFirst(Key.prefix.count)) : key
+    }
+
+    /// Levenshtein distance over Unicode scalars, with one row kept at a time.
+    static func editDistance(_ a: String, _ b: String) -> Int {
+        let a = Array(a.unicodeScalars), b = Array(b.unicodeScalars)
+        var previous = Array(0...b.count)
+        for (i, scalarA) in a.enumerated() {
+            var current = [i + 1] + Array(repeating: 0, count: b.count)
+            for (j, scalarB) in b.enumerated() {
+                current[j + 1] = min(previous[j + 1] + 1, current[j] + 1, previous[j] + (scalarA == scalarB ? 0 : 1))
+            }
+            previous = current
+        }
+        return previous[b.count]
     }
 
     static func parseConfigFile(_ text: String, path: String) throws(SettingsError) -> [String: String] {
@@ -124,6 +172,27 @@ public struct WorkSettings: Sendable {
     }
 }
 
+/// How much one source may add to the queue: every entry becomes an analysis and a translation,
+/// paid for, so a feed of 100,000 entries must not queue 100,000 of them.
+public struct CollectionSettings: Sendable {
+    /// Entries kept from one fetch, newest first.
+    public static let defaultEntriesPerFetch = 50
+    /// New items one source may add in 24 hours.
+    public static let defaultDailyQuota = 200
+    /// The window the daily quota counts over: the last 24 hours, not a calendar day, so that no
+    /// burst is allowed at midnight.
+    public static let quotaWindow: TimeInterval = 24 * 3600
+
+    public var entriesPerFetch: Int
+    public var dailyQuota: Int
+
+    public init(entriesPerFetch: Int = CollectionSettings.defaultEntriesPerFetch,
+                dailyQuota: Int = CollectionSettings.defaultDailyQuota) {
+        self.entriesPerFetch = entriesPerFetch
+        self.dailyQuota = dailyQuota
+    }
+}
+
 public struct SettingsError: Error, Sendable, CustomStringConvertible {
     public var problems: [String]
 
@@ -133,13 +202,16 @@ public struct SettingsError: Error, Sendable, CustomStringConvertible {
 }
 
 /// Reads one value at a time, collecting every problem instead of stopping at the first.
-private struct SettingsReader {
+struct SettingsReader {
     let values: [String: String]
     var problems: [String] = []
+    /// Every key asked for, so that a test can check `Settings.Key.all` lists them all.
+    private(set) var consulted: Set<String> = []
 
     init(values: [String: String]) { self.values = values }
 
-    private func value(_ key: String) -> String? {
+    private mutating func value(_ key: String) -> String? {
+        consulted.insert(key)
         guard let raw = values[key]?.trimmingCharacters(in: .whitespaces), !raw.isEmpty else { return nil }
         return raw
     }
@@ -170,7 +242,7 @@ private struct SettingsReader {
         do {
             database = try DatabaseLocation(parsing: databaseText)
         } catch {
-            problems.append("\(Settings.Key.database)=\(databaseText): \(error)")
+            problems.append("\(Settings.Key.database)=\(DatabaseLocation.redacting(databaseText)): \(error)")
         }
 
         let host = value(Settings.Key.host) ?? Settings.defaultHost
@@ -206,6 +278,11 @@ private struct SettingsReader {
                                             range: 0...20)
         let lease = integer(Settings.Key.workLease, default: Int(WorkSettings.defaultLease), range: 1...86_400)
         let concurrency = integer(Settings.Key.workConcurrency, default: WorkSettings.defaultConcurrency, range: 1...64)
+        let collection = CollectionSettings(
+            entriesPerFetch: integer(Settings.Key.collectEntriesPerFetch, default: CollectionSettings.defaultEntriesPerFetch,
+                                     range: 1...10_000),
+            dailyQuota: integer(Settings.Key.collectDailyQuota, default: CollectionSettings.defaultDailyQuota,
+                                range: 1...100_000))
 
         let llmPause = LLMPausePolicy(
             failuresBeforePause: integer(Settings.Key.llmPauseAfterFailures, default: LLMPausePolicy.defaultFailuresBeforePause,
@@ -224,7 +301,8 @@ private struct SettingsReader {
             siteName: value(Settings.Key.siteName), edition: edition, llm: llm,
             fetchPolicy: FetchPolicy(maximumRedirects: fetchMaximumRedirects, timeout: .seconds(fetchTimeout),
                                      maximumBodyBytes: fetchMaximumBytes, allowed: allowed),
-            work: WorkSettings(lease: TimeInterval(lease), concurrency: concurrency, llmPause: llmPause))
+            work: WorkSettings(lease: TimeInterval(lease), concurrency: concurrency, llmPause: llmPause),
+            collection: collection)
         settings.retentionDays = retentionDays
         settings.migrateOnStart = migrateOnStart
         return settings

@@ -51,7 +51,7 @@ public struct SourceImport: Sendable {
 
 /// Adding, importing and exporting sources. A URL given to `add` is fetched first through the
 /// collector's fetcher, so that a page instead of a feed is caught, and its feed found, at once
-/// rather than at the next collection.
+/// rather than at the next collection. Documents are read on the CPU pool.
 public struct SourceCatalog: Sendable {
     /// Feeds a page announces that are tried before giving up; pages list one to three.
     public static let maximumAnnouncedFeedsTried = 5
@@ -61,10 +61,12 @@ public struct SourceCatalog: Sendable {
 
     let store: Store
     let fetcher: Fetcher
+    let pool: CPUPool
 
-    public init(store: Store, fetcher: Fetcher) {
+    public init(store: Store, fetcher: Fetcher, pool: CPUPool) {
         self.store = store
         self.fetcher = fetcher
+        self.pool = pool
     }
 
     /// Adds a source; with `check`, a feed URL must read as a feed or lead to one, and a Hacker
@@ -77,8 +79,8 @@ public struct SourceCatalog: Sendable {
             case .hackerNews:
                 let response = try await fetchOK(HackerNews.topStoriesURL(base: url), accept: HackerNews.jsonAccept)
                 do {
-                    _ = try HackerNews.topStoryIDs(response.body)
-                } catch {
+                    _ = try await pool.run { try HackerNews.topStoryIDs(response.body) }
+                } catch let error as HackerNewsError {
                     throw SourceCatalogError.notHackerNewsAPI(url: url, error)
                 }
             case .feed:
@@ -97,12 +99,12 @@ public struct SourceCatalog: Sendable {
     private func locateFeed(_ url: String) async throws -> (url: String, feed: ParsedFeed) {
         let response = try await fetchOK(url, accept: Collector.feedAccept)
         let parseFailure: FeedParseError
-        do throws(FeedParseError) {
-            return (url, try response.parsedFeed())
-        } catch {
+        do {
+            return (url, try await pool.run { try response.parsedFeed() })
+        } catch let error as FeedParseError {
             parseFailure = error
         }
-        let announced = FeedDiscovery.feeds(inPage: response.body, url: response.finalURL)
+        let announced = try await pool.run { FeedDiscovery.feeds(inPage: response.body, url: response.finalURL) }
         guard !announced.isEmpty else {
             if case .notAFeed(let root) = parseFailure, root.lowercased() == "html" {
                 throw SourceCatalogError.pageWithoutFeeds(url: url)
@@ -113,7 +115,7 @@ public struct SourceCatalog: Sendable {
         for link in announced.prefix(Self.maximumAnnouncedFeedsTried) {
             do {
                 let candidate = try await fetchOK(link.url, accept: Collector.feedAccept)
-                return (link.url, try candidate.parsedFeed())
+                return (link.url, try await pool.run { try candidate.parsedFeed() })
             } catch let error as SourceCatalogError {
                 failures.append((link.url, "\(error)"))
             } catch {
@@ -137,7 +139,7 @@ public struct SourceCatalog: Sendable {
     /// fetching them: a list of hundreds would otherwise take minutes, and collection reports
     /// each feed's health anyway.
     public func importOPML(_ data: Data) async throws -> SourceImport {
-        let document = try OPML.parse(data)
+        let document = try await pool.run { try OPML.parse(data) }
         var result = SourceImport()
         result.ignoredOutlines = document.ignoredOutlines
         for entry in document.entries {

@@ -13,9 +13,13 @@ public struct StatusReport: Sendable, Codable {
         public var lastFetchAt: Date?
         public var lastStatus: Int?
         public var itemsFound: Int
+        public var itemsKept: Int
         public var newItems: Int
         public var lastError: String?
         public var nextFetchAt: Date?
+        /// New items the source added in the quota's window (24 hours), and its daily quota.
+        public var addedInQuotaWindow: Int
+        public var dailyQuota: Int
     }
 
     /// The LLM stages' pause, while the circuit breaker holds them.
@@ -44,12 +48,15 @@ public struct StatusReport: Sendable, Codable {
         var stages: [String: Int] = [:]
         for stage in Stage.allCases { stages[stage.rawValue] = counts[stage] ?? 0 }
         let awaiting = settings.llm == nil ? Stage.needingLLM.reduce(0) { $0 + (counts[$1] ?? 0) } : 0
+        let added = try await store.discoveredCounts(since: Date().addingTimeInterval(-CollectionSettings.quotaWindow))
         let sources = try await store.sources().map { source in
             SourceLine(id: source.id, name: source.name, url: source.url, kind: source.kind,
                        healthy: source.health.isHealthy,
                        lastFetchAt: source.health.lastFetchAt, lastStatus: source.health.lastStatus,
-                       itemsFound: source.health.itemsFound, newItems: source.health.newItems,
-                       lastError: source.health.lastError, nextFetchAt: source.health.nextFetchAt)
+                       itemsFound: source.health.itemsFound, itemsKept: source.health.itemsKept,
+                       newItems: source.health.newItems, lastError: source.health.lastError,
+                       nextFetchAt: source.health.nextFetchAt, addedInQuotaWindow: added[source.id] ?? 0,
+                       dailyQuota: settings.collection.dailyQuota)
         }
         let circuit = try await store.llmCircuit().state
         let pause = circuit.pausedSince.map {
@@ -115,12 +122,27 @@ public struct StatusReport: Sendable, Codable {
         if let error = source.lastError {
             result = "last: \(source.lastFetchAt.map(clock) ?? "-"), \(status); FAILING: \(error)"
         } else if let lastFetchAt = source.lastFetchAt {
-            result = "last: \(clock(lastFetchAt)), \(status), \(source.itemsFound) items, \(source.newItems) new"
+            result = "last: \(clock(lastFetchAt)), \(status), \(grouped(source.itemsKept)) of \(grouped(source.itemsFound)) kept, "
+                + "\(grouped(source.newItems)) new"
         } else {
             result = "never fetched"
         }
         let next = source.nextFetchAt.map(clock) ?? "at the next collection"
-        return "#\(source.id) \(source.name) [\(source.kind.rawValue)] <\(source.url)> \(result); next: \(next)"
+        let quota = "\(grouped(source.addedInQuotaWindow))/\(grouped(source.dailyQuota)) in 24 h"
+        return "#\(source.id) \(source.name) [\(source.kind.rawValue)] <\(source.url)> \(result); \(quota); next: \(next)"
+    }
+
+    /// 4000 as "4,000", the same whatever the machine's locale.
+    static func grouped(_ number: Int) -> String {
+        let digits = String(number.magnitude)
+        var groups: [Substring] = []
+        var end = digits.endIndex
+        while end > digits.startIndex {
+            let start = digits.index(end, offsetBy: -3, limitedBy: digits.startIndex) ?? digits.startIndex
+            groups.insert(digits[start..<end], at: 0)
+            end = start
+        }
+        return (number < 0 ? "-" : "") + groups.joined(separator: ",")
     }
 
     /// A time in the edition's clock and zone, as operators read it.

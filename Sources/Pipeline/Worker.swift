@@ -64,16 +64,18 @@ public final class Worker: Sendable {
 
     let store: Store
     let fetcher: Fetcher
+    let pool: CPUPool
     let desk: EditorialDesk?
     let settings: WorkSettings
     let owner: String
     let logger: Logger
     let circuit: LLMCircuitBreaker
 
-    public init(store: Store, fetcher: Fetcher, desk: EditorialDesk?, settings: WorkSettings,
+    public init(store: Store, fetcher: Fetcher, pool: CPUPool, desk: EditorialDesk?, settings: WorkSettings,
                 owner: String = Worker.makeOwnerID(), logger: Logger) {
         self.store = store
         self.fetcher = fetcher
+        self.pool = pool
         self.desk = desk
         self.settings = settings
         self.owner = owner
@@ -247,7 +249,7 @@ public final class Worker: Sendable {
             }
             return .next(.fetched, ItemUpdate(pageHTML: page?.html))
         case .fetched:
-            let article = try extract(item)
+            let article = try await extract(item)
             if let survivor = try await storedStory(item, at: article.canonicalURL, stage: .fetched) {
                 return .sameStory(survivor)
             }
@@ -301,13 +303,18 @@ public final class Worker: Sendable {
         }
     }
 
-    private func extract(_ item: Item) throws(StageFailure) -> Article {
+    /// On the CPU pool: a large page must not hold a thread that serves the site.
+    private func extract(_ item: Item) async throws(StageFailure) -> Article {
         do {
-            return try ArticleExtractor.extract(
-                html: item.pageHTML, pageURL: URL(string: item.feedEntry.url),
-                feedContentHTML: item.feedEntry.contentHTML ?? item.feedEntry.summary, feedTitle: item.feedEntry.title)
-        } catch {
+            return try await pool.run {
+                try ArticleExtractor.extract(
+                    html: item.pageHTML, pageURL: URL(string: item.feedEntry.url),
+                    feedContentHTML: item.feedEntry.contentHTML ?? item.feedEntry.summary, feedTitle: item.feedEntry.title)
+            }
+        } catch let error as ExtractionError {
             throw StageFailure(stage: .fetched, reason: error.description, isTransient: false)
+        } catch {
+            throw StageFailure(stage: .fetched, reason: "\(error)", isTransient: true)
         }
     }
 

@@ -114,6 +114,17 @@ extension Store {
                 "ALTER TABLE items ADD COLUMN merged_into \(dialect.bigInteger)",
             ]
         },
+        // Sources are claimed under a lease like items, so that several collectors fetch each
+        // source once; a fetch keeps only the newest entries and records how many it kept; the
+        // daily quota counts a source's items by discovery time.
+        Migration(version: 6) { dialect in
+            [
+                "ALTER TABLE sources ADD COLUMN items_kept INTEGER NOT NULL DEFAULT 0",
+                "ALTER TABLE sources ADD COLUMN lease_owner TEXT",
+                "ALTER TABLE sources ADD COLUMN lease_until \(dialect.timestamp)",
+                "CREATE INDEX items_source_discovered ON items (source_id, discovered_at)",
+            ]
+        },
     ]
 
     /// Applies every migration not yet recorded, all in one transaction with their version rows,

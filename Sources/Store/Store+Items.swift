@@ -200,11 +200,12 @@ extension Store {
     }
 
     /// Records why a step failed. With `retryAt` the item waits in its stage until then; without,
-    /// it is failed for good. Refused (false) when `owner` no longer holds it.
+    /// it is failed for good. Refused (false) when `owner` no longer holds it. The reason is stored
+    /// without control characters: pages and servers choose part of its text.
     public func recordFailure(_ itemID: Int64, owner: String, reason: String, retryAt: Date?, now: Date) async throws(StoreError) -> Bool {
         try await translatingErrors("recording a failure of item \(itemID)") {
             var query: SQLQueryString = """
-                UPDATE items SET attempts = attempts + 1, last_error = \(bind: reason), lease_owner = NULL, lease_until = NULL,
+                UPDATE items SET attempts = attempts + 1, last_error = \(bind: StoredText.lines(reason)), lease_owner = NULL, lease_until = NULL,
                     next_attempt_at = \(bind: retryAt?.storedValue), updated_at = \(bind: now.storedValue)
                 """
             if retryAt == nil { query += ", stage = \(bind: Stage.failed.rawValue)" }

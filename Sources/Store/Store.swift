@@ -106,7 +106,9 @@ public final class Store: Sendable {
         do {
             configuration = try SQLPostgresConfiguration(url: url)
         } catch {
-            throw StoreError.invalidLocation("\(DatabaseLocation.postgres(url: url)): \(error)")
+            // The library's error carries the whole URL, password included: say what to check instead.
+            throw StoreError.invalidLocation(
+                "\(DatabaseLocation.postgres(url: url)) is not a URL PostgreSQL accepts (expected postgres://user:password@host:5432/database, sslmode disable, prefer or require)")
         }
         let schema = URLComponents(string: url)?.queryItems?.first { $0.name == "search_path" }?.value
         configuration.searchPath = schema.map { [$0] }

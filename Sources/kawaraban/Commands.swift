@@ -1,9 +1,9 @@
 import ArgumentParser
 import Extraction
 import Foundation
-import Hummingbird
 import KawarabanCore
 import Pipeline
+import ServiceLifecycle
 import Site
 import Store
 
@@ -20,6 +20,9 @@ struct Serve: AsyncParsableCommand {
     @Option(help: "web: the site only; worker: collection and processing only; all: both.")
     var role: Role = .all
 
+    /// How long the roles have to stop after SIGTERM before they are cancelled outright.
+    static let shutdownGrace: Duration = .seconds(10)
+
     @Option(help: "Address to listen on (overrides KAWARABAN_HOST).") var host: String?
     @Option(help: "Port to listen on (overrides KAWARABAN_PORT).") var port: Int?
 
@@ -27,24 +30,27 @@ struct Serve: AsyncParsableCommand {
         let flags = [Settings.Key.host: host, Settings.Key.port: port.map(String.init)]
         try await options.withServices(overriding: flags) { services in
             let settings = services.settings
-            try await withThrowingTaskGroup(of: Void.self) { group in
-                if role != .worker {
-                    let renderer = try await SiteRenderer(configuration: SiteConfiguration(
-                        siteName: settings.siteName ?? SiteConfiguration.defaultSiteName,
-                        publicURL: settings.publicURL, edition: settings.edition))
-                    let app = try SiteApplication.application(
-                        store: services.store, renderer: renderer, host: settings.host, port: settings.port,
-                        logger: services.logger)
-                    group.addTask { try await app.runService() }
-                }
-                if role != .web {
-                    group.addTask { try await services.runScheduler() }
-                    group.addTask { try await services.worker().runForever() }
-                }
-                // The web server stops on SIGINT/SIGTERM; the background loops stop with it.
-                try await group.next()
-                group.cancelAll()
+            services.logger.info("starting", metadata: ["role": "\(role.rawValue)", "database": "\(settings.database)"])
+            var roles: [any Service] = []
+            if role != .worker {
+                let renderer = try await SiteRenderer(configuration: SiteConfiguration(
+                    siteName: settings.siteName ?? SiteConfiguration.defaultSiteName,
+                    publicURL: settings.publicURL, edition: settings.edition))
+                roles.append(try SiteApplication.application(
+                    store: services.store, renderer: renderer, host: settings.host, port: settings.port,
+                    logger: services.logger))
             }
+            if role != .web { roles += services.backgroundServices() }
+            // SIGTERM or SIGINT shuts every role down together; a role that ends or fails ends the rest.
+            var configuration = ServiceGroupConfiguration(
+                services: roles.map {
+                    .init(service: $0, successTerminationBehavior: .gracefullyShutdownGroup,
+                          failureTerminationBehavior: .gracefullyShutdownGroup)
+                },
+                gracefulShutdownSignals: [.sigterm, .sigint], logger: services.logger)
+            configuration.maximumGracefulShutdownDuration = Self.shutdownGrace
+            let group = ServiceGroup(configuration: configuration)
+            try await group.run()
         }
     }
 }

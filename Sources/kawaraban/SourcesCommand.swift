@@ -32,7 +32,7 @@ struct Sources: AsyncParsableCommand {
                 throw ValidationError("give the feed's or the site's URL")
             }
             try await options.withServices { services in
-                let catalog = SourceCatalog(store: services.store, fetcher: services.fetcher)
+                let catalog = services.catalog()
                 let added: AddedSource
                 do {
                     added = try await catalog.add(url: url, name: name, kind: kind, check: !skipCheck)
@@ -77,7 +77,7 @@ struct Sources: AsyncParsableCommand {
             try await options.withServices { services in
                 let summary: SourceImport
                 do {
-                    summary = try await SourceCatalog(store: services.store, fetcher: services.fetcher).importOPML(data)
+                    summary = try await services.catalog().importOPML(data)
                 } catch {
                     throw CommandFailure("\(file): \(error)")
                 }
@@ -100,7 +100,7 @@ struct Sources: AsyncParsableCommand {
 
         func run() async throws {
             try await options.withServices { services in
-                let opml = try await SourceCatalog(store: services.store, fetcher: services.fetcher).exportOPML()
+                let opml = try await services.catalog().exportOPML()
                 if let out {
                     try Data(opml.utf8).write(to: URL(fileURLWithPath: out), options: .atomic)
                 } else {

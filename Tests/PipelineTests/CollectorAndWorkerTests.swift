@@ -45,7 +45,7 @@ import TestSupport
             let down = try await store.addSource(url: "http://127.0.0.1:\(port)/down.xml", name: "Down", kind: .feed)
             // Whole seconds, so that times read back from the store compare exactly.
             let now = Date(timeIntervalSince1970: Date().timeIntervalSince1970.rounded())
-            let outcomes = try await Collector(store: store, fetcher: fetcher, logger: Self.logger).collectDue(now: now)
+            let outcomes = try await Collector(store: store, fetcher: fetcher, pool: testPool, logger: Self.logger).collectDue(now: now)
             #expect(outcomes.count == 3)
 
             let goodHealth = try #require(try await store.source(id: good.id)).health
@@ -62,7 +62,7 @@ import TestSupport
             // Nothing is due before its time; a second failure doubles the wait.
             #expect(try await store.dueSources(now: now.addingTimeInterval(60)).isEmpty)
             let later = now.addingTimeInterval(Source.defaultInterval)
-            let second = try await Collector(store: store, fetcher: fetcher, logger: Self.logger).collectDue(now: later)
+            let second = try await Collector(store: store, fetcher: fetcher, pool: testPool, logger: Self.logger).collectDue(now: later)
             #expect(second.count == 3)
             let backedOff = try #require(try await store.source(id: down.id)).health
             #expect(backedOff.consecutiveFailures == 2)
@@ -81,7 +81,7 @@ import TestSupport
         }) { feedPort in
             try await withPipeline(routes: routes) { store, _, _ in
                 let fetcher = Fetcher(policy: FetchPolicy(allowed: [AllowedEndpoint(host: "127.0.0.1", port: feedPort)]))
-                let collector = Collector(store: store, fetcher: fetcher, logger: Self.logger)
+                let collector = Collector(store: store, fetcher: fetcher, pool: testPool, logger: Self.logger)
                 let source = try await store.addSource(url: "http://127.0.0.1:\(feedPort)/feed", name: "F", kind: .feed)
                 _ = try await collector.collect([source])
                 let refreshed = try #require(try await store.source(id: source.id))
@@ -103,8 +103,8 @@ import TestSupport
                                      contentType: "text/html"))
             // /two is missing: the page cannot be had, and the feed has no content for it.
             let source = try await store.addSource(url: "http://127.0.0.1:\(port)/feed.xml", name: "Wire", kind: .feed)
-            _ = try await Collector(store: store, fetcher: fetcher, logger: Self.logger).collect([source])
-            let worker = Worker(store: store, fetcher: fetcher, desk: nil, settings: WorkSettings(lease: 60, concurrency: 2),
+            _ = try await Collector(store: store, fetcher: fetcher, pool: testPool, logger: Self.logger).collect([source])
+            let worker = Worker(store: store, fetcher: fetcher, pool: testPool, desk: nil, settings: WorkSettings(lease: 60, concurrency: 2),
                                 logger: Self.logger)
             let summary = try await worker.runUntilIdle()
             #expect(summary.failed == 1)
@@ -142,10 +142,10 @@ import TestSupport
             for name in ["publisher", "proxy", "aggregator"] {
                 _ = try await store.addSource(url: "http://\(host)/\(name).xml", name: name, kind: .feed)
             }
-            _ = try await Collector(store: store, fetcher: fetcher, logger: Self.logger).collectDue()
+            _ = try await Collector(store: store, fetcher: fetcher, pool: testPool, logger: Self.logger).collectDue()
             #expect(try await store.countsByStage() == [.discovered: 3])
 
-            let summary = try await Worker(store: store, fetcher: fetcher, desk: nil,
+            let summary = try await Worker(store: store, fetcher: fetcher, pool: testPool, desk: nil,
                                            settings: WorkSettings(lease: 60, concurrency: 1), logger: Self.logger).runUntilIdle()
 
             #expect(summary.merged == 2)

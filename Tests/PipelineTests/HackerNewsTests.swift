@@ -112,7 +112,7 @@ import TestSupport
                 routes.set("/v0/item/107.json", Self.story(107, port: port))
                 let policy = FetchPolicy(allowed: [AllowedEndpoint(host: "127.0.0.1", port: port)])
                 let hackerNews = HackerNews(storyCount: 6, itemConcurrency: 3)
-                let collector = Collector(store: store, fetcher: Fetcher(policy: policy), hackerNews: hackerNews, logger: Self.logger)
+                let collector = Collector(store: store, fetcher: Fetcher(policy: policy), pool: testPool, hackerNews: hackerNews, logger: Self.logger)
                 let source = try await store.addSource(url: "http://127.0.0.1:\(port)/v0", name: "Hacker News", kind: .hackerNews)
                 let outcome = try await collector.collect(source)
 
@@ -135,7 +135,7 @@ import TestSupport
                 #expect(stored.allSatisfy { $0.sourceName == "Hacker News" && $0.stage == .discovered })
 
                 // The same top list again: nothing new.
-                let again = try await Collector(store: store, fetcher: Fetcher(policy: policy), hackerNews: hackerNews,
+                let again = try await Collector(store: store, fetcher: Fetcher(policy: policy), pool: testPool, hackerNews: hackerNews,
                                                 logger: Self.logger).collect(source)
                 #expect(again.health.itemsFound == 3)
                 #expect(again.health.newItems == 0)
@@ -149,7 +149,7 @@ import TestSupport
             try await withTestHTTPServer(routes.handler) { port in
                 let fetcher = Fetcher(policy: FetchPolicy(allowed: [AllowedEndpoint(host: "127.0.0.1", port: port)]))
                 let source = try await store.addSource(url: "http://127.0.0.1:\(port)/v0/", name: "HN", kind: .hackerNews)
-                let outcome = try await Collector(store: store, fetcher: fetcher, logger: Self.logger).collect(source)
+                let outcome = try await Collector(store: store, fetcher: fetcher, pool: testPool, logger: Self.logger).collect(source)
                 #expect(outcome.health.lastError?.hasPrefix("the Hacker News top-stories list is unreadable") == true)
                 #expect(outcome.health.consecutiveFailures == 1)
                 let recorded = try #require(try await store.source(id: source.id))
@@ -169,13 +169,13 @@ import TestSupport
                     return .text("[\(ids.map(String.init).joined(separator: ","))]", contentType: "application/json")
                 }
                 inFlight.enter()
-                try? await Task.sleep(for: .milliseconds(150))
+                await inFlight.holdUntilOverlapped()
                 inFlight.leave()
                 let id = Int(request.path.split(separator: "/").last?.split(separator: ".").first ?? "") ?? 0
                 return Self.story(id, port: 9)
             }) { port in
                 let fetcher = Fetcher(policy: FetchPolicy(allowed: [AllowedEndpoint(host: "127.0.0.1", port: port)]))
-                let collector = Collector(store: store, fetcher: fetcher, hackerNews: HackerNews(storyCount: 8, itemConcurrency: 2),
+                let collector = Collector(store: store, fetcher: fetcher, pool: testPool, hackerNews: HackerNews(storyCount: 8, itemConcurrency: 2),
                                           logger: Self.logger)
                 let source = try await store.addSource(url: "http://127.0.0.1:\(port)/v0/", name: "HN", kind: .hackerNews)
                 let outcome = try await collector.collect(source)
@@ -186,11 +186,22 @@ import TestSupport
     }
 }
 
-/// Requests a server is answering at once, and the most there ever were.
+/// Requests a server is answering at once, and the most there ever were. The first request is
+/// held until a second one arrives, so that a client that fetches in parallel is seen to overlap
+/// whatever the machine's speed; after that nothing waits.
 final class InFlightCounter: Sendable {
+    /// Only a client that never overlaps makes the first request wait this long.
+    static let overlapWait: Duration = .seconds(10)
     private let state = Mutex((current: 0, peak: 0))
 
     func enter() { state.withLock { $0.current += 1; $0.peak = max($0.peak, $0.current) } }
     func leave() { state.withLock { $0.current -= 1 } }
     var peak: Int { state.withLock { $0.peak } }
+
+    func holdUntilOverlapped() async {
+        let deadline = ContinuousClock.now + Self.overlapWait
+        while peak < 2, ContinuousClock.now < deadline {
+            try? await Task.sleep(for: .milliseconds(5))
+        }
+    }
 }

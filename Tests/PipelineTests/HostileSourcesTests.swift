@@ -129,7 +129,7 @@ import TestSupport
                 let now = Date(timeIntervalSince1970: Date().timeIntervalSince1970.rounded())
 
                 // act
-                let outcomes = try await Collector(store: store, fetcher: fetcher, logger: Self.logger).collectDue(now: now)
+                let outcomes = try await Collector(store: store, fetcher: fetcher, pool: testPool, logger: Self.logger).collectDue(now: now)
 
                 // check
                 #expect(outcomes.count == sources.count)

@@ -58,4 +58,58 @@ import Testing
         #expect(settings.fetchPolicy.allowed.count == 2)
         #expect(settings.llmMissingReason == nil)
     }
+
+    @Test func collectionLimitsHaveDefaultsAndBounds() throws {
+        let defaults = try Settings.load(environment: [:])
+        #expect(defaults.collection.entriesPerFetch == 50)
+        #expect(defaults.collection.dailyQuota == 200)
+        let set = try Settings.load(environment: ["KAWARABAN_COLLECT_ENTRIES_PER_FETCH": "20", "KAWARABAN_COLLECT_DAILY_QUOTA": "500"])
+        #expect(set.collection.entriesPerFetch == 20)
+        #expect(set.collection.dailyQuota == 500)
+        #expect(throws: SettingsError.self) { try Settings.load(environment: ["KAWARABAN_COLLECT_ENTRIES_PER_FETCH": "0"]) }
+        #expect(throws: SettingsError.self) { try Settings.load(environment: ["KAWARABAN_COLLECT_DAILY_QUOTA": "many"]) }
+    }
+
+    @Test func unknownKeysAreNamedWithTheClosestKnownKey() throws {
+        let file = FileManager.default.temporaryDirectory.appendingPathComponent("kawaraban-\(UUID().uuidString).conf")
+        try "KAWARABAN_LLM_MODLE=qwen\nDATABASE=./other.sqlite\n".write(to: file, atomically: true, encoding: .utf8)
+        defer { try? FileManager.default.removeItem(at: file) }
+        let settings = try Settings.load(environment: ["KAWARABAN_WORK_CONCURENCY": "4", "HOME": "/root"], configFile: file.path)
+        #expect(settings.warnings == [
+            "KAWARABAN_WORK_CONCURENCY in the environment is not a setting and is ignored; did you mean KAWARABAN_WORK_CONCURRENCY?",
+            "DATABASE in \(file.path) is not a setting and is ignored; did you mean KAWARABAN_DATABASE?",
+            "KAWARABAN_LLM_MODLE in \(file.path) is not a setting and is ignored; did you mean KAWARABAN_LLM_MODEL?",
+        ])
+        #expect(try Settings.load(environment: ["KAWARABAN_PORT": "9000"]).warnings.isEmpty)
+        #expect(Settings.editDistance("kitten", "sitting") == 3)
+        #expect(Settings.editDistance("", "abc") == 3)
+    }
+
+    @Test func everyKeyTheReaderConsultsIsListed() {
+        // A key read but missing from Key.all would be warned about as unknown when set.
+        var reader = SettingsReader(values: Dictionary(uniqueKeysWithValues: Settings.Key.all.map { ($0, "x") }))
+        _ = reader.read()
+        #expect(reader.consulted.subtracting(Settings.Key.all).isEmpty, "\(reader.consulted.subtracting(Settings.Key.all))")
+        #expect(reader.consulted.count > 10)
+        #expect(Set(Settings.Key.all).count == Settings.Key.all.count)
+    }
+
+    @Test func aDatabasePasswordIsNeverShown() {
+        let password = "S3cret-Pa55word"
+        for url in ["postgres://news:\(password)@db.internal:5432/news", "postgres://news:\(password)@/news",
+                    "postgresql://news:p@ss\(password)@db/news", "postgres://news@db/news?sslmode=require&password=\(password)",
+                    "postgres://news:\(password)"] {
+            #expect(!DatabaseLocation.redacting(url).contains(password), "\(url)")
+            do {
+                _ = try Settings.load(environment: ["KAWARABAN_DATABASE": url])
+            } catch {
+                #expect(!error.description.contains(password), "\(error)")
+            }
+        }
+        #expect(DatabaseLocation.redacting("postgres://news:secret@db.internal:5432/news?sslmode=require")
+                == "postgres://news:***@db.internal:5432/news?sslmode=require")
+        #expect(DatabaseLocation.postgres(url: "postgres://news@db/news?password=secret").description
+                == "PostgreSQL postgres://news@db/news?password=***")
+        #expect(DatabaseLocation.redacting("./kawaraban.sqlite") == "./kawaraban.sqlite")
+    }
 }

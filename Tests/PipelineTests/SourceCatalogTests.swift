@@ -27,7 +27,7 @@ import TestSupport
         try await withTemporaryStore { store in
             try await withTestHTTPServer(routes.handler) { port in
                 let fetcher = Fetcher(policy: FetchPolicy(allowed: [AllowedEndpoint(host: "127.0.0.1", port: port)]))
-                try await body(SourceCatalog(store: store, fetcher: fetcher), store, "http://127.0.0.1:\(port)")
+                try await body(SourceCatalog(store: store, fetcher: fetcher, pool: testPool), store, "http://127.0.0.1:\(port)")
             }
         }
     }
@@ -127,7 +127,7 @@ import TestSupport
         ])
         try await withTemporaryStore { store in
             let fetcher = Fetcher(policy: FetchPolicy())
-            let catalog = SourceCatalog(store: store, fetcher: fetcher)
+            let catalog = SourceCatalog(store: store, fetcher: fetcher, pool: testPool)
             _ = try await catalog.add(url: "https://jp.example/index.rdf", name: "Already here", kind: .feed, check: false)
             let first = try await catalog.importOPML(Data(exported.utf8))
             #expect(first.added.map(\.url) == ["https://wire.example/feed.xml", HackerNews.officialAPIBase])
@@ -152,7 +152,7 @@ import TestSupport
             """
         try await withTemporaryStore { store in
             let fetcher = Fetcher(policy: FetchPolicy())
-            let summary = try await SourceCatalog(store: store, fetcher: fetcher).importOPML(Data(opml.utf8))
+            let summary = try await SourceCatalog(store: store, fetcher: fetcher, pool: testPool).importOPML(Data(opml.utf8))
             #expect(summary.added.map(\.name) == ["Good"])
             #expect(summary.invalid.map(\.url) == ["mailto:news@example.com", "/feed.xml"])
             #expect(summary.ignoredOutlines == 1)
@@ -164,7 +164,7 @@ import TestSupport
         try await withTemporaryStore { store in
             for (url, name, kind) in sources { _ = try await store.addSource(url: url, name: name, kind: kind) }
             let fetcher = Fetcher(policy: FetchPolicy())
-            let opml = try await SourceCatalog(store: store, fetcher: fetcher).exportOPML()
+            let opml = try await SourceCatalog(store: store, fetcher: fetcher, pool: testPool).exportOPML()
             return opml
         }
     }
@@ -177,16 +177,16 @@ import TestSupport
             // 2026-05-08 15:25 UTC is 2026-05-09 00:25 in Tokyo.
             let fetched = Date(timeIntervalSince1970: 1_778_253_900)
             try await store.recordFetch(sourceID: hackerNews.id, health: SourceHealth(
-                lastFetchAt: fetched, lastStatus: 200, itemsFound: 30, newItems: 4, nextFetchAt: fetched.addingTimeInterval(3600)))
+                lastFetchAt: fetched, lastStatus: 200, itemsFound: 4_000, itemsKept: 30, newItems: 4, nextFetchAt: fetched.addingTimeInterval(3600)))
             try await store.recordFetch(sourceID: feed.id, health: SourceHealth(
                 lastFetchAt: fetched, lastStatus: 503, lastError: "the server answered HTTP 503", consecutiveFailures: 1,
                 nextFetchAt: fetched.addingTimeInterval(7200)))
             let report = try await StatusReport.gather(from: store, settings: try Settings.load(environment: [:]))
             let lines = report.sources.map { StatusReport.describe($0, edition: .japanese) }
             #expect(lines == [
-                "#1 Hacker News [hackernews] <https://hacker-news.firebaseio.com/v0/> last: 2026年5月9日 00:25 JST, HTTP 200, 30 items, 4 new; next: 2026年5月9日 01:25 JST",
-                "#2 Wire [feed] <https://wire.example/feed.xml> last: 2026年5月9日 00:25 JST, HTTP 503; FAILING: the server answered HTTP 503; next: 2026年5月9日 02:25 JST",
-                "#3 New [feed] <https://new.example/feed.xml> never fetched; next: at the next collection",
+                "#1 Hacker News [hackernews] <https://hacker-news.firebaseio.com/v0/> last: 2026年5月9日 00:25 JST, HTTP 200, 30 of 4,000 kept, 4 new; 0/200 in 24 h; next: 2026年5月9日 01:25 JST",
+                "#2 Wire [feed] <https://wire.example/feed.xml> last: 2026年5月9日 00:25 JST, HTTP 503; FAILING: the server answered HTTP 503; 0/200 in 24 h; next: 2026年5月9日 02:25 JST",
+                "#3 New [feed] <https://new.example/feed.xml> never fetched; 0/200 in 24 h; next: at the next collection",
             ])
         }
     }

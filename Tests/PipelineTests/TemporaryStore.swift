@@ -1,5 +1,6 @@
 import Foundation
 import Logging
+import Pipeline
 import Store
 
 /// A SQLite store in a fresh folder for the duration of `body`, removed afterwards.
@@ -18,3 +19,6 @@ func withTemporaryStore<T: Sendable>(_ body: @Sendable (Store) async throws -> T
     try? FileManager.default.removeItem(at: folder)
     return try outcome.get()
 }
+
+/// The CPU pool the tests' collectors, catalogs and workers share, as a process's services do.
+let testPool = CPUPool(threadCount: 2)
