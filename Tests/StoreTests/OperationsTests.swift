@@ -80,11 +80,11 @@ import TestSupport
         try await withTestStore(backend) { store in
             let id = try await discovered(1, in: store)[0]
             try await step(store, id, to: .published)
-            #expect(try await store.publishedItems(limit: 10, offset: 0).map(\.id) == [id])
+            #expect(try await store.headlines(limit: 10, offset: 0).map(\.id) == [id])
 
             try await store.unpublish(itemID: id, now: now)
 
-            #expect(try await store.publishedItems(limit: 10, offset: 0).isEmpty)
+            #expect(try await store.headlines(limit: 10, offset: 0).isEmpty)
             #expect(try await store.item(id: id)?.stage == .unpublished)
             #expect(try await store.claim(stages: Stage.workable, owner: "w", limit: 10, lease: 60, now: now).isEmpty)
             let again = await #expect(throws: StoreError.self) { try await store.unpublish(itemID: id, now: now) }
