@@ -82,8 +82,8 @@ enum JSONFeed {
         let feedLanguage = document.language.flatMap(FeedContext.languageTag) ?? context.contentLanguage
         let feedAuthors = people(document.authors, document.author)
         var items: [ParsedItem] = []
-        for entry in document.items ?? [] {
-            try context.meter.check()
+        for (index, entry) in (document.items ?? []).enumerated() {
+            if index % FeedContext.entriesBetweenBudgetChecks == 0 { try context.meter.check() }
             let link = absolute(entry.url ?? entry.external_url)
             let title = entry.title.map(FeedText.plain) ?? ""
             let published = entry.date_published.flatMap(FeedDate.parse)

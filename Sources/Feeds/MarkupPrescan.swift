@@ -24,9 +24,9 @@ enum MarkupPrescan {
     /// Names longer than this are read as text, not as a reference: HTML's longest is 8 bytes.
     static let maximumReferenceName = 32
 
-    /// The document as libxml2's XML parser should read it: references rewritten as above, the
-    /// same bytes when nothing needed rewriting.
-    static func xml(_ data: Data) throws(FeedParseError) -> Data {
+    /// The document as libxml2's XML parser should read it, references rewritten as above, or nil
+    /// when it needs no change. Kept as an array, not copied into `Data`: feeds run to 15 MiB.
+    static func xml(_ data: Data) throws(FeedParseError) -> [UInt8]? {
         var failure: FeedParseError?
         let rewritten = data.withUnsafeBytes { raw -> [UInt8]? in
             guard let base = raw.bindMemory(to: UInt8.self).baseAddress else { return nil }
@@ -40,8 +40,7 @@ enum MarkupPrescan {
             return scanner.finishedOutput()
         }
         if let failure { throw failure }
-        guard let rewritten else { return data }
-        return Data(rewritten)
+        return rewritten
     }
 
     /// How many leading bytes of an HTML page libxml2's HTML parser may read: the whole page, or

@@ -194,6 +194,17 @@ import Testing
         #expect(feed.items.last?.link == "https://a.example/?a=1&b=2")
     }
 
+    @Test func relativeLinksInContentLoseOnlyRealDotSegments() throws {
+        let feed = try FeedParser.parse(Data("""
+            <rss version="2.0"><channel><title>t</title><item><title>i</title><description>\
+            &lt;a href="post.v2.html"&gt;a&lt;/a&gt;&lt;img src="../img/./x.png"&gt;&lt;a href=".hidden/..."&gt;b&lt;/a&gt;\
+            &lt;a href="a/b/.."&gt;c&lt;/a&gt;</description></item></channel></rss>
+            """.utf8), baseURL: URL(string: "https://blog.example/2026/01/index.html"))
+        #expect(feed.items.first?.summary == #"<a href="https://blog.example/2026/01/post.v2.html">a</a>"#
+                + #"<img src="https://blog.example/2026/img/x.png"><a href="https://blog.example/2026/01/.hidden/...">b</a>"#
+                + #"<a href="https://blog.example/2026/01/a/">c</a>"#)
+    }
+
     @Test func parsesConcurrently() async throws {
         let document = Data("""
             <feed xmlns="http://www.w3.org/2005/Atom"><title>&eacute;t&eacute;</title>

@@ -238,14 +238,23 @@ func utcDate(_ text: String) -> Date? { FeedDate.parse(text) }
     }
 
     @Test func aDocumentOverItsBudgetIsRefused() throws {
-        let items = String(repeating: "<item><title>i</title></item>", count: 20)
+        let items = String(repeating: "<item><title>i</title></item>", count: 200)
         let document = Data("<rss><channel><title>t</title>\(items)</channel></rss>".utf8)
         // Each look at the clock finds a second gone.
         let ticks = Mutex(0)
         let budget = ParseBudget(limit: .seconds(5)) { .seconds(ticks.withLock { $0 += 1; return $0 }) }
         #expect(throws: FeedParseError.overBudget(limit: .seconds(5))) { try FeedParser.parse(document, baseURL: nil, budget: budget) }
         let generous = ParseBudget(limit: .seconds(100)) { .seconds(ticks.withLock { $0 += 1; return $0 }) }
-        #expect(try FeedParser.parse(document, baseURL: nil, budget: generous).items.count == 20)
+        #expect(try FeedParser.parse(document, baseURL: nil, budget: generous).items.count == 200)
+    }
+
+    /// The budget is looked at while libxml2 reads, not only between entries.
+    @Test func libxml2StopsWhenTheBudgetIsSpent() throws {
+        let elements = String(repeating: "<b>x</b>", count: 3 * XMLTree.elementsBetweenBudgetChecks)
+        let document = Data("<rss><channel><title>t</title><item><description>\(elements)</description></item></channel></rss>".utf8)
+        let ticks = Mutex(0)
+        let budget = ParseBudget(limit: .seconds(1)) { .seconds(ticks.withLock { $0 += 1; return $0 }) }
+        #expect(throws: FeedParseError.overBudget(limit: .seconds(1))) { try FeedParser.parse(document, baseURL: nil, budget: budget) }
     }
 
     @Test func markupDetectionAndStrippingStayCorrectWithStrayBrackets() {
