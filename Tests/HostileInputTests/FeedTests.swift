@@ -126,4 +126,36 @@ import TestSupport
         #expect(run.result.output.contains("2 added"), "\(run.result.output.suffix(300))")
         #expect(!run.result.output.contains("xxxxxxxxxx"))
     }
+
+    /// Before: the page was read as XML, then as HTML, by parsers that compare each attribute of a
+    /// tag with every earlier one. The feed link stands before the crowded tag and is found.
+    @Test func aFifteenMebibytePageSearchedForItsFeed() async throws {
+        var crowded = "<div"
+        var number = 0
+        while crowded.utf8.count < Self.fetchLimit - 400 {
+            crowded += " a\(number)"
+            number += 1
+        }
+        let page = """
+            <html><head><title>Blog</title><link rel="alternate" type="application/rss+xml" href="/feed.xml"></head>
+            <body>\(crowded)></div></body></html>
+            """
+        let routes = FixtureRoutes([
+            "/": TestResponse(headers: [("Content-Type", "text/html")], body: Array(page.utf8)),
+            "/feed.xml": TestResponse(headers: [("Content-Type", "application/rss+xml")],
+                                      body: Array(Self.rss(title: "Found", items: "<item><title>i</title><link>https://hostile.example/i</link></item>"))),
+        ])
+        let folder = FileManager.default.temporaryDirectory.appendingPathComponent("kawaraban-hostile-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: folder) }
+        let run = try await withTestHTTPServer(routes.handler) { port in
+            try await KawarabanProcess(environment: [
+                "KAWARABAN_DATABASE": folder.appendingPathComponent("kawaraban.sqlite").path,
+                "KAWARABAN_FETCH_ALLOW": "127.0.0.1:\(port)",
+            ]).measure(["sources", "add", "http://127.0.0.1:\(port)/"])
+        }
+        run.expectWithinBudget("a page with a tag of \(number) attributes")
+        #expect(run.result.status == 0, "\(run.result.errors)")
+        #expect(run.result.output.contains("announces the feed"), "\(run.result.output)")
+    }
 }
