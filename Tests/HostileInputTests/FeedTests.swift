@@ -28,6 +28,17 @@ import TestSupport
             """.utf8)
     }
 
+    /// An unclosed start tag of `bytes` bytes, and how many attributes it holds.
+    static func crowdedTag(_ name: String, bytes: Int, attribute: (Int) -> String) -> (tag: String, attributes: Int) {
+        var tag = "<" + name
+        var count = 0
+        while tag.utf8.count < bytes {
+            tag += attribute(count)
+            count += 1
+        }
+        return (tag, count)
+    }
+
     /// Before: a 10 KB entity referenced 99,000 times made a 990 MB title from a 339 KB feed.
     @Test func aFeedOfReferencesToALargeEntity() async throws {
         let references = String(repeating: "&big;", count: 99_000)
@@ -56,12 +67,7 @@ import TestSupport
 
     /// Before: libxml2 compares each attribute with every earlier one; 15 MiB of them, about an hour.
     @Test func aFifteenMebibyteTagOfAttributes() async throws {
-        var tag = "<item"
-        var number = 0
-        while tag.utf8.count < Self.fetchLimit - 200 {
-            tag += " a\(number)=\"\""
-            number += 1
-        }
+        let (tag, number) = Self.crowdedTag("item", bytes: Self.fetchLimit - 200) { " a\($0)=\"\"" }
         let document = Self.rss(title: "t", items: tag + "><title>i</title></item>")
         let run = try await measure(["feed", "parse", "--count"], document: document)
         run.expectWithinBudget("one tag with \(number) attributes")
@@ -130,12 +136,7 @@ import TestSupport
     /// Before: the page was read as XML, then as HTML, by parsers that compare each attribute of a
     /// tag with every earlier one. The feed link stands before the crowded tag and is found.
     @Test func aFifteenMebibytePageSearchedForItsFeed() async throws {
-        var crowded = "<div"
-        var number = 0
-        while crowded.utf8.count < Self.fetchLimit - 400 {
-            crowded += " a\(number)"
-            number += 1
-        }
+        let (crowded, number) = Self.crowdedTag("div", bytes: Self.fetchLimit - 400) { " a\($0)" }
         let page = """
             <html><head><title>Blog</title><link rel="alternate" type="application/rss+xml" href="/feed.xml"></head>
             <body>\(crowded)></div></body></html>
