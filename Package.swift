@@ -74,7 +74,7 @@ let package = Package(
         ]),
         .systemLibrary(name: "CLibFuzzer", path: "Sources/CLibFuzzer"),
         // Built normally it replays saved inputs; the README has the libFuzzer build.
-        .executableTarget(name: "kawaraban-fuzz", dependencies: ["Extraction", "Sanitizer", "CLibFuzzer"], path: "Sources/Fuzz"),
+        .executableTarget(name: "kawaraban-fuzz", dependencies: ["Extraction", "Sanitizer", "Feeds", "CLibFuzzer"], path: "Sources/Fuzz"),
         .target(name: "TestSupport", dependencies: [
             .product(name: "Hummingbird", package: "hummingbird"),
             .product(name: "HTTPTypes", package: "swift-http-types"),

@@ -4,7 +4,7 @@ import Foundation
 /// copyright for rights, issued and modified for published and updated). YouTube's channel feeds are
 /// Atom with the video's id, thumbnail and description in yt: and media: elements.
 enum Atom {
-    static func parse(_ feed: XMLElement, context: FeedContext) -> ParsedFeed {
+    static func parse(_ feed: XMLElement, context: FeedContext) throws(FeedParseError) -> ParsedFeed {
         // A feed's self link points at the feed itself, an Atom document, whether or not it says so.
         let links = feed.children("link").compactMap(context.link).map { link in
             var typed = link
@@ -13,11 +13,12 @@ enum Atom {
         }
         let authors = feed.children("author").map(context.person)
         let title = feed.child("title").map { context.text($0) }
+        let entries = try context.entries(feed.children("entry")) { entry($0, feedAuthors: authors, context: context) }
         return ParsedFeed(
             format: .atom,
             title: title?.plainText ?? "",
             link: FeedContext.alternate(in: links),
-            items: feed.children("entry").map { entry($0, feedAuthors: authors, context: context) },
+            items: entries,
             titleDetail: title,
             subtitle: (feed.child("subtitle") ?? feed.child("tagline")).map { context.text($0) },
             rights: (feed.child("rights") ?? feed.child("copyright")).map { context.text($0) },

@@ -7,12 +7,29 @@ struct FeedContext {
     let documentURL: String?
     /// The HTTP Content-Language, the language of whatever declares none.
     let contentLanguage: String?
+    /// The document's budget.
+    let meter: BudgetMeter
     /// Bases already worked out, by element: every entry asks again for its feed's.
     private let bases = BaseCache()
 
-    init(documentURL: String?, contentLanguage: String?) {
+    init(documentURL: String?, contentLanguage: String?, meter: BudgetMeter) {
         self.documentURL = documentURL
         self.contentLanguage = contentLanguage
+        self.meter = meter
+    }
+
+    /// How many entries are read between two looks at the budget's clock.
+    static let entriesBetweenBudgetChecks = 16
+
+    /// Each entry read, the budget checked now and then.
+    func entries<Entry>(_ elements: [XMLElement], _ read: (XMLElement) -> Entry) throws(FeedParseError) -> [Entry] {
+        var entries: [Entry] = []
+        entries.reserveCapacity(elements.count)
+        for (index, element) in elements.enumerated() {
+            if index % Self.entriesBetweenBudgetChecks == 0 { try meter.check() }
+            entries.append(read(element))
+        }
+        return entries
     }
 
     private final class BaseCache {

@@ -33,14 +33,18 @@ public enum FeedDiscovery {
     private static let initialised: Void = { xmlInitParser() }()
 
     /// The page's feed links in document order, each URL once, resolved against the page's
-    /// URL, its `<base href>` and any `xml:base` on the way down.
+    /// URL, its `<base href>` and any `xml:base` on the way down. A page is read up to its first
+    /// tag over the prescan's limits (`MarkupPrescan`): feed links stand near the top, and libxml2's
+    /// HTML parser checks attributes against each other in quadratic time. HTML's parser reads
+    /// no entity declarations, so nothing a page declares is ever expanded.
     public static func feeds(inPage data: Data, url pageURL: URL?) -> [AnnouncedFeed] {
         _ = initialised
         // Decoded the way feeds and articles are; libxml2 is then told UTF-8 and ignores the page's <meta charset>.
         let utf8 = TextDecoding.utf8Bytes(data, contentType: nil).bytes
-        guard !utf8.isEmpty, utf8.count <= Int32.max else { return [] }
+        let readable = MarkupPrescan.htmlPrefixWithinLimits(utf8)
+        guard readable > 0, readable <= Int32.max else { return [] }
         let parsed: htmlDocPtr? = utf8.withUnsafeBytes { bytes in
-            htmlReadMemory(bytes.bindMemory(to: CChar.self).baseAddress, Int32(bytes.count), pageURL?.absoluteString,
+            htmlReadMemory(bytes.bindMemory(to: CChar.self).baseAddress, Int32(readable), pageURL?.absoluteString,
                            "UTF-8", htmlOptions)
         }
         guard let document = parsed else { return [] }

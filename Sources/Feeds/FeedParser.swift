@@ -10,28 +10,30 @@ public enum FeedParser {
     ///     of every relative link in it.
     ///   - contentType: the HTTP Content-Type, whose charset outranks the document's own declaration.
     ///   - contentLanguage: the HTTP Content-Language, the language of a feed that declares none.
-    public static func parse(_ data: Data, baseURL: URL?, contentType: String? = nil,
-                             contentLanguage: String? = nil) throws(FeedParseError) -> ParsedFeed {
+    ///   - budget: the processor time the document may cost before it is refused.
+    public static func parse(_ data: Data, baseURL: URL?, contentType: String? = nil, contentLanguage: String? = nil,
+                             budget: ParseBudget = .standard) throws(FeedParseError) -> ParsedFeed {
+        let meter = BudgetMeter(budget)
         let (utf8, charset) = TextDecoding.utf8Bytes(data, contentType: contentType)
         guard let first = utf8.first(where: { !($0 == 0x20 || $0 == 0x09 || $0 == 0x0A || $0 == 0x0D) }) else {
             throw .emptyDocument
         }
         let context = FeedContext(documentURL: baseURL?.absoluteString,
-                                  contentLanguage: contentLanguage.flatMap(FeedContext.languageTag))
+                                  contentLanguage: contentLanguage.flatMap(FeedContext.languageTag), meter: meter)
         var feed: ParsedFeed
         if first == UInt8(ascii: "{") {
             feed = try JSONFeed.parse(utf8, context: context)
         } else {
-            let tree = try XMLTree(utf8: utf8)
+            let tree = try XMLTree(utf8: utf8, meter: meter)
             let root = tree.root
             switch (root.name, root.namespace) {
             case ("rss", _):
-                feed = RSS.parse(root, format: .rss, context: context)
+                feed = try RSS.parse(root, format: .rss, context: context)
             case ("RDF", FeedNamespace.rdf?):
-                feed = RSS.parse(root, format: .rdf, context: context)
+                feed = try RSS.parse(root, format: .rdf, context: context)
             // Atom 0.3 feeds appear under invented namespaces too; the root's name is what counts.
             case ("feed", _):
-                feed = Atom.parse(root, context: context)
+                feed = try Atom.parse(root, context: context)
             default:
                 throw .notAFeed(root: root.name)
             }
@@ -49,13 +51,15 @@ enum FeedText {
     static func plain(_ text: String) -> String {
         guard contains(text, UInt8(ascii: "<")) else { return collapse(HTMLEntities.decode(text)) }
         let bytes = Array(text.utf8)
+        // A "<" after the last ">" closes nothing; knowing where that is keeps the scan linear.
+        let lastClose = bytes.lastIndex(of: UInt8(ascii: ">")) ?? -1
         var stripped: [UInt8] = []
         stripped.reserveCapacity(bytes.count)
         var index = 0
         while index < bytes.count {
             let byte = bytes[index]
-            if byte == UInt8(ascii: "<"), index + 1 < bytes.count, opensTag(bytes[index + 1]),
-               let close = bytes[(index + 1)...].firstIndex(of: UInt8(ascii: ">")) {
+            if byte == UInt8(ascii: "<"), index < lastClose, opensTag(bytes[index + 1]),
+               let close = bytes[(index + 1)...lastClose].firstIndex(of: UInt8(ascii: ">")) {
                 index = close + 1
                 continue
             }
@@ -105,10 +109,11 @@ enum FeedText {
     static func looksLikeHTML(_ text: String) -> Bool {
         guard contains(text, UInt8(ascii: "<")) || contains(text, UInt8(ascii: "&")) else { return false }
         let bytes = Array(text.utf8)
+        let lastClose = bytes.lastIndex(of: UInt8(ascii: ">")) ?? -1
         for (index, byte) in bytes.enumerated() where byte == UInt8(ascii: "<") || byte == UInt8(ascii: "&") {
-            let rest = bytes[(index + 1)...].prefix(12)
+            let rest = bytes[(index + 1)...].prefix(HTMLEntities.longestReference)
             if byte == UInt8(ascii: "<") {
-                if let first = rest.first, opensTag(first), bytes[(index + 1)...].contains(UInt8(ascii: ">")) { return true }
+                if let first = rest.first, opensTag(first), index < lastClose { return true }
             } else if let semicolon = rest.firstIndex(of: UInt8(ascii: ";")), semicolon > rest.startIndex,
                       rest[..<semicolon].allSatisfy({ isLetter($0) || $0 == UInt8(ascii: "#") || (0x30...0x39).contains($0) }) {
                 return true
@@ -220,9 +225,6 @@ enum HTMLEntities {
         let text = String(decoding: name, as: UTF8.self)
         if text.hasPrefix("#x") || text.hasPrefix("#X") { return UInt32(text.dropFirst(2), radix: 16).flatMap(Unicode.Scalar.init) }
         if text.hasPrefix("#") { return UInt32(text.dropFirst()).flatMap(Unicode.Scalar.init) }
-        if text == "apos" { return "'" }
-        // libxml2's HTML table covers every name HTML 4 defines.
-        guard let description = htmlEntityLookup(text) else { return nil }
-        return Unicode.Scalar(description.pointee.value)
+        return HTMLEntityTable.scalar(named: name).flatMap(Unicode.Scalar.init)
     }
 }

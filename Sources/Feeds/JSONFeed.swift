@@ -81,7 +81,9 @@ enum JSONFeed {
         }
         let feedLanguage = document.language.flatMap(FeedContext.languageTag) ?? context.contentLanguage
         let feedAuthors = people(document.authors, document.author)
-        let items = (document.items ?? []).map { entry in
+        var items: [ParsedItem] = []
+        for (index, entry) in (document.items ?? []).enumerated() {
+            if index % FeedContext.entriesBetweenBudgetChecks == 0 { try context.meter.check() }
             let link = absolute(entry.url ?? entry.external_url)
             let title = entry.title.map(FeedText.plain) ?? ""
             let published = entry.date_published.flatMap(FeedDate.parse)
@@ -97,7 +99,7 @@ enum JSONFeed {
             let authors = ownAuthors.isEmpty ? feedAuthors : ownAuthors
             var links = link.map { [FeedLink(href: $0)] } ?? []
             links += enclosures.map { FeedLink(href: $0.url, rel: FeedLink.enclosure, type: $0.type, length: $0.length) }
-            return ParsedItem(
+            items.append(ParsedItem(
                 id: entry.id?.text ?? FeedText.hashID(link: link, title: title, date: published),
                 title: title, link: link, published: published ?? updated, updated: updated,
                 author: authors.first?.displayName,
@@ -107,7 +109,7 @@ enum JSONFeed {
                 enclosures: enclosures,
                 imageURL: absolute(entry.image ?? entry.banner_image),
                 titleDetail: entry.title.map { TextConstruct(value: $0, type: TextConstruct.plainType, language: language) },
-                summaryDetail: summary, content: content, authors: authors, links: links)
+                summaryDetail: summary, content: content, authors: authors, links: links))
         }
         let homePage = absolute(document.home_page_url)
         var links = homePage.map { [FeedLink(href: $0)] } ?? []

@@ -65,18 +65,20 @@ public enum OPML {
     public static let maximumDepth = 32
     public static let maximumOutlines = 50_000
 
-    public static func parse(_ data: Data) throws(OPMLError) -> OPMLDocument {
+    /// Read the way feeds are (`XMLTree`): entities a list declares for itself are never expanded.
+    public static func parse(_ data: Data, budget: ParseBudget = .standard) throws(OPMLError) -> OPMLDocument {
         guard data.count <= maximumBytes else { throw .tooLarge(limit: maximumBytes) }
+        let meter = BudgetMeter(budget)
         let tree: XMLTree
         do {
-            tree = try XMLTree(utf8: TextDecoding.utf8Bytes(data, contentType: nil).bytes)
+            tree = try XMLTree(utf8: TextDecoding.utf8Bytes(data, contentType: nil).bytes, meter: meter)
         } catch {
             throw .unreadable(error)
         }
         let root = tree.root
         guard root.name.lowercased() == "opml" else { throw .notOPML(root: root.name) }
         guard let body = root.child("body") else { throw .missingBody }
-        var reader = OutlineReader()
+        var reader = OutlineReader(meter: meter)
         try reader.read(body.children("outline"), depth: 1)
         let title = root.child("head")?.child("title")?.trimmedText
         return OPMLDocument(title: title, entries: reader.entries, ignoredOutlines: reader.ignored)
@@ -112,15 +114,21 @@ public enum OPML {
 
 /// Walks nested outlines depth-first, so entries keep the file's order.
 private struct OutlineReader {
+    let meter: BudgetMeter
     var entries: [OPMLEntry] = []
     var ignored = 0
     private var seen = 0
+
+    init(meter: BudgetMeter) {
+        self.meter = meter
+    }
 
     mutating func read(_ outlines: [XMLElement], depth: Int) throws(OPMLError) {
         guard depth <= OPML.maximumDepth else { throw .tooDeep(limit: OPML.maximumDepth) }
         for outline in outlines {
             seen += 1
             guard seen <= OPML.maximumOutlines else { throw .tooManyOutlines(limit: OPML.maximumOutlines) }
+            do { try meter.check() } catch { throw .unreadable(error) }
             let nested = outline.children("outline")
             if let feedURL = Self.value(outline, "xmlUrl") {
                 entries.append(OPMLEntry(

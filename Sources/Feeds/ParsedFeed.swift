@@ -213,11 +213,21 @@ public enum FeedParseError: Error, Sendable, Equatable, CustomStringConvertible 
     case emptyDocument
     case malformed(String)
     case notAFeed(root: String)
+    case tooManyAttributes(limit: Int, line: Int)
+    case tagTooLong(limit: Int, line: Int)
+    case tooDeep(limit: Int, line: Int)
+    case overBudget(limit: Duration)
 
     public var description: String {
         switch self {
         case .emptyDocument: return "the document is empty"
         case .malformed(let reason): return "the XML is malformed: \(reason)"
+        case .tooManyAttributes(let limit, let line):
+            return "an element on line \(line) has more than \(limit) attributes; no feed needs that many, so the document is refused"
+        case .tagTooLong(let limit, let line): return "a tag on line \(line) is longer than \(limit) bytes, so the document is refused"
+        case .tooDeep(let limit, let line): return "elements are nested more than \(limit) deep (line \(line)), so the document is refused"
+        case .overBudget(let limit):
+            return "reading the document took more than its budget of \(limit) of processor time; it is too large or too complex"
         case .notAFeed(let root):
             return root.lowercased() == "html"
                 ? "this is an HTML page, not a feed; give the feed's own URL"

@@ -5,10 +5,11 @@ import Foundation
 enum RSS {
     /// Items are read from the channel and from the root alike: RDF puts them beside the channel,
     /// and some RSS 0.9x feeds leave the channel out.
-    static func parse(_ root: XMLElement, format: FeedFormat, context: FeedContext) -> ParsedFeed {
+    static func parse(_ root: XMLElement, format: FeedFormat, context: FeedContext) throws(FeedParseError) -> ParsedFeed {
         let channel = root.child("channel") ?? root
-        let items = ((channel.node == root.node ? [] : channel.children("item")) + root.children("item"))
-            .map { item($0, context: context) }
+        let items = try context.entries((channel.node == root.node ? [] : channel.children("item")) + root.children("item")) {
+            item($0, context: context)
+        }
         let titleDetail = (channel.child("title") ?? channel.child("title", namespace: FeedNamespace.dublinCore))
             .map { sniffingMarkup(context.text($0)) }
         var links = channel.children("link").compactMap { element in

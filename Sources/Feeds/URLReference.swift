@@ -119,6 +119,26 @@ enum URLReference {
         }
     }
 
+    /// Whether a segment of the path is "." or "..": most paths have a dot only in a file name
+    /// ("post.html"), and splitting them would be wasted work.
+    private static func hasDotSegment(_ path: String) -> Bool {
+        var atSegmentStart = true
+        var dots = 0
+        for byte in path.utf8 {
+            if byte == UInt8(ascii: "/") {
+                if dots > 0 { return true }
+                atSegmentStart = true
+            } else if byte == UInt8(ascii: "."), atSegmentStart, dots < 2 {
+                dots += 1
+                continue
+            } else {
+                atSegmentStart = false
+            }
+            dots = 0
+        }
+        return dots > 0
+    }
+
     private static func merge(_ base: Parts, _ path: String) -> String {
         if base.authority != nil && base.path.isEmpty { return "/" + path }
         guard let slash = base.path.utf8.lastIndex(of: UInt8(ascii: "/")) else { return path }
@@ -126,7 +146,7 @@ enum URLReference {
     }
 
     private static func removeDotSegments(_ path: String) -> String {
-        guard FeedText.contains(path, UInt8(ascii: ".")) else { return path }
+        guard hasDotSegment(path) else { return path }
         var output: [Substring] = []
         let segments = path.split(separator: "/", omittingEmptySubsequences: false)
         for (index, segment) in segments.enumerated() {

@@ -151,10 +151,6 @@ enum XHTMLWriter {
         switch node.pointee.type {
         case XML_TEXT_NODE, XML_CDATA_SECTION_NODE:
             if let content = node.pointee.content { output += FeedText.escape(FeedText.replacingC1Controls(String(cString: content))) }
-        case XML_ENTITY_REF_NODE:
-            guard let content = xmlNodeGetContent(node) else { return }
-            output += FeedText.escape(String(cString: content))
-            kawaraban_xml_free(content)
         case XML_ELEMENT_NODE:
             let name = qualifiedName(node)
             output += "<" + name
@@ -195,40 +191,60 @@ enum XHTMLWriter {
 /// A parsed XML document, freed when it goes away.
 final class XMLTree {
     /// No NOENT and no DTDLOAD, so no external entity or DTD is ever read, and NONET forbids the
-    /// network outright. Without HUGE, libxml2 bounds nesting depth, text node size and entity
-    /// amplification itself.
+    /// network outright. Without HUGE, libxml2 bounds nesting depth and text node size itself.
+    /// COMPACT keeps short text inside its node, one allocation fewer each: the tree is only read.
     static let options = Int32(XML_PARSE_NONET.rawValue | XML_PARSE_NOCDATA.rawValue | XML_PARSE_RECOVER.rawValue
-                               | XML_PARSE_IGNORE_ENC.rawValue | XML_PARSE_NOERROR.rawValue | XML_PARSE_NOWARNING.rawValue)
+                               | XML_PARSE_IGNORE_ENC.rawValue | XML_PARSE_NOERROR.rawValue | XML_PARSE_NOWARNING.rawValue
+                               | XML_PARSE_COMPACT.rawValue)
     /// Deeper than any feed nests: libxml2's own limit without XML_PARSE_HUGE, which we never set.
     static let maximumDepth = 256
+    /// How many elements libxml2 reads between two looks at the budget's clock.
+    static let elementsBetweenBudgetChecks = 1024
     private static let initialised: Void = { xmlInitParser() }()
 
     let document: xmlDocPtr
 
     /// `utf8` must already be UTF-8: libxml2 is told so and ignores the document's declaration.
-    init(utf8 data: Data) throws(FeedParseError) {
+    /// What libxml2 reads is the prescanned document (`MarkupPrescan`), in which no entity is
+    /// referenced by name; on top of that, declarations are never recorded, so an entity a
+    /// document declares for itself has nothing to expand to, by construction.
+    init(utf8 data: Data, meter: BudgetMeter) throws(FeedParseError) {
         _ = Self.initialised
-        guard data.count <= Int32.max else { throw .malformed("the document is larger than libxml2 reads at once") }
-        guard let context = xmlNewParserCtxt() else { throw .malformed("the XML parser could not start") }
-        defer { xmlFreeParserCtxt(context) }
-        HTMLEntityFallback.install(on: context)
-        // Errors are read from the context afterwards; none is printed, whatever part of libxml2 raises it.
-        context.pointee.sax?.pointee.serror = { _, _ in }
-        let parsed: xmlDocPtr? = data.withUnsafeBytes { bytes in
-            xmlCtxtReadMemory(context, bytes.bindMemory(to: CChar.self).baseAddress, Int32(bytes.count),
-                              nil, "UTF-8", Self.options)
+        let rewritten = try MarkupPrescan.xml(data)
+        guard (rewritten?.count ?? data.count) <= Int32.max else { throw .malformed("the document is larger than libxml2 reads at once") }
+        guard let context = xmlNewParserCtxt(), let sax = context.pointee.sax else {
+            throw .malformed("the XML parser could not start")
         }
+        defer { xmlFreeParserCtxt(context) }
+        sax.pointee.entityDecl = nil
+        sax.pointee.unparsedEntityDecl = nil
+        // Errors are read from the context afterwards; none is printed, whatever part of libxml2 raises it.
+        sax.pointee.serror = { _, _ in }
+        let watch = BudgetWatch(meter: meter, startElement: sax.pointee.startElementNs)
+        context.pointee._private = Unmanaged.passUnretained(watch).toOpaque()
+        sax.pointee.startElementNs = { context, name, prefix, uri, namespaceCount, namespaces, attributeCount, defaulted, attributes in
+            guard let context else { return }
+            let parser = context.assumingMemoryBound(to: xmlParserCtxt.self)
+            let watch = Unmanaged<BudgetWatch>.fromOpaque(parser.pointee._private).takeUnretainedValue()
+            watch.startElement?(context, name, prefix, uri, namespaceCount, namespaces, attributeCount, defaulted, attributes)
+            if watch.elementStartedAndBudgetSpent() { xmlStopParser(parser) }
+        }
+        func read(_ bytes: UnsafeRawBufferPointer) -> xmlDocPtr? {
+            xmlCtxtReadMemory(context, bytes.bindMemory(to: CChar.self).baseAddress, Int32(bytes.count), nil, "UTF-8", Self.options)
+        }
+        let parsed = withExtendedLifetime(watch) { rewritten?.withUnsafeBytes(read) ?? data.withUnsafeBytes(read) }
         let error = context.pointee.lastError
         let message = error.message.map { FeedText.trim(String(cString: $0)) }
         guard let parsed, xmlDocGetRootElement(parsed) != nil else {
             if let parsed { xmlFreeDoc(parsed) }
+            try meter.check()
             throw .malformed("\(message ?? "no root element") (line \(error.line))")
         }
         // Recovery goes on after ordinary errors, but a limit (a text node too large, nesting too
-        // deep, entities that expand without end) stops the parser halfway: what was read is not
-        // the whole feed.
+        // deep, the budget spent) stops the parser halfway: what was read is not the whole feed.
         if context.pointee.disableSAX != 0 {
             xmlFreeDoc(parsed)
+            try meter.check()
             throw .malformed("\(message ?? "the parser stopped") (line \(error.line)); a limit on size or depth was reached")
         }
         document = parsed
@@ -237,4 +253,23 @@ final class XMLTree {
     deinit { xmlFreeDoc(document) }
 
     var root: XMLElement { XMLElement(node: xmlDocGetRootElement(document)) }
+}
+
+/// What libxml2's element callback needs to look at the budget now and then: a C callback
+/// captures nothing, so it finds this through the parser context.
+private final class BudgetWatch {
+    let meter: BudgetMeter
+    /// libxml2's own handler, which builds the tree.
+    let startElement: startElementNsSAX2Func?
+    private var elements = 0
+
+    init(meter: BudgetMeter, startElement: startElementNsSAX2Func?) {
+        self.meter = meter
+        self.startElement = startElement
+    }
+
+    func elementStartedAndBudgetSpent() -> Bool {
+        elements += 1
+        return elements % XMLTree.elementsBetweenBudgetChecks == 0 && meter.isSpent
+    }
 }

@@ -7,10 +7,11 @@ public enum CharsetDeclaration {
     /// How far into a document the declaration is looked for.
     public static let window = 4096
 
-    /// The declared name, lower-case, or nil when there is none.
+    /// The declared name, lower-case, or nil when there is none. A name we cannot decode with
+    /// is passed over, as if it were not there.
     public static func find(in data: Data) -> String? {
         let head = Array(data.prefix(window))
-        return xmlDeclarationEncoding(head) ?? metaCharset(head)
+        return xmlDeclarationEncoding(head).flatMap { TextDecoding.isKnown($0) ? $0 : nil } ?? metaCharset(head)
     }
 
     /// `<?xml version="1.0" encoding="shift_jis"?>`, which may only stand at the very start.
@@ -27,7 +28,7 @@ public enum CharsetDeclaration {
         let lowered = head.map { (0x41...0x5A).contains($0) ? $0 | 0x20 : $0 }
         var from = 0
         while let keyword = firstIndex(of: Array("charset".utf8), in: lowered, from: from) {
-            if let name = value(after: keyword + 7, in: lowered) { return name }
+            if let name = value(after: keyword + 7, in: lowered), TextDecoding.isKnown(name) { return name }
             from = keyword + 7
         }
         return nil

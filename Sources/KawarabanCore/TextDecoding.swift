@@ -6,7 +6,9 @@ import Glibc
 /// Bytes from the web as text, for pages and feeds alike. The charset is chosen in this order of
 /// trust: a byte-order mark, the HTTP Content-Type charset, the XML declaration, a `<meta charset>`,
 /// and, when nothing is declared, what the bytes look like (UTF-8, Shift_JIS, EUC-JP, else
-/// windows-1252). One exception overrides every label: bytes that are valid UTF-8 and hold multibyte
+/// windows-1252; 7-bit text with ISO-2022-JP's escapes is ISO-2022-JP). A label we cannot decode
+/// (`euc_jp`, `iso2022_jp`, a typo) counts as no declaration, so the next one, or sniffing,
+/// decides. One exception overrides every label: bytes that are valid UTF-8 and hold multibyte
 /// sequences are UTF-8, since servers mislabel far more often than UTF-8 happens by chance.
 /// Undecodable bytes become U+FFFD; nothing here fails.
 public enum TextDecoding {
@@ -24,8 +26,9 @@ public enum TextDecoding {
             let body = data.dropFirst(bom)
             return charset == utf8 ? (validUTF8(Data(body)), utf8) : (convert(Data(body), from: charset), charset)
         }
-        let label = contentType.flatMap(charset(inHeader:)) ?? CharsetDeclaration.find(in: data)
+        let label = contentType.flatMap(charset(inHeader:)).flatMap { isKnown($0) ? $0 : nil } ?? CharsetDeclaration.find(in: data)
         let content = classify(data)
+        if content == .ascii && label == nil && hasISO2022JPEscape(data) { return (convert(data, from: iso2022JP), iso2022JP) }
         if content == .multibyte || content == .ascii && !(label.map { isSevenBitEncoding($0, of: data) } ?? false) {
             return (data, label.flatMap { content == .ascii ? canonical($0) : nil } ?? utf8)
         }
@@ -44,6 +47,35 @@ public enum TextDecoding {
             }
         }
         return nil
+    }
+
+    /// Whether text in this charset can be read: a label we name ourselves, or one iconv knows.
+    public static func isKnown(_ label: String) -> Bool {
+        let name = canonical(label)
+        if name == utf8 || windows1252Aliases.contains(name) { return true }
+        let converter = iconv_open("UTF-8", name)
+        guard converter != iconv_t(bitPattern: -1) else { return false }
+        iconv_close(converter)
+        return true
+    }
+
+    static let iso2022JP = "iso-2022-jp"
+
+    /// ISO-2022-JP switches to JIS X 0208 with ESC $ B (or the older ESC $ @); 7-bit text in any
+    /// other charset has no reason to hold either.
+    private static func hasISO2022JPEscape(_ data: Data) -> Bool {
+        data.withUnsafeBytes { raw in
+            let bytes = raw.bindMemory(to: UInt8.self)
+            guard let base = bytes.baseAddress else { return false }
+            var index = 0
+            while index + 2 < bytes.count, let escape = memchr(base + index, 0x1B, bytes.count - index) {
+                index = UnsafePointer<UInt8>(escape.assumingMemoryBound(to: UInt8.self)) - base
+                if index + 2 < bytes.count, bytes[index + 1] == UInt8(ascii: "$"),
+                   bytes[index + 2] == UInt8(ascii: "B") || bytes[index + 2] == UInt8(ascii: "@") { return true }
+                index += 1
+            }
+            return false
+        }
     }
 
     /// Labels by the name we decode with: GB2312 is read as its superset GB18030, and the
@@ -175,11 +207,13 @@ public enum TextDecoding {
         return sawKana
     }
 
+    private static let windows1252Aliases: Set<String> = ["iso-8859-1", "latin1", "us-ascii", "ascii", "iso_8859-1"]
+
     /// iconv knows every charset the web uses, EUC-JP included, which Foundation on Linux does not.
     /// ISO-8859-1 and US-ASCII are read as windows-1252, which agrees with them on every byte they
     /// define and gives the curly quotes servers send under those labels their meaning (as browsers do).
     static func convert(_ data: Data, from charset: String) -> Data {
-        let source = ["iso-8859-1", "latin1", "us-ascii", "ascii", "iso_8859-1"].contains(charset) ? "windows-1252" : charset
+        let source = windows1252Aliases.contains(charset) ? "windows-1252" : charset
         let converter = iconv_open("UTF-8", source)
         guard converter != iconv_t(bitPattern: -1) else { return validUTF8(data) }
         defer { iconv_close(converter) }

@@ -51,4 +51,29 @@ import Testing
         let links = FeedDiscovery.feeds(inPage: Data(page.utf8), url: URL(string: "https://site.example/"))
         #expect(links.map(\.url) == ["https://site.example/shallow.xml"])
     }
+
+    /// libxml2's HTML parser compares every attribute of a tag with every earlier one; the page is
+    /// read up to the first tag over the limit, and the feed links stand before it.
+    @Test func aPageIsReadUpToItsFirstTagOverTheLimits() {
+        let crowded = "<div" + (0...MarkupPrescan.maximumAttributes).map { " a\($0)" }.joined() + ">"
+        let script = "<script>var s = \"<b" + String(repeating: " x", count: MarkupPrescan.maximumAttributes * 2) + "\";</script>"
+        let page = """
+            <html><head><link rel=alternate type=application/atom+xml href=/first>\(script)
+            <link rel=alternate type=application/rss+xml href=/second></head>
+            <body>\(crowded)<link rel=alternate type=application/rss+xml href=/third></body></html>
+            """
+        let links = FeedDiscovery.feeds(inPage: Data(page.utf8), url: URL(string: "https://a.example/"))
+        #expect(links.map(\.url) == ["https://a.example/first", "https://a.example/second"])
+    }
+
+    /// HTML's parser reads no entity declarations: a page cannot define text to be expanded.
+    @Test func entitiesAPageDeclaresAreNotExpanded() {
+        let page = """
+            <!DOCTYPE html [<!ENTITY big "\(String(repeating: "x", count: 10_000))">]>
+            <html><head><link rel="alternate" type="application/rss+xml" title="&big;&big; &amp; &eacute;" href="/feed?a=1&amp;b=&big;">
+            </head></html>
+            """
+        let links = FeedDiscovery.feeds(inPage: Data(page.utf8), url: URL(string: "https://a.example/"))
+        #expect(links == [AnnouncedFeed(url: "https://a.example/feed?a=1&b=&big;", title: "&big;&big; & é", type: "application/rss+xml")])
+    }
 }

@@ -1,4 +1,5 @@
 import Foundation
+import Synchronization
 import Testing
 @testable import Feeds
 
@@ -63,5 +64,24 @@ import Testing
         #expect(throws: OPMLError.notOPML(root: "rss")) { try OPML.parse(Data("<rss><channel/></rss>".utf8)) }
         #expect(throws: OPMLError.missingBody) { try OPML.parse(Data("<opml version=\"2.0\"><head/></opml>".utf8)) }
         #expect(throws: OPMLError.self) { try OPML.parse(Data()) }
+    }
+
+    @Test func entitiesAListDeclaresAreNeverExpanded() throws {
+        let opml = """
+            <?xml version="1.0"?>
+            <!DOCTYPE opml [<!ENTITY big "\(String(repeating: "x", count: 10_000))">]>
+            <opml version="2.0"><head><title>&big;&big;</title></head>
+            <body><outline text="&big;&eacute;" xmlUrl="https://x.example/?a=&big;&amp;b=&eacute;"/></body></opml>
+            """
+        let document = try OPML.parse(Data(opml.utf8))
+        #expect(document.title == "&big;&big;")
+        #expect(document.entries == [OPMLEntry(feedURL: "https://x.example/?a=&big;&b=é", title: "&big;é")])
+    }
+
+    @Test func aListOverItsBudgetIsRefused() throws {
+        let many = "<opml><body>" + String(repeating: "<outline text=\"n\" xmlUrl=\"https://n.example/\"/>", count: 50) + "</body></opml>"
+        let ticks = Mutex(0)
+        let budget = ParseBudget(limit: .seconds(10)) { .seconds(ticks.withLock { $0 += 1; return $0 }) }
+        #expect(throws: OPMLError.unreadable(.overBudget(limit: .seconds(10)))) { try OPML.parse(Data(many.utf8), budget: budget) }
     }
 }

@@ -72,4 +72,23 @@ import Testing
         #expect(TextDecoding.utf8Bytes(try bytes(japanese, "EUC-JP"), contentType: nil).charset == "euc-jp")
         #expect(TextDecoding.utf8Bytes(Data([0x64, 0x6F, 0x6E, 0x92, 0x74]), contentType: nil) == (Data("don\u{2019}t".utf8), "windows-1252"))
     }
+
+    /// Python's spellings (`euc_jp`, `iso2022_jp`) and typos are no charset we can read: the
+    /// declaration counts as absent and the bytes say what they are, instead of coming out as U+FFFD.
+    @Test(arguments: [("euc_jp", "EUC-JP"), ("iso2022_jp", "ISO-2022-JP"), ("shift-jiss", "SHIFT_JIS")])
+    func anXMLEncodingLabelWeCannotReadIsIgnored(label: String, charset: String) throws {
+        let document = "<?xml version=\"1.0\" encoding=\"\(label)\"?><rss><channel><title>\(japanese)</title></channel></rss>"
+        let (utf8, decodedAs) = TextDecoding.utf8Bytes(try bytes(document, charset), contentType: nil)
+        #expect(String(decoding: utf8, as: UTF8.self) == document)
+        #expect(decodedAs == TextDecoding.canonical(charset.lowercased()))
+    }
+
+    @Test func aHeaderCharsetWeCannotReadGivesWayToTheDeclaration() throws {
+        let document = "<?xml version=\"1.0\" encoding=\"Shift_JIS\"?><title>\(japanese)</title>"
+        let (utf8, decodedAs) = TextDecoding.utf8Bytes(try bytes(document, "SHIFT_JIS"), contentType: "text/xml; charset=euc_jp")
+        #expect(decodedAs == "shift_jis")
+        #expect(String(decoding: utf8, as: UTF8.self) == document)
+        #expect(!TextDecoding.isKnown("euc_jp"))
+        #expect(TextDecoding.isKnown("EUC-JP") && TextDecoding.isKnown("latin1") && TextDecoding.isKnown("utf8"))
+    }
 }
