@@ -2,19 +2,16 @@ import Foundation
 import Hummingbird
 import HummingbirdTesting
 import KawarabanCore
-import Logging
 import Testing
+import TestSupport
 @testable import Site
 import Store
 
 /// The site's routes over a real SQLite store.
 @Suite struct SiteRoutesTests {
     @Test func pagesAreServedWithSecurityHeadersAndUnpublishedItemsAreNotFound() async throws {
-        let folder = FileManager.default.temporaryDirectory.appendingPathComponent("kawaraban-site-\(UUID().uuidString)")
-        try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
-        defer { try? FileManager.default.removeItem(at: folder) }
-        let logger = Logger(label: "site-tests", factory: { _ in SwiftLogNoOpLogHandler() })
-        let store = try await Store.open(.sqlite(path: folder.appendingPathComponent("db.sqlite").path), logger: logger)
+        let database = try await TestDatabase.create(.sqlite)
+        let store = try await Store.open(database.databaseLocation, logger: TestDatabase.logger)
         let source = try await store.addSource(url: "https://wire.example/feed", name: "The Example AI", kind: .feed)
         let sample = SampleItems.published()
         let entries = (1...2).map { number in
@@ -60,5 +57,6 @@ import Store
             }
         }
         try await store.close()
+        try await database.remove()
     }
 }

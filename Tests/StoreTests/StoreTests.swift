@@ -388,13 +388,13 @@ import TestSupport
     @Test func databaseErrorsSayWhatTheStoreWasDoing() async throws {
         let missingFolder = FileManager.default.temporaryDirectory.appendingPathComponent("missing-\(UUID().uuidString)/db.sqlite")
         let sqliteError = await #expect(throws: StoreError.self) {
-            try await Store.open(.sqlite(path: missingFolder.path), logger: quietLogger)
+            try await Store.open(.sqlite(path: missingFolder.path), logger: TestDatabase.logger)
         }
         #expect(sqliteError?.description.hasPrefix("database error: opening the SQLite file") == true)
 
         // Port 1 on loopback refuses connections; the reason must not be PostgresNIO's generic text.
         let postgresError = await #expect(throws: StoreError.self) {
-            try await Store.open(.postgres(url: "postgres://nobody@127.0.0.1:1/none?sslmode=disable"), logger: quietLogger)
+            try await Store.open(.postgres(url: "postgres://nobody@127.0.0.1:1/none?sslmode=disable"), logger: TestDatabase.logger)
         }
         let reason = postgresError?.description ?? ""
         #expect(reason.hasPrefix("database error: "))
