@@ -90,6 +90,15 @@ extension Store {
                 "ALTER TABLE items ADD COLUMN score INTEGER",
             ]
         },
+        // The queue counts claims, so that an item that brings down every worker taking it is
+        // given up, and serves sources in turn, so that one source's flood does not starve the rest.
+        Migration(version: 3) { dialect in
+            [
+                "ALTER TABLE items ADD COLUMN claims INTEGER NOT NULL DEFAULT 0",
+                "ALTER TABLE sources ADD COLUMN queue_turn \(dialect.bigInteger) NOT NULL DEFAULT 0",
+                "CREATE INDEX items_source_queue ON items (source_id, stage, id)",
+            ]
+        },
     ]
 
     /// Applies every migration not yet recorded, all in one transaction with their version rows,

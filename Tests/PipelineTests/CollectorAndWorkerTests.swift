@@ -111,7 +111,7 @@ import TestSupport
             let failure = try #require(try await store.failures(limit: 5).first)
             #expect(failure.title == "Two")
             #expect(failure.reason.contains("characters of readable text"))
-            let claimed = try await store.claim(stages: [.extracted], owner: "t", limit: 1, lease: 1, now: Date())
+            let claimed = try await store.claim(stages: [.extracted], owner: "t", limit: 1, lease: 1, giveUp: WorkRules().claimLimit)
             #expect(claimed.first?.article?.blocks.count == 2)
             #expect(claimed.first?.article?.path == .page)
         }

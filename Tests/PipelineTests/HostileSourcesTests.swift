@@ -145,7 +145,7 @@ import TestSupport
                 let limited = try #require(sources.first { $0.0.name == "/limited.xml" }?.0)
                 #expect(try await store.source(id: limited.id)?.health.nextFetchAt == now.addingTimeInterval(7200))
                 var titles: [String: String] = [:]
-                for item in try await store.claim(stages: [.discovered], owner: "t", limit: 100, lease: 60, now: now) {
+                for item in try await store.claim(stages: [.discovered], owner: "t", limit: 100, lease: 60, giveUp: WorkRules().claimLimit) {
                     titles[item.sourceName] = item.feedEntry.title
                 }
                 for case let (source, .healthy(firstTitle)) in sources where source.name != "/xxe.xml" {

@@ -22,7 +22,8 @@ import Store
             return entry
         }
         _ = try await store.insertDiscovered(entries, now: Date())
-        let claimed = try await store.claim(stages: [.discovered], owner: "t", limit: 1, lease: 60, now: Date())
+        let claimed = try await store.claim(stages: [.discovered], owner: "t", limit: 1, lease: 60,
+                                           giveUp: ClaimLimit(claims: 3, reason: "abandoned"))
         let published = try #require(claimed.first)
         let update = ItemUpdate(article: sample.article, analysis: sample.analysis, translation: sample.translation)
         #expect(try await store.advance(published.id, owner: "t", to: .published, with: update, now: Date()))
