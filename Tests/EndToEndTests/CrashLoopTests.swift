@@ -56,11 +56,7 @@ import TestSupport
         let llm = ScriptedLLMServer.sensible()
         try await withTestHTTPServer(site.handler) { sitePort in
             try await withTestHTTPServer(llm.handler) { llmPort in
-                let kawaraban = KawarabanProcess(environment: [
-                    "KAWARABAN_DATABASE": database.location,
-                    "KAWARABAN_FETCH_ALLOW": "127.0.0.1:\(sitePort)",
-                    "KAWARABAN_LLM_BASE_URL": "http://127.0.0.1:\(llmPort)/v1",
-                    "KAWARABAN_LLM_MODEL": "scripted-model",
+                let kawaraban = KawarabanProcess.pipeline(database: database, sitePort: sitePort, llmPort: llmPort, [
                     "KAWARABAN_WORK_LEASE_SECONDS": "\(Self.leaseSeconds)",
                     // One item at a time: when the worker dies it holds the poisoned item only.
                     "KAWARABAN_WORK_CONCURRENCY": "1",
