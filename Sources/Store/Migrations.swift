@@ -96,7 +96,8 @@ extension Store {
             [
                 "ALTER TABLE items ADD COLUMN claims INTEGER NOT NULL DEFAULT 0",
                 "ALTER TABLE sources ADD COLUMN queue_turn \(dialect.bigInteger) NOT NULL DEFAULT 0",
-                "CREATE INDEX items_source_queue ON items (source_id, stage, id)",
+                // Only the backlog, so that a claim walks a source's waiting items, never its history.
+                "CREATE INDEX items_backlog ON items (source_id, id) WHERE stage IN ('discovered', 'fetched', 'extracted', 'analysed', 'translated')",
             ]
         },
     ]

@@ -44,17 +44,21 @@ extension Store {
     /// when all of these lose their items to concurrent claimers.
     static let sourcesPerClaimRound = 8
 
+    /// The condition of the partial index `items_backlog` (migration 3), word for word: both
+    /// databases use a partial index only for queries that repeat its condition.
+    static let backlog = "stage IN ('discovered', 'fetched', 'extracted', 'analysed', 'translated')"
+
     /// Items in `stages` that nobody holds (no lease, or one that has run out) and that are due,
     /// by the database's clock.
     private func claimable(stages: [Stage]) -> SQLQueryString {
         """
-        items.stage IN (\(literals: stages.map(\.rawValue), joinedBy: ", "))
+        \(unsafeRaw: Self.backlog) AND items.stage IN (\(literals: stages.map(\.rawValue), joinedBy: ", "))
           AND (items.lease_until IS NULL OR items.lease_until < \(unsafeRaw: dialect.now))
           AND (items.next_attempt_at IS NULL OR items.next_attempt_at <= \(unsafeRaw: dialect.now))
         """
     }
 
-    /// Takes up to `limit` claimable items in `stages` and holds them for `lease` seconds of the
+    /// Takes up to `limit` claimable items in `stages` (finished items never are) and holds them for `lease` seconds of the
     /// database's clock. Sources take turns: each claim serves the source served least recently
     /// that has work, its oldest item first, so a flood from one source cannot starve the others.
     /// Concurrent claimers never get the same item: PostgreSQL skips rows another claimer has
