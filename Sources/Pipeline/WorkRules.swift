@@ -66,6 +66,14 @@ public struct WorkRules: Sendable {
     public enum FailureDecision: Sendable, Equatable {
         case retry(after: TimeInterval)
         case fail
+
+        /// Seconds the item waits before its next attempt; nil when there is none.
+        public var retryAfter: TimeInterval? {
+            switch self {
+            case .retry(let delay): return delay
+            case .fail: return nil
+            }
+        }
     }
 
     /// A transient failure is retried after a growing delay until the item has failed

@@ -174,15 +174,10 @@ public final class Worker: Sendable {
                 "item": "\(item.id)", "stage": "\(failure.stage.rawValue)", "reason": "\(failure.reason)",
                 "decision": "\(decision)",
             ])
-            let retryAfter: TimeInterval?
-            switch decision {
-            case .retry(let delay): retryAfter = delay
-            case .fail: retryAfter = nil
-            }
             let kept = try await store.recordFailure(item.id, owner: owner, reason: failure.description,
-                                                     retryAfter: retryAfter, now: rules.now)
+                                                     retryAfter: decision.retryAfter, now: rules.now)
             guard kept else { return .lostLease }
-            return retryAfter == nil ? .failed : .retryScheduled
+            return decision == .fail ? .failed : .retryScheduled
         }
     }
 
