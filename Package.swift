@@ -76,6 +76,8 @@ let package = Package(
         // Built normally it replays saved inputs; the README has the libFuzzer build.
         .executableTarget(name: "kawaraban-fuzz", dependencies: ["Extraction", "Sanitizer", "Feeds", "CLibFuzzer"], path: "Sources/Fuzz"),
         .target(name: "TestSupport", dependencies: [
+            "Store",
+            .product(name: "PostgresKit", package: "postgres-kit"),
             .product(name: "Hummingbird", package: "hummingbird"),
             .product(name: "HTTPTypes", package: "swift-http-types"),
             .product(name: "Logging", package: "swift-log"),
@@ -95,7 +97,6 @@ let package = Package(
         ]),
         .testTarget(name: "EndToEndTests", dependencies: [
             "KawarabanCore", "TestSupport",
-            .product(name: "PostgresKit", package: "postgres-kit"),
             .product(name: "AsyncHTTPClient", package: "async-http-client"),
         ], resources: [.copy("Resources")]),
         // Each hostile input runs through the built executable, measured in a process of its own.

@@ -156,9 +156,6 @@ public struct Settings: Sendable {
 public struct WorkSettings: Sendable {
     public static let defaultLease: TimeInterval = 300
     public static let defaultConcurrency = 2
-    public static let maximumAttempts = 3
-    /// First retry after a transient failure; doubled each attempt.
-    public static let retryBaseDelay: TimeInterval = 60
 
     public var lease: TimeInterval
     public var concurrency: Int

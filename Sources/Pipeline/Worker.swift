@@ -18,15 +18,6 @@ public struct EditorialDesk: Sendable {
     }
 }
 
-/// Why a stage did not complete, and whether trying again later could help.
-public struct StageFailure: Error, Sendable, CustomStringConvertible {
-    public var stage: Stage
-    public var reason: String
-    public var isTransient: Bool
-
-    public var description: String { "\(stage.rawValue): \(reason)" }
-}
-
 /// What a worker run did.
 public struct WorkSummary: Sendable {
     public var steps = 0
@@ -57,7 +48,9 @@ public struct WorkSummary: Sendable {
 }
 
 /// Takes items from the queue one stage at a time. Each step is claimed under a lease and
-/// written back before the next, so a killed worker loses at most the step it was in.
+/// written back before the next, so a killed worker loses at most the step it was in. What to
+/// decide (next stage, retries, giving up, publishing) is asked of `WorkRules`; this type only
+/// runs the steps and writes their results.
 public final class Worker: Sendable {
     public static let pageAccept = "text/html, application/xhtml+xml;q=0.9, */*;q=0.5"
     static let idlePoll: Duration = .seconds(1)
@@ -67,17 +60,20 @@ public final class Worker: Sendable {
     let pool: CPUPool
     let desk: EditorialDesk?
     let settings: WorkSettings
+    let rules: WorkRules
     let owner: String
     let logger: Logger
     let circuit: LLMCircuitBreaker
 
     public init(store: Store, fetcher: Fetcher, pool: CPUPool, desk: EditorialDesk?, settings: WorkSettings,
+                rules: WorkRules = WorkRules(), owner: String = Worker.makeOwnerID(), logger: Logger) {
                 owner: String = Worker.makeOwnerID(), logger: Logger) {
         self.store = store
         self.fetcher = fetcher
         self.pool = pool
         self.desk = desk
         self.settings = settings
+        self.rules = rules
         self.owner = owner
         self.logger = logger
         self.circuit = LLMCircuitBreaker(store: store, rules: LLMCircuitRules(policy: settings.llmPause), logger: logger)
@@ -87,10 +83,8 @@ public final class Worker: Sendable {
         "\(ProcessInfo.processInfo.hostName)-\(ProcessInfo.processInfo.processIdentifier)-\(UUID().uuidString.prefix(8))"
     }
 
-    /// Stages this worker can move forward: without an LLM, items stop at `extracted`.
-    public var stages: [Stage] {
-        desk == nil ? Stage.workable.filter { !Stage.needingLLM.contains($0) } : Stage.workable
-    }
+    /// Stages this worker can move forward.
+    public var stages: [Stage] { rules.stages(llmConfigured: desk != nil) }
 
     /// Works until no item can progress now: nothing claimable and nothing held by a lease,
     /// which includes leases of killed workers that have yet to expire. `concurrency` lanes each
@@ -102,7 +96,7 @@ public final class Worker: Sendable {
                     summary.record(result)
                     continue
                 }
-                if try await self.store.leasedCount(stages: self.stages, now: Date()) == 0 { return }
+                if try await self.store.leasedCount(stages: self.stages) == 0 { return }
                 try await Task.sleep(for: Self.idlePoll)
             }
         }
@@ -145,9 +139,9 @@ public final class Worker: Sendable {
 
     /// Claims one item and moves it one stage forward; nil when nothing can be claimed now.
     func stepOne() async throws -> StepResult? {
-        let now = Date()
-        guard let item = try await circuit.claim(stages: stages, owner: owner, lease: settings.lease, now: now, { stages in
-            try await self.store.claim(stages: stages, owner: self.owner, limit: 1, lease: self.settings.lease, now: now).first
+        guard let item = try await circuit.claim(stages: stages, owner: owner, lease: settings.lease, now: rules.now, { stages in
+            try await self.store.claim(stages: stages, owner: self.owner, limit: 1, lease: self.settings.lease,
+                                       giveUp: self.rules.claimLimit).first
         }) else { return nil }
         return try await advance(item)
     }
@@ -161,36 +155,38 @@ public final class Worker: Sendable {
     }
 
     private func advance(_ item: Item) async throws -> StepResult {
-        let now = Date()
+        let stepStartedAt = rules.now
         do {
+            let next = try rules.stage(after: item.stage)
             let outcome = try await whileHolding(item) { try await self.perform(item) }
-            if desk != nil, Stage.needingLLM.contains(item.stage) { try await circuit.recordAnswer(now: Date()) }
+            if desk != nil, Stage.needingLLM.contains(item.stage) { try await circuit.recordAnswer(now: rules.now) }
             let kept: Bool
             let result: StepResult
             switch outcome {
-            case .next(let stage, let update):
-                kept = try await store.advance(item.id, owner: owner, to: stage, with: update, now: Date())
-                result = .advanced(stage)
+            case .done(let update):
+                kept = try await store.advance(item.id, owner: owner, to: next, with: update, now: rules.now)
+                result = .advanced(next)
             case .sameStory(let survivor):
-                kept = try await store.mergeDuplicate(item.id, into: survivor, owner: owner, now: Date())
+                kept = try await store.mergeDuplicate(item.id, into: survivor, owner: owner, now: rules.now)
                 result = .merged
                 logger.info("same story", metadata: ["item": "\(item.id)", "kept": "\(survivor)"])
             }
             if !kept { logger.warning("lease lost before writing", metadata: ["item": "\(item.id)"]) }
             return kept ? result : .lostLease
+        } catch is LeaseLost {
+            logger.warning("lease lost; the step was stopped and nothing written", metadata: ["item": "\(item.id)"])
+            return .lostLease
         } catch let failure as StageFailure {
-            if let deferred = try await deferIfProviderDown(item, failure, stepStartedAt: now) { return deferred }
-            let attempts = item.attempts + 1
-            let retry = failure.isTransient && attempts < WorkSettings.maximumAttempts
-            let retryAt = retry ? now.addingTimeInterval(WorkSettings.retryBaseDelay * pow(2, Double(attempts - 1))) : nil
+            if let deferred = try await deferIfProviderDown(item, failure, stepStartedAt: stepStartedAt) { return deferred }
+            let decision = rules.decide(failure, earlierAttempts: item.attempts)
             logger.warning("stage failed", metadata: [
                 "item": "\(item.id)", "stage": "\(failure.stage.rawValue)", "reason": "\(failure.reason)",
-                "retry": "\(retry)",
+                "decision": "\(decision)",
             ])
             let kept = try await store.recordFailure(item.id, owner: owner, reason: failure.description,
-                                                     retryAt: retryAt, now: Date())
+                                                     retryAfter: decision.retryAfter, now: rules.now)
             guard kept else { return .lostLease }
-            return retry ? .retryScheduled : .failed
+            return decision == .fail ? .failed : .retryScheduled
         }
     }
 
@@ -205,22 +201,27 @@ public final class Worker: Sendable {
         }
         // A step cancelled (a shutdown, a lost lease) says nothing about the provider.
         let charged = Task.isCancelled ? false : try await circuit.recordTransientFailure(
-            of: item, reason: failure.description, owner: owner, stepStartedAt: stepStartedAt, now: Date())
+            of: item, reason: failure.description, owner: owner, stepStartedAt: stepStartedAt, now: rules.now)
         guard !charged else { return nil }
         let kept = try await store.deferItem(item.id, owner: owner, reason: failure.description,
-                                             retryAt: Date().addingTimeInterval(settings.llmPause.firstPause), now: Date())
+                                             retryAfter: settings.llmPause.firstPause, now: rules.now)
         return kept ? .retryScheduled : .lostLease
     }
 
+    /// Renewal was refused: another worker holds the item now.
+    private struct LeaseLost: Error {}
+
     /// Runs `body` while renewing the item's lease, so that a step longer than one lease (a slow
-    /// model, retries) is not taken over by another worker halfway.
+    /// model, retries) is not taken over by another worker halfway. When a renewal is refused the
+    /// item belongs to someone else: `body` is cancelled, so that no more is spent on it (model
+    /// calls cost money), and `LeaseLost` is thrown.
     private func whileHolding<T: Sendable>(_ item: Item, _ body: @escaping @Sendable () async throws -> T) async throws -> T {
         let lease = settings.lease
         return try await withThrowingTaskGroup(of: T?.self) { group in
             group.addTask {
                 while true {
                     try await Task.sleep(for: .seconds(lease / 3))
-                    _ = try await self.store.extendLease(item.id, owner: self.owner, until: Date().addingTimeInterval(lease))
+                    guard try await self.store.extendLease(item.id, owner: self.owner, lease: lease) else { throw LeaseLost() }
                 }
             }
             group.addTask { try await body() }
@@ -232,14 +233,15 @@ public final class Worker: Sendable {
         }
     }
 
-    /// Where a step sends an item.
+    /// What a step found.
     enum StepOutcome: Sendable {
-        case next(Stage, ItemUpdate)
+        /// The stage's work is done; the item moves on with this update.
+        case done(ItemUpdate)
         /// The item is a story stored already under this id.
         case sameStory(Int64)
     }
 
-    /// Runs the stage the item is in and says where it goes next.
+    /// Runs the stage the item is in.
     private func perform(_ item: Item) async throws(StageFailure) -> StepOutcome {
         switch item.stage {
         case .discovered:
@@ -247,22 +249,23 @@ public final class Worker: Sendable {
             if let survivor = try await storedStory(item, at: page?.finalURL.absoluteString, stage: .discovered) {
                 return .sameStory(survivor)
             }
-            return .next(.fetched, ItemUpdate(pageHTML: page?.html))
+            return .done(ItemUpdate(page: page.map { .store($0.html) } ?? .unchanged))
         case .fetched:
             let article = try await extract(item)
             if let survivor = try await storedStory(item, at: article.canonicalURL, stage: .fetched) {
                 return .sameStory(survivor)
             }
-            return .next(.extracted, ItemUpdate(article: article))
+            // The article replaces the page; an item that fails extraction keeps its page for inspection.
+            return .done(ItemUpdate(page: .drop, article: article))
         case .extracted:
-            return .next(.analysed, ItemUpdate(analysis: try await analyse(item)))
+            return .done(ItemUpdate(analysis: try await analyse(item)))
         case .analysed:
-            return .next(.translated, ItemUpdate(translation: try await translate(item)))
+            return .done(ItemUpdate(translation: try await translate(item)))
         case .translated:
-            try checkPublishable(item)
-            return .next(.published, ItemUpdate())
+            try rules.checkPublishable(item)
+            return .done(ItemUpdate())
         case .published, .unpublished, .failed, .skipped:
-            throw StageFailure(stage: item.stage, reason: "the item is already final", isTransient: false)
+            throw StageFailure.alreadyFinal(item.stage)
         }
     }
 
@@ -342,19 +345,5 @@ public final class Worker: Sendable {
             throw StageFailure(stage: stage, reason: "the extracted article is missing", isTransient: false)
         }
         return (desk, article)
-    }
-
-    /// The last guard before readers see the item: everything present, no masking mark left.
-    private func checkPublishable(_ item: Item) throws(StageFailure) {
-        guard let analysis = item.analysis, let translation = item.translation else {
-            throw StageFailure(stage: .translated, reason: "analysis or translation is missing", isTransient: false)
-        }
-        let analysisText = [analysis.title, analysis.tldr, analysis.impact, analysis.editorial]
-            + analysis.tags + analysis.keyPoints.flatMap { [$0.heading, $0.body] }
-        let everything = translation.blocks + analysisText.map { Block.paragraph([.text($0)]) }
-        if Masking.containsPlaceholderMarks(everything) {
-            throw StageFailure(stage: .translated, reason: "a masking placeholder is left in the text; not published",
-                               isTransient: false)
-        }
     }
 }

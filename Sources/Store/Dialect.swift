@@ -34,6 +34,16 @@ enum Dialect: Sendable {
         }
     }
 
+    /// The database's own clock in stored form (seconds since 1970), read anew by each statement:
+    /// leases are written and compared with it, so that hosts whose clocks disagree still agree on
+    /// whose lease has run out. SQLite's `subsec` needs 3.42; the bundled SQLite is newer.
+    var now: String {
+        switch self {
+        case .sqlite: return "unixepoch('subsec')"
+        case .postgres: return "CAST(EXTRACT(EPOCH FROM clock_timestamp()) AS DOUBLE PRECISION)"
+        }
+    }
+
     /// Row locks for claiming: PostgreSQL skips rows another claimer holds; SQLite serialises writers.
     var skipLocked: String {
         switch self {

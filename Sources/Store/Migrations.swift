@@ -90,6 +90,16 @@ extension Store {
                 "ALTER TABLE items ADD COLUMN score INTEGER",
             ]
         },
+        // The queue counts claims, so that an item that brings down every worker taking it is
+        // given up, and serves sources in turn, so that one source's flood does not starve the rest.
+        Migration(version: 3) { dialect in
+            [
+                "ALTER TABLE items ADD COLUMN claims INTEGER NOT NULL DEFAULT 0",
+                "ALTER TABLE sources ADD COLUMN queue_turn \(dialect.bigInteger) NOT NULL DEFAULT 0",
+                // Only the backlog, so that a claim walks a source's waiting items, never its history.
+                "CREATE INDEX items_backlog ON items (source_id, id) WHERE stage IN ('discovered', 'fetched', 'extracted', 'analysed', 'translated')",
+            ]
+        },
         // What keeps an operator in control: the LLM pause every process shares (one row), sources
         // removed without losing what they published, and the story a merged item joined.
         Migration(version: 4) { dialect in

@@ -2,23 +2,33 @@ import Foundation
 import KawarabanCore
 import SQLKit
 
-/// What a step produced; nil fields leave the stored value as it is.
-///
-/// Advancing to `.extracted` without a page drops the stored page: the article replaces it,
-/// and pages are by far the largest thing stored. An item that fails extraction keeps its page
-/// for inspection.
-public struct ItemUpdate: Sendable {
-    public var pageHTML: String?
-    public var article: Article?
-    public var analysis: Analysis?
-    public var translation: Translation?
+/// A stored article, analysis or translation that no longer decodes: written by another version,
+/// edited by hand, or nested deeper than the decoder accepts. No later read can succeed either.
+public struct UnreadableStoredValue: Error, Sendable, CustomStringConvertible {
+    /// Enough of the decoder's reason to act on; a path through deeply nested JSON can be very long.
+    static let maximumReasonLength = 300
 
-    public init(pageHTML: String? = nil, article: Article? = nil, analysis: Analysis? = nil, translation: Translation? = nil) {
-        self.pageHTML = pageHTML
-        self.article = article
-        self.analysis = analysis
-        self.translation = translation
+    public var itemID: Int64
+    /// "article", "analysis" or "translation".
+    public var what: String
+    public var reason: String
+
+    init(itemID: Int64, what: String, decodingError: any Error) {
+        self.itemID = itemID
+        self.what = what
+        let reason: String
+        switch decodingError as? DecodingError {
+        case .dataCorrupted(let context), .keyNotFound(_, let context), .typeMismatch(_, let context),
+             .valueNotFound(_, let context):
+            let path = context.codingPath.map(\.stringValue).joined(separator: ".")
+            reason = path.isEmpty ? context.debugDescription : "\(context.debugDescription) at \(path)"
+        default:
+            reason = String(describing: decodingError)
+        }
+        self.reason = String(reason.prefix(Self.maximumReasonLength))
     }
+
+    public var description: String { "stored \(what) cannot be read: \(reason)" }
 }
 
 /// An item that failed, or failed last time, with the reason in words.
@@ -113,107 +123,6 @@ extension Store {
         }
     }
 
-    /// Folds an item that turned out to be a story already stored (its page redirected, or named
-    /// its canonical URL, to another item's) into that item: the survivor gains its sources, the
-    /// duplicate is skipped with the reason. Safe to repeat after a crash halfway. Refused (false)
-    /// when `owner` no longer holds the duplicate.
-    public func mergeDuplicate(_ itemID: Int64, into survivorID: Int64, owner: String, now: Date) async throws(StoreError) -> Bool {
-        try await translatingErrors("merging item \(itemID) into item \(survivorID)") {
-            try await database.raw("""
-                INSERT INTO item_sources (item_id, source_id, url, discovered_at)
-                SELECT \(bind: survivorID), source_id, url, discovered_at FROM item_sources
-                WHERE item_id = \(bind: itemID)
-                ON CONFLICT (item_id, source_id) DO NOTHING
-                """).run()
-            return try await database.raw("""
-                UPDATE items SET stage = \(bind: Stage.skipped.rawValue), last_error = \(bind: "the same story as item #\(survivorID)"),
-                    merged_into = \(bind: survivorID),
-                    lease_owner = NULL, lease_until = NULL, page_html = NULL, updated_at = \(bind: now.storedValue)
-                WHERE id = \(bind: itemID) AND lease_owner = \(bind: owner) RETURNING id
-                """).first() != nil
-        }
-    }
-
-    /// Items in `stages` that nobody holds (no lease, or one that has run out) and that are due.
-    private static func claimable(stages: [Stage], now: Date) -> SQLQueryString {
-        """
-        stage IN (\(literals: stages.map(\.rawValue), joinedBy: ", "))
-          AND (lease_until IS NULL OR lease_until < \(bind: now.storedValue))
-          AND (next_attempt_at IS NULL OR next_attempt_at <= \(bind: now.storedValue))
-        """
-    }
-
-    /// Takes up to `limit` claimable items in `stages`, oldest first, and holds them for `lease`
-    /// seconds. Concurrent claimers never get the same item: PostgreSQL skips rows another
-    /// claimer has locked, and SQLite runs the whole UPDATE under its single writer lock.
-    public func claim(stages: [Stage], owner: String, limit: Int, lease: TimeInterval, now: Date) async throws(StoreError) -> [Item] {
-        guard !stages.isEmpty, limit > 0 else { return [] }
-        return try await translatingErrors("claiming items") {
-            let claim: SQLQueryString = """
-                UPDATE items SET lease_owner = \(bind: owner), lease_until = \(bind: now.addingTimeInterval(lease).storedValue)
-                WHERE id IN (
-                    SELECT id FROM items WHERE \(Self.claimable(stages: stages, now: now))
-                    ORDER BY id LIMIT \(bind: limit) \(unsafeRaw: dialect.skipLocked))
-                RETURNING id
-                """
-            let claimed = try await database.raw(claim).all().map { try $0.decode(column: "id", as: Int64.self) }
-            guard !claimed.isEmpty else { return [] }
-            return try await database.raw("""
-                SELECT \(unsafeRaw: Self.itemColumns) FROM \(unsafeRaw: Self.itemFrom)
-                WHERE items.id IN (\(binds: claimed)) ORDER BY items.id
-                """).all().map(Self.item)
-        }
-    }
-
-    /// Moves a held item to `stage` with what the step produced, and lets it go. Refused (false)
-    /// when `owner` no longer holds it, so a worker that lost its lease cannot overwrite newer work.
-    public func advance(_ itemID: Int64, owner: String, to stage: Stage, with update: ItemUpdate, now: Date) async throws(StoreError) -> Bool {
-        try await translatingErrors("advancing item \(itemID) to \(stage.rawValue)") {
-            var query: SQLQueryString = """
-                UPDATE items SET stage = \(bind: stage.rawValue), lease_owner = NULL, lease_until = NULL, last_error = NULL,
-                    attempts = 0, next_attempt_at = NULL, updated_at = \(bind: now.storedValue)
-                """
-            if let pageHTML = update.pageHTML {
-                query += ", page_html = \(bind: pageHTML)"
-            } else if stage == .extracted {
-                query += ", page_html = NULL"
-            }
-            if let article = update.article { query += ", article_json = \(bind: try Self.json(article))" }
-            if let analysis = update.analysis { query += ", analysis_json = \(bind: try Self.json(analysis))" }
-            if let translation = update.translation { query += ", translation_json = \(bind: try Self.json(translation))" }
-            if stage == .published {
-                query += ", published_at = COALESCE(published_at, \(bind: now.storedValue))"
-            }
-            query += " WHERE id = \(bind: itemID) AND lease_owner = \(bind: owner) RETURNING id"
-            return try await database.raw(query).first() != nil
-        }
-    }
-
-    /// Keeps holding an item during a long step. Refused (false) when `owner` no longer holds it.
-    public func extendLease(_ itemID: Int64, owner: String, until: Date) async throws(StoreError) -> Bool {
-        try await translatingErrors("extending the lease of item \(itemID)") {
-            try await database.raw("""
-                UPDATE items SET lease_until = \(bind: until.storedValue)
-                WHERE id = \(bind: itemID) AND lease_owner = \(bind: owner) RETURNING id
-                """).first() != nil
-        }
-    }
-
-    /// Records why a step failed. With `retryAt` the item waits in its stage until then; without,
-    /// it is failed for good. Refused (false) when `owner` no longer holds it. The reason is stored
-    /// without control characters: pages and servers choose part of its text.
-    public func recordFailure(_ itemID: Int64, owner: String, reason: String, retryAt: Date?, now: Date) async throws(StoreError) -> Bool {
-        try await translatingErrors("recording a failure of item \(itemID)") {
-            var query: SQLQueryString = """
-                UPDATE items SET attempts = attempts + 1, last_error = \(bind: StoredText.lines(reason)), lease_owner = NULL, lease_until = NULL,
-                    next_attempt_at = \(bind: retryAt?.storedValue), updated_at = \(bind: now.storedValue)
-                """
-            if retryAt == nil { query += ", stage = \(bind: Stage.failed.rawValue)" }
-            query += " WHERE id = \(bind: itemID) AND lease_owner = \(bind: owner) RETURNING id"
-            return try await database.raw(query).first() != nil
-        }
-    }
-
     public func item(id: Int64) async throws(StoreError) -> Item? {
         try await translatingErrors("reading item \(id)") {
             try await database.raw("SELECT \(unsafeRaw: Self.itemColumns) FROM \(unsafeRaw: Self.itemFrom) WHERE items.id = \(bind: id)")
@@ -255,32 +164,18 @@ extension Store {
         }
     }
 
-    /// Items in `stages` a claim would take now.
-    public func pendingCount(stages: [Stage], now: Date) async throws(StoreError) -> Int {
-        guard !stages.isEmpty else { return 0 }
-        return try await translatingErrors("counting pending items") {
-            try await count(Self.claimable(stages: stages, now: now))
-        }
-    }
-
-    /// Items in `stages` held by a lease that has not run out, a live worker's or a dead one's.
-    public func leasedCount(stages: [Stage], now: Date) async throws(StoreError) -> Int {
-        guard !stages.isEmpty else { return 0 }
-        return try await translatingErrors("counting leased items") {
-            try await count("""
-                stage IN (\(literals: stages.map(\.rawValue), joinedBy: ", ")) AND lease_until >= \(bind: now.storedValue)
-                """)
-        }
-    }
-
-    private func count(_ condition: SQLQueryString) async throws -> Int {
-        try await database.raw("SELECT COUNT(*) AS count FROM items WHERE \(condition)").first()?
-            .decode(column: "count", as: Int.self) ?? 0
-    }
-
     static func item(from row: any SQLRow) throws -> Item {
+        let id = try row.decode(column: "id", as: Int64.self)
         func date(_ column: String) throws -> Date? {
             try row.decode(column: column, as: Double?.self).map(Date.init(stored:))
+        }
+        func stored<T: Decodable>(_ type: T.Type, _ column: String, _ what: String) throws -> T? {
+            let text = try row.decode(column: column, as: String?.self)
+            do {
+                return try decodeJSON(type, text)
+            } catch {
+                throw UnreadableStoredValue(itemID: id, what: what, decodingError: error)
+            }
         }
         let entry = DiscoveredItem(
             sourceID: try row.decode(column: "source_id", as: Int64.self),
@@ -298,16 +193,16 @@ extension Store {
             commentCount: try row.decode(column: "comment_count", as: Int?.self),
             score: try row.decode(column: "score", as: Int?.self))
         return Item(
-            id: try row.decode(column: "id", as: Int64.self), feedEntry: entry,
+            id: id, feedEntry: entry,
             sourceName: try row.decode(column: "source_name", as: String.self),
             discoveredAt: try date("discovered_at") ?? Date(timeIntervalSince1970: 0),
             stage: Stage(rawValue: try row.decode(column: "stage", as: String.self)) ?? .failed,
             attempts: try row.decode(column: "attempts", as: Int.self),
             lastError: try row.decode(column: "last_error", as: String?.self),
             pageHTML: try row.decode(column: "page_html", as: String?.self),
-            article: try decodeJSON(Article.self, row.decode(column: "article_json", as: String?.self)),
-            analysis: try decodeJSON(Analysis.self, row.decode(column: "analysis_json", as: String?.self)),
-            translation: try decodeJSON(Translation.self, row.decode(column: "translation_json", as: String?.self)),
+            article: try stored(Article.self, "article_json", "article"),
+            analysis: try stored(Analysis.self, "analysis_json", "analysis"),
+            translation: try stored(Translation.self, "translation_json", "translation"),
             publishedAt: try date("published_at"))
     }
 

@@ -1,4 +1,5 @@
 import Foundation
+import KawarabanCore
 import SQLKit
 
 /// The LLM circuit as stored: one row every process reads and writes, so that a pause decided by
@@ -89,13 +90,14 @@ extension Store {
     }
 
     /// Lets a held item go back to its stage without counting an attempt: the step failed for a
-    /// reason outside the item (the LLM provider was down). It waits until `retryAt`. Refused
+    /// reason outside the item (the LLM provider was down). It waits `retryAfter` seconds by the
+    /// database's clock, as every retry does, and a claim count starts over. Refused
     /// (false) when `owner` no longer holds it.
-    public func deferItem(_ itemID: Int64, owner: String, reason: String, retryAt: Date, now: Date) async throws(StoreError) -> Bool {
+    public func deferItem(_ itemID: Int64, owner: String, reason: String, retryAfter: TimeInterval, now: Date) async throws(StoreError) -> Bool {
         try await translatingErrors("deferring item \(itemID)") {
             try await database.raw("""
-                UPDATE items SET last_error = \(bind: reason), lease_owner = NULL, lease_until = NULL,
-                    next_attempt_at = \(bind: retryAt.storedValue), updated_at = \(bind: now.storedValue)
+                UPDATE items SET last_error = \(bind: StoredText.lines(reason)), lease_owner = NULL, lease_until = NULL, claims = 0,
+                    next_attempt_at = \(unsafeRaw: dialect.now) + \(bind: retryAfter), updated_at = \(bind: now.storedValue)
                 WHERE id = \(bind: itemID) AND lease_owner = \(bind: owner) RETURNING id
                 """).first() != nil
         }

@@ -33,13 +33,8 @@ import TestSupport
         let llm = ScriptedLLMServer.sensible(delay: .milliseconds(250))
         try await withTestHTTPServer(Self.manyStories) { sitePort in
             try await withTestHTTPServer(llm.handler) { llmPort in
-                let kawaraban = KawarabanProcess(environment: [
-                    "KAWARABAN_DATABASE": database.location,
-                    "KAWARABAN_FETCH_ALLOW": "127.0.0.1:\(sitePort)",
-                    "KAWARABAN_LLM_BASE_URL": "http://127.0.0.1:\(llmPort)/v1",
-                    "KAWARABAN_LLM_MODEL": "scripted-model",
-                    "KAWARABAN_WORK_LEASE_SECONDS": "\(Self.leaseSeconds)",
-                ])
+                let kawaraban = KawarabanProcess.pipeline(database: database, sitePort: sitePort, llmPort: llmPort,
+                                                          ["KAWARABAN_WORK_LEASE_SECONDS": "\(Self.leaseSeconds)"])
                 try await kawaraban.succeed(["sources", "add", "http://127.0.0.1:\(sitePort)/many.xml"])
                 try await kawaraban.succeed(["collect"])
 

@@ -32,7 +32,7 @@ import TestSupport
 
     func withCollectorParts(_ routes: FixtureRoutes,
                             _ body: @Sendable (Store, Fetcher, String) async throws -> Void) async throws {
-        try await withTemporaryStore { store in
+        try await withTestStore { store in
             try await withTestHTTPServer(routes.handler) { port in
                 let fetcher = Fetcher(policy: FetchPolicy(allowed: [AllowedEndpoint(host: "127.0.0.1", port: port)]))
                 try await body(store, fetcher, "http://127.0.0.1:\(port)")
@@ -172,7 +172,7 @@ import TestSupport
     }
 
     @Test func aClaimedSourceIsNobodyElsesUntilItsLeaseRunsOut() async throws {
-        try await withTemporaryStore { store in
+        try await withTestStore { store in
             let source = try await store.addSource(url: "https://news.example/feed.xml", name: "F", kind: .feed)
             let now = Date()
             #expect(try await store.claimDueSource(owner: "a", lease: 60, now: now)?.id == source.id)

@@ -22,15 +22,12 @@ import TestSupport
     func withPipeline(
         routes: FixtureRoutes, _ body: @Sendable (Store, Fetcher, Int) async throws -> Void
     ) async throws {
-        let folder = FileManager.default.temporaryDirectory.appendingPathComponent("kawaraban-pipeline-\(UUID().uuidString)")
-        try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
-        let store = try await Store.open(.sqlite(path: folder.appendingPathComponent("db.sqlite").path), logger: Self.logger)
-        try await withTestHTTPServer(routes.handler) { port in
-            let fetcher = Fetcher(policy: FetchPolicy(allowed: [AllowedEndpoint(host: "127.0.0.1", port: port)]))
-            try await body(store, fetcher, port)
+        try await withTestStore { store in
+            try await withTestHTTPServer(routes.handler) { port in
+                let fetcher = Fetcher(policy: FetchPolicy(allowed: [AllowedEndpoint(host: "127.0.0.1", port: port)]))
+                try await body(store, fetcher, port)
+            }
         }
-        try await store.close()
-        try? FileManager.default.removeItem(at: folder)
     }
 
     @Test func aBrokenFeedIsMarkedAndTheOthersCarryOn() async throws {
@@ -114,7 +111,7 @@ import TestSupport
             let failure = try #require(try await store.failures(limit: 5).first)
             #expect(failure.title == "Two")
             #expect(failure.reason.contains("characters of readable text"))
-            let claimed = try await store.claim(stages: [.extracted], owner: "t", limit: 1, lease: 1, now: Date())
+            let claimed = try await store.claim(stages: [.extracted], owner: "t", limit: 1, lease: 1, giveUp: WorkRules().claimLimit)
             #expect(claimed.first?.article?.blocks.count == 2)
             #expect(claimed.first?.article?.path == .page)
         }

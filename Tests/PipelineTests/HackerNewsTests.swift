@@ -100,7 +100,7 @@ import TestSupport
 
     @Test func collectingStoresTheTopStoriesInOrderAndSkipsBrokenItems() async throws {
         let routes = FixtureRoutes()
-        try await withTemporaryStore { store in
+        try await withTestStore { store in
             try await withTestHTTPServer(routes.handler) { port in
                 routes.set("/v0/topstories.json", .text("[101, 102, 103, 104, 105, 106, 107]", contentType: "application/json"))
                 routes.set("/v0/item/101.json", Self.story(101, port: port))
@@ -145,7 +145,7 @@ import TestSupport
 
     @Test func aBrokenTopListFailsTheSourceWithTheReason() async throws {
         let routes = FixtureRoutes(["/v0/topstories.json": .text("{\"error\" : \"Permission denied\"}", contentType: "application/json")])
-        try await withTemporaryStore { store in
+        try await withTestStore { store in
             try await withTestHTTPServer(routes.handler) { port in
                 let fetcher = Fetcher(policy: FetchPolicy(allowed: [AllowedEndpoint(host: "127.0.0.1", port: port)]))
                 let source = try await store.addSource(url: "http://127.0.0.1:\(port)/v0/", name: "HN", kind: .hackerNews)
@@ -163,7 +163,7 @@ import TestSupport
     @Test func itemsAreFetchedAtMostItemConcurrencyAtATime() async throws {
         let inFlight = InFlightCounter()
         let ids = Array(1...8)
-        try await withTemporaryStore { store in
+        try await withTestStore { store in
             try await withTestHTTPServer({ request in
                 if request.path == "/v0/topstories.json" {
                     return .text("[\(ids.map(String.init).joined(separator: ","))]", contentType: "application/json")

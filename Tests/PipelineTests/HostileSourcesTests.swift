@@ -109,10 +109,8 @@ import TestSupport
         """
 
     @Test func everyBadSourceEndsWithAClearErrorAndTheOthersAreCollected() async throws {
-        let folder = FileManager.default.temporaryDirectory.appendingPathComponent("kawaraban-hostile-\(UUID().uuidString)")
-        try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
-        defer { try? FileManager.default.removeItem(at: folder) }
-        let store = try await Store.open(.sqlite(path: folder.appendingPathComponent("db.sqlite").path), logger: Self.logger)
+        let database = try await TestDatabase.create(.sqlite)
+        let store = try await Store.open(database.databaseLocation, logger: Self.logger)
         let routes = FixtureRoutes()
         do {
             try await withTestHTTPServer(routes.handler) { port in
@@ -147,7 +145,7 @@ import TestSupport
                 let limited = try #require(sources.first { $0.0.name == "/limited.xml" }?.0)
                 #expect(try await store.source(id: limited.id)?.health.nextFetchAt == now.addingTimeInterval(7200))
                 var titles: [String: String] = [:]
-                for item in try await store.claim(stages: [.discovered], owner: "t", limit: 100, lease: 60, now: now) {
+                for item in try await store.claim(stages: [.discovered], owner: "t", limit: 100, lease: 60, giveUp: WorkRules().claimLimit) {
                     titles[item.sourceName] = item.feedEntry.title
                 }
                 for case let (source, .healthy(firstTitle)) in sources where source.name != "/xxe.xml" {
@@ -159,9 +157,11 @@ import TestSupport
             }
         } catch {
             try await store.close()
+            try await database.remove()
             throw error
         }
         try await store.close()
+        try await database.remove()
     }
 }
 

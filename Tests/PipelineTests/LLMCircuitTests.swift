@@ -106,7 +106,7 @@ import TestSupport
     }
 
     @Test func anItemThatFailedBeforeIsChargedWhenOthersWereAnsweredSinceItsLastFailure() async throws {
-        try await withTemporaryStore { store in
+        try await withTestStore { store in
             let breaker = LLMCircuitBreaker(store: store, rules: Self.rules, logger: Self.logger)
             let source = try await store.addSource(url: "https://a.example/feed", name: "A", kind: .feed)
             _ = try await store.insertDiscovered([DiscoveredItem(sourceID: source.id, guid: "1", url: "https://n.example/1",
@@ -131,7 +131,7 @@ import TestSupport
     // MARK: - The breaker on a real store
 
     @Test func whilePausedOnlyTheStagesWithoutTheLLMAreClaimedAndOneWorkerProbes() async throws {
-        try await withTemporaryStore { store in
+        try await withTestStore { store in
             let breaker = LLMCircuitBreaker(store: store, rules: Self.rules, logger: Self.logger)
             let stages = Stage.workable
             let asked = Mutex<[[Stage]]>([])
@@ -158,7 +158,7 @@ import TestSupport
     }
 
     @Test func aProbeHeldByOneWorkerKeepsTheOthersOffTheLLMStages() async throws {
-        try await withTemporaryStore { store in
+        try await withTestStore { store in
             let breaker = LLMCircuitBreaker(store: store, rules: Self.rules, logger: Self.logger)
             for _ in 0..<3 {
                 _ = try await breaker.recordTransientFailure(reason: "HTTP 502", owner: "w1", since: Self.start, now: Self.start)
@@ -193,7 +193,7 @@ import TestSupport
         let paragraph = "<p>" + String(repeating: "A sentence about a new model and its training data. ", count: 8) + "</p>"
         let routes = FixtureRoutes()
         let llm = ScriptedLLMServer(script: Array(repeating: ScriptedLLMServer.failure(status: 500, retryAfter: 0), count: 100))
-        try await withTemporaryStore { store in
+        try await withTestStore { store in
             try await withTestHTTPServer(routes.handler) { port in
                 try await withTestHTTPServer(llm.handler) { llmPort in
                     let items = (1...3).map { "<item><title>Story \($0)</title><link>http://127.0.0.1:\(port)/story/\($0)</link></item>" }

@@ -27,7 +27,7 @@ import TestSupport
         let settings = try Settings.load(environment: ["KAWARABAN_RETENTION_DAYS": "7"])
         #expect(settings.retentionDays == 7)
         #expect(try Settings.load(environment: [:]).retentionDays == Retention.defaultDays)
-        try await withTemporaryStore { store in
+        try await withTestStore { store in
             let id = try await failedItemWithItsPage(store)
             let retention = Retention(store: store, days: settings.retentionDays)
 
@@ -52,7 +52,7 @@ import TestSupport
     }
 
     @Test func statusReportsMergesApartFromFailures() async throws {
-        try await withTemporaryStore { store in
+        try await withTestStore { store in
             let source = try await store.addSource(url: "https://a.example/feed", name: "A", kind: .feed)
             let entries = (1...2).map { number in
                 DiscoveredItem(sourceID: source.id, guid: "\(number)", url: "https://news.example/\(number)",

@@ -24,7 +24,7 @@ import TestSupport
 
     /// A catalog over a fresh store and a fetcher allowed to reach the local server.
     func withCatalog(_ routes: FixtureRoutes, _ body: @Sendable (SourceCatalog, Store, String) async throws -> Void) async throws {
-        try await withTemporaryStore { store in
+        try await withTestStore { store in
             try await withTestHTTPServer(routes.handler) { port in
                 let fetcher = Fetcher(policy: FetchPolicy(allowed: [AllowedEndpoint(host: "127.0.0.1", port: port)]))
                 try await body(SourceCatalog(store: store, fetcher: fetcher, pool: testPool), store, "http://127.0.0.1:\(port)")
@@ -125,7 +125,7 @@ import TestSupport
             (HackerNews.officialAPIBase, "Hacker News", .hackerNews),
             ("https://jp.example/index.rdf", "日本語の\"ニュース\"", .feed),
         ])
-        try await withTemporaryStore { store in
+        try await withTestStore { store in
             let fetcher = Fetcher(policy: FetchPolicy())
             let catalog = SourceCatalog(store: store, fetcher: fetcher, pool: testPool)
             _ = try await catalog.add(url: "https://jp.example/index.rdf", name: "Already here", kind: .feed, check: false)
@@ -150,7 +150,7 @@ import TestSupport
             <outline text="A note"/>
             </body></opml>
             """
-        try await withTemporaryStore { store in
+        try await withTestStore { store in
             let fetcher = Fetcher(policy: FetchPolicy())
             let summary = try await SourceCatalog(store: store, fetcher: fetcher, pool: testPool).importOPML(Data(opml.utf8))
             #expect(summary.added.map(\.name) == ["Good"])
@@ -161,7 +161,7 @@ import TestSupport
 
     /// The OPML a store holding `sources` exports.
     func exportOf(_ sources: [(String, String, SourceKind)]) async throws -> String {
-        try await withTemporaryStore { store in
+        try await withTestStore { store in
             for (url, name, kind) in sources { _ = try await store.addSource(url: url, name: name, kind: kind) }
             let fetcher = Fetcher(policy: FetchPolicy())
             let opml = try await SourceCatalog(store: store, fetcher: fetcher, pool: testPool).exportOPML()
@@ -170,7 +170,7 @@ import TestSupport
     }
 
     @Test func theSourceListShowsKindTimesStatusCountsAndErrors() async throws {
-        try await withTemporaryStore { store in
+        try await withTestStore { store in
             let hackerNews = try await store.addSource(url: HackerNews.officialAPIBase, name: "Hacker News", kind: .hackerNews)
             let feed = try await store.addSource(url: "https://wire.example/feed.xml", name: "Wire", kind: .feed)
             _ = try await store.addSource(url: "https://new.example/feed.xml", name: "New", kind: .feed)

@@ -3,6 +3,7 @@ import Hummingbird
 import HummingbirdTesting
 import KawarabanCore
 import Testing
+import TestSupport
 @testable import Site
 @testable import Store
 

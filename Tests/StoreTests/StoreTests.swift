@@ -6,6 +6,7 @@ import TestSupport
 
 @Suite struct StoreTests {
     let now = Date(timeIntervalSince1970: 1_790_000_000)
+    let giveUp = ClaimLimit(claims: 3, reason: "abandoned by 3 workers")
 
     func entry(_ number: Int, source: Int64, url: String? = nil) -> DiscoveredItem {
         let link = url ?? "https://news.example/\(number)"
@@ -109,7 +110,7 @@ import TestSupport
             discussed.commentCount = 318
             discussed.score = 1204
             _ = try await store.insertDiscovered([video, discussed], now: now)
-            let stored = try await store.claim(stages: [.discovered], owner: "t", limit: 2, lease: 60, now: now)
+            let stored = try await store.claim(stages: [.discovered], owner: "t", limit: 2, lease: 60, giveUp: giveUp)
             #expect(stored.map(\.feedEntry) == [video, discussed])
         }
     }
@@ -123,7 +124,7 @@ import TestSupport
             _ = try await store.insertDiscovered([entry(2, source: b.id, url: "https://proxy.example/~r/1")], now: now)
             let survivor = try #require(try await store.itemID(canonicalURL: "https://news.example/1"))
             let duplicate = try #require(try await store.itemID(canonicalURL: "https://proxy.example/~r/1"))
-            _ = try await store.claim(stages: [.discovered], owner: "w1", limit: 2, lease: 60, now: now)
+            _ = try await store.claim(stages: [.discovered], owner: "w1", limit: 2, lease: 60, giveUp: giveUp)
 
             #expect(try await !store.mergeDuplicate(duplicate, into: survivor, owner: "someone else", now: now))
             #expect(try await store.mergeDuplicate(duplicate, into: survivor, owner: "w1", now: now))
@@ -156,35 +157,155 @@ import TestSupport
         try await withTestStore(backend) { store in
             let source = try await store.addSource(url: "https://a.example/feed", name: "A", kind: .feed)
             _ = try await store.insertDiscovered((1...5).map { entry($0, source: source.id) }, now: now)
-            let first = try await store.claim(stages: [.discovered], owner: "w1", limit: 2, lease: 60, now: now)
+            let first = try await store.claim(stages: [.discovered], owner: "w1", limit: 2, lease: 60, giveUp: giveUp)
             #expect(first.map(\.feedEntry.title) == ["Story 1", "Story 2"])
             #expect(first.first?.sourceName == "A")
-            #expect(try await store.claim(stages: [.fetched], owner: "w2", limit: 10, lease: 60, now: now).isEmpty)
-            let rest = try await store.claim(stages: [.discovered], owner: "w2", limit: 10, lease: 60, now: now)
+            #expect(try await store.claim(stages: [.fetched], owner: "w2", limit: 10, lease: 60, giveUp: giveUp).isEmpty)
+            let rest = try await store.claim(stages: [.discovered], owner: "w2", limit: 10, lease: 100, giveUp: giveUp)
             #expect(rest.count == 3)
-            #expect(try await store.leasedCount(stages: [.discovered], now: now) == 5)
+            #expect(try await store.leasedCount(stages: [.discovered]) == 5)
 
             // An expired lease frees the item for another worker, and the old owner's writes are refused.
-            let later = now.addingTimeInterval(61)
-            let takenOver = try await store.claim(stages: [.discovered], owner: "w3", limit: 1, lease: 60, now: later)
+            try await passTime(61, in: store)
+            let takenOver = try await store.claim(stages: [.discovered], owner: "w3", limit: 1, lease: 60, giveUp: giveUp)
             #expect(takenOver.map(\.id) == [first[0].id])
-            #expect(try await !store.advance(first[0].id, owner: "w1", to: .fetched, with: ItemUpdate(), now: later))
-            #expect(try await store.advance(first[0].id, owner: "w3", to: .fetched, with: ItemUpdate(pageHTML: "<p>x</p>"), now: later))
+            #expect(try await !store.advance(first[0].id, owner: "w1", to: .fetched, with: ItemUpdate(), now: now))
+            #expect(try await store.advance(first[0].id, owner: "w3", to: .fetched, with: ItemUpdate(page: .store("<p>x</p>")), now: now))
             #expect(try await store.item(id: first[0].id)?.pageHTML == "<p>x</p>")
 
             // A scheduled retry waits until its time.
-            #expect(try await store.recordFailure(first[1].id, owner: "w1", reason: "timed out", retryAt: now.addingTimeInterval(30), now: now))
-            #expect(try await store.claim(stages: [.discovered], owner: "w4", limit: 1, lease: 60, now: now.addingTimeInterval(10)).isEmpty)
-            let retried = try await store.claim(stages: [.discovered], owner: "w4", limit: 1, lease: 60, now: now.addingTimeInterval(31))
+            #expect(try await store.recordFailure(first[1].id, owner: "w1", reason: "timed out", retryAfter: 30, now: now))
+            try await passTime(10, in: store)
+            #expect(try await store.claim(stages: [.discovered], owner: "w4", limit: 1, lease: 60, giveUp: giveUp).isEmpty)
+            try await passTime(21, in: store)
+            let retried = try await store.claim(stages: [.discovered], owner: "w4", limit: 1, lease: 60, giveUp: giveUp)
             #expect(retried.map(\.id) == [first[1].id])
             #expect(retried.first?.attempts == 1)
             #expect(retried.first?.lastError == "timed out")
 
             // A worker in a long step keeps its hold; nobody else can extend it.
-            #expect(try await store.extendLease(rest[0].id, owner: "w2", until: later.addingTimeInterval(600)))
-            #expect(try await !store.extendLease(rest[0].id, owner: "w5", until: later.addingTimeInterval(600)))
-            let others = try await store.claim(stages: [.discovered], owner: "w5", limit: 10, lease: 60, now: later)
+            #expect(try await store.extendLease(rest[0].id, owner: "w2", lease: 600))
+            #expect(try await !store.extendLease(rest[0].id, owner: "w5", lease: 600))
+            try await passTime(10, in: store)
+            let others = try await store.claim(stages: [.discovered], owner: "w5", limit: 10, lease: 60, giveUp: giveUp)
             #expect(Set(others.map(\.id)) == Set(rest.dropFirst().map(\.id)))
+        }
+    }
+
+    /// A worker that dies holding an item (a crash, the out-of-memory killer) never writes back;
+    /// the third claim without a write is the last, and the queue goes on with the next item.
+    @Test(arguments: Backend.available)
+    func anItemClaimedThreeTimesWithoutAWriteIsGivenUpAndTheQueueGoesOn(backend: Backend) async throws {
+        try await withTestStore(backend) { store in
+            let source = try await store.addSource(url: "https://a.example/feed", name: "A", kind: .feed)
+            _ = try await store.insertDiscovered([entry(1, source: source.id), entry(2, source: source.id)], now: now)
+            var poison: Int64?
+            for worker in 1...3 {
+                let claimed = try await store.claim(stages: [.discovered], owner: "w\(worker)", limit: 1, lease: 60, giveUp: giveUp)
+                #expect(claimed.map(\.feedEntry.title) == ["Story 1"], "claim \(worker)")
+                poison = claimed.first?.id
+                try await passTime(61, in: store)
+            }
+            let poisonID = try #require(poison)
+
+            let next = try await store.claim(stages: [.discovered], owner: "w4", limit: 1, lease: 60, giveUp: giveUp)
+            #expect(next.map(\.feedEntry.title) == ["Story 2"])
+            let givenUp = try #require(try await store.item(id: poisonID))
+            #expect(givenUp.stage == .failed)
+            #expect(givenUp.lastError == "abandoned by 3 workers")
+            #expect(try await store.failures(limit: 10).map(\.reason) == ["abandoned by 3 workers"])
+            #expect(try await store.leasedCount(stages: [.discovered]) == 1)
+        }
+    }
+
+    /// Only claims that never came back count: a write by the holder starts the count over.
+    @Test(arguments: Backend.available)
+    func aWriteBackStartsTheClaimCountOver(backend: Backend) async throws {
+        try await withTestStore(backend) { store in
+            let source = try await store.addSource(url: "https://a.example/feed", name: "A", kind: .feed)
+            _ = try await store.insertDiscovered([entry(1, source: source.id)], now: now)
+            for _ in 1...2 {
+                #expect(try await store.claim(stages: [.discovered], owner: "lost", limit: 1, lease: 60, giveUp: giveUp).count == 1)
+                try await passTime(61, in: store)
+            }
+            let item = try #require(try await store.claim(stages: [.discovered], owner: "w", limit: 1, lease: 60, giveUp: giveUp).first)
+            #expect(try await store.recordFailure(item.id, owner: "w", reason: "timed out", retryAfter: 0, now: now))
+            for round in 1...3 {
+                let again = try await store.claim(stages: [.discovered], owner: "w\(round)", limit: 1, lease: 60, giveUp: giveUp)
+                #expect(again.map(\.id) == [item.id], "claim \(round) after the write")
+                try await passTime(61, in: store)
+            }
+        }
+    }
+
+    /// Claims take turns between sources: a flood from one does not hold back the others.
+    @Test(arguments: Backend.available)
+    func aFloodFromOneSourceDoesNotStarveTheOthers(backend: Backend) async throws {
+        try await withTestStore(backend) { store in
+            let flood = try await store.addSource(url: "https://flood.example/feed", name: "Flood", kind: .feed)
+            let quiet = try await store.addSource(url: "https://quiet.example/feed", name: "Quiet", kind: .feed)
+            _ = try await store.insertDiscovered((1...1_000).map { entry($0, source: flood.id) }, now: now)
+            _ = try await store.insertDiscovered((1...3).map { entry(1_000 + $0, source: quiet.id) }, now: now)
+
+            var firstClaims: [String] = []
+            for _ in 1...6 {
+                let claimed = try await store.claim(stages: [.discovered], owner: "w", limit: 1, lease: 60, giveUp: giveUp)
+                firstClaims += claimed.map(\.sourceName)
+            }
+            #expect(firstClaims.filter { $0 == "Quiet" }.count == 3, "\(firstClaims)")
+            // Each source's own items still go oldest first.
+            let rest = try await store.claim(stages: [.discovered], owner: "w", limit: 3, lease: 60, giveUp: giveUp)
+            #expect(rest.map(\.feedEntry.title) == ["Story 4", "Story 5", "Story 6"])
+        }
+    }
+
+    /// A row whose stored article no longer decodes (nested deeper than the decoder accepts, or
+    /// simply broken) would fail every claim; it is failed with the reason instead.
+    @Test(arguments: Backend.available)
+    func anUnreadableStoredArticleFailsItsItemAndTheQueueGoesOn(backend: Backend) async throws {
+        try await withTestStore(backend) { store in
+            let source = try await store.addSource(url: "https://a.example/feed", name: "A", kind: .feed)
+            _ = try await store.insertDiscovered((1...3).map { entry($0, source: source.id) }, now: now)
+            let article = Article(title: "T", blocks: [.paragraph([.text("body")])])
+            for item in try await store.claim(stages: [.discovered], owner: "w", limit: 2, lease: 60, giveUp: giveUp) {
+                #expect(try await store.advance(item.id, owner: "w", to: .extracted, with: ItemUpdate(article: article), now: now))
+            }
+            let deep = "{\"title\":\"T\",\"blocks\":" + String(repeating: "[", count: 100_000)
+                + String(repeating: "]", count: 100_000) + "}"
+            for (title, json) in [("Story 1", "{\"title\": [unfinished"), ("Story 2", deep)] {
+                try await store.database.raw("UPDATE items SET article_json = \(bind: json) WHERE title = \(bind: title)").run()
+            }
+
+            let claimed = try await store.claim(stages: [.discovered, .extracted], owner: "w", limit: 1, lease: 60, giveUp: giveUp)
+            #expect(claimed.map(\.feedEntry.title) == ["Story 3"])
+            let failures = try await store.failures(limit: 10)
+            #expect(failures.count == 2)
+            for failure in failures {
+                #expect(failure.stage == .failed)
+                #expect(failure.reason.hasPrefix("stored article cannot be read: "), "\(failure.reason)")
+                #expect(failure.reason.count < 400)
+            }
+            #expect(try await store.leasedCount(stages: [.extracted]) == 0)
+        }
+    }
+
+    /// Leases are written and compared with the database's clock, whatever the caller's says.
+    @Test(arguments: Backend.available)
+    func leasesRunOnTheDatabasesClock(backend: Backend) async throws {
+        try await withTestStore(backend) { store in
+            let source = try await store.addSource(url: "https://a.example/feed", name: "A", kind: .feed)
+            _ = try await store.insertDiscovered([entry(1, source: source.id)], now: now)
+            let item = try #require(try await store.claim(stages: [.discovered], owner: "w", limit: 1, lease: 60, giveUp: giveUp).first)
+            func remaining() async throws -> Double {
+                try #require(try await store.database.raw("""
+                    SELECT lease_until - \(unsafeRaw: store.dialect.now) AS remaining FROM items WHERE id = \(bind: item.id)
+                    """).first()?.decode(column: "remaining", as: Double.self))
+            }
+            let claimed = try await remaining()
+            #expect(claimed > 0 && claimed <= 60, "\(claimed)")
+            #expect(try await store.extendLease(item.id, owner: "w", lease: 600))
+            let extended = try await remaining()
+            #expect(extended > 540 && extended <= 600, "\(extended)")
         }
     }
 
@@ -201,7 +322,7 @@ import TestSupport
                     group.addTask {
                         var mine: [Int64] = []
                         while let item = try await store.claim(stages: [.discovered], owner: "w\(worker)", limit: 1,
-                                                                lease: 600, now: now).first {
+                                                                lease: 600, giveUp: giveUp).first {
                             mine.append(item.id)
                         }
                         return mine
@@ -219,33 +340,37 @@ import TestSupport
         try await withTestStore(backend) { store in
             let source = try await store.addSource(url: "https://a.example/feed", name: "A", kind: .feed)
             _ = try await store.insertDiscovered([entry(1, source: source.id)], now: now)
-            let item = try #require(try await store.claim(stages: [.discovered], owner: "w1", limit: 1, lease: 60, now: now).first)
-            #expect(try await !store.advance(item.id, owner: "w2", to: .fetched, with: ItemUpdate(pageHTML: "<p>x</p>"), now: now))
-            #expect(try await !store.recordFailure(item.id, owner: "w2", reason: "no", retryAt: nil, now: now))
+            let item = try #require(try await store.claim(stages: [.discovered], owner: "w1", limit: 1, lease: 60, giveUp: giveUp).first)
+            #expect(try await !store.advance(item.id, owner: "w2", to: .fetched, with: ItemUpdate(page: .store("<p>x</p>")), now: now))
+            #expect(try await !store.recordFailure(item.id, owner: "w2", reason: "no", retryAfter: nil, now: now))
             let unchanged = try #require(try await store.item(id: item.id))
             #expect(unchanged.stage == .discovered)
             #expect(unchanged.pageHTML == nil)
             #expect(unchanged.attempts == 0)
             // Still held by w1: nobody else can claim it.
-            #expect(try await store.claim(stages: [.discovered], owner: "w2", limit: 1, lease: 60, now: now).isEmpty)
-            #expect(try await store.advance(item.id, owner: "w1", to: .fetched, with: ItemUpdate(pageHTML: "<p>x</p>"), now: now))
+            #expect(try await store.claim(stages: [.discovered], owner: "w2", limit: 1, lease: 60, giveUp: giveUp).isEmpty)
+            #expect(try await store.advance(item.id, owner: "w1", to: .fetched, with: ItemUpdate(page: .store("<p>x</p>")), now: now))
         }
     }
 
     @Test(arguments: Backend.available)
-    func theFetchedPageIsDroppedOnceTheArticleIsExtracted(backend: Backend) async throws {
+    func theStoredPageIsDroppedOnlyWhenTheUpdateSaysSo(backend: Backend) async throws {
         try await withTestStore(backend) { store in
             let source = try await store.addSource(url: "https://a.example/feed", name: "A", kind: .feed)
             _ = try await store.insertDiscovered([entry(1, source: source.id)], now: now)
-            let item = try #require(try await store.claim(stages: [.discovered], owner: "w", limit: 1, lease: 60, now: now).first)
-            #expect(try await store.advance(item.id, owner: "w", to: .fetched, with: ItemUpdate(pageHTML: "<p>page</p>"), now: now))
-            let fetched = try #require(try await store.claim(stages: [.fetched], owner: "w", limit: 1, lease: 60, now: now).first)
+            let item = try #require(try await store.claim(stages: [.discovered], owner: "w", limit: 1, lease: 60, giveUp: giveUp).first)
+            #expect(try await store.advance(item.id, owner: "w", to: .fetched, with: ItemUpdate(page: .store("<p>page</p>")), now: now))
+            let fetched = try #require(try await store.claim(stages: [.fetched], owner: "w", limit: 1, lease: 60, giveUp: giveUp).first)
             #expect(fetched.pageHTML == "<p>page</p>")
             let article = Article(title: "T", blocks: [.paragraph([.text("body")])])
             #expect(try await store.advance(item.id, owner: "w", to: .extracted, with: ItemUpdate(article: article), now: now))
-            let extracted = try #require(try await store.item(id: item.id))
-            #expect(extracted.pageHTML == nil)
-            #expect(extracted.article == article)
+            #expect(try await store.item(id: item.id)?.pageHTML == "<p>page</p>")
+
+            let extracted = try #require(try await store.claim(stages: [.extracted], owner: "w", limit: 1, lease: 60, giveUp: giveUp).first)
+            #expect(try await store.advance(extracted.id, owner: "w", to: .analysed, with: ItemUpdate(page: .drop), now: now))
+            let analysed = try #require(try await store.item(id: item.id))
+            #expect(analysed.pageHTML == nil)
+            #expect(analysed.article == article)
         }
     }
 
@@ -254,9 +379,9 @@ import TestSupport
         try await withTestStore(backend) { store in
             let source = try await store.addSource(url: "https://a.example/feed", name: "A", kind: .feed)
             _ = try await store.insertDiscovered([entry(1, source: source.id), entry(2, source: source.id)], now: now)
-            let items = try await store.claim(stages: [.discovered], owner: "w", limit: 2, lease: 60, now: now)
-            #expect(try await store.recordFailure(items[0].id, owner: "w", reason: "timed out", retryAt: now.addingTimeInterval(30), now: now))
-            #expect(try await store.recordFailure(items[1].id, owner: "w", reason: "no text", retryAt: nil, now: now.addingTimeInterval(1)))
+            let items = try await store.claim(stages: [.discovered], owner: "w", limit: 2, lease: 60, giveUp: giveUp)
+            #expect(try await store.recordFailure(items[0].id, owner: "w", reason: "timed out", retryAfter: 30, now: now))
+            #expect(try await store.recordFailure(items[1].id, owner: "w", reason: "no text", retryAfter: nil, now: now.addingTimeInterval(1)))
 
             let retrying = try #require(try await store.item(id: items[0].id))
             #expect(retrying.stage == .discovered)
@@ -270,8 +395,9 @@ import TestSupport
             // Both show up, newest first; the retry only until it succeeds.
             #expect(try await store.failures(limit: 10).map(\.reason) == ["no text", "timed out"])
             #expect(try await store.failures(limit: 1).map(\.itemID) == [items[1].id])
+            try await passTime(30, in: store)
             let retried = try #require(try await store.claim(stages: [.discovered], owner: "w", limit: 1, lease: 60,
-                                                             now: now.addingTimeInterval(30)).first)
+                                                             giveUp: giveUp).first)
             #expect(try await store.advance(retried.id, owner: "w", to: .fetched, with: ItemUpdate(), now: now.addingTimeInterval(31)))
             let afterSuccess = try #require(try await store.item(id: retried.id))
             #expect(afterSuccess.attempts == 0)
@@ -285,17 +411,18 @@ import TestSupport
         try await withTestStore(backend) { store in
             let source = try await store.addSource(url: "https://a.example/feed", name: "A", kind: .feed)
             _ = try await store.insertDiscovered((1...4).map { entry($0, source: source.id) }, now: now)
-            #expect(try await store.pendingCount(stages: [.discovered], now: now) == 4)
-            #expect(try await store.pendingCount(stages: [.fetched], now: now) == 0)
-            #expect(try await store.pendingCount(stages: [], now: now) == 0)
+            #expect(try await store.pendingCount(stages: [.discovered]) == 4)
+            #expect(try await store.pendingCount(stages: [.fetched]) == 0)
+            #expect(try await store.pendingCount(stages: []) == 0)
 
-            let held = try await store.claim(stages: [.discovered], owner: "w", limit: 2, lease: 60, now: now)
-            #expect(try await store.recordFailure(held[0].id, owner: "w", reason: "later", retryAt: now.addingTimeInterval(30), now: now))
-            #expect(try await store.pendingCount(stages: [.discovered], now: now) == 2)
-            #expect(try await store.leasedCount(stages: [.discovered], now: now) == 1)
+            let held = try await store.claim(stages: [.discovered], owner: "w", limit: 2, lease: 60, giveUp: giveUp)
+            #expect(try await store.recordFailure(held[0].id, owner: "w", reason: "later", retryAfter: 30, now: now))
+            #expect(try await store.pendingCount(stages: [.discovered]) == 2)
+            #expect(try await store.leasedCount(stages: [.discovered]) == 1)
             // The retry comes due, and the lease of a worker that died runs out.
-            #expect(try await store.pendingCount(stages: [.discovered], now: now.addingTimeInterval(61)) == 4)
-            #expect(try await store.leasedCount(stages: [.discovered], now: now.addingTimeInterval(61)) == 0)
+            try await passTime(61, in: store)
+            #expect(try await store.pendingCount(stages: [.discovered]) == 4)
+            #expect(try await store.leasedCount(stages: [.discovered]) == 0)
         }
     }
 
@@ -305,7 +432,7 @@ import TestSupport
             #expect(try await store.countsByStage().isEmpty)
             let source = try await store.addSource(url: "https://a.example/feed", name: "A", kind: .feed)
             _ = try await store.insertDiscovered((1...5).map { entry($0, source: source.id) }, now: now)
-            let items = try await store.claim(stages: [.discovered], owner: "w", limit: 3, lease: 60, now: now)
+            let items = try await store.claim(stages: [.discovered], owner: "w", limit: 3, lease: 60, giveUp: giveUp)
             #expect(try await store.advance(items[0].id, owner: "w", to: .fetched, with: ItemUpdate(), now: now))
             #expect(try await store.advance(items[1].id, owner: "w", to: .fetched, with: ItemUpdate(), now: now))
             #expect(try await store.advance(items[2].id, owner: "w", to: .skipped, with: ItemUpdate(), now: now))
@@ -318,8 +445,8 @@ import TestSupport
         try await withTestStore(backend) { store in
             let source = try await store.addSource(url: "https://a.example/feed", name: "A", kind: .feed)
             _ = try await store.insertDiscovered([entry(1, source: source.id)], now: now)
-            let item = try #require(try await store.claim(stages: [.discovered], owner: "w", limit: 1, lease: 60, now: now).first)
-            #expect(try await store.recordFailure(item.id, owner: "w", reason: "extraction: no text", retryAt: nil, now: now))
+            let item = try #require(try await store.claim(stages: [.discovered], owner: "w", limit: 1, lease: 60, giveUp: giveUp).first)
+            #expect(try await store.recordFailure(item.id, owner: "w", reason: "extraction: no text", retryAfter: nil, now: now))
             #expect(try await store.countsByStage() == [.failed: 1])
             let failures = try await store.failures(limit: 10)
             #expect(failures.map(\.reason) == ["extraction: no text"])
@@ -348,7 +475,7 @@ import TestSupport
                 analysedAt: now, model: "m")
             let translation = Translation(language: "ja", blocks: [.paragraph([.text("訳")])], translatedAt: now, model: "m")
             let publicationTimes = [now, now, now.addingTimeInterval(100)]
-            let claimed = try await store.claim(stages: [.discovered], owner: "w", limit: 3, lease: 60, now: now)
+            let claimed = try await store.claim(stages: [.discovered], owner: "w", limit: 3, lease: 60, giveUp: giveUp)
             for (item, publishedAt) in zip(claimed, publicationTimes) {
                 let update = ItemUpdate(article: article, analysis: analysis, translation: translation)
                 #expect(try await store.advance(item.id, owner: "w", to: .published, with: update, now: publishedAt))
@@ -361,13 +488,15 @@ import TestSupport
             #expect(first.translation == translation)
             #expect(first.publishedAt == now)
             #expect(first.sourceName == "A")
-            #expect(try await store.claim(stages: Stage.workable, owner: "w", limit: 10, lease: 60, now: now).isEmpty)
+            #expect(try await store.claim(stages: Stage.workable, owner: "w", limit: 10, lease: 60, giveUp: giveUp).isEmpty)
 
-            // Published a second time, the item keeps the time it was first published.
-            let again = try #require(try await store.claim(stages: [.published], owner: "w", limit: 1, lease: 60, now: now).first)
-            #expect(try await store.advance(again.id, owner: "w", to: .published, with: ItemUpdate(), now: now.addingTimeInterval(500)))
-            #expect(try await store.item(id: again.id)?.publishedAt == again.publishedAt)
-            #expect(try await store.item(id: again.id)?.article == article)
+            // Finished items are never claimed; and should a holder publish one a second time, the
+            // item keeps the time it was first published.
+            #expect(try await store.claim(stages: [.published], owner: "w", limit: 1, lease: 60, giveUp: giveUp).isEmpty)
+            try await store.database.raw("UPDATE items SET lease_owner = 'w' WHERE id = \(bind: first.id)").run()
+            #expect(try await store.advance(first.id, owner: "w", to: .published, with: ItemUpdate(), now: now.addingTimeInterval(500)))
+            #expect(try await store.item(id: first.id)?.publishedAt == now)
+            #expect(try await store.item(id: first.id)?.article == article)
         }
     }
 
@@ -386,13 +515,13 @@ import TestSupport
     @Test func databaseErrorsSayWhatTheStoreWasDoing() async throws {
         let missingFolder = FileManager.default.temporaryDirectory.appendingPathComponent("missing-\(UUID().uuidString)/db.sqlite")
         let sqliteError = await #expect(throws: StoreError.self) {
-            try await Store.open(.sqlite(path: missingFolder.path), logger: quietLogger)
+            try await Store.open(.sqlite(path: missingFolder.path), logger: TestDatabase.logger)
         }
         #expect(sqliteError?.description.hasPrefix("database error: opening the SQLite file") == true)
 
         // Port 1 on loopback refuses connections; the reason must not be PostgresNIO's generic text.
         let postgresError = await #expect(throws: StoreError.self) {
-            try await Store.open(.postgres(url: "postgres://nobody@127.0.0.1:1/none?sslmode=disable"), logger: quietLogger)
+            try await Store.open(.postgres(url: "postgres://nobody@127.0.0.1:1/none?sslmode=disable"), logger: TestDatabase.logger)
         }
         let reason = postgresError?.description ?? ""
         #expect(reason.hasPrefix("database error: "))
