@@ -58,7 +58,7 @@ public struct WorkRules: Sendable {
         case .extracted: return .analysed
         case .analysed: return .translated
         case .translated: return .published
-        case .published, .failed, .skipped: throw .alreadyFinal(stage)
+        case .published, .unpublished, .failed, .skipped: throw .alreadyFinal(stage)
         }
     }
 

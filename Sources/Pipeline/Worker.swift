@@ -67,7 +67,6 @@ public final class Worker: Sendable {
 
     public init(store: Store, fetcher: Fetcher, pool: CPUPool, desk: EditorialDesk?, settings: WorkSettings,
                 rules: WorkRules = WorkRules(), owner: String = Worker.makeOwnerID(), logger: Logger) {
-                owner: String = Worker.makeOwnerID(), logger: Logger) {
         self.store = store
         self.fetcher = fetcher
         self.pool = pool

@@ -70,7 +70,7 @@ extension Store {
             try await database.raw("""
                 UPDATE items SET
                     stage = CASE WHEN stage = \(bind: Stage.failed.rawValue) THEN \(Self.stageToResume) ELSE stage END,
-                    attempts = 0, last_error = NULL, next_attempt_at = NULL, updated_at = \(bind: now.storedValue)
+                    attempts = 0, claims = 0, last_error = NULL, next_attempt_at = NULL, updated_at = \(bind: now.storedValue)
                 WHERE \(condition) AND stage IN (\(literals: Self.requeueable.map(\.rawValue), joinedBy: ", "))
                 RETURNING id, title, stage
                 """).all().map { row in

@@ -53,7 +53,7 @@ import TestSupport
             #expect(outcome.health.itemsKept == CollectionSettings.defaultEntriesPerFetch)
             #expect(outcome.health.newItems == CollectionSettings.defaultEntriesPerFetch)
             #expect(try await store.countsByStage() == [.discovered: CollectionSettings.defaultEntriesPerFetch])
-            let titles = Set(try await store.claim(stages: [.discovered], owner: "t", limit: 100, lease: 60, now: Date())
+            let titles = Set(try await store.claim(stages: [.discovered], owner: "t", limit: 100, lease: 60, giveUp: WorkRules().claimLimit)
                 .map(\.feedEntry.title))
             let newest = (Self.entryCount - CollectionSettings.defaultEntriesPerFetch..<Self.entryCount).map { "Entry \($0)" }
             #expect(titles == Set(newest))
@@ -197,8 +197,8 @@ import TestSupport
             failing.lastError = "the server said \u{1B}[8mhidden\u{1B}[0m\r\nand more\u{9B}"
             try await store.recordFetch(sourceID: source.id, health: failing)
             #expect(try await store.source(id: source.id)?.health.lastError == "the server said [8mhidden[0m\nand more")
-            let claimed = try #require(try await store.claim(stages: [.discovered], owner: "w", limit: 1, lease: 60, now: Date()).first)
-            _ = try await store.recordFailure(claimed.id, owner: "w", reason: "page \u{1B}[31m\u{07}gone", retryAt: nil, now: Date())
+            let claimed = try #require(try await store.claim(stages: [.discovered], owner: "w", limit: 1, lease: 60, giveUp: WorkRules().claimLimit).first)
+            _ = try await store.recordFailure(claimed.id, owner: "w", reason: "page \u{1B}[31m\u{07}gone", retryAfter: nil, now: Date())
             #expect(try await store.failures(limit: 1).first?.reason == "page [31mgone")
 
             let status = try await StatusReport.gather(from: store, settings: Settings.load(environment: [:]))

@@ -112,16 +112,15 @@ import TestSupport
             _ = try await store.insertDiscovered([DiscoveredItem(sourceID: source.id, guid: "1", url: "https://n.example/1",
                                                                  canonicalURL: "https://n.example/1", title: "Stubborn")],
                                                  now: Self.start)
-            var item = try #require(try await store.claim(stages: [.discovered], owner: "w1", limit: 1, lease: 30, now: Self.start).first)
+            var item = try #require(try await store.claim(stages: [.discovered], owner: "w1", limit: 1, lease: 30, giveUp: WorkRules().claimLimit).first)
             let firstFailure = Self.start.addingTimeInterval(10)
             // Its first failure: nobody was answered during the step, so it is not the item's fault.
             #expect(try await !breaker.recordTransientFailure(of: item, reason: "HTTP 500", owner: "w1",
                                                               stepStartedAt: Self.start, now: firstFailure))
-            #expect(try await store.deferItem(item.id, owner: "w1", reason: "HTTP 500", retryAt: firstFailure, now: firstFailure))
+            #expect(try await store.deferItem(item.id, owner: "w1", reason: "HTTP 500", retryAfter: 0, now: firstFailure))
             // Others are answered; the item, tried again in a step that sees no answer, fails again: its own fault.
             try await breaker.recordAnswer(now: firstFailure.addingTimeInterval(5))
-            item = try #require(try await store.claim(stages: [.discovered], owner: "w1", limit: 1, lease: 30,
-                                                      now: firstFailure.addingTimeInterval(60)).first)
+            item = try #require(try await store.claim(stages: [.discovered], owner: "w1", limit: 1, lease: 30, giveUp: WorkRules().claimLimit).first)
             #expect(try await breaker.recordTransientFailure(of: item, reason: "HTTP 500", owner: "w1",
                                                              stepStartedAt: firstFailure.addingTimeInterval(60),
                                                              now: firstFailure.addingTimeInterval(70)))
@@ -205,7 +204,7 @@ import TestSupport
                     }
                     let fetcher = Fetcher(policy: FetchPolicy(allowed: [AllowedEndpoint(host: "127.0.0.1", port: port)]))
                     let source = try await store.addSource(url: "http://127.0.0.1:\(port)/feed.xml", name: "Wire", kind: .feed)
-                    _ = try await Collector(store: store, fetcher: fetcher, logger: Self.logger).collect([source])
+                    _ = try await Collector(store: store, fetcher: fetcher, pool: testPool, logger: Self.logger).collect([source])
                     let client = ChatClient(configuration: LLMConfiguration(
                         baseURL: try #require(URL(string: "http://127.0.0.1:\(llmPort)/v1")), model: "m",
                         retryBaseDelay: .milliseconds(1)), logger: Self.logger)
@@ -214,7 +213,7 @@ import TestSupport
                     let settings = WorkSettings(lease: 60, concurrency: 1,
                                                 llmPause: LLMPausePolicy(failuresBeforePause: 2, firstPause: 3600))
 
-                    _ = try await Worker(store: store, fetcher: fetcher, desk: desk, settings: settings, logger: Self.logger)
+                    _ = try await Worker(store: store, fetcher: fetcher, pool: testPool, desk: desk, settings: settings, logger: Self.logger)
                         .runUntilIdle()
 
                     // Fetching and extraction went on; the analysis paused after two failures in a row.

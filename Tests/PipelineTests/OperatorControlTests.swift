@@ -16,10 +16,10 @@ import TestSupport
         let link = "https://news.example/1"
         _ = try await store.insertDiscovered([DiscoveredItem(sourceID: source.id, guid: "1", url: link, canonicalURL: link,
                                                              title: "Story")], now: failedAt)
-        let item = try #require(try await store.claim(stages: [.discovered], owner: "w", limit: 1, lease: 60, now: failedAt).first)
-        #expect(try await store.advance(item.id, owner: "w", to: .fetched, with: ItemUpdate(pageHTML: "<html>page</html>"), now: failedAt))
-        _ = try await store.claim(stages: [.fetched], owner: "w", limit: 1, lease: 60, now: failedAt)
-        #expect(try await store.recordFailure(item.id, owner: "w", reason: "fetched: no article", retryAt: nil, now: failedAt))
+        let item = try #require(try await store.claim(stages: [.discovered], owner: "w", limit: 1, lease: 60, giveUp: WorkRules().claimLimit).first)
+        #expect(try await store.advance(item.id, owner: "w", to: .fetched, with: ItemUpdate(page: .store("<html>page</html>")), now: failedAt))
+        _ = try await store.claim(stages: [.fetched], owner: "w", limit: 1, lease: 60, giveUp: WorkRules().claimLimit)
+        #expect(try await store.recordFailure(item.id, owner: "w", reason: "fetched: no article", retryAfter: nil, now: failedAt))
         return item.id
     }
 
@@ -59,7 +59,7 @@ import TestSupport
                                canonicalURL: "https://news.example/\(number)", title: "Story \(number)")
             }
             _ = try await store.insertDiscovered(entries, now: failedAt)
-            let claimed = try await store.claim(stages: [.discovered], owner: "w", limit: 2, lease: 60, now: failedAt)
+            let claimed = try await store.claim(stages: [.discovered], owner: "w", limit: 2, lease: 60, giveUp: WorkRules().claimLimit)
             #expect(try await store.mergeDuplicate(claimed[1].id, into: claimed[0].id, owner: "w", now: failedAt))
 
             let report = try await StatusReport.gather(from: store, settings: Settings.load(environment: [:]))

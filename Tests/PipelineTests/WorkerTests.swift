@@ -67,7 +67,7 @@ import TestSupport
         try await withTestStore { store in
             let itemID = try await extractedItem(in: store)
             try await withTestHTTPServer(model.handler) { port in
-                let worker = Worker(store: store, fetcher: Fetcher(policy: FetchPolicy()), desk: desk(port: port),
+                let worker = Worker(store: store, fetcher: Fetcher(policy: FetchPolicy()), pool: testPool, desk: desk(port: port),
                                     settings: WorkSettings(lease: Self.shortLease, concurrency: 1), owner: "worker", logger: Self.logger)
                 async let step = worker.stepOne()
                 while model.requests == 0 { try await Task.sleep(for: .milliseconds(10)) }
@@ -97,7 +97,7 @@ import TestSupport
         try await withTestStore { store in
             let itemID = try await extractedItem(in: store)
             try await withTestHTTPServer(llm.handler) { port in
-                let worker = Worker(store: store, fetcher: Fetcher(policy: FetchPolicy()), desk: desk(port: port),
+                let worker = Worker(store: store, fetcher: Fetcher(policy: FetchPolicy()), pool: testPool, desk: desk(port: port),
                                     settings: WorkSettings(lease: 60, concurrency: 1), rules: WorkRules(clock: { moment }),
                                     logger: Self.logger)
                 let summary = try await worker.runUntilIdle()

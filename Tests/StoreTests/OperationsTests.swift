@@ -10,6 +10,7 @@ import TestSupport
 @Suite struct OperationsTests {
     static let logger = Logger(label: "operations-tests", factory: { _ in SwiftLogNoOpLogHandler() })
     let now = Date(timeIntervalSince1970: 1_790_000_000)
+    let giveUp = ClaimLimit(claims: 3, reason: "abandoned by 3 workers")
     let article = Article(title: "A", blocks: [.paragraph([.text("text")])], path: .page)
 
     func entry(_ number: Int, source: Int64) -> DiscoveredItem {
@@ -19,21 +20,21 @@ import TestSupport
 
     /// Moves item `id` one step to `stage` with `update`, as a worker would.
     func step(_ store: Store, _ id: Int64, to stage: Stage, _ update: ItemUpdate = ItemUpdate()) async throws {
-        let claimed = try await store.claim(stages: Stage.workable, owner: "w", limit: 100, lease: 60, now: now)
+        let claimed = try await store.claim(stages: Stage.workable, owner: "w", limit: 100, lease: 60, giveUp: giveUp)
         #expect(claimed.contains { $0.id == id })
         #expect(try await store.advance(id, owner: "w", to: stage, with: update, now: now))
         for other in claimed where other.id != id {
-            _ = try await store.deferItem(other.id, owner: "w", reason: "not this test's item", retryAt: now, now: now)
+            _ = try await store.deferItem(other.id, owner: "w", reason: "not this test's item", retryAfter: 0, now: now)
         }
     }
 
     func fail(_ store: Store, _ id: Int64, at time: Date) async throws {
-        let claimed = try await store.claim(stages: Stage.workable, owner: "w", limit: 100, lease: 60, now: time)
+        let claimed = try await store.claim(stages: Stage.workable, owner: "w", limit: 100, lease: 60, giveUp: giveUp)
         for item in claimed {
             if item.id == id {
-                #expect(try await store.recordFailure(id, owner: "w", reason: "extraction: too little text", retryAt: nil, now: time))
+                #expect(try await store.recordFailure(id, owner: "w", reason: "extraction: too little text", retryAfter: nil, now: time))
             } else {
-                _ = try await store.deferItem(item.id, owner: "w", reason: "not this test's item", retryAt: time, now: time)
+                _ = try await store.deferItem(item.id, owner: "w", reason: "not this test's item", retryAfter: 0, now: time)
             }
         }
     }
@@ -54,7 +55,7 @@ import TestSupport
         try await withTestStore(backend) { store in
             let all = try await discovered(2, in: store)
             let (first, second) = (all[0], all[1])
-            try await step(store, first, to: .fetched, ItemUpdate(pageHTML: "<html>page</html>"))
+            try await step(store, first, to: .fetched, ItemUpdate(page: .store("<html>page</html>")))
             try await step(store, first, to: .extracted, ItemUpdate(article: article))
             try await fail(store, first, at: now)
             try await fail(store, second, at: now)
@@ -65,7 +66,7 @@ import TestSupport
             #expect(requeued.stage == .extracted)
             #expect(requeued.attempts == 0)
             #expect(requeued.lastError == nil)
-            #expect(try await store.claim(stages: [.extracted], owner: "w2", limit: 1, lease: 60, now: now).first?.id == first)
+            #expect(try await store.claim(stages: [.extracted], owner: "w2", limit: 1, lease: 60, giveUp: giveUp).first?.id == first)
 
             #expect(try await store.requeueFailed(now: now).map(\.stage) == [.discovered])
             #expect(try await store.countsByStage()[.failed] == nil)
@@ -86,7 +87,7 @@ import TestSupport
 
             #expect(try await store.headlines(limit: 10, offset: 0).isEmpty)
             #expect(try await store.item(id: id)?.stage == .unpublished)
-            #expect(try await store.claim(stages: Stage.workable, owner: "w", limit: 10, lease: 60, now: now).isEmpty)
+            #expect(try await store.claim(stages: Stage.workable, owner: "w", limit: 10, lease: 60, giveUp: giveUp).isEmpty)
             let again = await #expect(throws: StoreError.self) { try await store.unpublish(itemID: id, now: now) }
             #expect(again?.description == "item #\(id) is unpublished, not published")
             let requeue = await #expect(throws: StoreError.self) { try await store.requeue(itemID: id, now: now) }
@@ -131,8 +132,8 @@ import TestSupport
         try await withTestStore(backend) { store in
             let all = try await discovered(2, in: store)
             let page = "<html>" + String(repeating: "é", count: 500) + "</html>"
-            try await step(store, all[0], to: .fetched, ItemUpdate(pageHTML: page))
-            try await step(store, all[1], to: .fetched, ItemUpdate(pageHTML: page))
+            try await step(store, all[0], to: .fetched, ItemUpdate(page: .store(page)))
+            try await step(store, all[1], to: .fetched, ItemUpdate(page: .store(page)))
             let later = now.addingTimeInterval(40 * 86_400)
             try await fail(store, all[0], at: now)
             try await fail(store, all[1], at: later)
@@ -152,7 +153,7 @@ import TestSupport
     func mergedStoriesAreListedAsMergesNotFailures(backend: Backend) async throws {
         try await withTestStore(backend) { store in
             let all = try await discovered(2, in: store)
-            _ = try await store.claim(stages: [.discovered], owner: "w", limit: 10, lease: 60, now: now)
+            _ = try await store.claim(stages: [.discovered], owner: "w", limit: 10, lease: 60, giveUp: giveUp)
             #expect(try await store.mergeDuplicate(all[1], into: all[0], owner: "w", now: now))
 
             #expect(try await store.failures(limit: 10).isEmpty)
