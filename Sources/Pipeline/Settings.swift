@@ -2,6 +2,7 @@ import Fetching
 import Foundation
 import KawarabanCore
 import LLM
+import Newsroom
 import Store
 
 /// Every setting Kawaraban reads, from the environment and an optional file of KEY=value lines.
@@ -27,6 +28,7 @@ public struct Settings: Sendable {
         public static let fetchMaximumRedirects = "KAWARABAN_FETCH_MAX_REDIRECTS"
         public static let workLease = "KAWARABAN_WORK_LEASE_SECONDS"
         public static let workConcurrency = "KAWARABAN_WORK_CONCURRENCY"
+        public static let translationMaximumCharacters = "KAWARABAN_TRANSLATION_MAX_CHARACTERS"
     }
 
     public static let defaultDatabase = "./kawaraban.sqlite"
@@ -44,6 +46,8 @@ public struct Settings: Sendable {
     public var llm: LLMConfiguration?
     public var fetchPolicy: FetchPolicy
     public var work: WorkSettings
+    /// Source characters of an article that are translated; the page says where a longer one stops.
+    public var translationMaximumCharacters = Translator.defaultMaximumCharacters
 
     /// Why the pipeline cannot analyse, in words that say what to set; nil when an LLM is configured.
     public var llmMissingReason: String? {
@@ -195,14 +199,19 @@ private struct SettingsReader {
         let lease = integer(Settings.Key.workLease, default: Int(WorkSettings.defaultLease), range: 1...86_400)
         let concurrency = integer(Settings.Key.workConcurrency, default: WorkSettings.defaultConcurrency, range: 1...64)
 
+        let translationMaximumCharacters = integer(Settings.Key.translationMaximumCharacters,
+                                                   default: Translator.defaultMaximumCharacters, range: 1_000...1_000_000)
+
         let llm = readLLM()
         guard let database else { return nil }
-        return Settings(
+        var settings = Settings(
             database: database, host: host, port: port, publicURL: publicURL,
             siteName: value(Settings.Key.siteName), edition: edition, llm: llm,
             fetchPolicy: FetchPolicy(maximumRedirects: fetchMaximumRedirects, timeout: .seconds(fetchTimeout),
                                      maximumBodyBytes: fetchMaximumBytes, allowed: allowed),
             work: WorkSettings(lease: TimeInterval(lease), concurrency: concurrency))
+        settings.translationMaximumCharacters = translationMaximumCharacters
+        return settings
     }
 
     private mutating func readLLM() -> LLMConfiguration? {

@@ -122,6 +122,7 @@ public struct SiteRenderer: Sendable {
             },
             impact: analysis.impact, editorial: analysis.editorial,
             translatedBodyHTML: BlockHTML.render(translation.blocks),
+            translationEndsEarly: translation.blocks.count < article.blocks.count,
             originalBodyHTML: BlockHTML.render(article.blocks),
             originalLanguage: article.language ?? "en",
             author: article.author ?? item.feedEntry.author,

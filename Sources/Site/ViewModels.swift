@@ -84,6 +84,8 @@ struct ArticleView {
     var impact: String
     var editorial: String
     var translatedBodyHTML: String
+    /// The article was longer than the translation cap: the translation is its beginning only.
+    var translationEndsEarly: Bool
     var originalBodyHTML: String
     var originalLanguage: String
     var author: String?
