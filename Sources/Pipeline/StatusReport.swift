@@ -1,5 +1,6 @@
 import Foundation
 import KawarabanCore
+import Newsroom
 import Store
 
 /// What the system is doing, for `kawaraban status` and operators' scripts.
@@ -24,8 +25,19 @@ public struct StatusReport: Sendable, Codable {
     public var llmMissingReason: String?
     public var failures: [ItemFailure]
     public var sources: [SourceLine]
+    /// Items whose text tries to steer the model; their scores were capped.
+    public var suspicious: [SuspiciousLine] = []
 
     public static let failuresShown = 20
+    public static let suspiciousShown = 20
+
+    public struct SuspiciousLine: Sendable, Codable {
+        public var itemID: Int64
+        public var title: String
+        public var stage: Stage
+        public var markedAt: Date
+        public var evidence: [InjectionEvidence]
+    }
 
     public static func gather(from store: Store, settings: Settings) async throws -> StatusReport {
         let counts = try await store.countsByStage()
@@ -39,10 +51,14 @@ public struct StatusReport: Sendable, Codable {
                        itemsFound: source.health.itemsFound, newItems: source.health.newItems,
                        lastError: source.health.lastError, nextFetchAt: source.health.nextFetchAt)
         }
-        return StatusReport(
+        var report = StatusReport(
             stages: stages, awaitingAnalysis: awaiting, llmConfigured: settings.llm != nil,
             llmMissingReason: settings.llmMissingReason,
             failures: try await store.failures(limit: failuresShown), sources: sources)
+        report.suspicious = try await store.suspiciousItems(limit: suspiciousShown, evidence: [InjectionEvidence].self).map {
+            SuspiciousLine(itemID: $0.itemID, title: $0.title, stage: $0.stage, markedAt: $0.markedAt, evidence: $0.evidence)
+        }
+        return report
     }
 
     public func json() throws -> String {
@@ -72,6 +88,13 @@ public struct StatusReport: Sendable, Codable {
             for failure in failures {
                 lines.append("  #\(failure.itemID) [\(failure.stage.rawValue), \(failure.attempts) attempts] \(failure.title)")
                 lines.append("      \(failure.reason)")
+            }
+        }
+        if !suspicious.isEmpty {
+            lines.append("Suspicious (text aimed at the model; importance capped at \(Analyst.suspiciousScoreCap)):")
+            for item in suspicious {
+                lines.append("  #\(item.itemID) [\(item.stage.rawValue)] \(item.title)")
+                for evidence in item.evidence { lines.append("      \(evidence)") }
             }
         }
         return lines.joined(separator: "\n")

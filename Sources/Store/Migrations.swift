@@ -90,6 +90,17 @@ extension Store {
                 "ALTER TABLE items ADD COLUMN score INTEGER",
             ]
         },
+        // The editorial stages' own state: translation finished so far (kept across attempts so
+        // that a retry pays only for what is missing), and why an item looks like it tries to
+        // steer the model (the evidence, for `status`).
+        Migration(version: 5) { dialect in
+            [
+                "ALTER TABLE items ADD COLUMN translation_progress_json TEXT",
+                "ALTER TABLE items ADD COLUMN suspicion_json TEXT",
+                "ALTER TABLE items ADD COLUMN suspicious_at \(dialect.timestamp)",
+                "CREATE INDEX items_suspicious ON items (suspicious_at)",
+            ]
+        },
     ]
 
     /// Applies every migration not yet recorded, all in one transaction with their version rows,
