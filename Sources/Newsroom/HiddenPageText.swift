@@ -9,12 +9,35 @@ extension InjectionDetector {
         /// Characters kept of one attribute value.
         static let maximumAttributeBytes = 2_000
         /// Elements whose content is not text a page shows (or that the detector reads).
-        static let rawTextElements: Set<[UInt8]> = Set(["script", "style", "template", "svg", "math"].map { Array($0.utf8) })
-        static let voidElements: Set<[UInt8]> = Set(["area", "base", "br", "col", "embed", "hr", "img", "input", "link", "meta",
-                                                     "param", "source", "track", "wbr"].map { Array($0.utf8) })
-        static let attributeChannels: [[UInt8]: InjectionEvidence.Channel] = [
-            Array("alt".utf8): .altText, Array("title".utf8): .titleAttribute,
-            Array("aria-label".utf8): .ariaLabel, Array("aria-description".utf8): .ariaLabel,
+        static let rawTextElements = Set(["script", "style", "template", "svg", "math"].map(NameKey.init))
+        static let voidElements = Set(["area", "base", "br", "col", "embed", "hr", "img", "input", "link", "meta",
+                                       "param", "source", "track", "wbr"].map(NameKey.init))
+
+        /// A tag or attribute name without an allocation: its first seven bytes, lower-cased, and
+        /// its length. Distinct names share a key only past seven bytes, which no name here is.
+        struct NameKey: Hashable {
+            let value: UInt64
+
+            init(_ bytes: ArraySlice<UInt8>) {
+                var packed = UInt64(min(bytes.count, 255)) << 56
+                for (shift, byte) in zip(stride(from: 0, to: 56, by: 8), bytes) { packed |= UInt64(lowercased(byte)) << shift }
+                value = packed
+            }
+
+            init(_ name: String) { self.init(Array(name.utf8)[...]) }
+        }
+
+        /// The attributes the detector reads; every other attribute is skipped unread.
+        enum Attribute {
+            case channel(InjectionEvidence.Channel)
+            case hidden, className, style
+        }
+
+        static let attributes: [NameKey: Attribute] = [
+            NameKey("alt"): .channel(.altText), NameKey("title"): .channel(.titleAttribute),
+            NameKey("aria-label"): .channel(.ariaLabel), NameKey("aria-description"): .channel(.ariaLabel),
+            NameKey("hidden"): .hidden,
+            NameKey("class"): .className, NameKey("style"): .style,
         ]
         /// Class names sites give text meant only for screen readers, or hidden by a style sheet.
         static let hidingClasses: Set<String> = ["sr-only", "visually-hidden", "visuallyhidden", "screen-reader-text",
@@ -22,7 +45,7 @@ extension InjectionDetector {
         static let whiteColours: Set<String> = ["#fff", "#ffffff", "white", "rgb(255,255,255)", "#fefefe", "transparent"]
 
         static func collect(from html: String) -> [(InjectionEvidence.Channel, String)] {
-            let bytes = Array(html.utf8)
+            let bytes = Array(html.utf8.prefix(InjectionDetector.maximumPageBytes))
             var collected: [(InjectionEvidence.Channel, String)] = []
             var budget = InjectionDetector.maximumHiddenScalars
             func keep(_ channel: InjectionEvidence.Channel, _ raw: ArraySlice<UInt8>) {
@@ -32,7 +55,7 @@ extension InjectionDetector {
                 collected.append((channel, decodeEntities(piece)))
             }
             // The hidden element being followed (innermost last) and how deep its own name nests.
-            var hidden: [(name: [UInt8], depth: Int)] = []
+            var hidden: [(name: NameKey, depth: Int)] = []
             var hiddenText: [UInt8] = []
             var index = 0
             while index < bytes.count, budget > 0 {
@@ -43,13 +66,16 @@ extension InjectionDetector {
                 }
                 let next = bytes[index + 1]
                 if next == UInt8(ascii: "!") || next == UInt8(ascii: "?") {
-                    let closing: [UInt8] = bytes[index...].starts(with: Array("<!--".utf8)) ? Array("-->".utf8) : [UInt8(ascii: ">")]
-                    index = find(closing, in: bytes, from: index + 2).map { $0 + closing.count } ?? bytes.count
+                    if bytes[index...].starts(with: commentOpen) {
+                        index = find(commentClose, in: bytes, from: index + 4).map { $0 + commentClose.count } ?? bytes.count
+                    } else {
+                        index = find(UInt8(ascii: ">"), in: bytes, from: index + 2).map { $0 + 1 } ?? bytes.count
+                    }
                     continue
                 }
                 if next == UInt8(ascii: "/") {
                     let (name, afterName) = readName(bytes, from: index + 2)
-                    index = find([UInt8(ascii: ">")], in: bytes, from: afterName).map { $0 + 1 } ?? bytes.count
+                    index = find(UInt8(ascii: ">"), in: bytes, from: afterName).map { $0 + 1 } ?? bytes.count
                     if let top = hidden.last, top.name == name {
                         hidden[hidden.count - 1].depth -= 1
                         if hidden[hidden.count - 1].depth == 0 {
@@ -72,7 +98,7 @@ extension InjectionDetector {
                 let tag = readTag(bytes, from: index + 1)
                 index = tag.end
                 for (attribute, value) in tag.attributes {
-                    if let channel = attributeChannels[attribute] { keep(channel, value.prefix(maximumAttributeBytes)) }
+                    if case .channel(let channel) = attribute { keep(channel, value.prefix(maximumAttributeBytes)) }
                 }
                 if rawTextElements.contains(tag.name) {
                     index = findClosingTag(tag.name, in: bytes, from: index)
@@ -91,17 +117,18 @@ extension InjectionDetector {
 
         /// Whether an element's own attributes hide it: `hidden`, an inline style that removes,
         /// shrinks, fades, moves off screen or whitens it, or a class named for hiding.
-        static func hides(_ attributes: [([UInt8], ArraySlice<UInt8>)]) -> Bool {
-            for (name, value) in attributes {
-                switch String(decoding: name, as: UTF8.self) {
-                case "hidden":
+        static func hides(_ attributes: [(Attribute, ArraySlice<UInt8>)]) -> Bool {
+            for (attribute, value) in attributes {
+                switch attribute {
+                case .hidden:
                     return true
-                case "class":
-                    let classes = String(decoding: value, as: UTF8.self).lowercased().split(whereSeparator: { $0.isWhitespace })
+                case .className:
+                    let classes = String(decoding: value.prefix(maximumAttributeBytes), as: UTF8.self).lowercased()
+                        .split(whereSeparator: { $0.isWhitespace })
                     if classes.contains(where: { hidingClasses.contains(String($0)) }) { return true }
-                case "style":
+                case .style:
                     if styleHides(String(decoding: value.prefix(maximumAttributeBytes), as: UTF8.self)) { return true }
-                default:
+                case .channel:
                     continue
                 }
             }
@@ -135,8 +162,8 @@ extension InjectionDetector {
         }
 
         struct Tag {
-            var name: [UInt8]
-            var attributes: [([UInt8], ArraySlice<UInt8>)]
+            var name: NameKey
+            var attributes: [(Attribute, ArraySlice<UInt8>)]
             var selfClosing: Bool
             var end: Int
         }
@@ -158,15 +185,15 @@ extension InjectionDetector {
                     continue
                 }
                 var nameEnd = index
-                while nameEnd < bytes.count, !isSpace(bytes[nameEnd]),
-                      ![UInt8(ascii: "="), UInt8(ascii: ">"), UInt8(ascii: "/")].contains(bytes[nameEnd]) {
+                while nameEnd < bytes.count, !isSpace(bytes[nameEnd]), bytes[nameEnd] != UInt8(ascii: "="),
+                      bytes[nameEnd] != UInt8(ascii: ">"), bytes[nameEnd] != UInt8(ascii: "/") {
                     nameEnd += 1
                 }
-                let attribute = bytes[index..<nameEnd].map(lowercased)
+                let attribute = attributes[NameKey(bytes[index..<nameEnd])]
                 index = nameEnd
                 while index < bytes.count, isSpace(bytes[index]) { index += 1 }
                 guard index < bytes.count, bytes[index] == UInt8(ascii: "=") else {
-                    tag.attributes.append((attribute, []))
+                    if let attribute { tag.attributes.append((attribute, [])) }
                     continue
                 }
                 index += 1
@@ -174,37 +201,46 @@ extension InjectionDetector {
                 guard index < bytes.count else { break }
                 let quote = bytes[index]
                 if quote == UInt8(ascii: "\"") || quote == UInt8(ascii: "'") {
-                    let close = find([quote], in: bytes, from: index + 1) ?? bytes.count
-                    tag.attributes.append((attribute, bytes[(index + 1)..<close]))
+                    let close = find(quote, in: bytes, from: index + 1) ?? bytes.count
+                    if let attribute { tag.attributes.append((attribute, bytes[(index + 1)..<close])) }
                     index = min(close + 1, bytes.count)
                 } else {
                     var valueEnd = index
                     while valueEnd < bytes.count, !isSpace(bytes[valueEnd]), bytes[valueEnd] != UInt8(ascii: ">") { valueEnd += 1 }
-                    tag.attributes.append((attribute, bytes[index..<valueEnd]))
+                    if let attribute { tag.attributes.append((attribute, bytes[index..<valueEnd])) }
                     index = valueEnd
                 }
             }
             return tag
         }
 
-        static func readName(_ bytes: [UInt8], from start: Int) -> ([UInt8], Int) {
+        static func readName(_ bytes: [UInt8], from start: Int) -> (NameKey, Int) {
             var end = start
             while end < bytes.count, isLetter(bytes[end]) || (UInt8(ascii: "0")...UInt8(ascii: "9")).contains(bytes[end])
                     || bytes[end] == UInt8(ascii: "-") {
                 end += 1
             }
-            return (bytes[start..<end].map(lowercased), end)
+            return (NameKey(bytes[start..<end]), end)
         }
 
         /// The index after `</name …>`, found without regard to case; the end when there is none.
-        static func findClosingTag(_ name: [UInt8], in bytes: [UInt8], from start: Int) -> Int {
+        static func findClosingTag(_ name: NameKey, in bytes: [UInt8], from start: Int) -> Int {
             var index = start
-            while let open = find([UInt8(ascii: "<"), UInt8(ascii: "/")], in: bytes, from: index) {
+            while let open = find(endTagOpen, in: bytes, from: index) {
                 let (found, afterName) = readName(bytes, from: open + 2)
-                if found == name { return find([UInt8(ascii: ">")], in: bytes, from: afterName).map { $0 + 1 } ?? bytes.count }
+                if found == name { return find(UInt8(ascii: ">"), in: bytes, from: afterName).map { $0 + 1 } ?? bytes.count }
                 index = open + 2
             }
             return bytes.count
+        }
+
+        static let commentOpen = Array("<!--".utf8)
+        static let commentClose = Array("-->".utf8)
+        static let endTagOpen = Array("</".utf8)
+
+        static func find(_ byte: UInt8, in bytes: [UInt8], from start: Int) -> Int? {
+            guard start < bytes.count else { return nil }
+            return bytes[start...].firstIndex(of: byte)
         }
 
         /// The first index of `needle` at or after `start`. Needles are at most four bytes, so this

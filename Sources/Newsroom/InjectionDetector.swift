@@ -56,6 +56,10 @@ public enum InjectionDetector {
     static let contextRadius = 200
     /// Scalars of one text that are read; a page's article text is far shorter.
     public static let maximumTextScalars = 1_000_000
+    /// Bytes of a page searched for hidden text: past the largest real pages seen (1.6 MB), and a
+    /// bound on the time a hostile page can take. Hidden text further on goes unread; the
+    /// article's own text is still scanned in full.
+    public static let maximumPageBytes = 4 * 1_048_576
     /// Hidden text collected from one page; beyond it the page has shown what it is.
     public static let maximumHiddenScalars = 200_000
     /// Matches examined per text before giving up: quoted repetitions cannot make it work forever.
