@@ -20,7 +20,13 @@ extension InjectionDetector {
 
             init(_ bytes: ArraySlice<UInt8>) {
                 var packed = UInt64(min(bytes.count, 255)) << 56
-                for (shift, byte) in zip(stride(from: 0, to: 56, by: 8), bytes) { packed |= UInt64(lowercased(byte)) << shift }
+                var index = bytes.startIndex
+                var shift: UInt64 = 0
+                while index < bytes.endIndex && shift < 56 {
+                    packed |= UInt64(lowercased(bytes[index])) << shift
+                    index += 1
+                    shift += 8
+                }
                 value = packed
             }
 
