@@ -96,6 +96,19 @@ import TestSupport
         }
     }
 
+    @Test func theTranslationCapIsASettingWithABoundedRange() throws {
+        #expect(try Settings.load(environment: [:]).translationMaximumCharacters == Translator.defaultMaximumCharacters)
+        let key = Settings.Key.translationMaximumCharacters
+        #expect(try Settings.load(environment: [key: "5000"]).translationMaximumCharacters == 5_000)
+        for refused in ["10", "-1", "abc", "99999999999999999999"] {
+            #expect {
+                try Settings.load(environment: [key: refused])
+            } throws: { error in
+                (error as? SettingsError)?.problems.contains { $0.hasPrefix("\(key)=\(refused): expected a whole number") } == true
+            }
+        }
+    }
+
     /// A store with one feed of one item at `/one`, collected, and a worker whose model answers
     /// through `model`, one attempt per call.
     func withEditorialPipeline(
