@@ -18,6 +18,10 @@ public final class ChatClient: Sendable {
     private let httpClient: HTTPClient
     /// Public so that the work built on one client (analysis, translation) logs where its calls do.
     public let logger: Logger
+    /// Waits between attempts; tests pass one that records the pause instead of waiting it out.
+    private let sleep: @Sendable (Duration) async throws -> Void
+    /// The time an HTTP-date Retry-After is measured from.
+    private let now: @Sendable () -> Date
 
     /// One client for the process's model calls. Unlike `HTTPClient.shared` it lets a slow local
     /// model take as long as the configured request timeout, and it follows no redirects.
@@ -27,25 +31,33 @@ public final class ChatClient: Sendable {
             redirectConfiguration: .disallow,
             timeout: .init(connect: .seconds(10), read: TimeAmount(LLMConfiguration.maximumRequestTimeout))))
 
-    public init(configuration: LLMConfiguration, httpClient: HTTPClient = ChatClient.processClient, logger: Logger) {
+    public init(configuration: LLMConfiguration, httpClient: HTTPClient = ChatClient.processClient, logger: Logger,
+                sleep: @escaping @Sendable (Duration) async throws -> Void = { try await Task.sleep(for: $0) },
+                now: @escaping @Sendable () -> Date = Date.init) {
         self.configuration = configuration
         self.httpClient = httpClient
         self.logger = logger
+        self.sleep = sleep
+        self.now = now
     }
 
-    /// One completion, retrying transport failures, timeouts, 408/409/429 and 5xx.
+    /// One completion, retrying transport failures, timeouts, 408/409/429 and 5xx. Cancelling the
+    /// calling task abandons the request in flight (the connection is closed, so the model server
+    /// can stop too) and any pause, and throws `.cancelled`: nothing more is sent or paid for.
     public func complete(_ request: ChatRequest) async throws(LLMError) -> ChatCompletion {
         var attempt = 1
         while true {
+            if Task.isCancelled { throw .cancelled }
             do {
                 return try await send(request)
             } catch let failure {
+                if Task.isCancelled { throw .cancelled }
                 guard failure.error.isTransient, attempt < configuration.maximumAttempts else { throw failure.error }
                 let pause = Self.pause(afterAttempt: attempt, retryAfter: failure.retryAfter, base: configuration.retryBaseDelay)
                 logger.warning("LLM request failed; retrying", metadata: [
                     "attempt": "\(attempt)", "error": "\(failure.error)", "pause": "\(pause)",
                 ])
-                do { try await Task.sleep(for: pause) } catch { throw .transport("cancelled") }
+                do { try await sleep(pause) } catch { throw .cancelled }
                 attempt += 1
             }
         }
@@ -122,7 +134,8 @@ public final class ChatClient: Sendable {
             let excerpt = String(String(buffer: body).prefix(Self.errorExcerptLength))
             let error: LLMError = status == 401 || status == 403
                 ? .unauthorized(status: status, body: excerpt) : .http(status: status, body: excerpt)
-            throw Failure(error: error, retryAfter: response.headers.first(name: "Retry-After").flatMap(Self.retryAfter))
+            let now = self.now()
+            throw Failure(error: error, retryAfter: response.headers.first(name: "Retry-After").flatMap { Self.retryAfter($0, now: now) })
         }
         do {
             return try OpenAIWire.decode(Data(body.readableBytesView), requestedModel: configuration.model)
@@ -139,9 +152,47 @@ public final class ChatClient: Sendable {
         return backoff + backoff * Double.random(in: 0...0.25)
     }
 
-    /// Retry-After in seconds; the HTTP-date form is rare from APIs and falls back to backoff.
-    static func retryAfter(_ value: String) -> Duration? {
-        Double(value.trimmingCharacters(in: .whitespaces)).map { .milliseconds(Int(max(0, $0) * 1000)) }
+    /// The wait a Retry-After header asks for, capped at `maximumRetryAfter`: delta-seconds
+    /// (digits, and a fraction some APIs add), or an HTTP-date measured from `now`, a past date
+    /// meaning no wait. Anything else (`inf`, `nan`, `1e300`, `-5`, words) is nil, so the usual
+    /// backoff applies. The cap is applied before any conversion, so no value can overflow.
+    static func retryAfter(_ value: String, now: Date) -> Duration? {
+        let text = value.trimmingCharacters(in: .whitespaces)
+        let cap = Double(maximumRetryAfter.components.seconds)
+        let seconds: Double
+        if let delta = deltaSeconds(text) {
+            seconds = delta
+        } else if let date = httpDate(text) {
+            seconds = max(0, date.timeIntervalSince(now))
+        } else {
+            return nil
+        }
+        return .milliseconds(Int((min(seconds, cap) * 1000).rounded(.up)))
+    }
+
+    /// `1*DIGIT [ "." 1*DIGIT ]`, checked character by character so that nothing Double would also
+    /// read (signs, exponents, `inf`, `nan`, hexadecimal) gets through.
+    private static func deltaSeconds(_ text: String) -> Double? {
+        let parts = text.split(separator: ".", maxSplits: 1, omittingEmptySubsequences: false)
+        guard parts.allSatisfy({ !$0.isEmpty && $0.utf8.allSatisfy { (UInt8(ascii: "0")...UInt8(ascii: "9")).contains($0) } })
+        else { return nil }
+        return Double(text).flatMap { $0.isFinite ? $0 : nil }
+    }
+
+    /// The three date forms HTTP allows (RFC 9110, 5.6.7): IMF-fixdate, RFC 850, asctime.
+    private static let httpDateFormats = ["EEE, dd MMM yyyy HH:mm:ss 'GMT'", "EEEE, dd-MMM-yy HH:mm:ss 'GMT'", "EEE MMM d HH:mm:ss yyyy"]
+
+    private static func httpDate(_ text: String) -> Date? {
+        // Longer than any HTTP-date: not worth handing to a date parser.
+        guard text.utf8.count <= 40 else { return nil }
+        for format in httpDateFormats {
+            let formatter = DateFormatter()
+            formatter.locale = Locale(identifier: "en_US_POSIX")
+            formatter.timeZone = TimeZone(identifier: "GMT")
+            formatter.dateFormat = format
+            if let date = formatter.date(from: text.replacingOccurrences(of: "  ", with: " ")) { return date }
+        }
+        return nil
     }
 }
 

@@ -8,6 +8,9 @@ public enum LLMError: Error, Sendable, CustomStringConvertible {
     case http(status: Int, body: String)
     case badResponse(String)
     case invalidAnswer(reason: String, attempts: Int)
+    /// The calling task was cancelled (a worker that lost its item, a shutdown); the request in
+    /// flight was abandoned.
+    case cancelled
 
     public var description: String {
         switch self {
@@ -24,13 +27,16 @@ public enum LLMError: Error, Sendable, CustomStringConvertible {
             return "the LLM API's response could not be read: \(reason)"
         case .invalidAnswer(let reason, let attempts):
             return "the model's answer was invalid after \(attempts) attempts: \(reason)"
+        case .cancelled:
+            return "the LLM request was cancelled"
         }
     }
 
     /// Whether the same request may succeed later.
     public var isTransient: Bool {
         switch self {
-        case .transport, .timedOut: return true
+        // A cancelled call never ran to an answer: trying it again later is fine.
+        case .transport, .timedOut, .cancelled: return true
         case .http(let status, _): return status == 408 || status == 409 || status == 429 || status >= 500
         case .unauthorized, .badResponse, .invalidAnswer: return false
         }

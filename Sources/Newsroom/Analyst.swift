@@ -12,6 +12,19 @@ public struct Analyst: Sendable {
     public static let maximumTags = 6
     /// Room for the answer: the analysis is a few hundred words.
     public static let maximumAnswerTokens = 2_000
+    /// The longest each field may be, in characters. An answer over a limit is not cut but asked
+    /// again with the limit named, like any other invalid answer: a cut sentence would be
+    /// published as written, and an article that talks the model into an essay fails visibly.
+    public static let maximumTitleCharacters = 100
+    public static let maximumTLDRCharacters = 300
+    public static let maximumHeadingCharacters = 60
+    public static let maximumPointCharacters = 300
+    public static let maximumImpactCharacters = 1_000
+    public static let maximumEditorialCharacters = 1_000
+    public static let maximumTagCharacters = 40
+    /// No axis of an item that tries to steer the model scores above this, so its importance,
+    /// a weighted mean of the axes, cannot either.
+    public static let suspiciousScoreCap = 3
 
     let client: ChatClient
     let edition: Edition
@@ -36,11 +49,14 @@ public struct Analyst: Sendable {
         var scores: Scores
     }
 
-    public func analyse(article: Article, sourceName: String, url: String) async throws(NewsroomError) -> Analysis {
+    /// The analysis of `article`. With `suspicion` (what `InjectionDetector` found in it), the
+    /// model is warned, and the scores are capped whatever it answers.
+    public func analyse(article: Article, sourceName: String, url: String,
+                        suspicion: [InjectionEvidence] = []) async throws(NewsroomError) -> Analysis {
         let text = article.plainText
         guard !text.trimmingCharacters(in: .whitespacesAndNewlines).isEmpty else { throw .emptyArticle }
         let request = ChatRequest(
-            messages: [.system(Prompts.analysis(edition: edition)),
+            messages: [.system(Prompts.analysis(edition: edition, suspicious: !suspicion.isEmpty)),
                        .user(Prompts.untrusted(["source": sourceName, "url": url, "title": article.title,
                                                 "text": String(text.prefix(Self.maximumArticleCharacters))]))],
             responseSchema: ResponseSchema(name: "analysis", schema: Self.schema), temperature: 0.3,
@@ -58,6 +74,7 @@ public struct Analyst: Sendable {
                 ])
                 analysis.scores = analysis.scores.clamped
             }
+            if !suspicion.isEmpty { analysis.scores = Self.capped(analysis.scores) }
             analysis.analysedAt = now()
             analysis.model = answer.model
             return analysis
@@ -66,10 +83,19 @@ public struct Analyst: Sendable {
         }
     }
 
+    static func capped(_ scores: AxisScores) -> AxisScores {
+        let cap = { (score: Int) in min(score, suspiciousScoreCap) }
+        return AxisScores(depth: cap(scores.depth), relevance: cap(scores.relevance),
+                          practicality: cap(scores.practicality), novelty: cap(scores.novelty))
+    }
+
     static func validate(_ answer: Answer, languageCode: String) throws -> Analysis {
-        func checked(_ field: String, _ value: String) throws -> String {
+        func checked(_ field: String, _ value: String, maximum: Int) throws -> String {
             let trimmed = value.trimmingCharacters(in: .whitespacesAndNewlines)
             guard !trimmed.isEmpty else { throw AnswerRejected("\(field) is empty") }
+            guard trimmed.count <= maximum else {
+                throw AnswerRejected("\(field) is \(trimmed.count) characters long; write at most \(maximum)")
+            }
             if let problem = LanguageCheck.problem(in: trimmed, languageCode: languageCode) {
                 throw AnswerRejected("\(field) must be written in the target language, but \(problem)")
             }
@@ -79,12 +105,15 @@ public struct Analyst: Sendable {
             throw AnswerRejected("key_points must have exactly \(keyPointCount) entries, not \(answer.key_points.count)")
         }
         let points = try answer.key_points.enumerated().map { index, point in
-            KeyPoint(heading: try checked("key_points[\(index)].heading", point.heading),
-                     body: try checked("key_points[\(index)].body", point.body))
+            KeyPoint(heading: try checked("key_points[\(index)].heading", point.heading, maximum: maximumHeadingCharacters),
+                     body: try checked("key_points[\(index)].body", point.body, maximum: maximumPointCharacters))
         }
         var tags: [String] = []
         for tag in answer.tags {
             let cleaned = tag.trimmingCharacters(in: .whitespacesAndNewlines.union(CharacterSet(charactersIn: "#＃")))
+            guard cleaned.count <= maximumTagCharacters else {
+                throw AnswerRejected("the tag \"\(cleaned.prefix(maximumTagCharacters))…\" is too long; a tag has at most \(maximumTagCharacters) characters")
+            }
             if !cleaned.isEmpty && !tags.contains(cleaned) { tags.append(cleaned) }
         }
         guard !tags.isEmpty else { throw AnswerRejected("tags is empty") }
@@ -99,34 +128,37 @@ public struct Analyst: Sendable {
             practicality: try whole("practicality", answer.scores.practicality),
             novelty: try whole("novelty", answer.scores.novelty))
         return Analysis(
-            title: try checked("title", answer.title), tldr: try checked("tldr", answer.tldr), keyPoints: points,
-            impact: try checked("impact", answer.impact), editorial: try checked("editorial", answer.editorial),
+            title: try checked("title", answer.title, maximum: maximumTitleCharacters),
+            tldr: try checked("tldr", answer.tldr, maximum: maximumTLDRCharacters), keyPoints: points,
+            impact: try checked("impact", answer.impact, maximum: maximumImpactCharacters),
+            editorial: try checked("editorial", answer.editorial, maximum: maximumEditorialCharacters),
             tags: Array(tags.prefix(maximumTags)), scores: scores, analysedAt: Date(timeIntervalSince1970: 0),
             model: "")
     }
 
     static let schema: JSONValue = {
-        func string(_ description: String) -> JSONValue {
-            .object(["type": .string("string"), "description": .string(description)])
+        func string(_ description: String, maximum: Int) -> JSONValue {
+            .object(["type": .string("string"), "description": .string(description), "maxLength": .integer(maximum)])
         }
         let score: JSONValue = .object(["type": .string("integer"), "minimum": .integer(1), "maximum": .integer(5)])
         let point: JSONValue = .object([
             "type": .string("object"), "additionalProperties": .bool(false),
             "required": .array([.string("heading"), .string("body")]),
-            "properties": .object(["heading": string("a short heading"), "body": string("one or two sentences")]),
+            "properties": .object(["heading": string("a short heading", maximum: maximumHeadingCharacters),
+                                   "body": string("one or two sentences", maximum: maximumPointCharacters)]),
         ])
         return .object([
             "type": .string("object"), "additionalProperties": .bool(false),
             "required": .array(["title", "tldr", "key_points", "impact", "editorial", "tags", "scores"].map(JSONValue.string)),
             "properties": .object([
-                "title": string("the headline in the target language"),
-                "tldr": string("one or two sentences"),
+                "title": string("the headline in the target language", maximum: maximumTitleCharacters),
+                "tldr": string("one or two sentences", maximum: maximumTLDRCharacters),
                 "key_points": .object(["type": .string("array"), "minItems": .integer(keyPointCount),
                                        "maxItems": .integer(keyPointCount), "items": point]),
-                "impact": string("one paragraph of impact analysis"),
-                "editorial": string("one paragraph of editorial comment"),
+                "impact": string("one paragraph of impact analysis", maximum: maximumImpactCharacters),
+                "editorial": string("one paragraph of editorial comment", maximum: maximumEditorialCharacters),
                 "tags": .object(["type": .string("array"), "minItems": .integer(1), "maxItems": .integer(maximumTags),
-                                 "items": .object(["type": .string("string")])]),
+                                 "items": .object(["type": .string("string"), "maxLength": .integer(maximumTagCharacters)])]),
                 "scores": .object([
                     "type": .string("object"), "additionalProperties": .bool(false),
                     "required": .array(["depth", "relevance", "practicality", "novelty"].map(JSONValue.string)),

@@ -4,9 +4,17 @@ import LLM
 
 /// Translates an article body block by block. Code blocks are never sent; every other piece of
 /// text goes out masked and comes back only if each placeholder returned exactly once.
+///
+/// Cost is bounded twice: only the blocks within `maximumCharacters` are translated (the
+/// translation is then a prefix of the article, and the page says where it ends), and every
+/// finished batch is reported as progress, so that a retry after a failed batch is given that
+/// progress back and pays only for the batches still missing.
 public struct Translator: Sendable {
     /// Characters of source text per request: large enough for context, small enough for any model.
     public static let batchCharacters = 4_000
+    /// Source characters translated per article unless configured: a long feature (about 5,000
+    /// English words); the rest of a longer article is left to the original.
+    public static let defaultMaximumCharacters = 30_000
     /// Room for a batch's translation: Japanese takes about a token a character, plus the JSON around it.
     static func answerTokens(for batch: [Segment]) -> Int {
         batch.reduce(256) { $0 + $1.masked.text.count * 2 }
@@ -14,11 +22,14 @@ public struct Translator: Sendable {
 
     let client: ChatClient
     let edition: Edition
+    let maximumCharacters: Int
     let now: @Sendable () -> Date
 
-    public init(client: ChatClient, edition: Edition, now: @escaping @Sendable () -> Date = Date.init) {
+    public init(client: ChatClient, edition: Edition, maximumCharacters: Int = Translator.defaultMaximumCharacters,
+                now: @escaping @Sendable () -> Date = Date.init) {
         self.client = client
         self.edition = edition
+        self.maximumCharacters = maximumCharacters
         self.now = now
     }
 
@@ -33,21 +44,47 @@ public struct Translator: Sendable {
         var segments: [Entry]
     }
 
-    public func translate(_ blocks: [Block]) async throws(NewsroomError) -> Translation {
-        let segments = Self.segments(of: blocks)
-        guard !segments.isEmpty else { throw .emptyArticle }
-        var translated: [String: [Inline]] = [:]
-        var model = client.configuration.model
-        for batch in Self.batches(segments) {
+    /// The translation of the blocks that fit within `maximumCharacters`. Batches whose every
+    /// segment `progress` already holds (for the same source text) are not sent again; after
+    /// each batch that is, `onProgress` gets everything finished so far.
+    public func translate(
+        _ blocks: [Block], resumingFrom progress: TranslationProgress = TranslationProgress(),
+        onProgress: @Sendable (TranslationProgress) async -> Void = { _ in }
+    ) async throws(NewsroomError) -> Translation {
+        guard !Self.segments(of: blocks).isEmpty else { throw .emptyArticle }
+        let covered = Array(blocks.prefix(Self.blocksWithin(maximumCharacters, of: blocks)))
+        var finished = progress
+        for batch in Self.batches(Self.segments(of: covered)) {
+            if batch.allSatisfy({ finished.translation(of: $0) != nil }) { continue }
             let answer = try await translate(batch)
-            translated.merge(answer.value) { _, new in new }
-            model = answer.model
+            for segment in batch {
+                if let text = answer.value[segment.id] {
+                    finished.pieces[segment.id] = TranslationProgress.Piece(source: segment.masked.text, text: text)
+                }
+            }
+            finished.model = answer.model
+            await onProgress(finished)
         }
-        return Translation(language: edition.languageCode, blocks: Self.rebuild(blocks, with: translated),
-                           translatedAt: now(), model: model)
+        let translated = Self.segments(of: covered).reduce(into: [String: [Inline]]()) { result, segment in
+            result[segment.id] = finished.translation(of: segment)
+        }
+        return Translation(language: edition.languageCode, blocks: Self.rebuild(covered, with: translated),
+                           translatedAt: now(), model: finished.model ?? client.configuration.model)
     }
 
-    private func translate(_ batch: [Segment]) async throws(NewsroomError) -> StructuredAnswer<[String: [Inline]]> {
+    /// How many leading blocks fit within `limit` characters of text to translate. A block is
+    /// never split, and blocks with nothing to translate (code) cost nothing.
+    static func blocksWithin(_ limit: Int, of blocks: [Block]) -> Int {
+        var used = 0
+        for (index, block) in blocks.enumerated() {
+            used += segments(of: [block]).reduce(0) { $0 + $1.masked.text.count }
+            if used > limit { return index }
+        }
+        return blocks.count
+    }
+
+    /// The batch's masked translations by segment id, each checked to unmask.
+    private func translate(_ batch: [Segment]) async throws(NewsroomError) -> StructuredAnswer<[String: String]> {
         let payload = Wire(segments: batch.map { Wire.Entry(id: $0.id, text: $0.masked.text) })
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.withoutEscapingSlashes]
@@ -66,14 +103,15 @@ public struct Translator: Sendable {
         }
     }
 
-    static func validate(_ answer: Wire, batch: [Segment], languageCode: String) throws -> [String: [Inline]] {
+    static func validate(_ answer: Wire, batch: [Segment], languageCode: String) throws -> [String: String] {
         let expected = Dictionary(uniqueKeysWithValues: batch.map { ($0.id, $0.masked) })
-        var result: [String: [Inline]] = [:]
+        var result: [String: String] = [:]
         for entry in answer.segments {
             guard let masked = expected[entry.id] else { throw AnswerRejected("segment id \(entry.id) was not asked for") }
             guard result[entry.id] == nil else { throw AnswerRejected("segment id \(entry.id) appears twice") }
             do {
-                result[entry.id] = try Masking.unmask(entry.text, marks: masked.marks)
+                _ = try Masking.unmask(entry.text, marks: masked.marks)
+                result[entry.id] = entry.text
             } catch {
                 throw AnswerRejected("segment \(entry.id): \(error.description)")
             }
@@ -167,4 +205,32 @@ public struct Translator: Sendable {
             ]),
         ]),
     ])
+}
+
+/// The segments of an article translated so far, masked, each with the masked source it was made
+/// from. Stored with the item between attempts and trusted no further than a check: a piece is
+/// reused only for the very source text it translates, and only if its placeholders still unmask
+/// against the article as it is now (so a changed link target is taken from the article, never
+/// from the stored piece).
+public struct TranslationProgress: Sendable, Hashable, Codable {
+    public struct Piece: Sendable, Hashable, Codable {
+        public var source: String
+        public var text: String
+    }
+
+    public var pieces: [String: Piece]
+    /// The model that translated the latest batch.
+    public var model: String?
+
+    public init(pieces: [String: Piece] = [:], model: String? = nil) {
+        self.pieces = pieces
+        self.model = model
+    }
+
+    public var isEmpty: Bool { pieces.isEmpty }
+
+    func translation(of segment: Translator.Segment) -> [Inline]? {
+        guard let piece = pieces[segment.id], piece.source == segment.masked.text else { return nil }
+        return try? Masking.unmask(piece.text, marks: segment.masked.marks)
+    }
 }

@@ -25,7 +25,8 @@ public struct Services: Sendable {
         let desk = settings.llm.map { configuration in
             let client = ChatClient(configuration: configuration, logger: logger)
             return EditorialDesk(analyst: Analyst(client: client, edition: settings.edition),
-                                 translator: Translator(client: client, edition: settings.edition))
+                                 translator: Translator(client: client, edition: settings.edition,
+                                                         maximumCharacters: settings.translationMaximumCharacters))
         }
         if let reason = settings.llmMissingReason { logger.warning("\(reason)") }
         return Services(settings: settings, store: store, fetcher: fetcher, pool: CPUPool(), desk: desk, logger: logger)

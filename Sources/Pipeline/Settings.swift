@@ -2,6 +2,7 @@ import Fetching
 import Foundation
 import KawarabanCore
 import LLM
+import Newsroom
 import Store
 
 /// Every setting Kawaraban reads, from the environment and an optional file of KEY=value lines.
@@ -35,13 +36,14 @@ public struct Settings: Sendable {
         public static let migrateOnStart = "KAWARABAN_MIGRATE_ON_START"
         public static let collectEntriesPerFetch = "KAWARABAN_COLLECT_ENTRIES_PER_FETCH"
         public static let collectDailyQuota = "KAWARABAN_COLLECT_DAILY_QUOTA"
+        public static let translationMaximumCharacters = "KAWARABAN_TRANSLATION_MAX_CHARACTERS"
 
         /// Every key a setting is read from, for telling a misspelt one apart.
         public static let all: [String] = [
             config, database, host, port, publicURL, siteName, timezone, llmProvider, llmBaseURL, llmModel, llmAPIKey,
             llmResponseFormat, llmTimeout, fetchAllow, fetchTimeout, fetchMaximumBytes, fetchMaximumRedirects, workLease,
             workConcurrency, collectEntriesPerFetch, collectDailyQuota, llmPauseAfterFailures, llmPauseFirstSeconds,
-            llmPauseLongestSeconds, retentionDays, migrateOnStart,
+            llmPauseLongestSeconds, retentionDays, migrateOnStart, translationMaximumCharacters,
         ]
     }
 
@@ -68,6 +70,8 @@ public struct Settings: Sendable {
     /// Things worth telling the operator at start that do not stop it: unknown keys, with the
     /// known key they are closest to.
     public var warnings: [String] = []
+    /// Source characters of an article that are translated; the page says where a longer one stops.
+    public var translationMaximumCharacters = Translator.defaultMaximumCharacters
 
     /// Why the pipeline cannot analyse, in words that say what to set; nil when an LLM is configured.
     public var llmMissingReason: String? {
@@ -291,6 +295,9 @@ struct SettingsReader {
         let retentionDays = integer(Settings.Key.retentionDays, default: Retention.defaultDays, range: 1...36_500)
         let migrateOnStart = boolean(Settings.Key.migrateOnStart, default: true)
 
+        let translationMaximumCharacters = integer(Settings.Key.translationMaximumCharacters,
+                                                   default: Translator.defaultMaximumCharacters, range: 1_000...1_000_000)
+
         let llm = readLLM()
         guard let database else { return nil }
         var settings = Settings(
@@ -302,6 +309,7 @@ struct SettingsReader {
             collection: collection)
         settings.retentionDays = retentionDays
         settings.migrateOnStart = migrateOnStart
+        settings.translationMaximumCharacters = translationMaximumCharacters
         return settings
     }
 

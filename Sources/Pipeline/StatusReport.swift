@@ -1,5 +1,6 @@
 import Foundation
 import KawarabanCore
+import Newsroom
 import Store
 
 /// What the system is doing, for `kawaraban status` and operators' scripts.
@@ -39,9 +40,20 @@ public struct StatusReport: Sendable, Codable {
     /// Stories found to be one already stored and folded into it: not failures.
     public var merges: [MergedItem]
     public var sources: [SourceLine]
+    /// Items whose text tries to steer the model; their scores were capped.
+    public var suspicious: [SuspiciousLine] = []
 
     public static let failuresShown = 20
     public static let mergesShown = 20
+    public static let suspiciousShown = 20
+
+    public struct SuspiciousLine: Sendable, Codable {
+        public var itemID: Int64
+        public var title: String
+        public var stage: Stage
+        public var markedAt: Date
+        public var evidence: [InjectionEvidence]
+    }
 
     public static func gather(from store: Store, settings: Settings) async throws -> StatusReport {
         let counts = try await store.countsByStage()
@@ -63,11 +75,15 @@ public struct StatusReport: Sendable, Codable {
             LLMPause(pausedSince: $0, nextProbeAt: circuit.nextProbeAt, consecutiveFailures: circuit.consecutiveFailures,
                      lastError: circuit.lastError)
         }
-        return StatusReport(
+        var report = StatusReport(
             stages: stages, awaitingAnalysis: awaiting, llmConfigured: settings.llm != nil,
             llmMissingReason: settings.llmMissingReason, llmPause: pause,
             failures: try await store.failures(limit: failuresShown), merges: try await store.merges(limit: mergesShown),
             sources: sources)
+        report.suspicious = try await store.suspiciousItems(limit: suspiciousShown, evidence: [InjectionEvidence].self).map {
+            SuspiciousLine(itemID: $0.itemID, title: $0.title, stage: $0.stage, markedAt: $0.markedAt, evidence: $0.evidence)
+        }
+        return report
     }
 
     public func json() throws -> String {
@@ -109,6 +125,13 @@ public struct StatusReport: Sendable, Codable {
             for merge in merges {
                 let target = merge.mergedInto.map { "→ #\($0)" } ?? "(\(merge.note))"
                 lines.append("  #\(merge.itemID) \(merge.title) \(target)")
+            }
+        }
+        if !suspicious.isEmpty {
+            lines.append("Suspicious (text aimed at the model; importance capped at \(Analyst.suspiciousScoreCap)):")
+            for item in suspicious {
+                lines.append("  #\(item.itemID) [\(item.stage.rawValue)] \(item.title)")
+                for evidence in item.evidence { lines.append("      \(evidence)") }
             }
         }
         return lines.joined(separator: "\n")

@@ -250,6 +250,7 @@ public final class Worker: Sendable {
             }
             return .done(ItemUpdate(page: page.map { .store($0.html) } ?? .unchanged))
         case .fetched:
+            try await screenPage(item)
             let article = try await extract(item)
             if let survivor = try await storedStory(item, at: article.canonicalURL, stage: .fetched) {
                 return .sameStory(survivor)
@@ -322,8 +323,10 @@ public final class Worker: Sendable {
 
     private func analyse(_ item: Item) async throws(StageFailure) -> Analysis {
         let (desk, article) = try prerequisites(item, stage: .extracted)
+        let suspicion = try await suspicion(of: item, article: article)
         do {
-            return try await desk.analyst.analyse(article: article, sourceName: item.sourceName, url: item.feedEntry.url)
+            return try await desk.analyst.analyse(article: article, sourceName: item.sourceName, url: item.feedEntry.url,
+                                                  suspicion: suspicion)
         } catch {
             throw StageFailure(stage: .extracted, reason: error.description, isTransient: error.isTransient)
         }
@@ -332,7 +335,11 @@ public final class Worker: Sendable {
     private func translate(_ item: Item) async throws(StageFailure) -> Translation {
         let (desk, article) = try prerequisites(item, stage: .analysed)
         do {
-            return try await desk.translator.translate(article.blocks)
+            let translation = try await desk.translator.translate(
+                article.blocks, resumingFrom: await savedTranslationProgress(of: item)
+            ) { progress in await self.saveTranslationProgress(progress, of: item) }
+            await saveTranslationProgress(nil, of: item)
+            return translation
         } catch {
             throw StageFailure(stage: .analysed, reason: error.description, isTransient: error.isTransient)
         }

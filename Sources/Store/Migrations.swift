@@ -124,6 +124,17 @@ extension Store {
                 "ALTER TABLE items ADD COLUMN merged_into \(dialect.bigInteger)",
             ]
         },
+        // The editorial stages' own state: translation finished so far (kept across attempts so
+        // that a retry pays only for what is missing), and why an item looks like it tries to
+        // steer the model (the evidence, for `status`).
+        Migration(version: 5) { dialect in
+            [
+                "ALTER TABLE items ADD COLUMN translation_progress_json TEXT",
+                "ALTER TABLE items ADD COLUMN suspicion_json TEXT",
+                "ALTER TABLE items ADD COLUMN suspicious_at \(dialect.timestamp)",
+                "CREATE INDEX items_suspicious ON items (suspicious_at)",
+            ]
+        },
         // Sources are claimed under a lease like items, so that several collectors fetch each
         // source once; a fetch keeps only the newest entries and records how many it kept; the
         // daily quota counts a source's items by discovery time.

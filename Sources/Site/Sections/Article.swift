@@ -60,6 +60,7 @@ extension SiteRenderer {
             },
             impact: analysis.impact, editorial: analysis.editorial,
             translatedBodyHTML: BlockHTML.render(translation.blocks),
+            translationEndsEarly: translation.blocks.count < published.article.blocks.count,
             originalBodyHTML: BlockHTML.render(published.article.blocks),
             originalLanguage: published.article.language ?? "en",
             author: published.article.author ?? published.author,
@@ -121,6 +122,8 @@ struct ArticleView {
     var impact: String
     var editorial: String
     var translatedBodyHTML: String
+    /// The article was longer than the translation cap: the translation is its beginning only.
+    var translationEndsEarly: Bool
     var originalBodyHTML: String
     var originalLanguage: String
     var author: String?

@@ -1,0 +1,68 @@
+import Foundation
+import KawarabanCore
+import Newsroom
+import Store
+
+/// What the editorial stages keep beside an item: the evidence that it tries to steer the model,
+/// and the translation finished so far.
+extension Worker {
+    /// Looks in the fetched page, before it is dropped, for text hidden from readers that speaks to
+    /// a model, and records what it finds.
+    func screenPage(_ item: Item) async throws(StageFailure) {
+        guard let html = item.pageHTML else { return }
+        let evidence = InjectionDetector.scan(html: html)
+        guard !evidence.isEmpty else { return }
+        try await recordSuspicion(evidence, of: item, stage: .fetched)
+    }
+
+    /// Everything found against the item: what its page hid (recorded at extraction), and what its
+    /// article and feed content say. Recorded again when the article or feed added something.
+    func suspicion(of item: Item, article: Article) async throws(StageFailure) -> [InjectionEvidence] {
+        let stored: [InjectionEvidence]
+        do {
+            stored = try await store.suspicion(of: item.id, as: [InjectionEvidence].self) ?? []
+        } catch {
+            throw StageFailure(stage: item.stage, reason: error.description, isTransient: true)
+        }
+        let feedHTML = [item.feedEntry.contentHTML, item.feedEntry.summary].compactMap { $0 }
+        let found = InjectionDetector.scan(article: article) + feedHTML.flatMap(InjectionDetector.scan(html:))
+        let all = stored + found.filter { !stored.contains($0) }
+        if all.count > stored.count {
+            try await recordSuspicion(Array(all.prefix(InjectionDetector.maximumEvidence)), of: item, stage: item.stage)
+        }
+        return all
+    }
+
+    private func recordSuspicion(_ evidence: [InjectionEvidence], of item: Item, stage: Stage) async throws(StageFailure) {
+        logger.warning("text aimed at a model found", metadata: [
+            "item": "\(item.id)", "evidence": "\(evidence.map(\.description).joined(separator: "; "))",
+        ])
+        do {
+            _ = try await store.markSuspicious(item.id, evidence: evidence, owner: owner, now: Date())
+        } catch {
+            throw StageFailure(stage: stage, reason: error.description, isTransient: true)
+        }
+    }
+
+    /// The translation finished by earlier attempts; none when it cannot be read, which only costs
+    /// a retranslation.
+    func savedTranslationProgress(of item: Item) async -> TranslationProgress {
+        do {
+            return try await store.translationProgress(of: item.id, as: TranslationProgress.self) ?? TranslationProgress()
+        } catch {
+            logger.warning("translation progress unreadable; translating from the start",
+                           metadata: ["item": "\(item.id)", "error": "\(error)"])
+            return TranslationProgress()
+        }
+    }
+
+    /// Keeps `progress` (nil: forgets it) while this worker holds the item; a failed write only
+    /// means a retry pays for those batches again.
+    func saveTranslationProgress(_ progress: TranslationProgress?, of item: Item) async {
+        do {
+            _ = try await store.saveTranslationProgress(progress, of: item.id, owner: owner)
+        } catch {
+            logger.warning("translation progress not stored", metadata: ["item": "\(item.id)", "error": "\(error)"])
+        }
+    }
+}

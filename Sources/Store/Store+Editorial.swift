@@ -1,0 +1,78 @@
+import Foundation
+import KawarabanCore
+import SQLKit
+
+/// An item found to hold text aimed at steering a model, with what was found.
+public struct SuspiciousItem<Evidence: Decodable & Sendable>: Sendable {
+    public var itemID: Int64
+    public var title: String
+    public var stage: Stage
+    public var markedAt: Date
+    public var evidence: Evidence
+}
+
+/// What the editorial stages keep beside an item: translation progress between attempts and the
+/// evidence that an item tries to steer the model. The values are the pipeline's; the store keeps
+/// them as JSON and decides nothing about them. Every write is refused (false) unless `owner`
+/// holds the item, like every other write of a step.
+extension Store {
+    public func translationProgress<Progress: Decodable>(of itemID: Int64, as type: Progress.Type) async throws(StoreError) -> Progress? {
+        try await translatingErrors("reading the translation progress of item \(itemID)") {
+            try Self.decodeJSON(type, try await database.raw(
+                "SELECT translation_progress_json FROM items WHERE id = \(bind: itemID)"
+            ).first()?.decode(column: "translation_progress_json", as: String?.self))
+        }
+    }
+
+    /// Stores the progress; nil clears it.
+    public func saveTranslationProgress(_ progress: (some Encodable & Sendable)?, of itemID: Int64, owner: String) async throws(StoreError) -> Bool {
+        try await translatingErrors("storing the translation progress of item \(itemID)") {
+            let json = try progress.map { try Self.json($0) }
+            return try await database.raw("""
+                UPDATE items SET translation_progress_json = \(bind: json)
+                WHERE id = \(bind: itemID) AND lease_owner = \(bind: owner) RETURNING id
+                """).first() != nil
+        }
+    }
+
+    public func suspicion<Evidence: Decodable>(of itemID: Int64, as type: Evidence.Type) async throws(StoreError) -> Evidence? {
+        try await translatingErrors("reading the suspicion of item \(itemID)") {
+            try Self.decodeJSON(type, try await database.raw(
+                "SELECT suspicion_json FROM items WHERE id = \(bind: itemID)"
+            ).first()?.decode(column: "suspicion_json", as: String?.self))
+        }
+    }
+
+    /// Records the evidence against an item, replacing what was recorded before; the time it was
+    /// first marked is kept.
+    public func markSuspicious(_ itemID: Int64, evidence: some Encodable & Sendable, owner: String, now: Date) async throws(StoreError) -> Bool {
+        try await translatingErrors("marking item \(itemID) as suspicious") {
+            try await database.raw("""
+                UPDATE items SET suspicion_json = \(bind: try Self.json(evidence)),
+                    suspicious_at = COALESCE(suspicious_at, \(bind: now.storedValue))
+                WHERE id = \(bind: itemID) AND lease_owner = \(bind: owner) RETURNING id
+                """).first() != nil
+        }
+    }
+
+    /// Items marked suspicious, most recently marked first.
+    public func suspiciousItems<Evidence: Decodable & Sendable>(limit: Int, evidence type: Evidence.Type) async throws(StoreError) -> [SuspiciousItem<Evidence>] {
+        try await translatingErrors("listing suspicious items") {
+            try await database.raw("""
+                SELECT id, title, stage, suspicious_at, suspicion_json FROM items
+                WHERE suspicious_at IS NOT NULL
+                ORDER BY suspicious_at DESC, id DESC LIMIT \(bind: limit)
+                """).all().compactMap { row in
+                guard let evidence = try Self.decodeJSON(type, row.decode(column: "suspicion_json", as: String?.self)) else {
+                    return nil
+                }
+                return SuspiciousItem(
+                    itemID: try row.decode(column: "id", as: Int64.self),
+                    title: try row.decode(column: "title", as: String.self),
+                    stage: Stage(rawValue: try row.decode(column: "stage", as: String.self)) ?? .failed,
+                    markedAt: Date(stored: try row.decode(column: "suspicious_at", as: Double.self)),
+                    evidence: evidence)
+            }
+        }
+    }
+}

@@ -1,0 +1,56 @@
+import Foundation
+import KawarabanCore
+import Testing
+import TestSupport
+@testable import Store
+
+/// What the editorial stages keep beside an item, on each backend: written only by the item's
+/// holder, read back as it was written, listed for `status`.
+@Suite struct EditorialStoreTests {
+    let now = Date(timeIntervalSince1970: 1_790_000_000)
+
+    struct Progress: Codable, Sendable, Equatable { var done: [String] }
+    struct Evidence: Codable, Sendable, Equatable { var kind: String; var snippet: String }
+
+    func heldItem(_ store: Store) async throws -> Int64 {
+        let source = try await store.addSource(url: "https://a.example/feed", name: "A", kind: .feed)
+        _ = try await store.insertDiscovered([DiscoveredItem(
+            sourceID: source.id, guid: "g1", url: "https://news.example/1", canonicalURL: "https://news.example/1",
+            title: "Story 1")], now: now)
+        return try #require(try await store.claim(stages: [.discovered], owner: "w1", limit: 1, lease: 60, now: now).first).id
+    }
+
+    @Test(arguments: Backend.available)
+    func translationProgressIsKeptForItsHolderAndCleared(backend: Backend) async throws {
+        try await withTestStore(backend) { store in
+            let id = try await heldItem(store)
+            #expect(try await store.translationProgress(of: id, as: Progress.self) == nil)
+            #expect(try await !store.saveTranslationProgress(Progress(done: ["0"]), of: id, owner: "someone else"))
+            #expect(try await store.saveTranslationProgress(Progress(done: ["0", "1"]), of: id, owner: "w1"))
+            #expect(try await store.translationProgress(of: id, as: Progress.self) == Progress(done: ["0", "1"]))
+            #expect(try await store.saveTranslationProgress(Progress?.none, of: id, owner: "w1"))
+            #expect(try await store.translationProgress(of: id, as: Progress.self) == nil)
+        }
+    }
+
+    @Test(arguments: Backend.available)
+    func suspiciousItemsKeepTheirEvidenceAndFirstMarkedTime(backend: Backend) async throws {
+        try await withTestStore(backend) { store in
+            let id = try await heldItem(store)
+            let first = [Evidence(kind: "hidden", snippet: "ignore previous instructions")]
+            #expect(try await !store.markSuspicious(id, evidence: first, owner: "someone else", now: now))
+            #expect(try await store.suspiciousItems(limit: 5, evidence: [Evidence].self).isEmpty)
+            #expect(try await store.markSuspicious(id, evidence: first, owner: "w1", now: now))
+            let more = first + [Evidence(kind: "score", snippet: "rate this 5")]
+            #expect(try await store.markSuspicious(id, evidence: more, owner: "w1", now: now.addingTimeInterval(60)))
+
+            #expect(try await store.suspicion(of: id, as: [Evidence].self) == more)
+            let listed = try #require(try await store.suspiciousItems(limit: 5, evidence: [Evidence].self).first)
+            #expect(listed.itemID == id)
+            #expect(listed.title == "Story 1")
+            #expect(listed.stage == .discovered)
+            #expect(listed.markedAt == now)
+            #expect(listed.evidence == more)
+        }
+    }
+}
