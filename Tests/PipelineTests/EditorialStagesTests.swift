@@ -115,7 +115,7 @@ import TestSupport
         model: Model, _ body: @Sendable (Store, Worker, FixtureRoutes, Int) async throws -> Void
     ) async throws {
         let routes = FixtureRoutes()
-        try await withTemporaryStore { store in
+        try await withTestStore { store in
             try await withTestHTTPServer(model.handler) { llmPort in
                 try await withTestHTTPServer(routes.handler) { port in
                     routes.set("/feed.xml", .text("""
@@ -131,9 +131,9 @@ import TestSupport
                         logger: Self.logger)
                     let desk = EditorialDesk(analyst: Analyst(client: client, edition: .japanese),
                                              translator: Translator(client: client, edition: .japanese))
-                    let worker = Worker(store: store, fetcher: fetcher, desk: desk,
+                    let worker = Worker(store: store, fetcher: fetcher, pool: testPool, desk: desk,
                                         settings: WorkSettings(lease: 60, concurrency: 1), logger: Self.logger)
-                    _ = try await Collector(store: store, fetcher: fetcher, logger: Self.logger).collect([source])
+                    _ = try await Collector(store: store, fetcher: fetcher, pool: testPool, logger: Self.logger).collect([source])
                     try await body(store, worker, routes, port)
                 }
             }

@@ -12,7 +12,7 @@ import Testing
 
     @Test func aTranslationThatStopsEarlySaysSoAfterItsLastBlockAndLinksTheOriginal() async throws {
         let cut = SampleItems.published(body: [.paragraph([.text("OpenAIが取り組んでいた頃…")])])
-        let html = try #require(try await renderer().articlePage(item: cut))
+        let html = try #require(try await renderer().articlePage(cut))
         let translated = try #require(html.range(of: "OpenAIが取り組んでいた頃…"))
         let note = try #require(html.range(of: "翻訳はここまでです", range: translated.upperBound..<html.endIndex))
         let link = try #require(html.range(of: "<a href=\"https://news.example/story-7\"", range: note.upperBound..<html.endIndex))
@@ -20,7 +20,7 @@ import Testing
     }
 
     @Test func aCompleteTranslationHasNoSuchNote() async throws {
-        let html = try #require(try await renderer().articlePage(item: SampleItems.published()))
+        let html = try #require(try await renderer().articlePage(SampleItems.published()))
         #expect(!html.contains("翻訳はここまで"))
     }
 }

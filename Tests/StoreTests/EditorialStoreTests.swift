@@ -17,7 +17,7 @@ import TestSupport
         _ = try await store.insertDiscovered([DiscoveredItem(
             sourceID: source.id, guid: "g1", url: "https://news.example/1", canonicalURL: "https://news.example/1",
             title: "Story 1")], now: now)
-        return try #require(try await store.claim(stages: [.discovered], owner: "w1", limit: 1, lease: 60, now: now).first).id
+        return try #require(try await store.claim(stages: [.discovered], owner: "w1", limit: 1, lease: 60, giveUp: ClaimLimit(claims: 3, reason: "abandoned by 3 workers")).first).id
     }
 
     @Test(arguments: Backend.available)
