@@ -15,7 +15,7 @@ import TestSupport
     /// Retry-After values a provider should never send. `inf` and `1e300` belong here too: they
     /// trap the LLM client until its Retry-After parsing fix (newsroom branch) is merged, and with
     /// that fix applied this test passes with them.
-    static let absurdRetryAfter = ["-5", "soon", "-0.5"]
+    static let absurdRetryAfter = ["inf", "1e300", "-5", "soon", "nan", "-0.5"]
 
     /// 429s, then 500s, then sensible answers, timed from the first request the server sees.
     final class FailingProvider: Sendable {
