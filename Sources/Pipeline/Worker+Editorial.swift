@@ -10,7 +10,13 @@ extension Worker {
     /// a model, and records what it finds.
     func screenPage(_ item: Item) async throws(StageFailure) {
         guard let html = item.pageHTML else { return }
-        let evidence = InjectionDetector.scan(html: html)
+        // A page of megabytes takes a scan of its own: off the threads that serve the site.
+        let evidence: [InjectionEvidence]
+        do {
+            evidence = try await pool.run { InjectionDetector.scan(html: html) }
+        } catch {
+            throw StageFailure(stage: .fetched, reason: "\(error)", isTransient: true)
+        }
         guard !evidence.isEmpty else { return }
         try await recordSuspicion(evidence, of: item, stage: .fetched)
     }
@@ -25,7 +31,12 @@ extension Worker {
             throw StageFailure(stage: item.stage, reason: error.description, isTransient: true)
         }
         let feedHTML = [item.feedEntry.contentHTML, item.feedEntry.summary].compactMap { $0 }
-        let found = InjectionDetector.scan(article: article) + feedHTML.flatMap(InjectionDetector.scan(html:))
+        let found: [InjectionEvidence]
+        do {
+            found = try await pool.run { InjectionDetector.scan(article: article) + feedHTML.flatMap(InjectionDetector.scan(html:)) }
+        } catch {
+            throw StageFailure(stage: item.stage, reason: "\(error)", isTransient: true)
+        }
         let all = stored + found.filter { !stored.contains($0) }
         if all.count > stored.count {
             try await recordSuspicion(Array(all.prefix(InjectionDetector.maximumEvidence)), of: item, stage: item.stage)

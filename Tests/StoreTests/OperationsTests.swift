@@ -80,7 +80,10 @@ import TestSupport
     func anUnpublishedItemLeavesTheSiteStaysStoredAndIsNeverClaimed(backend: Backend) async throws {
         try await withTestStore(backend) { store in
             let id = try await discovered(1, in: store)[0]
-            try await step(store, id, to: .published)
+            let analysis = Analysis(
+                title: "見出し", tldr: "要約", keyPoints: [], impact: "影響", editorial: "論評", tags: [],
+                scores: AxisScores(depth: 3, relevance: 3, practicality: 3, novelty: 3), analysedAt: now, model: "m")
+            try await step(store, id, to: .published, ItemUpdate(analysis: analysis))
             #expect(try await store.headlines(limit: 10, offset: 0).map(\.id) == [id])
 
             try await store.unpublish(itemID: id, now: now)
