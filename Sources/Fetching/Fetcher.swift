@@ -12,13 +12,18 @@ public struct FetchRequest: Sendable {
     public var etag: String?
     public var lastModified: String?
     public var accept: String
+    /// The address of the document that named `url` (a feed naming its article), when the URL was
+    /// not the operator's own choice. The allow list then exempts `url` only on that document's
+    /// own endpoint, so a feed cannot point the fetcher at another allowed private service.
+    public var namedBy: String?
 
     public init(url: String, etag: String? = nil, lastModified: String? = nil,
-                accept: String = "*/*") {
+                accept: String = "*/*", namedBy: String? = nil) {
         self.url = url
         self.etag = etag
         self.lastModified = lastModified
         self.accept = accept
+        self.namedBy = namedBy
     }
 }
 
@@ -78,10 +83,11 @@ public final class Fetcher: Sendable {
         guard let start = URL(string: request.url) else { throw .invalidURL(request.url) }
         let deadline = NIODeadline.now() + TimeAmount(policy.timeout)
         let requested = try Self.endpoint(of: start)
+        let exemptable = try Self.exemptableEndpoint(requested, namedBy: request.namedBy)
         var url = start
         var visited: Set<String> = [url.absoluteString]
         for _ in 0...policy.maximumRedirects {
-            let destination = try await checkDestination(url, requested: requested, deadline: deadline)
+            let destination = try await checkDestination(url, exemptable: exemptable, deadline: deadline)
             let response = try await execute(request, url: url, destination: destination, deadline: deadline)
             guard Self.redirectStatuses.contains(response.status) else { return response.response }
             guard let location = response.location else { throw .redirectWithoutLocation(status: response.status) }
@@ -91,6 +97,14 @@ public final class Fetcher: Sendable {
             url = next
         }
         throw .tooManyRedirects(limit: policy.maximumRedirects)
+    }
+
+    /// The endpoint the allow list may exempt: the one asked for, unless a document on another
+    /// endpoint chose it.
+    private static func exemptableEndpoint(_ requested: AllowedEndpoint, namedBy: String?) throws(FetchError) -> AllowedEndpoint? {
+        guard let namedBy else { return requested }
+        guard let namer = URL(string: namedBy) else { throw .invalidURL(namedBy) }
+        return try endpoint(of: namer) == requested ? requested : nil
     }
 
     /// The host (lower case, without brackets) and port a URL connects to; only http(s) is fetched.
@@ -108,10 +122,10 @@ public final class Fetcher: Sendable {
     /// returns the checked addresses the connection must go to, so that a second lookup (DNS
     /// rebinding) cannot lead the connection somewhere else. The allow list lifts the check
     /// only where `FetchPolicy.exempts` says, never for a redirect's choice of address.
-    private func checkDestination(_ url: URL, requested: AllowedEndpoint,
+    private func checkDestination(_ url: URL, exemptable: AllowedEndpoint?,
                                   deadline: NIODeadline) async throws(FetchError) -> Destination {
         let hop = try Self.endpoint(of: url)
-        let guarded = !policy.exempts(hop, requested: requested)
+        let guarded = !(exemptable.map { policy.exempts(hop, requested: $0) } ?? false)
         if AddressGuard.isLiteral(hop.host) {
             if guarded && AddressGuard.isBlocked(hop.host) { throw .blockedAddress(host: hop.host, address: hop.host) }
             return Destination(urlHost: url.host ?? hop.host, addresses: [])

@@ -59,6 +59,8 @@ public struct Item: Sendable, Hashable, Codable, Identifiable {
     public var id: Int64
     public var feedEntry: DiscoveredItem
     public var sourceName: String
+    /// The address of the source that found it (a feed's, the Hacker News API's).
+    public var sourceURL: String?
     public var discoveredAt: Date
     public var stage: Stage
     public var attempts: Int
@@ -70,13 +72,14 @@ public struct Item: Sendable, Hashable, Codable, Identifiable {
     public var translation: Translation?
     public var publishedAt: Date?
 
-    public init(id: Int64, feedEntry: DiscoveredItem, sourceName: String, discoveredAt: Date,
+    public init(id: Int64, feedEntry: DiscoveredItem, sourceName: String, sourceURL: String? = nil, discoveredAt: Date,
                 stage: Stage, attempts: Int = 0, lastError: String? = nil, pageHTML: String? = nil,
                 article: Article? = nil, analysis: Analysis? = nil, translation: Translation? = nil,
                 publishedAt: Date? = nil) {
         self.id = id
         self.feedEntry = feedEntry
         self.sourceName = sourceName
+        self.sourceURL = sourceURL
         self.discoveredAt = discoveredAt
         self.stage = stage
         self.attempts = attempts

@@ -294,7 +294,7 @@ public final class Worker: Sendable {
     /// feed's own content); transient failures are retried.
     private func fetchPage(_ item: Item) async throws(StageFailure) -> FetchedPage? {
         do throws(FetchError) {
-            let response = try await fetcher.fetch(FetchRequest(url: item.feedEntry.url, accept: Self.pageAccept))
+            let response = try await fetcher.fetch(FetchRequest(url: item.feedEntry.url, accept: Self.pageAccept, namedBy: item.sourceURL))
             guard response.isSuccess else { throw .httpStatus(response.status) }
             return FetchedPage(finalURL: response.finalURL,
                                html: TextDecoding.decode(response.body, contentType: response.contentType))

@@ -48,7 +48,7 @@ extension Store {
         items.content_html, items.author, items.feed_published_at, items.discovered_at, items.stage, items.attempts,
         items.last_error, items.page_html, items.article_json, items.analysis_json, items.translation_json,
         items.published_at, items.image_url, items.video_id, items.comments_url, items.comment_count, items.score,
-        sources.name AS source_name
+        sources.name AS source_name, sources.url AS source_url
         """
     static let itemFrom = "items JOIN sources ON sources.id = items.source_id"
     /// Rows per INSERT, well under SQLite's limit of 32,766 bound values per statement.
@@ -195,6 +195,7 @@ extension Store {
         return Item(
             id: id, feedEntry: entry,
             sourceName: try row.decode(column: "source_name", as: String.self),
+            sourceURL: try row.decode(column: "source_url", as: String?.self),
             discoveredAt: try date("discovered_at") ?? Date(timeIntervalSince1970: 0),
             stage: Stage(rawValue: try row.decode(column: "stage", as: String.self)) ?? .failed,
             attempts: try row.decode(column: "attempts", as: Int.self),

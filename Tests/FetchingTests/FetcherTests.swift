@@ -224,6 +224,24 @@ import TestSupport
         }
     }
 
+    @Test func aLinkAFeedNamesIsExemptOnlyOnTheFeedsOwnEndpoint() async throws {
+        let service = FixtureRoutes(["/internal": .text("secret")])
+        try await withTestHTTPServer(service.handler) { servicePort in
+            let internalURL = "http://127.0.0.1:\(servicePort)/internal"
+            try await withFetcher(allowing: [servicePort]) { client in
+                await #expect(throws: FetchError.blockedAddress(host: "127.0.0.1", address: "127.0.0.1")) {
+                    try await client.fetch(FetchRequest(url: internalURL, namedBy: "https://news.example/feed.xml"))
+                }
+                await #expect(throws: FetchError.blockedAddress(host: "127.0.0.1", address: "127.0.0.1")) {
+                    try await client.fetch(FetchRequest(url: internalURL, namedBy: "http://127.0.0.1:\(servicePort + 1)/feed.xml"))
+                }
+                #expect(service.received.isEmpty)
+                let ownPage = try await client.fetch(FetchRequest(url: internalURL, namedBy: "http://127.0.0.1:\(servicePort)/feed.xml"))
+                #expect(String(decoding: ownPage.body, as: UTF8.self) == "secret")
+            }
+        }
+    }
+
     @Test func nonHTTPSchemesAreRefused() async throws {
         try await withFetcher(allowing: []) { client in
             await #expect(throws: FetchError.unsupportedScheme("file")) {
