@@ -24,11 +24,11 @@ enum RawText {
     static func prepared(_ data: Data) -> Data {
         data.withUnsafeBytes { (bytes: UnsafeRawBufferPointer) -> Data in
             var scanner = Scanner(bytes)
+            var output = Output(bytes)
             let count = bytes.count
-            var kept: [Range<Int>] = []
-            var copiedFrom = 0
             var index = 0
             while let open = scanner.find(Byte.lessThan, from: index) {
+                output.escapeStrayAmpersands(in: index..<open, scanner)
                 let next = open + 1 < count ? bytes[open + 1] : 0
                 if next == Byte.exclamation && scanner.starts(at: open, with: "<!--") {
                     index = scanner.findCommentEnd(from: open + 4).map { $0 + 3 } ?? count
@@ -39,10 +39,7 @@ enum RawText {
                     continue
                 }
                 let tag = scanner.startTag(at: open)
-                if let cut = tag.cut {
-                    kept.append(copiedFrom..<cut)
-                    copiedFrom = tag.end
-                }
+                if let cut = tag.cut { output.leaveOut(cut..<tag.end) }
                 guard tag.end < count, let element = scanner.unreadElement(named: (open + 1)..<tag.nameEnd),
                       !(element == .svg && bytes[tag.end - 1] == Byte.slash)
                 else {
@@ -51,16 +48,87 @@ enum RawText {
                 }
                 let closing = scanner.findClosingTag(element, from: tag.end + 1) ?? count
                 if !(element == .script && scanner.containsIgnoringCase("ld+json", in: open..<tag.end)) {
-                    kept.append(copiedFrom..<(tag.end + 1))
-                    copiedFrom = closing
+                    output.leaveOut((tag.end + 1)..<closing)
                 }
                 index = closing
             }
-            guard !kept.isEmpty else { return data }
-            kept.append(copiedFrom..<count)
-            var result = Data(capacity: kept.reduce(0) { $0 + $1.count })
-            for range in kept { result.append(contentsOf: UnsafeRawBufferPointer(rebasing: bytes[range])) }
-            return result
+            output.escapeStrayAmpersands(in: min(index, count)..<count, scanner)
+            return output.finished() ?? data
+        }
+    }
+
+    /// Text may hold this many stray ampersands, each escaped; later ones are left out. libxml2
+    /// 2.9 formats an error message for each one, which made a page of 16 MiB of `&` take
+    /// seconds, and escaping grows the page by four bytes each. No article has this many.
+    static let maximumEscapedAmpersands = 100_000
+
+    /// The prepared page, written only once it differs from the input: cuts shrink it, and
+    /// escapes grow it by at most four bytes each, so it is allocated once.
+    struct Output {
+        let bytes: UnsafeRawBufferPointer
+        private var buffer: UnsafeMutableRawBufferPointer?
+        private var written = 0
+        /// Input before this is written or left out.
+        private var copiedFrom = 0
+        private(set) var escapedAmpersands = 0
+
+        init(_ bytes: UnsafeRawBufferPointer) {
+            self.bytes = bytes
+        }
+
+        /// The input's bytes in `range` do not reach the parser.
+        mutating func leaveOut(_ range: Range<Int>) {
+            copy(upTo: range.lowerBound)
+            copiedFrom = range.upperBound
+        }
+
+        /// An `&` in text that libxml2 would report as an error, because no name and `;`
+        /// follow it, becomes `&amp;`: the same text, read without an error. A numeric
+        /// reference (`&#`) is left to the parser, which reads it even without its `;`.
+        mutating func escapeStrayAmpersands(in range: Range<Int>, _ scanner: Scanner) {
+            var index = range.lowerBound
+            while let ampersand = scanner.find(Byte.ampersand, from: index, to: range.upperBound) {
+                index = ampersand + 1
+                guard !scanner.startsReference(at: ampersand) else { continue }
+                if escapedAmpersands < RawText.maximumEscapedAmpersands {
+                    escapedAmpersands += 1
+                    copy(upTo: ampersand + 1)
+                    write("amp;")
+                } else {
+                    leaveOut(ampersand..<(ampersand + 1))
+                }
+            }
+        }
+
+        /// The prepared page, or nil when it is the input unchanged.
+        mutating func finished() -> Data? {
+            guard buffer != nil else { return nil }
+            copy(upTo: bytes.count)
+            guard let base = buffer?.baseAddress else { return Data() }
+            return Data(bytesNoCopy: base, count: written, deallocator: .custom { pointer, _ in pointer.deallocate() })
+        }
+
+        private mutating func copy(upTo end: Int) {
+            let source = bytes[copiedFrom..<max(copiedFrom, end)]
+            copiedFrom = max(copiedFrom, end)
+            let target = allocated()
+            guard !source.isEmpty else { return }
+            (target.baseAddress! + written).copyMemory(from: UnsafeRawBufferPointer(rebasing: source).baseAddress!, byteCount: source.count)
+            written += source.count
+        }
+
+        private mutating func write(_ literal: StaticString) {
+            let target = allocated()
+            (target.baseAddress! + written).copyMemory(from: literal.utf8Start, byteCount: literal.utf8CodeUnitCount)
+            written += literal.utf8CodeUnitCount
+        }
+
+        private mutating func allocated() -> UnsafeMutableRawBufferPointer {
+            if let buffer { return buffer }
+            let capacity = max(1, bytes.count + 4 * RawText.maximumEscapedAmpersands)
+            let made = UnsafeMutableRawBufferPointer.allocate(byteCount: capacity, alignment: 1)
+            buffer = made
+            return made
         }
     }
 
@@ -99,6 +167,15 @@ enum RawText {
         static let doubleQuote: UInt8 = 0x22
         static let singleQuote: UInt8 = 0x27
         static let hyphen: UInt8 = 0x2D
+        static let ampersand: UInt8 = 0x26
+        static let hash: UInt8 = 0x23
+        static let semicolon: UInt8 = 0x3B
+
+        /// A byte libxml2 may read as part of an entity name: ASCII letters, digits and `.-_:`,
+        /// and any byte of a non-ASCII character, which covers the Unicode letters it accepts.
+        static func isNameByte(_ byte: UInt8) -> Bool {
+            isLetter(byte) || byte >= 0x80 || (byte >= 0x30 && byte <= 0x3A) || byte == 0x2E || byte == hyphen || byte == 0x5F
+        }
 
         static func isLetter(_ byte: UInt8) -> Bool {
             let folded = byte | 0x20
@@ -123,9 +200,25 @@ enum RawText {
         }
 
         func find(_ byte: UInt8, from start: Int) -> Int? {
-            guard start < count, let base = bytes.baseAddress else { return nil }
-            guard let found = memchr(base + start, Int32(byte), count - start) else { return nil }
+            find(byte, from: start, to: count)
+        }
+
+        func find(_ byte: UInt8, from start: Int, to end: Int) -> Int? {
+            guard start < end, let base = bytes.baseAddress else { return nil }
+            guard let found = memchr(base + start, Int32(byte), end - start) else { return nil }
             return base.distance(to: UnsafeRawPointer(found))
+        }
+
+        /// Whether the `&` at `index` starts what libxml2 reads as a reference without an error:
+        /// `&#`, or a name followed by `;` (an unknown name is then kept as written).
+        func startsReference(at index: Int) -> Bool {
+            var cursor = index + 1
+            guard cursor < count else { return false }
+            let first = bytes[cursor]
+            if first == Byte.hash { return true }
+            guard Byte.isLetter(first) || first >= 0x80 || first == 0x5F || first == 0x3A else { return false }
+            while cursor < count && Byte.isNameByte(bytes[cursor]) { cursor += 1 }
+            return cursor < count && bytes[cursor] == Byte.semicolon
         }
 
         /// Where the `-->` that ends a comment begins.

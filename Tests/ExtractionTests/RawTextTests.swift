@@ -59,4 +59,27 @@ import Testing
         #expect(prepared(html) == "<head><SCRIPT type=module></SCRIPT><style></style>"
             + "<script type=\"application/ld+json\">{\"headline\":\"Kept\"}</script></head><svg></svg><p>text</p>")
     }
+
+    /// Each would be a libxml2 error message; escaped, they are the same text without one.
+    @Test func strayAmpersandsAreEscapedAndReferencesLeftAlone() {
+        let html = "<p>A & B &&c &amp &copy; &unknown; &#169 &#x41; &1 &</p>"
+        #expect(prepared(html) == "<p>A &amp; B &amp;&amp;c &amp;amp &copy; &unknown; &#169 &#x41; &amp;1 &amp;</p>")
+    }
+
+    @Test func ampersandsInsideTagsAndScriptsAreNotText() {
+        let html = "<a href=\"?a=1&b=2\">x</a><script type=\"application/ld+json\">{\"a\":\"b & c\"}</script>"
+        #expect(prepared(html) == html)
+    }
+
+    @Test func strayAmpersandsPastTheLimitAreLeftOut() {
+        let limit = RawText.maximumEscapedAmpersands
+        let result = prepared("<p>" + String(repeating: "& ", count: limit + 10) + "end</p>")
+        #expect(result == "<p>" + String(repeating: "&amp; ", count: limit) + String(repeating: " ", count: 10) + "end</p>")
+    }
+
+    /// The text libxml2 reads is the same with and without the escapes.
+    @Test func escapedAmpersandsReadAsWritten() throws {
+        let document = try #require(HTMLDocument(Data("<p>fish & chips &amp salt &copy; &bogus; &#65</p>".utf8), encoding: TextDecoding.utf8))
+        #expect(document.textContent(document.root) == "fish & chips &amp salt © &bogus; A")
+    }
 }
