@@ -28,7 +28,7 @@ enum RawText {
             let count = bytes.count
             var index = 0
             while let open = scanner.find(Byte.lessThan, from: index) {
-                output.escapeStrayAmpersands(in: index..<open, scanner)
+                output.repairReferences(in: index..<open, scanner)
                 let next = open + 1 < count ? bytes[open + 1] : 0
                 if next == Byte.exclamation && scanner.starts(at: open, with: "<!--") {
                     index = scanner.findCommentEnd(from: open + 4).map { $0 + 3 } ?? count
@@ -52,25 +52,25 @@ enum RawText {
                 }
                 index = closing
             }
-            output.escapeStrayAmpersands(in: min(index, count)..<count, scanner)
+            output.repairReferences(in: min(index, count)..<count, scanner)
             return output.finished() ?? data
         }
     }
 
-    /// Text may hold this many stray ampersands, each escaped; later ones are left out. libxml2
-    /// 2.9 formats an error message for each one, which made a page of 16 MiB of `&` take
-    /// seconds, and escaping grows the page by four bytes each. No article has this many.
-    static let maximumEscapedAmpersands = 100_000
+    /// Text may hold this many references that need a repair, each repaired; later ones are
+    /// left out. libxml2 2.9 formats an error message for each one, which made a page of 16 MiB
+    /// of `&` take seconds, and a repair grows the page by at most four bytes. No article has this many.
+    static let maximumRepairedReferences = 100_000
 
     /// The prepared page, written only once it differs from the input: cuts shrink it, and
-    /// escapes grow it by at most four bytes each, so it is allocated once.
+    /// repairs grow it by at most four bytes each, so it is allocated once.
     struct Output {
         let bytes: UnsafeRawBufferPointer
         private var buffer: UnsafeMutableRawBufferPointer?
         private var written = 0
         /// Input before this is written or left out.
         private var copiedFrom = 0
-        private(set) var escapedAmpersands = 0
+        private(set) var repairs = 0
 
         init(_ bytes: UnsafeRawBufferPointer) {
             self.bytes = bytes
@@ -82,20 +82,32 @@ enum RawText {
             copiedFrom = range.upperBound
         }
 
-        /// An `&` in text that libxml2 would report as an error, because no name and `;`
-        /// follow it, becomes `&amp;`: the same text, read without an error. A numeric
-        /// reference (`&#`) is left to the parser, which reads it even without its `;`.
-        mutating func escapeStrayAmpersands(in range: Range<Int>, _ scanner: Scanner) {
+        /// Every `&` in text that libxml2 would report as an error is rewritten to what libxml2
+        /// makes of it, read without an error: a stray `&` (no name and `;` after it) becomes
+        /// `&amp;`, a character reference without its `;` gets one, and one that stands for no
+        /// character is left out, as libxml2 leaves it out.
+        mutating func repairReferences(in range: Range<Int>, _ scanner: Scanner) {
             var index = range.lowerBound
             while let ampersand = scanner.find(Byte.ampersand, from: index, to: range.upperBound) {
                 index = ampersand + 1
-                guard !scanner.startsReference(at: ampersand) else { continue }
-                if escapedAmpersands < RawText.maximumEscapedAmpersands {
-                    escapedAmpersands += 1
-                    copy(upTo: ampersand + 1)
-                    write("amp;")
-                } else {
-                    leaveOut(ampersand..<(ampersand + 1))
+                if let reference = scanner.characterReference(at: ampersand) {
+                    index = reference.end
+                    if reference.isCharacter && reference.hasSemicolon { continue }
+                    if reference.isCharacter && repairs < RawText.maximumRepairedReferences {
+                        repairs += 1
+                        copy(upTo: reference.end)
+                        write(";")
+                    } else {
+                        leaveOut(ampersand..<reference.end)
+                    }
+                } else if !scanner.startsNamedReference(at: ampersand) {
+                    if repairs < RawText.maximumRepairedReferences {
+                        repairs += 1
+                        copy(upTo: ampersand + 1)
+                        write("amp;")
+                    } else {
+                        leaveOut(ampersand..<(ampersand + 1))
+                    }
                 }
             }
         }
@@ -125,7 +137,7 @@ enum RawText {
 
         private mutating func allocated() -> UnsafeMutableRawBufferPointer {
             if let buffer { return buffer }
-            let capacity = max(1, bytes.count + 4 * RawText.maximumEscapedAmpersands)
+            let capacity = max(1, bytes.count + 4 * RawText.maximumRepairedReferences)
             let made = UnsafeMutableRawBufferPointer.allocate(byteCount: capacity, alignment: 1)
             buffer = made
             return made
@@ -158,6 +170,22 @@ enum RawText {
         var cut: Int?
     }
 
+    /// A character reference as libxml2 reads it.
+    struct CharacterReference {
+        /// One past its last byte, its `;` included.
+        var end: Int
+        var hasSemicolon: Bool
+        /// Whether it stands for a character XML allows; libxml2 drops one that does not.
+        var isCharacter: Bool
+
+        static let beyondUnicode = 0x110000
+
+        static func isXMLCharacter(_ value: Int) -> Bool {
+            value == 0x9 || value == 0xA || value == 0xD || (value >= 0x20 && value <= 0xD7FF)
+                || (value >= 0xE000 && value <= 0xFFFD) || (value >= 0x10000 && value < beyondUnicode)
+        }
+    }
+
     enum Byte {
         static let lessThan: UInt8 = 0x3C
         static let greaterThan: UInt8 = 0x3E
@@ -180,6 +208,12 @@ enum RawText {
         static func isLetter(_ byte: UInt8) -> Bool {
             let folded = byte | 0x20
             return folded >= 0x61 && folded <= 0x7A
+        }
+
+        static func digitValue(_ byte: UInt8, hex: Bool) -> Int? {
+            if byte >= 0x30 && byte <= 0x39 { return Int(byte - 0x30) }
+            let folded = byte | 0x20
+            return hex && folded >= 0x61 && folded <= 0x66 ? Int(folded - 0x61 + 10) : nil
         }
 
         static func isSpace(_ byte: UInt8) -> Bool {
@@ -209,16 +243,34 @@ enum RawText {
             return base.distance(to: UnsafeRawPointer(found))
         }
 
-        /// Whether the `&` at `index` starts what libxml2 reads as a reference without an error:
-        /// `&#`, or a name followed by `;` (an unknown name is then kept as written).
-        func startsReference(at index: Int) -> Bool {
+        /// Whether the `&` at `index` starts a name followed by `;`, which libxml2 reads without
+        /// an error (an unknown name is then kept as written).
+        func startsNamedReference(at index: Int) -> Bool {
             var cursor = index + 1
             guard cursor < count else { return false }
             let first = bytes[cursor]
-            if first == Byte.hash { return true }
             guard Byte.isLetter(first) || first >= 0x80 || first == 0x5F || first == 0x3A else { return false }
             while cursor < count && Byte.isNameByte(bytes[cursor]) { cursor += 1 }
             return cursor < count && bytes[cursor] == Byte.semicolon
+        }
+
+        /// The character reference (`&#` and decimal digits, or `&#x` and hex digits) whose `&`
+        /// is at `index`, read as libxml2 2.9 reads it: as many digits as follow, then a `;` if
+        /// there is one.
+        func characterReference(at index: Int) -> CharacterReference? {
+            guard index + 1 < count, bytes[index + 1] == Byte.hash else { return nil }
+            let isHex = index + 2 < count && bytes[index + 2] | 0x20 == 0x78
+            var cursor = index + (isHex ? 3 : 2)
+            var value = 0
+            var digits = 0
+            while cursor < count, let digit = Byte.digitValue(bytes[cursor], hex: isHex) {
+                value = min(value * (isHex ? 16 : 10) + digit, CharacterReference.beyondUnicode)
+                digits += 1
+                cursor += 1
+            }
+            let hasSemicolon = cursor < count && bytes[cursor] == Byte.semicolon
+            return CharacterReference(end: hasSemicolon ? cursor + 1 : cursor, hasSemicolon: hasSemicolon,
+                                      isCharacter: digits > 0 && CharacterReference.isXMLCharacter(value))
         }
 
         /// Where the `-->` that ends a comment begins.
