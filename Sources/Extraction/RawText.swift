@@ -89,8 +89,13 @@ enum RawText {
         mutating func repairReferences(in range: Range<Int>, _ scanner: Scanner) {
             var index = range.lowerBound
             while let ampersand = scanner.find(Byte.ampersand, from: index, to: range.upperBound) {
-                index = ampersand + 1
-                if let reference = scanner.characterReference(at: ampersand) {
+                // Each `&` of a run but the last is followed by `&`, so stray: a run is repaired
+                // at once rather than one `&` at a time.
+                var last = ampersand
+                while last + 1 < range.upperBound && bytes[last + 1] == Byte.ampersand { last += 1 }
+                repairStrayAmpersands(ampersand..<last)
+                index = last + 1
+                if let reference = scanner.characterReference(at: last) {
                     index = reference.end
                     if reference.isCharacter && reference.hasSemicolon { continue }
                     if reference.isCharacter && repairs < RawText.maximumRepairedReferences {
@@ -98,18 +103,24 @@ enum RawText {
                         copy(upTo: reference.end)
                         write(";")
                     } else {
-                        leaveOut(ampersand..<reference.end)
+                        leaveOut(last..<reference.end)
                     }
-                } else if !scanner.startsNamedReference(at: ampersand) {
-                    if repairs < RawText.maximumRepairedReferences {
-                        repairs += 1
-                        copy(upTo: ampersand + 1)
-                        write("amp;")
-                    } else {
-                        leaveOut(ampersand..<(ampersand + 1))
-                    }
+                } else if !scanner.startsNamedReference(at: last) {
+                    repairStrayAmpersands(last..<index)
                 }
             }
+        }
+
+        /// Escapes the `&` at each position of `run`, as far as the repairs allowed go, and leaves out the rest.
+        private mutating func repairStrayAmpersands(_ run: Range<Int>) {
+            var position = run.lowerBound
+            while position < run.upperBound && repairs < RawText.maximumRepairedReferences {
+                copy(upTo: position + 1)
+                write("amp;")
+                repairs += 1
+                position += 1
+            }
+            if position < run.upperBound { leaveOut(position..<run.upperBound) }
         }
 
         /// The prepared page, or nil when it is the input unchanged.
@@ -120,13 +131,13 @@ enum RawText {
             return Data(bytesNoCopy: base, count: written, deallocator: .custom { pointer, _ in pointer.deallocate() })
         }
 
+        /// Pointers and counts rather than slices: this runs for every `&` of a hostile page, in debug builds too.
         private mutating func copy(upTo end: Int) {
-            let source = bytes[copiedFrom..<max(copiedFrom, end)]
-            copiedFrom = max(copiedFrom, end)
             let target = allocated()
-            guard !source.isEmpty else { return }
-            (target.baseAddress! + written).copyMemory(from: UnsafeRawBufferPointer(rebasing: source).baseAddress!, byteCount: source.count)
-            written += source.count
+            guard end > copiedFrom, let source = bytes.baseAddress else { return }
+            (target.baseAddress! + written).copyMemory(from: source + copiedFrom, byteCount: end - copiedFrom)
+            written += end - copiedFrom
+            copiedFrom = end
         }
 
         private mutating func write(_ literal: StaticString) {
