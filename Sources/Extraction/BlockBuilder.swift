@@ -18,6 +18,12 @@ struct BlockBuilder {
     static let maximumInlineNesting = 16
     /// Attributes that hold an image's address, the lazy-loading ones after `src`.
     static let imageSourceAttributes: [HTMLAttribute] = [.src, .dataSrc, .dataOriginal, .dataLazySrc]
+    /// An article stops at the block that takes its text past this many UTF-8 bytes, about a
+    /// hundred times a long feature. A page of 15 MiB of prose would otherwise become an article,
+    /// a stored row and a JSON document of tens of megabytes, paid for again at every reading.
+    static let maximumArticleBytes = 2 * 1_048_576
+    /// The last block of an article cut at `maximumArticleBytes`, so that no reader takes it for the whole.
+    static let cutMarker = Block.paragraph([.text("[The article is cut here: its text runs past \(maximumArticleBytes) bytes, the most kept.]")])
 
     let document: HTMLDocument
     let excluded: [Bool]
@@ -25,6 +31,10 @@ struct BlockBuilder {
     /// `blockElements` as a flag per tag of this document.
     private let isBlockTag: [Bool]
     private(set) var blocks: [Block] = []
+    /// UTF-8 bytes of text in `blocks`, counted toward `maximumArticleBytes`.
+    private var textBytes = 0
+    /// Set once a block was refused for the limit: nothing more is read or kept.
+    private(set) var isCut = false
     private var pending: [Inline] = []
 
     init(document: HTMLDocument, excluded: [Bool], baseURL: URL?) {
@@ -41,7 +51,7 @@ struct BlockBuilder {
 
     /// Adds `node` itself: a block of its own, or inline content of the paragraph being built.
     mutating func add(_ node: Int) {
-        guard !excluded[node] else { return }
+        guard !excluded[node], !isCut else { return }
         if document.isText(node) {
             pending.append(.text(document.text(node)))
             return
@@ -57,7 +67,7 @@ struct BlockBuilder {
             flush()
             let items = document.children(node).filter { !excluded[$0] && document.name($0) == "li" }
                 .map { Self.tidy(inlines(of: $0)) }.filter { !$0.isEmpty }
-            if !items.isEmpty { blocks.append(.list(ordered: name == "ol", items: items)) }
+            if !items.isEmpty { keep(.list(ordered: name == "ol", items: items)) }
         } else if name == "blockquote" {
             flush()
             append(.quote(quoteInlines(node)))
@@ -111,14 +121,26 @@ struct BlockBuilder {
         case .heading(let level, let inlines): appendTidied(inlines) { .heading(level: level, $0) }
         case .paragraph(let inlines): appendTidied(inlines) { .paragraph($0) }
         case .quote(let inlines): appendTidied(inlines) { .quote($0) }
-        default: blocks.append(block)
+        default: keep(block)
         }
+    }
+
+    /// Every block goes through here, to count it toward `maximumArticleBytes`.
+    private mutating func keep(_ block: Block) {
+        guard !isCut else { return }
+        if textBytes >= Self.maximumArticleBytes {
+            isCut = true
+            blocks.append(Self.cutMarker)
+            return
+        }
+        blocks.append(block)
+        textBytes += block.plainText.utf8.count
     }
 
     /// A block of text is kept only when something is left of it once tidied.
     private mutating func appendTidied(_ inlines: [Inline], _ make: ([Inline]) -> Block) {
         let tidied = Self.tidy(inlines)
-        if !tidied.isEmpty { blocks.append(make(tidied)) }
+        if !tidied.isEmpty { keep(make(tidied)) }
     }
 
     private mutating func addCode(_ node: Int) {
@@ -127,7 +149,7 @@ struct BlockBuilder {
         let codeElement = document.elementChildren(node).first { document.name($0) == "code" }
         let language = (codeElement.flatMap { document.attribute(.class, of: $0) } ?? document.attribute(.class, of: node))
             .flatMap(Self.language(fromClass:))
-        blocks.append(.code(language: language, text: UTF8Text.trimmed(code, UTF8Text.isNewline)))
+        keep(.code(language: language, text: UTF8Text.trimmed(code, UTF8Text.isNewline)))
     }
 
     private mutating func addFigure(_ figure: Int) {
@@ -150,7 +172,7 @@ struct BlockBuilder {
         }
         // Tracking pixels are not figures.
         if document.attribute(.width, of: image) == "1" || document.attribute(.height, of: image) == "1" { return }
-        blocks.append(.figure(src: url, alt: Self.collapse(document.attribute(.alt, of: image) ?? ""), caption: caption))
+        keep(.figure(src: url, alt: Self.collapse(document.attribute(.alt, of: image) ?? ""), caption: caption))
     }
 
     private func imageURL(_ image: Int) -> String? {

@@ -30,6 +30,25 @@ import Testing
         #expect(result.readableText.hasPrefix("The council approved the new budget"))
     }
 
+    /// Without a limit, a 15 MiB page of prose became a 47 MB JSON article.
+    @Test func anArticleLongerThanTheLimitIsCutWithAMarker() throws {
+        let paragraphs = 2 * BlockBuilder.maximumArticleBytes / Self.paragraph.utf8.count
+        let html = "<html><body><article>" + String(repeating: Self.paragraph, count: paragraphs) + "</article></body></html>"
+        let article = try ArticleExtractor.extract(html: Data(html.utf8), pageURL: nil)
+        let last = try #require(article.blocks.last)
+        #expect(last == BlockBuilder.cutMarker)
+        let kept = article.blocks.dropLast().reduce(0) { $0 + $1.plainText.utf8.count }
+        #expect(kept >= BlockBuilder.maximumArticleBytes)
+        #expect(kept < BlockBuilder.maximumArticleBytes + Self.paragraph.utf8.count)
+    }
+
+    @Test func anArticleAtTheLimitHasNoMarker() throws {
+        let html = "<html><body><article>" + String(repeating: Self.paragraph, count: 30) + "</article></body></html>"
+        let article = try ArticleExtractor.extract(html: Data(html.utf8), pageURL: nil)
+        #expect(article.blocks.count == 30)
+        #expect(!article.blocks.contains(BlockBuilder.cutMarker))
+    }
+
     @Test func nestingAHundredThousandDeepIsFlattenedAndStillRead() throws {
         let depth = 100_000
         let html = "<html><body>" + String(repeating: "<div>", count: depth) + String(repeating: Self.paragraph, count: 3)

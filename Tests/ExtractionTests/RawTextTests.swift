@@ -59,4 +59,33 @@ import Testing
         #expect(prepared(html) == "<head><SCRIPT type=module></SCRIPT><style></style>"
             + "<script type=\"application/ld+json\">{\"headline\":\"Kept\"}</script></head><svg></svg><p>text</p>")
     }
+
+    /// Each would be a libxml2 error message; repaired, they are the same text without one.
+    @Test func strayAmpersandsAreEscapedAndReferencesLeftAlone() {
+        let html = "<p>A & B &&c &amp &copy; &unknown; &#x41; &1 &</p>"
+        #expect(prepared(html) == "<p>A &amp; B &amp;&amp;c &amp;amp &copy; &unknown; &#x41; &amp;1 &amp;</p>")
+    }
+
+    @Test func characterReferencesGetTheirSemicolonOrAreLeftOutWhenNoCharacter() {
+        let html = "<p>&#169 &#xA9x &#; &# &#x; &#0; &#1; &#xD800; &#99999999999999999999; &#65;</p>"
+        #expect(prepared(html) == "<p>&#169; &#xA9;x" + String(repeating: " ", count: 8) + "&#65;</p>")
+    }
+
+    @Test func ampersandsInsideTagsAndScriptsAreNotText() {
+        let html = "<a href=\"?a=1&b=2\">x</a><script type=\"application/ld+json\">{\"a\":\"b & c\"}</script>"
+        #expect(prepared(html) == html)
+    }
+
+    @Test func repairsPastTheLimitAreLeftOut() {
+        let limit = RawText.maximumRepairedReferences
+        let result = prepared("<p>" + String(repeating: "& ", count: limit) + String(repeating: "&#65 & ", count: 10) + "end</p>")
+        #expect(result == "<p>" + String(repeating: "&amp; ", count: limit) + String(repeating: "  ", count: 10) + "end</p>")
+    }
+
+    /// The text libxml2 reads is the same with and without the repairs.
+    @Test func repairedReferencesReadAsWritten() throws {
+        let page = "<p>fish & chips &amp salt &copy; &bogus; &#65 &#66; &#1; &# &#x42z</p>"
+        let document = try #require(HTMLDocument(Data(page.utf8), encoding: TextDecoding.utf8))
+        #expect(document.textContent(document.root) == "fish & chips &amp salt © &bogus; A B   Bz")
+    }
 }
