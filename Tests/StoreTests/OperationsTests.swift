@@ -185,7 +185,7 @@ import TestSupport
             let refused = await #expect(throws: StoreError.self) {
                 try await Store.open(location, logger: Self.logger, schema: .requireCurrent)
             }
-            #expect(refused?.description.contains("kawaraban migrate") == true)
+            #expect(refused?.description.contains("kawaraban migrate") == true, "\(refused?.description ?? "no error")")
             let untouched = try await Store.open(location, logger: Self.logger, schema: .leaveAsIs)
             let pending = try await untouched.pendingMigrations()
             #expect(pending == Store.migrations.map(\.version))
