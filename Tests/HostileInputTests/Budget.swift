@@ -15,6 +15,7 @@ enum Budget {
 extension MeasuredRun {
     /// Checks the run ended by itself inside the budget, alive (an exit status, not a signal).
     func expectWithinBudget(_ what: String, sourceLocation: SourceLocation = #_sourceLocation) {
+        print("\(what): \(self)")
         #expect(processorSeconds < Budget.seconds, "\(what): \(self)", sourceLocation: sourceLocation)
         #expect(seconds < Budget.wallSeconds, "\(what): \(self)", sourceLocation: sourceLocation)
         #expect(peakResidentBytes < Budget.residentBytes, "\(what): \(self)", sourceLocation: sourceLocation)
