@@ -293,16 +293,22 @@ public final class Worker: Sendable {
     /// The page, or nil when the page cannot be had for good (extraction then falls back to the
     /// feed's own content); transient failures are retried.
     private func fetchPage(_ item: Item) async throws(StageFailure) -> FetchedPage? {
+        let response: FetchResponse
         do throws(FetchError) {
-            let response = try await fetcher.fetch(FetchRequest(url: item.feedEntry.url, accept: Self.pageAccept, namedBy: item.sourceURL))
+            response = try await fetcher.fetch(FetchRequest(url: item.feedEntry.url, accept: Self.pageAccept, namedBy: item.sourceURL))
             guard response.isSuccess else { throw .httpStatus(response.status) }
-            return FetchedPage(finalURL: response.finalURL,
-                               html: TextDecoding.decode(response.body, contentType: response.contentType))
         } catch {
             if error.isTransient { throw StageFailure(stage: .discovered, reason: error.description, isTransient: true) }
             logger.notice("page not fetched; the feed's content will be used",
                           metadata: ["item": "\(item.id)", "reason": "\(error)"])
             return nil
+        }
+        // Decoding up to the body limit (iconv for legacy encodings) is CPU work: off the site's threads.
+        do {
+            let html = try await pool.run { TextDecoding.decode(response.body, contentType: response.contentType) }
+            return FetchedPage(finalURL: response.finalURL, html: html)
+        } catch {
+            throw StageFailure(stage: .discovered, reason: "\(error)", isTransient: true)
         }
     }
 
