@@ -26,15 +26,12 @@ struct Items: AsyncParsableCommand {
 
         func run() async throws {
             try await options.withServices { services in
-                let requeued: [RequeuedItem]
-                do {
+                let requeued = try await CommandFailure.inOwnWords {
                     if let id {
-                        requeued = [try await services.store.requeue(itemID: id, now: Date())]
+                        [try await services.store.requeue(itemID: id, now: Date())]
                     } else {
-                        requeued = try await services.store.requeueFailed(now: Date())
+                        try await services.store.requeueFailed(now: Date())
                     }
-                } catch {
-                    throw CommandFailure("\(error)")
                 }
                 for item in requeued { print("requeued #\(item.itemID) at \(item.stage.rawValue): \(item.title)") }
                 print("\(requeued.count) item\(requeued.count == 1 ? "" : "s") requeued")
@@ -51,11 +48,7 @@ struct Items: AsyncParsableCommand {
 
         func run() async throws {
             try await options.withServices { services in
-                do {
-                    try await services.store.unpublish(itemID: id, now: Date())
-                } catch {
-                    throw CommandFailure("\(error)")
-                }
+                try await CommandFailure.inOwnWords { try await services.store.unpublish(itemID: id, now: Date()) }
                 print("unpublished #\(id): off the site and its feeds; kept in the database")
             }
         }

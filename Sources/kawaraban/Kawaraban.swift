@@ -60,4 +60,13 @@ struct GlobalOptions: ParsableArguments {
 struct CommandFailure: Error, CustomStringConvertible {
     var description: String
     init(_ description: String) { self.description = description }
+
+    /// Runs `body`, and has any error it throws printed in its own words, without the error's type.
+    static func inOwnWords<T>(_ body: () async throws -> T) async throws -> T {
+        do {
+            return try await body()
+        } catch {
+            throw CommandFailure("\(error)")
+        }
+    }
 }

@@ -33,11 +33,8 @@ struct Sources: AsyncParsableCommand {
             }
             try await options.withServices { services in
                 let catalog = services.catalog()
-                let added: AddedSource
-                do {
-                    added = try await catalog.add(url: url, name: name, kind: kind, check: !skipCheck)
-                } catch {
-                    throw CommandFailure("\(error)")
+                let added = try await CommandFailure.inOwnWords {
+                    try await catalog.add(url: url, name: name, kind: kind, check: !skipCheck)
                 }
                 let source = added.source
                 if let page = added.discoveredOn { print("\(page) is a page; it announces the feed \(source.url)") }

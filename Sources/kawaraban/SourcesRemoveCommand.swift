@@ -18,11 +18,8 @@ extension Sources {
 
         func run() async throws {
             try await options.withServices { services in
-                let removal: SourceRemoval
-                do {
-                    removal = try await services.store.removeSource(id: id, now: Date())
-                } catch {
-                    throw CommandFailure("\(error)")
+                let removal = try await CommandFailure.inOwnWords {
+                    try await services.store.removeSource(id: id, now: Date())
                 }
                 print("removed source #\(removal.source.id) \(removal.source.name) <\(removal.source.url)>")
                 print("\(removal.keptArticles) published articles kept, credited to \(removal.source.name); "
