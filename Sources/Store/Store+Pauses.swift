@@ -96,7 +96,7 @@ extension Store {
     public func deferItem(_ itemID: Int64, owner: String, reason: String, retryAfter: TimeInterval, now: Date) async throws(StoreError) -> Bool {
         try await translatingErrors("deferring item \(itemID)") {
             try await database.raw("""
-                UPDATE items SET last_error = \(bind: StoredText.lines(reason)), lease_owner = NULL, lease_until = NULL, claims = 0,
+                UPDATE items SET last_error = \(bind: StoredText.lines(reason)), \(Self.release),
                     next_attempt_at = \(unsafeRaw: dialect.now) + \(bind: retryAfter), updated_at = \(bind: now.storedValue)
                 WHERE id = \(bind: itemID) AND lease_owner = \(bind: owner) RETURNING id
                 """).first() != nil

@@ -152,7 +152,7 @@ extension Store {
             logger.warning("item failed", metadata: ["item": "\(itemID)", "reason": "\(unreadable)"])
             try await database.raw("""
                 UPDATE items SET stage = \(bind: Stage.failed.rawValue), last_error = \(bind: unreadable.description),
-                    lease_owner = NULL, lease_until = NULL, claims = 0, updated_at = \(unsafeRaw: dialect.now)
+                    \(Self.release), updated_at = \(unsafeRaw: dialect.now)
                 WHERE id = \(bind: itemID) AND lease_owner = \(bind: owner)
                 """).run()
             return nil
@@ -235,7 +235,7 @@ extension Store {
 
     /// What every write of a holder does: lets the item go, and since the holder came back,
     /// the claims that did not stop start over.
-    private static let release: SQLQueryString = "lease_owner = NULL, lease_until = NULL, claims = 0"
+    static let release: SQLQueryString = "lease_owner = NULL, lease_until = NULL, claims = 0"
 
     /// Items in `stages` a claim would take now.
     public func pendingCount(stages: [Stage]) async throws(StoreError) -> Int {
