@@ -17,11 +17,7 @@ public struct SuspiciousItem<Evidence: Decodable & Sendable>: Sendable {
 /// holds the item, like every other write of a step.
 extension Store {
     public func translationProgress<Progress: Decodable>(of itemID: Int64, as type: Progress.Type) async throws(StoreError) -> Progress? {
-        try await translatingErrors("reading the translation progress of item \(itemID)") {
-            try Self.decodeJSON(type, try await database.raw(
-                "SELECT translation_progress_json FROM items WHERE id = \(bind: itemID)"
-            ).first()?.decode(column: "translation_progress_json", as: String?.self))
-        }
+        try await jsonColumn("translation_progress_json", of: itemID, as: type, doing: "reading the translation progress of item \(itemID)")
     }
 
     /// Stores the progress; nil clears it.
@@ -36,10 +32,15 @@ extension Store {
     }
 
     public func suspicion<Evidence: Decodable>(of itemID: Int64, as type: Evidence.Type) async throws(StoreError) -> Evidence? {
-        try await translatingErrors("reading the suspicion of item \(itemID)") {
-            try Self.decodeJSON(type, try await database.raw(
-                "SELECT suspicion_json FROM items WHERE id = \(bind: itemID)"
-            ).first()?.decode(column: "suspicion_json", as: String?.self))
+        try await jsonColumn("suspicion_json", of: itemID, as: type, doing: "reading the suspicion of item \(itemID)")
+    }
+
+    /// One JSON column of one item, decoded; nil when the item or the value is absent.
+    private func jsonColumn<Value: Decodable>(_ column: String, of itemID: Int64, as type: Value.Type,
+                                             doing what: String) async throws(StoreError) -> Value? {
+        try await translatingErrors(what) {
+            try Self.decodeJSON(type, try await database.raw("SELECT \(unsafeRaw: column) FROM items WHERE id = \(bind: itemID)")
+                .first()?.decode(column: column, as: String?.self))
         }
     }
 
