@@ -70,7 +70,6 @@ private final class FirstOutcome<T: Sendable>: Sendable {
     private struct State {
         var continuation: CheckedContinuation<T, any Error>?
         var outcome: Result<T, any Error>?
-        var delivered = false
     }
 
     private let state = Mutex(State())
@@ -81,7 +80,6 @@ private final class FirstOutcome<T: Sendable>: Sendable {
                 state.continuation = continuation
                 return nil
             }
-            state.delivered = true
             return outcome
         }
         if let ready { continuation.resume(with: ready) }
@@ -89,11 +87,9 @@ private final class FirstOutcome<T: Sendable>: Sendable {
 
     func deliver(_ outcome: Result<T, any Error>) {
         let waiting = state.withLock { state -> CheckedContinuation<T, any Error>? in
-            guard !state.delivered, state.outcome == nil else { return nil }
+            guard state.outcome == nil else { return nil }
             state.outcome = outcome
-            guard let continuation = state.continuation else { return nil }
-            state.delivered = true
-            return continuation
+            return state.continuation
         }
         waiting?.resume(with: outcome)
     }
