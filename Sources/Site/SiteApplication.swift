@@ -64,9 +64,6 @@ struct SitePages: Sendable {
     }
 }
 
-/// Thrown by a handler when the address names no page we serve.
-struct PageNotFound: Error {}
-
 /// Answers every address that names no page, unknown paths included, with the site's not-found page.
 struct NotFoundPageMiddleware<Context: RequestContext>: RouterMiddleware {
     let renderer: SiteRenderer
@@ -74,8 +71,6 @@ struct NotFoundPageMiddleware<Context: RequestContext>: RouterMiddleware {
     func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
         do {
             return try await next(request, context)
-        } catch is PageNotFound {
-            return SitePages.htmlResponse(try renderer.notFoundPage(), status: .notFound)
         } catch let error as HTTPError where error.status == .notFound {
             return SitePages.htmlResponse(try renderer.notFoundPage(), status: .notFound)
         }

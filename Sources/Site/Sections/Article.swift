@@ -13,7 +13,7 @@ extension SitePages {
     func article(_ request: Request, _ context: some RequestContext) async throws -> Response {
         guard let id = URLNumber.path("id", of: context, in: URLNumber.articleIDs),
               let article = try await store.publishedArticle(id: id)
-        else { throw PageNotFound() }
+        else { throw HTTPError(.notFound) }
         return Self.htmlResponse(try renderer.articlePage(article, carriers: try await store.carriers(of: id)))
     }
 }

@@ -14,12 +14,12 @@ extension SitePages {
         switch URLNumber.query("page", of: request, in: URLNumber.pages) {
         case .absent: page = 1
         case .number(let number): page = number
-        case .invalid: throw PageNotFound()
+        case .invalid: throw HTTPError(.notFound)
         }
         let limit = Self.headlinesPerPage
         // One extra row tells whether an older page exists.
         let headlines = try await store.headlines(limit: limit + 1, offset: (page - 1) * limit)
-        if headlines.isEmpty && page > 1 { throw PageNotFound() }
+        if headlines.isEmpty && page > 1 { throw HTTPError(.notFound) }
         return Self.htmlResponse(try renderer.latestPage(
             headlines: Array(headlines.prefix(limit)), page: page, hasOlder: headlines.count > limit))
     }
