@@ -17,8 +17,11 @@ public struct AxisScores: Sendable, Hashable, Codable {
     }
 
     /// Scores forced into 1...5, whatever the model answered.
-    public var clamped: AxisScores {
-        func clamp(_ value: Int) -> Int { min(max(value, Self.range.lowerBound), Self.range.upperBound) }
+    public var clamped: AxisScores { clamped(to: Self.range) }
+
+    /// Every axis forced into `range`.
+    public func clamped(to range: ClosedRange<Int>) -> AxisScores {
+        func clamp(_ value: Int) -> Int { min(max(value, range.lowerBound), range.upperBound) }
         return AxisScores(depth: clamp(depth), relevance: clamp(relevance),
                           practicality: clamp(practicality), novelty: clamp(novelty))
     }

@@ -74,19 +74,15 @@ public struct Analyst: Sendable {
                 ])
                 analysis.scores = analysis.scores.clamped
             }
-            if !suspicion.isEmpty { analysis.scores = Self.capped(analysis.scores) }
+            if !suspicion.isEmpty {
+                analysis.scores = analysis.scores.clamped(to: AxisScores.range.lowerBound...Self.suspiciousScoreCap)
+            }
             analysis.analysedAt = now()
             analysis.model = answer.model
             return analysis
         } catch {
             throw .llm(error)
         }
-    }
-
-    static func capped(_ scores: AxisScores) -> AxisScores {
-        let cap = { (score: Int) in min(score, suspiciousScoreCap) }
-        return AxisScores(depth: cap(scores.depth), relevance: cap(scores.relevance),
-                          practicality: cap(scores.practicality), novelty: cap(scores.novelty))
     }
 
     static func validate(_ answer: Answer, languageCode: String) throws -> Analysis {
