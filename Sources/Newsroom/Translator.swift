@@ -53,8 +53,9 @@ public struct Translator: Sendable {
     ) async throws(NewsroomError) -> Translation {
         guard !Self.segments(of: blocks).isEmpty else { throw .emptyArticle }
         let covered = Array(blocks.prefix(Self.blocksWithin(maximumCharacters, of: blocks)))
+        let segments = Self.segments(of: covered)
         var finished = progress
-        for batch in Self.batches(Self.segments(of: covered)) {
+        for batch in Self.batches(segments) {
             if batch.allSatisfy({ finished.translation(of: $0) != nil }) { continue }
             let answer = try await translate(batch)
             for segment in batch {
@@ -65,7 +66,7 @@ public struct Translator: Sendable {
             finished.model = answer.model
             await onProgress(finished)
         }
-        let translated = Self.segments(of: covered).reduce(into: [String: [Inline]]()) { result, segment in
+        let translated = segments.reduce(into: [String: [Inline]]()) { result, segment in
             result[segment.id] = finished.translation(of: segment)
         }
         return Translation(language: edition.languageCode, blocks: Self.rebuild(covered, with: translated),
