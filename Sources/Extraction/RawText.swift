@@ -226,10 +226,6 @@ enum RawText {
             let folded = byte | 0x20
             return hex && folded >= 0x61 && folded <= 0x66 ? Int(folded - 0x61 + 10) : nil
         }
-
-        static func isSpace(_ byte: UInt8) -> Bool {
-            byte == 0x20 || (byte >= 0x09 && byte <= 0x0D)
-        }
     }
 
     struct Scanner {
@@ -298,31 +294,31 @@ enum RawText {
         /// its attributes the way the parser splits them.
         func startTag(at open: Int) -> StartTag {
             var index = open + 1
-            while index < count && !Byte.isSpace(bytes[index]) && bytes[index] != Byte.slash && bytes[index] != Byte.greaterThan {
+            while index < count && !UTF8Text.isASCIIWhiteSpace(bytes[index]) && bytes[index] != Byte.slash && bytes[index] != Byte.greaterThan {
                 index += 1
             }
             let nameEnd = index
             var attributes = 0
             var cut: Int?
             while true {
-                while index < count && (Byte.isSpace(bytes[index]) || bytes[index] == Byte.slash) { index += 1 }
+                while index < count && (UTF8Text.isASCIIWhiteSpace(bytes[index]) || bytes[index] == Byte.slash) { index += 1 }
                 guard index < count, bytes[index] != Byte.greaterThan else { break }
                 let attributeStart = index
                 // A name's first byte may be anything, `=` included; the rest runs to a space, `/`, `>` or `=`.
                 index += 1
-                while index < count && !Byte.isSpace(bytes[index]) && bytes[index] != Byte.slash
+                while index < count && !UTF8Text.isASCIIWhiteSpace(bytes[index]) && bytes[index] != Byte.slash
                     && bytes[index] != Byte.greaterThan && bytes[index] != Byte.equals {
                     index += 1
                 }
                 var afterName = index
-                while afterName < count && Byte.isSpace(bytes[afterName]) { afterName += 1 }
+                while afterName < count && UTF8Text.isASCIIWhiteSpace(bytes[afterName]) { afterName += 1 }
                 if afterName < count && bytes[afterName] == Byte.equals {
                     index = afterName + 1
-                    while index < count && Byte.isSpace(bytes[index]) { index += 1 }
+                    while index < count && UTF8Text.isASCIIWhiteSpace(bytes[index]) { index += 1 }
                     if index < count && (bytes[index] == Byte.doubleQuote || bytes[index] == Byte.singleQuote) {
                         index = find(bytes[index], from: index + 1).map { $0 + 1 } ?? count
                     } else {
-                        while index < count && !Byte.isSpace(bytes[index]) && bytes[index] != Byte.greaterThan { index += 1 }
+                        while index < count && !UTF8Text.isASCIIWhiteSpace(bytes[index]) && bytes[index] != Byte.greaterThan { index += 1 }
                     }
                 }
                 attributes += 1
@@ -367,7 +363,7 @@ enum RawText {
             let after = index + name.utf8CodeUnitCount
             guard after < count else { return false }
             let next = bytes[after]
-            return next == Byte.greaterThan || next == Byte.slash || Byte.isSpace(next)
+            return next == Byte.greaterThan || next == Byte.slash || UTF8Text.isASCIIWhiteSpace(next)
         }
 
         /// Whether the tag that begins at `open` ends with `/>`.
