@@ -65,13 +65,15 @@ public struct ResponseSchema: Sendable, Hashable {
 }
 
 public struct ChatRequest: Sendable {
+    public var task: LLMTask
     public var messages: [ChatMessage]
     public var responseSchema: ResponseSchema?
     public var temperature: Double?
     public var maximumTokens: Int?
 
-    public init(messages: [ChatMessage], responseSchema: ResponseSchema? = nil, temperature: Double? = nil,
+    public init(task: LLMTask, messages: [ChatMessage], responseSchema: ResponseSchema? = nil, temperature: Double? = nil,
                 maximumTokens: Int? = nil) {
+        self.task = task
         self.messages = messages
         self.responseSchema = responseSchema
         self.temperature = temperature

@@ -56,7 +56,7 @@ public struct Analyst: Sendable {
         let text = article.plainText
         guard !text.trimmingCharacters(in: .whitespacesAndNewlines).isEmpty else { throw .emptyArticle }
         let request = ChatRequest(
-            messages: [.system(Prompts.analysis(edition: edition, suspicious: !suspicion.isEmpty)),
+            task: .analysis, messages: [.system(Prompts.analysis(edition: edition, suspicious: !suspicion.isEmpty)),
                        .user(Prompts.untrusted(["source": sourceName, "url": url, "title": article.title,
                                                 "text": String(text.prefix(Self.maximumArticleCharacters))]))],
             responseSchema: ResponseSchema(name: "analysis", schema: Self.schema), temperature: 0.3,

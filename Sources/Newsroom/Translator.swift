@@ -90,7 +90,7 @@ public struct Translator: Sendable {
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.withoutEscapingSlashes]
         let request = ChatRequest(
-            messages: [.system(Prompts.translation(edition: edition)),
+            task: .translation, messages: [.system(Prompts.translation(edition: edition)),
                        .user(String(decoding: (try? encoder.encode(payload)) ?? Data(), as: UTF8.self))],
             responseSchema: ResponseSchema(name: "translation", schema: Self.schema), temperature: 0.2,
             maximumTokens: Self.answerTokens(for: batch))

@@ -43,7 +43,7 @@ import TestSupport
         }
     }
 
-    let request = ChatRequest(messages: [.system("Answer with JSON."), .user("{\"n\":1}")],
+    let request = ChatRequest(task: .analysis, messages: [.system("Answer with JSON."), .user("{\"n\":1}")],
                               responseSchema: ResponseSchema(name: "answer", schema: .object(["type": .string("object")])))
 
     @Test(arguments: [429, 500])
