@@ -4,8 +4,9 @@ import Logging
 import NIOCore
 import NIOHTTP1
 
-/// The one way Kawaraban talks to a model: OpenAI's chat-completions protocol, structured
-/// output, retries of what is retryable, and re-asking when an answer does not validate.
+/// The one way Kawaraban talks to a model: each task routed to its model and API (OpenAI's
+/// chat completions or Anthropic's Messages), held to the API's limits, structured output,
+/// retries of what is retryable, and re-asking when an answer does not validate.
 public final class ChatClient: Sendable {
     /// No sane chat completion is larger; a bigger body is a broken server.
     static let maximumResponseBytes = 8 * 1024 * 1024
@@ -14,7 +15,9 @@ public final class ChatClient: Sendable {
     /// How much of an error body is kept in messages.
     static let errorExcerptLength = 300
 
-    public let configuration: LLMConfiguration
+    public let routes: LLMRoutes
+    /// One per endpoint the routes use, none when unlimited.
+    private let limiters: [LLMEndpoint: EndpointLimiter]
     private let httpClient: HTTPClient
     /// Public so that the work built on one client (analysis, translation) logs where its calls do.
     public let logger: Logger
@@ -31,25 +34,40 @@ public final class ChatClient: Sendable {
             redirectConfiguration: .disallow,
             timeout: .init(connect: .seconds(10), read: TimeAmount(LLMConfiguration.maximumRequestTimeout))))
 
-    public init(configuration: LLMConfiguration, httpClient: HTTPClient = ChatClient.processClient, logger: Logger,
+    public init(routes: LLMRoutes, httpClient: HTTPClient = ChatClient.processClient, logger: Logger,
                 sleep: @escaping @Sendable (Duration) async throws -> Void = { try await Task.sleep(for: $0) },
                 now: @escaping @Sendable () -> Date = Date.init) {
-        self.configuration = configuration
+        self.routes = routes
+        limiters = routes.limits.isUnlimited ? [:] : Dictionary(uniqueKeysWithValues: routes.endpoints.map {
+            ($0, EndpointLimiter(limits: routes.limits))
+        })
         self.httpClient = httpClient
         self.logger = logger
         self.sleep = sleep
         self.now = now
     }
 
+    /// Every task on one model, without limits.
+    public convenience init(configuration: LLMConfiguration, httpClient: HTTPClient = ChatClient.processClient,
+                            logger: Logger,
+                            sleep: @escaping @Sendable (Duration) async throws -> Void = { try await Task.sleep(for: $0) },
+                            now: @escaping @Sendable () -> Date = Date.init) {
+        self.init(routes: LLMRoutes(configuration), httpClient: httpClient, logger: logger, sleep: sleep, now: now)
+    }
+
+    /// The model and API that serve `task`.
+    public func configuration(for task: LLMTask) -> LLMConfiguration { routes.configuration(for: task) }
+
     /// One completion, retrying transport failures, timeouts, 408/409/429 and 5xx. Cancelling the
     /// calling task abandons the request in flight (the connection is closed, so the model server
     /// can stop too) and any pause, and throws `.cancelled`: nothing more is sent or paid for.
     public func complete(_ request: ChatRequest) async throws(LLMError) -> ChatCompletion {
+        let configuration = self.configuration(for: request.task)
         var attempt = 1
         while true {
             if Task.isCancelled { throw .cancelled }
             do {
-                return try await send(request)
+                return try await send(request, over: configuration)
             } catch let failure {
                 if Task.isCancelled { throw .cancelled }
                 guard failure.error.isTransient, attempt < configuration.maximumAttempts else { throw failure.error }
@@ -69,13 +87,15 @@ public final class ChatClient: Sendable {
         _ request: ChatRequest, as type: T.Type, purpose: String,
         validate: @Sendable (T) throws -> V
     ) async throws(LLMError) -> StructuredAnswer<V> {
+        let maximumAttempts = self.configuration(for: request.task).maximumAttempts
         var conversation = request
         var usage = TokenUsage()
         var lastReason = ""
-        for attempt in 1...configuration.maximumAttempts {
+        for attempt in 1...maximumAttempts {
             let completion = try await complete(conversation)
             usage = usage + completion.usage
             do {
+                if let reason = completion.unstructuredReason { throw AnswerRejected(reason) }
                 let decoded = try JSONAnswer.decode(T.self, from: completion.content)
                 let value = try validate(decoded)
                 logger.info("llm answer", metadata: ["purpose": "\(purpose)", "outcome": "valid", "attempt": "\(attempt)"])
@@ -88,13 +108,14 @@ public final class ChatClient: Sendable {
                 logger.notice("llm answer", metadata: [
                     "purpose": "\(purpose)", "outcome": "invalid", "attempt": "\(attempt)", "reason": "\(lastReason)",
                 ])
+                // An empty turn is refused by some APIs, and shows the model nothing anyway.
+                if !completion.content.isEmpty { conversation.messages.append(.assistant(String(completion.content.prefix(4000)))) }
                 conversation.messages += [
-                    .assistant(String(completion.content.prefix(4000))),
                     .user("That answer was not accepted: \(lastReason). Answer again with one JSON object that follows the schema and the instructions exactly."),
                 ]
             }
         }
-        throw .invalidAnswer(reason: lastReason, attempts: configuration.maximumAttempts)
+        throw .invalidAnswer(reason: lastReason, attempts: maximumAttempts)
     }
 
     private struct Failure: Error {
@@ -102,20 +123,42 @@ public final class ChatClient: Sendable {
         var retryAfter: Duration?
     }
 
-    private func send(_ request: ChatRequest) async throws(Failure) -> ChatCompletion {
-        let endpoint = configuration.baseURL.appendingPathComponent("chat/completions")
-        var outbound = HTTPClientRequest(url: endpoint.absoluteString)
-        outbound.method = .POST
-        outbound.headers.add(name: "Content-Type", value: "application/json")
-        outbound.headers.add(name: "Accept", value: "application/json")
-        if let key = configuration.apiKey, !key.isEmpty {
-            outbound.headers.add(name: "Authorization", value: "Bearer \(key)")
-        }
+    /// One request, within its endpoint's limits: the permit is taken before sending and given
+    /// back, with the tokens really used, whatever the outcome.
+    private func send(_ request: ChatRequest, over configuration: LLMConfiguration) async throws(Failure) -> ChatCompletion {
+        let wire = configuration.provider.wire
+        let prepared: WireRequest
         do {
-            outbound.body = .bytes(ByteBuffer(bytes: try OpenAIWire.encode(request, configuration: configuration)))
+            prepared = try wire.prepare(request, configuration: configuration)
         } catch {
             throw Failure(error: .badResponse("the request could not be encoded: \(error)"))
         }
+        guard let limiter = limiters[configuration.endpoint] else {
+            return try await exchange(prepared, request: request, wire: wire, configuration: configuration)
+        }
+        let permit: EndpointLimiter.Permit
+        do {
+            permit = try await limiter.acquire(estimatedTokens: EndpointLimiter.estimatedTokens(
+                bodyBytes: prepared.body.count, maximumCompletionTokens: prepared.maximumCompletionTokens))
+        } catch {
+            throw Failure(error: .cancelled)
+        }
+        do {
+            let completion = try await exchange(prepared, request: request, wire: wire, configuration: configuration)
+            limiter.release(permit, usedTokens: completion.usage.totalTokens > 0 ? completion.usage.totalTokens : nil)
+            return completion
+        } catch {
+            limiter.release(permit, usedTokens: nil)
+            throw error
+        }
+    }
+
+    private func exchange(_ prepared: WireRequest, request: ChatRequest, wire: any ChatWire.Type,
+                          configuration: LLMConfiguration) async throws(Failure) -> ChatCompletion {
+        var outbound = HTTPClientRequest(url: prepared.url.absoluteString)
+        outbound.method = .POST
+        outbound.headers = prepared.headers
+        outbound.body = .bytes(ByteBuffer(bytes: prepared.body))
         let response: HTTPClientResponse
         let body: ByteBuffer
         do {
@@ -130,19 +173,41 @@ public final class ChatClient: Sendable {
             throw Failure(error: .transport(String(describing: error)))
         }
         let status = Int(response.status.code)
-        guard (200..<300).contains(status) else {
+        let data = Data(body.readableBytesView)
+        let overloaded = Self.isOverloaded(data)
+        guard (200..<300).contains(status), !overloaded else {
             let excerpt = String(String(buffer: body).prefix(Self.errorExcerptLength))
-            let error: LLMError = status == 401 || status == 403
-                ? .unauthorized(status: status, body: excerpt) : .http(status: status, body: excerpt)
+            let error: LLMError = if status == 401 || status == 403 {
+                .unauthorized(status: status, body: excerpt)
+            } else if overloaded {
+                .overloaded(status: status, body: excerpt)
+            } else {
+                .http(status: status, body: excerpt)
+            }
             let now = self.now()
             throw Failure(error: error, retryAfter: response.headers.first(name: "Retry-After").flatMap { Self.retryAfter($0, now: now) })
         }
         do {
-            return try OpenAIWire.decode(Data(body.readableBytesView), requestedModel: configuration.model)
+            return try wire.decode(data, request: request, configuration: configuration)
         } catch {
             throw Failure(error: .badResponse(String(describing: error)))
         }
     }
+
+    /// An error body saying the server is only busy (Anthropic's `overloaded_error`, also passed
+    /// on by gateways such as OpenRouter), whatever HTTP status came with it.
+    static func isOverloaded(_ body: Data) -> Bool {
+        struct ErrorBody: Decodable {
+            struct Detail: Decodable { var type: String? }
+            var error: Detail?
+        }
+        guard body.count <= errorBodyInspectionLimit, let parsed = try? JSONDecoder().decode(ErrorBody.self, from: body)
+        else { return false }
+        return parsed.error?.type == "overloaded_error"
+    }
+
+    /// Error bodies are short; a longer body is an answer and is not parsed twice.
+    static let errorBodyInspectionLimit = 4096
 
     /// The server's Retry-After, capped; else the base doubled per attempt, with up to a quarter
     /// of it added at random so that workers that failed together do not retry together.

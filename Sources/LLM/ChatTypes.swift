@@ -90,6 +90,8 @@ public struct TokenUsage: Sendable, Hashable, Codable {
         self.completionTokens = completionTokens
     }
 
+    public var totalTokens: Int { promptTokens + completionTokens }
+
     public static func + (lhs: TokenUsage, rhs: TokenUsage) -> TokenUsage {
         TokenUsage(promptTokens: lhs.promptTokens + rhs.promptTokens,
                    completionTokens: lhs.completionTokens + rhs.completionTokens)
@@ -102,6 +104,9 @@ public struct ChatCompletion: Sendable {
     /// The model stopped at the token limit, so the answer is incomplete.
     public var wasCutOff: Bool
     public var usage: TokenUsage
+    /// Why the answer cannot be the structured one asked for, when the wire can tell (a text
+    /// answer where a tool call was forced); the re-ask loop refuses such an answer.
+    var unstructuredReason: String?
 }
 
 /// A validated structured answer and what it cost.

@@ -3,6 +3,25 @@ import Foundation
 public enum LLMProvider: String, Sendable, CaseIterable {
     /// Any API that speaks OpenAI's chat-completions protocol: OpenAI, Ollama, llama.cpp, vLLM, OpenRouter.
     case openAI = "openai"
+    /// Anthropic's Messages API, spoken natively.
+    case anthropic = "anthropic"
+
+    /// Where the provider's API is when no base URL is configured; OpenAI-compatible servers
+    /// are too many to guess one.
+    public var defaultBaseURL: URL? {
+        switch self {
+        case .openAI: nil
+        case .anthropic: URL(string: "https://api.anthropic.com")
+        }
+    }
+}
+
+/// One API a process talks to: requests to the same provider at the same base URL share its limits.
+public struct LLMEndpoint: Sendable, Hashable, CustomStringConvertible {
+    public var provider: LLMProvider
+    public var baseURL: URL
+
+    public var description: String { "\(provider.rawValue) at \(baseURL.absoluteString)" }
 }
 
 /// How structured output is asked for; servers differ in the form they accept.
@@ -49,4 +68,6 @@ public struct LLMConfiguration: Sendable {
         self.maximumAttempts = max(1, maximumAttempts)
         self.retryBaseDelay = retryBaseDelay
     }
+
+    public var endpoint: LLMEndpoint { LLMEndpoint(provider: provider, baseURL: baseURL) }
 }

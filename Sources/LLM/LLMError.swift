@@ -6,6 +6,8 @@ public enum LLMError: Error, Sendable, CustomStringConvertible {
     case timedOut(after: Duration)
     case unauthorized(status: Int, body: String)
     case http(status: Int, body: String)
+    /// The API is busy (Anthropic's 529 `overloaded_error`); it is asked again after a pause.
+    case overloaded(status: Int, body: String)
     case badResponse(String)
     case invalidAnswer(reason: String, attempts: Int)
     /// The calling task was cancelled (a worker that lost its item, a shutdown); the request in
@@ -23,6 +25,8 @@ public enum LLMError: Error, Sendable, CustomStringConvertible {
         case .http(let status, let body):
             let hint = status == 404 ? "; check KAWARABAN_LLM_BASE_URL and KAWARABAN_LLM_MODEL" : ""
             return "the LLM API answered HTTP \(status): \(body)\(hint)"
+        case .overloaded(let status, let body):
+            return "the LLM API is overloaded (HTTP \(status)): \(body); it is asked again after a pause"
         case .badResponse(let reason):
             return "the LLM API's response could not be read: \(reason)"
         case .invalidAnswer(let reason, let attempts):
@@ -36,7 +40,7 @@ public enum LLMError: Error, Sendable, CustomStringConvertible {
     public var isTransient: Bool {
         switch self {
         // A cancelled call never ran to an answer: trying it again later is fine.
-        case .transport, .timedOut, .cancelled: return true
+        case .transport, .timedOut, .cancelled, .overloaded: return true
         case .http(let status, _): return status == 408 || status == 409 || status == 429 || status >= 500
         case .unauthorized, .badResponse, .invalidAnswer: return false
         }

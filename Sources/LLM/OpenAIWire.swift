@@ -1,7 +1,33 @@
 import Foundation
+import NIOHTTP1
+
+/// How one provider's API is spoken: where a request goes and how it is written, and how its
+/// answer is read back into the one `ChatCompletion` every caller sees.
+protocol ChatWire {
+    static func prepare(_ request: ChatRequest, configuration: LLMConfiguration) throws -> WireRequest
+    static func decode(_ data: Data, request: ChatRequest, configuration: LLMConfiguration) throws -> ChatCompletion
+}
+
+/// One request as it goes on the wire.
+struct WireRequest {
+    var url: URL
+    var headers: HTTPHeaders
+    var body: Data
+    /// The completion bound the request carries, if any; the rate limiter counts it in advance.
+    var maximumCompletionTokens: Int?
+}
+
+extension LLMProvider {
+    var wire: any ChatWire.Type {
+        switch self {
+        case .openAI: OpenAIWire.self
+        case .anthropic: AnthropicWire.self
+        }
+    }
+}
 
 /// The chat-completions wire format.
-enum OpenAIWire {
+enum OpenAIWire: ChatWire {
     struct Body: Encodable {
         var model: String
         var messages: [ChatMessage]
@@ -23,6 +49,18 @@ enum OpenAIWire {
         var model: String?
         var choices: [Choice]
         var usage: Usage?
+    }
+
+    static func prepare(_ request: ChatRequest, configuration: LLMConfiguration) throws -> WireRequest {
+        var headers = HTTPHeaders()
+        headers.add(name: "Content-Type", value: "application/json")
+        headers.add(name: "Accept", value: "application/json")
+        if let key = configuration.apiKey, !key.isEmpty {
+            headers.add(name: "Authorization", value: "Bearer \(key)")
+        }
+        return WireRequest(url: configuration.baseURL.appendingPathComponent("chat/completions"), headers: headers,
+                           body: try encode(request, configuration: configuration),
+                           maximumCompletionTokens: request.maximumTokens)
     }
 
     static func encode(_ request: ChatRequest, configuration: LLMConfiguration) throws -> Data {
@@ -47,7 +85,8 @@ enum OpenAIWire {
         }
     }
 
-    static func decode(_ data: Data, requestedModel: String) throws -> ChatCompletion {
+    static func decode(_ data: Data, request: ChatRequest, configuration: LLMConfiguration) throws -> ChatCompletion {
+        let requestedModel = configuration.model
         let response = try JSONDecoder().decode(Response.self, from: data)
         guard let content = response.choices.first?.message.content else {
             throw AnswerRejected("the response has no message content")

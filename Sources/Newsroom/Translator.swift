@@ -70,7 +70,7 @@ public struct Translator: Sendable {
             result[segment.id] = finished.translation(of: segment)
         }
         return Translation(language: edition.languageCode, blocks: Self.rebuild(covered, with: translated),
-                           translatedAt: now(), model: finished.model ?? client.configuration.model)
+                           translatedAt: now(), model: finished.model ?? client.configuration(for: .translation).model)
     }
 
     /// How many leading blocks fit within `limit` characters of text to translate. A block is

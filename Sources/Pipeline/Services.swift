@@ -22,8 +22,9 @@ public struct Services: Sendable {
         let store = try await Store.open(settings.database, logger: logger,
                                          schema: settings.migrateOnStart ? .migrate : .requireCurrent)
         let fetcher = Fetcher(policy: settings.fetchPolicy, logger: logger)
-        let desk = settings.llm.map { configuration in
-            let client = ChatClient(configuration: configuration, logger: logger)
+        let desk = settings.llm.map { routes in
+            // The process's one client: every task and lane shares its per-endpoint limiters.
+            let client = ChatClient(routes: routes, logger: logger)
             return EditorialDesk(analyst: Analyst(client: client, edition: settings.edition),
                                  translator: Translator(client: client, edition: settings.edition,
                                                          maximumCharacters: settings.translationMaximumCharacters))

@@ -37,6 +37,21 @@ public struct Settings: Sendable {
         public static let collectEntriesPerFetch = "KAWARABAN_COLLECT_ENTRIES_PER_FETCH"
         public static let collectDailyQuota = "KAWARABAN_COLLECT_DAILY_QUOTA"
         public static let translationMaximumCharacters = "KAWARABAN_TRANSLATION_MAX_CHARACTERS"
+        public static let llmConcurrency = "KAWARABAN_LLM_CONCURRENCY"
+        public static let llmRequestsPerMinute = "KAWARABAN_LLM_REQUESTS_PER_MINUTE"
+        public static let llmTokensPerMinute = "KAWARABAN_LLM_TOKENS_PER_MINUTE"
+
+        /// What a task may have of its own instead of the general LLM setting.
+        public enum LLMTaskSetting: String, CaseIterable, Sendable {
+            case model = "MODEL", provider = "PROVIDER", baseURL = "BASE_URL", apiKey = "API_KEY"
+        }
+
+        /// `KAWARABAN_LLM_TRIAGE_MODEL` and the like.
+        public static func llm(_ task: LLMTask, _ setting: LLMTaskSetting) -> String {
+            "KAWARABAN_LLM_\(task.rawValue.uppercased())_\(setting.rawValue)"
+        }
+
+        static let llmTaskKeys = LLMTask.allCases.flatMap { task in LLMTaskSetting.allCases.map { llm(task, $0) } }
 
         /// Every key a setting is read from, for telling a misspelt one apart.
         public static let all: [String] = [
@@ -44,7 +59,8 @@ public struct Settings: Sendable {
             llmResponseFormat, llmTimeout, fetchAllow, fetchTimeout, fetchMaximumBytes, fetchMaximumRedirects, workLease,
             workConcurrency, collectEntriesPerFetch, collectDailyQuota, llmPauseAfterFailures, llmPauseFirstSeconds,
             llmPauseLongestSeconds, retentionDays, migrateOnStart, translationMaximumCharacters,
-        ]
+            llmConcurrency, llmRequestsPerMinute, llmTokensPerMinute,
+        ] + llmTaskKeys
     }
 
     public static let defaultDatabase = "./kawaraban.sqlite"
@@ -58,8 +74,9 @@ public struct Settings: Sendable {
     public var publicURL: URL
     public var siteName: String?
     public var edition: Edition
-    /// Nil when no LLM is configured: collection still runs and items wait for analysis.
-    public var llm: LLMConfiguration?
+    /// The model and API of each LLM task, and the APIs' limits. Nil when no LLM is configured:
+    /// collection still runs and items wait for analysis.
+    public var llm: LLMRoutes?
     public var fetchPolicy: FetchPolicy
     public var work: WorkSettings
     /// Days the stored page of a failed item is kept.
@@ -324,37 +341,91 @@ struct SettingsReader {
         }
     }
 
-    private mutating func readLLM() -> LLMConfiguration? {
-        let providerName = value(Settings.Key.llmProvider) ?? LLMProvider.openAI.rawValue
-        let provider = LLMProvider(rawValue: providerName.lowercased())
-        if provider == nil {
+    private mutating func optionalInteger(_ key: String, range: ClosedRange<Int>) -> Int? {
+        guard value(key) != nil else { return nil }
+        return integer(key, default: range.lowerBound, range: range)
+    }
+
+    private mutating func provider(_ key: String) -> LLMProvider? {
+        guard let name = value(key) else { return nil }
+        guard let provider = LLMProvider(rawValue: name.lowercased()) else {
             let known = LLMProvider.allCases.map(\.rawValue).joined(separator: ", ")
-            problems.append("\(Settings.Key.llmProvider)=\(providerName): unknown provider; known: \(known)")
+            problems.append("\(key)=\(name): unknown provider; known: \(known)")
+            return nil
         }
-        let formatName = value(Settings.Key.llmResponseFormat) ?? ResponseFormatStyle.jsonSchema.rawValue
+        return provider
+    }
+
+    /// The general LLM settings, and for each task its own model, provider, base URL and key where
+    /// set. A task on the general provider falls back to the general base URL and key; a task on
+    /// another provider falls back to that provider's default URL and never gets the general key,
+    /// which belongs to another vendor.
+    private mutating func readLLM() -> LLMRoutes? {
+        typealias Key = Settings.Key
+        let providerGiven = value(Key.llmProvider) != nil
+        let generalProvider = provider(Key.llmProvider) ?? (providerGiven ? nil : .openAI)
+        let formatName = value(Key.llmResponseFormat) ?? ResponseFormatStyle.jsonSchema.rawValue
         let responseFormat = ResponseFormatStyle(rawValue: formatName.lowercased())
         if responseFormat == nil {
             let known = ResponseFormatStyle.allCases.map(\.rawValue).joined(separator: ", ")
-            problems.append("\(Settings.Key.llmResponseFormat)=\(formatName): expected one of \(known)")
+            problems.append("\(Key.llmResponseFormat)=\(formatName): expected one of \(known)")
         }
-        let timeout = integer(Settings.Key.llmTimeout, default: Int(LLMConfiguration.defaultRequestTimeout.components.seconds),
+        let timeout = integer(Key.llmTimeout, default: Int(LLMConfiguration.defaultRequestTimeout.components.seconds),
                               range: 1...Int(LLMConfiguration.maximumRequestTimeout.components.seconds))
-        let baseURL = httpURL(Settings.Key.llmBaseURL)
-        let model = value(Settings.Key.llmModel)
-        let baseURLGiven = value(Settings.Key.llmBaseURL) != nil
-        switch (baseURLGiven, model) {
-        case (false, nil):
-            return nil
-        case (true, nil):
-            problems.append("\(Settings.Key.llmModel) is missing: \(Settings.Key.llmBaseURL) is set, so name the model too")
-            return nil
-        case (false, .some):
-            problems.append("\(Settings.Key.llmBaseURL) is missing: \(Settings.Key.llmModel) is set, so give the API's base URL too (e.g. https://api.openai.com/v1)")
-            return nil
-        case (true, .some(let model)):
-            guard let provider, let baseURL, let responseFormat else { return nil }
-            return LLMConfiguration(provider: provider, baseURL: baseURL, model: model, apiKey: value(Settings.Key.llmAPIKey),
-                                    responseFormat: responseFormat, requestTimeout: .seconds(timeout))
+        let limits = EndpointLimits(concurrency: optionalInteger(Key.llmConcurrency, range: 1...1_000),
+                                    requestsPerMinute: optionalInteger(Key.llmRequestsPerMinute, range: 1...1_000_000),
+                                    tokensPerMinute: optionalInteger(Key.llmTokensPerMinute, range: 1_000...1_000_000_000))
+        let baseURLGiven = value(Key.llmBaseURL) != nil
+        let generalBaseURL = httpURL(Key.llmBaseURL)
+        let generalModel = value(Key.llmModel)
+        let generalKey = value(Key.llmAPIKey)
+        let taskKeysGiven = Key.llmTaskKeys.contains { value($0) != nil }
+        guard baseURLGiven || generalModel != nil || taskKeysGiven else { return nil }
+
+        var llmProblems: [String] = []
+        func report(_ problem: String) { if !llmProblems.contains(problem) { llmProblems.append(problem) } }
+        var tasksWithoutModel: [LLMTask] = []
+        var byTask: [LLMTask: LLMConfiguration] = [:]
+        for task in LLMTask.allCases {
+            let providerKey = Key.llm(task, .provider), baseURLKey = Key.llm(task, .baseURL)
+            let ownProviderGiven = value(providerKey) != nil
+            let ownProvider = provider(providerKey)
+            let onGeneralProvider = !ownProviderGiven || ownProvider == generalProvider
+            let model = value(Key.llm(task, .model)) ?? generalModel
+            if model == nil { tasksWithoutModel.append(task) }
+            var baseURL: (url: URL, key: String)?
+            if value(baseURLKey) != nil {
+                baseURL = httpURL(baseURLKey).map { ($0, baseURLKey) }
+            } else if onGeneralProvider {
+                if let generalBaseURL {
+                    baseURL = (generalBaseURL, Key.llmBaseURL)
+                } else if let url = generalProvider?.defaultBaseURL {
+                    baseURL = (url, Key.llmProvider)
+                } else if !baseURLGiven, generalModel != nil || value(Key.llm(task, .model)) != nil {
+                    report("\(Key.llmBaseURL) is missing: \(Key.llmModel) is set, so give the API's base URL too (e.g. https://api.openai.com/v1)")
+                }
+            } else if let ownProvider {
+                baseURL = ownProvider.defaultBaseURL.map { ($0, providerKey) }
+                if baseURL == nil {
+                    report("\(baseURLKey) is missing: \(providerKey) names another provider than \(Key.llmProvider), so give its base URL too")
+                }
+            }
+            let taskProvider = ownProviderGiven ? ownProvider : generalProvider
+            if taskProvider == .anthropic, let baseURL, baseURL.url.path.hasSuffix("/v1") || baseURL.url.path.hasSuffix("/v1/") {
+                report("\(baseURL.key)=\(baseURL.url.absoluteString): give Anthropic's base URL without /v1 (e.g. https://api.anthropic.com); requests go to BASE/v1/messages")
+                continue
+            }
+            guard let taskProvider, let baseURL, let model, let responseFormat else { continue }
+            byTask[task] = LLMConfiguration(
+                provider: taskProvider, baseURL: baseURL.url, model: model,
+                apiKey: value(Key.llm(task, .apiKey)) ?? (onGeneralProvider ? generalKey : nil),
+                responseFormat: responseFormat, requestTimeout: .seconds(timeout))
         }
+        if !tasksWithoutModel.isEmpty {
+            let perTask = tasksWithoutModel.map { Key.llm($0, .model) }.joined(separator: ", ")
+            report("\(Key.llmModel) is missing: name the model the API expects (or give \(perTask))")
+        }
+        problems += llmProblems
+        return LLMRoutes(byTask, limits: limits)
     }
 }

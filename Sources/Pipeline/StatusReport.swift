@@ -1,5 +1,6 @@
 import Foundation
 import KawarabanCore
+import LLM
 import Newsroom
 import Store
 
@@ -36,6 +37,8 @@ public struct StatusReport: Sendable, Codable {
     public var llmConfigured: Bool
     public var llmMissingReason: String?
     public var llmPause: LLMPause?
+    /// The model and API of each LLM task, in task order; empty without an LLM.
+    public var llmRoutes: [LLMRouteLine] = []
     public var failures: [ItemFailure]
     /// Stories found to be one already stored and folded into it: not failures.
     public var merges: [MergedItem]
@@ -46,6 +49,13 @@ public struct StatusReport: Sendable, Codable {
     public static let failuresShown = 20
     public static let mergesShown = 20
     public static let suspiciousShown = 20
+
+    public struct LLMRouteLine: Sendable, Codable {
+        public var task: LLMTask
+        public var provider: String
+        public var model: String
+        public var baseURL: String
+    }
 
     public struct SuspiciousLine: Sendable, Codable {
         public var itemID: Int64
@@ -80,6 +90,13 @@ public struct StatusReport: Sendable, Codable {
             llmMissingReason: settings.llmMissingReason, llmPause: pause,
             failures: try await store.failures(limit: failuresShown), merges: try await store.merges(limit: mergesShown),
             sources: sources)
+        report.llmRoutes = settings.llm.map { routes in
+            LLMTask.allCases.map { task in
+                let configuration = routes.configuration(for: task)
+                return LLMRouteLine(task: task, provider: configuration.provider.rawValue, model: configuration.model,
+                                    baseURL: configuration.baseURL.absoluteString)
+            }
+        } ?? []
         report.suspicious = try await store.suspiciousItems(limit: suspiciousShown, evidence: [InjectionEvidence].self).map {
             SuspiciousLine(itemID: $0.itemID, title: $0.title, stage: $0.stage, markedAt: $0.markedAt, evidence: $0.evidence)
         }
@@ -109,6 +126,9 @@ public struct StatusReport: Sendable, Codable {
         } else {
             lines.append("LLM: not configured; \(awaitingAnalysis) items awaiting analysis")
             if let llmMissingReason { lines.append("  \(llmMissingReason)") }
+        }
+        for route in llmRoutes {
+            lines.append("  \(route.task.rawValue.padding(toLength: 11, withPad: " ", startingAt: 0)) \(route.model) (\(route.provider), \(route.baseURL))")
         }
         lines.append("Sources:")
         if sources.isEmpty { lines.append("  none; add one with: kawaraban sources add URL") }

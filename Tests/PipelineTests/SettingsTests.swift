@@ -1,4 +1,5 @@
 import Foundation
+import LLM
 import Testing
 @testable import Pipeline
 @testable import Store
@@ -53,10 +54,61 @@ import Testing
         let settings = try Settings.load(environment: ["KAWARABAN_PORT": "9100"], configFile: file.path)
         #expect(settings.database == .postgres(url: "postgres://news:secret@db.internal:5432/news"))
         #expect(settings.port == 9100)
-        #expect(settings.llm?.baseURL.absoluteString == "http://127.0.0.1:11434/v1")
-        #expect(settings.llm?.model == "qwen2.5")
+        #expect(settings.llm?.configuration(for: .analysis).baseURL.absoluteString == "http://127.0.0.1:11434/v1")
+        #expect(settings.llm?.configuration(for: .analysis).model == "qwen2.5")
         #expect(settings.fetchPolicy.allowed.count == 2)
         #expect(settings.llmMissingReason == nil)
+    }
+
+    @Test func eachTaskFallsBackToTheGeneralModelAndNeverSendsTheGeneralKeyToAnotherProvider() throws {
+        let settings = try Settings.load(environment: [
+            "KAWARABAN_LLM_BASE_URL": "https://api.openai.com/v1", "KAWARABAN_LLM_MODEL": "gpt-4o",
+            "KAWARABAN_LLM_API_KEY": "sk-general", "KAWARABAN_LLM_TRIAGE_MODEL": "gpt-4o-mini",
+            "KAWARABAN_LLM_TRANSLATION_PROVIDER": "anthropic", "KAWARABAN_LLM_TRANSLATION_MODEL": "claude-sonnet",
+            "KAWARABAN_LLM_DIGEST_PROVIDER": "anthropic", "KAWARABAN_LLM_DIGEST_MODEL": "claude-opus",
+            "KAWARABAN_LLM_DIGEST_API_KEY": "sk-ant", "KAWARABAN_LLM_CONCURRENCY": "4",
+            "KAWARABAN_LLM_REQUESTS_PER_MINUTE": "50", "KAWARABAN_LLM_TOKENS_PER_MINUTE": "40000",
+        ])
+        let routes = try #require(settings.llm)
+        let triage = routes.configuration(for: .triage), analysis = routes.configuration(for: .analysis)
+        let translation = routes.configuration(for: .translation), digest = routes.configuration(for: .digest)
+        #expect([triage.model, analysis.model, translation.model, digest.model] == ["gpt-4o-mini", "gpt-4o", "claude-sonnet", "claude-opus"])
+        #expect([triage.provider, analysis.provider, translation.provider, digest.provider] == [.openAI, .openAI, .anthropic, .anthropic])
+        #expect(triage.baseURL.absoluteString == "https://api.openai.com/v1")
+        #expect(translation.baseURL.absoluteString == "https://api.anthropic.com")
+        #expect([triage.apiKey, analysis.apiKey, translation.apiKey, digest.apiKey] == ["sk-general", "sk-general", nil, "sk-ant"])
+        #expect(routes.endpoints.count == 2)
+        #expect(routes.limits == EndpointLimits(concurrency: 4, requestsPerMinute: 50, tokensPerMinute: 40000))
+        #expect(try Settings.load(environment: ["KAWARABAN_LLM_MODEL": "m", "KAWARABAN_LLM_BASE_URL": "http://h/v1"])
+                    .llm?.limits.isUnlimited == true)
+    }
+
+    @Test func anthropicNeedsOnlyAModel() throws {
+        let settings = try Settings.load(environment: ["KAWARABAN_LLM_PROVIDER": "anthropic", "KAWARABAN_LLM_MODEL": "claude-haiku"])
+        let analysis = try #require(settings.llm?.configuration(for: .analysis))
+        #expect(analysis.provider == .anthropic)
+        #expect(analysis.baseURL.absoluteString == "https://api.anthropic.com")
+    }
+
+    @Test func everyBadPerTaskSettingIsReported() {
+        do {
+            _ = try Settings.load(environment: [
+                "KAWARABAN_LLM_PROVIDER": "anthropic", "KAWARABAN_LLM_BASE_URL": "https://api.anthropic.com/v1",
+                "KAWARABAN_LLM_TRIAGE_PROVIDER": "telepathy", "KAWARABAN_LLM_TRIAGE_MODEL": "m",
+                "KAWARABAN_LLM_ANALYSIS_BASE_URL": "not a url", "KAWARABAN_LLM_ANALYSIS_MODEL": "m",
+                "KAWARABAN_LLM_DIGEST_PROVIDER": "openai", "KAWARABAN_LLM_DIGEST_MODEL": "m",
+                "KAWARABAN_LLM_CONCURRENCY": "0", "KAWARABAN_LLM_TOKENS_PER_MINUTE": "lots",
+            ])
+            Issue.record("invalid settings were accepted")
+        } catch {
+            let expected = [
+                "KAWARABAN_LLM_TRIAGE_PROVIDER=telepathy", "KAWARABAN_LLM_ANALYSIS_BASE_URL=not a url",
+                "KAWARABAN_LLM_DIGEST_BASE_URL is missing", "KAWARABAN_LLM_BASE_URL=https://api.anthropic.com/v1",
+                "KAWARABAN_LLM_TRANSLATION_MODEL", "KAWARABAN_LLM_CONCURRENCY=0", "KAWARABAN_LLM_TOKENS_PER_MINUTE=lots",
+            ]
+            for text in expected { #expect(error.problems.contains { $0.contains(text) }, "\(text) not reported in \(error.problems)") }
+            #expect(error.problems.count == expected.count, "\(error.problems)")
+        }
     }
 
     @Test func collectionLimitsHaveDefaultsAndBounds() throws {

@@ -15,25 +15,37 @@ import Synchronization
 /// `completion(_:)` for an answer (invalid JSON, a dropped placeholder, a wrong language…) and
 /// `failure(status:retryAfter:)` for an HTTP fault.
 ///
+/// With `wire: .anthropic` it speaks Anthropic's Messages API instead (see
+/// ScriptedLLMServer+Anthropic.swift): the same answers, as tool calls.
+///
 /// It reads requests as JSON only; it uses none of Kawaraban's code. Every request is recorded.
 public final class ScriptedLLMServer: Sendable {
+    /// The protocol the server speaks.
+    public enum Wire: String, Sendable, CaseIterable {
+        case openAI, anthropic
+    }
+
     private let script: Mutex<[TestResponse]>
     private let requests = Mutex<[TestRequest]>([])
     private let delay: Duration
+    public let wire: Wire
 
-    public init(script: [TestResponse] = [], delay: Duration = .zero) {
+    public init(script: [TestResponse] = [], delay: Duration = .zero, wire: Wire = .openAI) {
         self.script = Mutex(script)
         self.delay = delay
+        self.wire = wire
     }
 
-    public static func sensible(delay: Duration = .zero) -> ScriptedLLMServer {
-        ScriptedLLMServer(delay: delay)
+    public static func sensible(delay: Duration = .zero, wire: Wire = .openAI) -> ScriptedLLMServer {
+        ScriptedLLMServer(delay: delay, wire: wire)
     }
 
     public var handler: TestHandler {
         { request in
             self.requests.withLock { $0.append(request) }
+            if self.wire == .anthropic, let refusal = Self.anthropicRefusal(of: request) { return refusal }
             var response = self.script.withLock { $0.isEmpty ? nil : $0.removeFirst() } ?? Self.sensibleAnswer(to: request)
+            if self.wire == .anthropic { response = Self.anthropicForm(of: response, to: request) }
             if response.delay == .zero { response.delay = self.delay }
             return response
         }
@@ -101,6 +113,7 @@ public final class ScriptedLLMServer: Sendable {
            let schema = format["json_schema"] as? [String: Any], let name = schema["name"] as? String {
             return name
         }
+        if let tool = anthropicToolName(json) { return tool }
         return firstUserSegments(json) == nil ? "analysis" : "translation"
     }
 
