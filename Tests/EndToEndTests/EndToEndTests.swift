@@ -3,23 +3,32 @@ import Foundation
 import Testing
 import TestSupport
 
-/// A feed on a local server, a scripted OpenAI-compatible server, and the real `kawaraban`
-/// executable: sources add → collect → work → the published page, on each backend.
+/// A feed on a local server, a scripted LLM server speaking either protocol, and the real
+/// `kawaraban` executable: sources add → collect → work → the published page, on each backend.
 @Suite(.serialized) struct EndToEndTests {
-    @Test(arguments: Backend.available)
-    func feedBecomesAPublishedJapanesePage(backend: Backend) async throws {
+    /// The settings that point Kawaraban at the scripted server in its protocol.
+    static func llmEnvironment(_ wire: ScriptedLLMServer.Wire, port: Int) -> [String: String] {
+        switch wire {
+        case .openAI:
+            return ["KAWARABAN_LLM_BASE_URL": "http://127.0.0.1:\(port)/v1", "KAWARABAN_LLM_MODEL": "scripted-model"]
+        case .anthropic:
+            return ["KAWARABAN_LLM_PROVIDER": "anthropic", "KAWARABAN_LLM_BASE_URL": "http://127.0.0.1:\(port)",
+                    "KAWARABAN_LLM_API_KEY": "scripted-key", "KAWARABAN_LLM_MODEL": "scripted-model"]
+        }
+    }
+
+    @Test(arguments: Backend.available, ScriptedLLMServer.Wire.allCases)
+    func feedBecomesAPublishedJapanesePage(backend: Backend, wire: ScriptedLLMServer.Wire) async throws {
         let database = try await TestDatabase.create(backend)
-        let llm = ScriptedLLMServer.sensible()
+        let llm = ScriptedLLMServer.sensible(wire: wire)
         try await withTestHTTPServer(FixtureSite.handler) { sitePort in
             try await withTestHTTPServer(llm.handler) { llmPort in
                 let webPort = try unusedLoopbackPort()
                 let kawaraban = KawarabanProcess(environment: [
                     "KAWARABAN_DATABASE": database.location,
                     "KAWARABAN_FETCH_ALLOW": "127.0.0.1:\(sitePort)",
-                    "KAWARABAN_LLM_BASE_URL": "http://127.0.0.1:\(llmPort)/v1",
-                    "KAWARABAN_LLM_MODEL": "scripted-model",
                     "KAWARABAN_PORT": "\(webPort)",
-                ])
+                ].merging(Self.llmEnvironment(wire, port: llmPort)) { $1 })
 
                 // act
                 try await kawaraban.succeed(["sources", "add", "http://127.0.0.1:\(sitePort)\(FixtureSite.feedPath)",
@@ -33,6 +42,12 @@ import TestSupport
                 #expect(status.stages["published"] == FixtureSite.articleCount, "\(status)")
                 #expect(status.stages["failed"] == 0, "\(status.failures)")
                 #expect(status.sources.first?.lastError == nil)
+                // Every call went through the protocol under test, and each article was analysed once.
+                let path = wire == .anthropic ? ScriptedLLMServer.anthropicPath : "/v1/chat/completions"
+                #expect(llm.received.allSatisfy { $0.path == path })
+                #expect(llm.requestCount(schema: "analysis") == FixtureSite.articleCount)
+                let statusText = try await kawaraban.succeed(["status"]).output
+                #expect(statusText.contains("translation scripted-model (\(wire == .anthropic ? "anthropic" : "openai"), "))
 
                 try await withWebServer(kawaraban, port: webPort) { get in
                     let list = try await get("/")
