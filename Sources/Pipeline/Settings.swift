@@ -93,7 +93,7 @@ public struct Settings: Sendable {
     /// Why the pipeline cannot analyse, in words that say what to set; nil when an LLM is configured.
     public var llmMissingReason: String? {
         llm == nil
-            ? "no LLM is configured: set \(Key.llmBaseURL) and \(Key.llmModel) (and \(Key.llmAPIKey) if the API needs one); items wait as 'awaiting analysis' until then"
+            ? "no LLM is configured: set \(Key.llmBaseURL) and \(Key.llmModel) (and \(Key.llmAPIKey) if the API needs one), or \(Key.llmProvider)=anthropic, \(Key.llmModel) and \(Key.llmAPIKey); items wait as 'awaiting analysis' until then"
             : nil
     }
 
