@@ -15,7 +15,7 @@ public final class ChatClient: Sendable {
     /// How much of an error body is kept in messages.
     static let errorExcerptLength = 300
 
-    public let routes: LLMRoutes
+    private let routes: LLMRoutes
     /// One per endpoint the routes use, none when unlimited.
     private let limiters: [LLMEndpoint: EndpointLimiter]
     private let httpClient: HTTPClient

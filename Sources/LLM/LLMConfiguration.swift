@@ -17,11 +17,9 @@ public enum LLMProvider: String, Sendable, CaseIterable {
 }
 
 /// One API a process talks to: requests to the same provider at the same base URL share its limits.
-public struct LLMEndpoint: Sendable, Hashable, CustomStringConvertible {
+public struct LLMEndpoint: Sendable, Hashable {
     public var provider: LLMProvider
     public var baseURL: URL
-
-    public var description: String { "\(provider.rawValue) at \(baseURL.absoluteString)" }
 }
 
 /// How structured output is asked for; servers differ in the form they accept.

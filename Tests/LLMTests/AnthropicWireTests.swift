@@ -161,16 +161,29 @@ import TestSupport
         }
     }
 
-    static let unreadableBodies: [(name: String, body: [UInt8])] = [
-        ("oversized", Array(repeating: UInt8(ascii: " "), count: ChatClient.maximumResponseBytes + 1)),
-        ("garbage", Array("<html>\u{0}\u{7F}not json".utf8)),
-        ("content not a list", Array("{\"type\":\"message\",\"content\":\"{\\\"value\\\":1}\"}".utf8)),
-        ("truncated", Array("{\"type\":\"message\",\"content\":[{\"type\":\"tool_use\",\"input\":{\"value\":".utf8)),
-    ]
+    /// Bodies an endpoint may send instead of a message; the test's arguments are these names, so
+    /// that 8 MiB are not printed.
+    enum UnreadableBody: String, CaseIterable, Sendable {
+        case oversized, garbage, contentNotAList, nested100000Deep, truncated
 
-    @Test(arguments: unreadableBodies)
-    func anUnreadableBodyIsRefusedWithoutRetrying(name: String, body: [UInt8]) async throws {
-        let server = ScriptedLLMServer(script: [TestResponse(headers: [("Content-Type", "application/json")], body: body)],
+        var bytes: [UInt8] {
+            switch self {
+            case .oversized: Array(repeating: UInt8(ascii: " "), count: ChatClient.maximumResponseBytes + 1)
+            case .garbage: Array("<html>\u{0}\u{7F}not json".utf8)
+            case .contentNotAList: Array("{\"type\":\"message\",\"content\":\"{\\\"value\\\":1}\"}".utf8)
+            case .nested100000Deep:
+                Array(("{\"type\":\"message\",\"content\":[{\"type\":\"tool_use\",\"input\":{\"a\":"
+                       + String(repeating: "[", count: 100_000) + String(repeating: "]", count: 100_000)
+                       + "}}],\"stop_reason\":\"tool_use\"}").utf8)
+            case .truncated: Array("{\"type\":\"message\",\"content\":[{\"type\":\"tool_use\",\"input\":{\"value\":".utf8)
+            }
+        }
+    }
+
+    @Test(arguments: UnreadableBody.allCases)
+    func anUnreadableBodyIsRefusedWithoutRetrying(body: UnreadableBody) async throws {
+        let name = body.rawValue
+        let server = ScriptedLLMServer(script: [TestResponse(headers: [("Content-Type", "application/json")], body: body.bytes)],
                                        wire: .anthropic)
         try await withTestHTTPServer(server.handler) { port in
             do throws(LLMError) {
