@@ -53,7 +53,7 @@ struct EndpointBudget {
         refill(to: now)
         guard hasFreeSlot else { return .waitForSlot }
         // More than a minute's worth could never be admitted; such a request waits for a full bucket.
-        let tokens = min(max(0, estimatedTokens), limits.tokensPerMinute ?? estimatedTokens)
+        let tokens = min(max(0, estimatedTokens), limits.tokensPerMinute ?? .max)
         var wait = Duration.zero
         if let rate = limits.requestsPerMinute, requestsAvailable < 1 {
             wait = max(wait, Self.time(toRefill: 1 - requestsAvailable, perMinute: rate))
