@@ -14,6 +14,9 @@ public final class ChatClient: Sendable {
     static let maximumRetryAfter: Duration = .seconds(120)
     /// How much of an error body is kept in messages.
     static let errorExcerptLength = 300
+    /// A wait for the endpoint's limits at least this long is logged, so that an operator can
+    /// tell a throttled pipeline from a slow model.
+    static let limiterWaitWorthLogging: Duration = .seconds(1)
 
     private let routes: LLMRoutes
     /// One per endpoint the routes use, none when unlimited.
@@ -137,11 +140,18 @@ public final class ChatClient: Sendable {
             return try await exchange(prepared, request: request, wire: wire, configuration: configuration)
         }
         let permit: EndpointLimiter.Permit
+        let asked = ContinuousClock.now
         do {
             permit = try await limiter.acquire(estimatedTokens: EndpointLimiter.estimatedTokens(
                 bodyBytes: prepared.body.count, maximumCompletionTokens: prepared.maximumCompletionTokens))
         } catch {
             throw Failure(error: .cancelled)
+        }
+        let waited = ContinuousClock.now - asked
+        if waited >= Self.limiterWaitWorthLogging {
+            logger.info("LLM request waited for the API's limits", metadata: [
+                "task": "\(request.task.rawValue)", "api": "\(configuration.baseURL.absoluteString)", "waited": "\(waited)",
+            ])
         }
         do {
             let completion = try await exchange(prepared, request: request, wire: wire, configuration: configuration)

@@ -402,7 +402,7 @@ struct SettingsReader {
                 } else if let url = generalProvider?.defaultBaseURL {
                     baseURL = (url, Key.llmProvider)
                 } else if !baseURLGiven, generalModel != nil || value(Key.llm(task, .model)) != nil {
-                    report("\(Key.llmBaseURL) is missing: \(Key.llmModel) is set, so give the API's base URL too (e.g. https://api.openai.com/v1)")
+                    report("\(Key.llmBaseURL) is missing: a model is set, so give the API's base URL too (e.g. https://api.openai.com/v1)")
                 }
             } else if let ownProvider {
                 baseURL = ownProvider.defaultBaseURL.map { ($0, providerKey) }
