@@ -77,9 +77,11 @@ extension Store {
                     RETURNING name_key
                     """).first() != nil
                 // A rendering that is current again is no longer one to replace.
-                try await database.raw("""
-                    DELETE FROM glossary_previous WHERE name_key = \(bind: key) AND rendering = \(bind: entry.rendering)
-                    """).run()
+                if changed {
+                    try await database.raw("""
+                        DELETE FROM glossary_previous WHERE name_key = \(bind: key) AND rendering = \(bind: entry.rendering)
+                        """).run()
+                }
                 return changed
             }
         }
