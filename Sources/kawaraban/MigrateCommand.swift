@@ -17,10 +17,10 @@ struct Migrate: AsyncParsableCommand {
         let store = try await Store.open(settings.database, logger: options.logger(), schema: .leaveAsIs)
         do {
             let applied = try await store.migrate()
-            let seeded = try await GlossaryMaintenance(store: store).seed(languageCode: settings.edition.languageCode)
-            if seeded > 0 { print("glossary: \(seeded) entries from the seed written") }
             print(applied.isEmpty ? "database is up to date (\(settings.database))" :
                 "applied migrations \(applied.map(String.init).joined(separator: ", ")) to \(settings.database)")
+            let seeded = try await GlossaryMaintenance(store: store).seed(languageCode: settings.edition.languageCode)
+            if seeded > 0 { print("glossary: \(seeded) entries from the seed written") }
             try await store.close()
         } catch {
             try? await store.close()
