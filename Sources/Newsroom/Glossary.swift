@@ -35,6 +35,21 @@ public struct Glossary: Sendable {
         return Glossary(chosen)
     }
 
+    /// The text an article's names are looked for in: its title and every block.
+    public static func texts(of article: Article) -> [String] {
+        [article.title] + article.blocks.map(\.plainText)
+    }
+
+    /// The name keys of the entities that may enter the glossary: those the article itself names
+    /// (as spelt, on word boundaries), and none from an article that tried to steer the model. A
+    /// glossary entry is masked in every later article, so a model talked into calling "The" a
+    /// company must not make it one.
+    public static func namesToAdopt(from entities: [Entity], of article: Article, suspicious: Bool) -> Set<String> {
+        guard !suspicious else { return [] }
+        let candidates = Glossary(entities.map { GlossaryEntry(original: $0.name, rendering: $0.rendering, kind: $0.kind, origin: .entity) })
+        return Set(candidates.relevant(to: texts(of: article)).entries.map(\.key))
+    }
+
     /// The entries as data for a prompt: one JSON object of original → rendering.
     var promptData: String? {
         guard !entries.isEmpty else { return nil }
@@ -68,11 +83,16 @@ public struct Glossary: Sendable {
 public struct RenderingFix: Sendable {
     let matcher: NameMatcher<String>
 
+    /// A wrong form shorter than this is never replaced: one character ("氏", "X") is too likely
+    /// to be something else.
+    static let minimumWrongFormCharacters = 2
+
     /// `corrections` maps each wrong form to the right one. A form that is itself some right
     /// rendering is never replaced.
     public init(_ corrections: [String: String]) {
         let right = Set(corrections.values)
-        let wrong = corrections.filter { !right.contains($0.key) }.sorted { $0.key < $1.key }
+        let wrong = corrections.filter { !right.contains($0.key) && $0.key.count >= Self.minimumWrongFormCharacters }
+            .sorted { $0.key < $1.key }
         matcher = NameMatcher(right.sorted().map { (name: $0, value: $0) } + wrong.map { (name: $0.key, value: $0.value) })
     }
 

@@ -15,21 +15,24 @@ extension Worker {
         } catch {
             throw StageFailure(stage: stage, reason: error.description, isTransient: true)
         }
-        let texts = [article.title] + article.blocks.map(\.plainText)
         do {
-            return try await pool.run { Glossary(entries).relevant(to: texts) }
+            return try await pool.run { Glossary(entries).relevant(to: Glossary.texts(of: article)) }
         } catch {
             throw StageFailure(stage: stage, reason: "\(error)", isTransient: true)
         }
     }
 
-    /// Records the analysis's entities (new names enter the glossary, the first rendering winning
-    /// over analyses running at the same time) and returns the analysis written the glossary's way.
-    func settle(_ analysis: Analysis, of item: Item, glossary: Glossary) async throws(StageFailure) -> Analysis {
+    /// Records the analysis's entities and returns the analysis written the glossary's way. New
+    /// names enter the glossary (the first rendering winning over analyses running at the same
+    /// time) as `Glossary.namesToAdopt` allows.
+    func settle(_ analysis: Analysis, of item: Item, article: Article, suspicious: Bool,
+                glossary: Glossary) async throws(StageFailure) -> Analysis {
+        let adopted = Glossary.namesToAdopt(from: analysis.entities, of: article, suspicious: suspicious)
         let recorded: [GlossaryEntry]
         do {
             // Nil when the lease was lost: the write of the step is refused as well.
-            recorded = try await store.recordEntities(analysis.entities, of: item.id, owner: owner, now: rules.now) ?? []
+            recorded = try await store.recordEntities(analysis.entities, of: item.id, owner: owner, now: rules.now,
+                                                      glossaryNames: adopted) ?? []
         } catch {
             throw StageFailure(stage: .extracted, reason: error.description, isTransient: true)
         }

@@ -338,7 +338,7 @@ public final class Worker: Sendable {
         } catch {
             throw StageFailure(stage: .extracted, reason: error.description, isTransient: error.isTransient)
         }
-        return try await settle(analysis, of: item, glossary: glossary)
+        return try await settle(analysis, of: item, article: article, suspicious: !suspicion.isEmpty, glossary: glossary)
     }
 
     private func translate(_ item: Item) async throws(StageFailure) -> Translation {

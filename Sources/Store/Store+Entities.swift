@@ -35,11 +35,12 @@ extension Store {
 
     /// Records the entities an item's analysis names, while `owner` holds the item: each entity is
     /// stored once by its name key (the first spelling and kind stay), its rendering becomes an
-    /// alias, and the item's links are replaced by these. An entity whose name the glossary lacks
-    /// enters it with its rendering, so the first rendering of a name wins. Returns the glossary's
-    /// entries for the entities' names as they stand afterwards, or nil when `owner` no longer
-    /// holds the item (nothing is written then).
-    public func recordEntities(_ entities: [Entity], of itemID: Int64, owner: String, now: Date) async throws(StoreError) -> [GlossaryEntry]? {
+    /// alias, and the item's links are replaced by these. An entity whose name key is among
+    /// `glossaryNames` and whose name the glossary lacks enters it with its rendering, so the
+    /// first rendering of a name wins. Returns the glossary's entries for the entities' names as
+    /// they stand afterwards, or nil when `owner` no longer holds the item (nothing is written then).
+    public func recordEntities(_ entities: [Entity], of itemID: Int64, owner: String, now: Date,
+                               glossaryNames: Set<String>) async throws(StoreError) -> [GlossaryEntry]? {
         try await translatingErrors("recording the entities of item \(itemID)") {
             guard try await database.raw("SELECT id FROM items WHERE id = \(bind: itemID) AND lease_owner = \(bind: owner)").first() != nil else {
                 return nil
@@ -64,8 +65,10 @@ extension Store {
                     INSERT INTO item_entities (item_id, entity_id, main) VALUES (\(bind: itemID), \(bind: entityID), \(bind: entity.main ? 1 : 0))
                     ON CONFLICT DO NOTHING
                     """).run()
-                try await insertGlossaryEntryIfNew(
-                    GlossaryEntry(original: entity.name, rendering: entity.rendering, kind: entity.kind, origin: .entity), now: now)
+                if glossaryNames.contains(key) {
+                    try await insertGlossaryEntryIfNew(
+                        GlossaryEntry(original: entity.name, rendering: entity.rendering, kind: entity.kind, origin: .entity), now: now)
+                }
             }
             var entries: [GlossaryEntry] = []
             for entity in entities {

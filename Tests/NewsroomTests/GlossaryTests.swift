@@ -65,9 +65,9 @@ import TestSupport
     }
 
     @Test func namesMadeOfRegexMetacharactersAreMatchedLiterally() {
-        let fix = RenderingFix([".*": "ドットスター", "(a|b)": "選択", "[": "括弧", "\\d+": "数字", "C++": "シープラ"])
-        #expect(fix.apply(to: "C++ and .* and (a|b) and ab and [x] and 42 and \\d+")
-            == "シープラ and ドットスター and 選択 and ab and 括弧x] and 42 and 数字")
+        let fix = RenderingFix([".*": "ドットスター", "(a|b)": "選択", "[[": "括弧", "\\d+": "数字", "C++": "シープラ"])
+        #expect(fix.apply(to: "C++ and .* and (a|b) and ab and [[x]] and 42 and \\d+")
+            == "シープラ and ドットスター and 選択 and ab and 括弧x]] and 42 and 数字")
         #expect(fix.apply(to: "nothing to see") == "nothing to see")
     }
 
@@ -106,9 +106,21 @@ import TestSupport
         #expect(settled.entities.map(\.rendering) == ["サム・アルトマン", "ニューカマー"])
     }
 
+    @Test func onlyNamesTheArticleItselfSpellsEnterTheGlossaryAndNoneFromASuspiciousOne() {
+        let article = Article(title: "Kenji Walton joins Acme", blocks: [.paragraph([.text("The lab, Acme Robotics, hired him.")])])
+        let entities = [Entity(name: "Kenji Walton", kind: .person, rendering: "ケンジ・ウォルトン", main: true),
+                        Entity(name: "Acme Robotics", kind: .company, rendering: "Acme Robotics", main: false),
+                        Entity(name: "Nowhere Corp", kind: .company, rendering: "ノーウェア", main: false),
+                        Entity(name: "the", kind: .company, rendering: "ザ", main: false),
+                        Entity(name: "Acme Rob", kind: .company, rendering: "アクメ", main: false)]
+        #expect(Glossary.namesToAdopt(from: entities, of: article, suspicious: false) == ["kenji walton", "acme robotics"])
+        #expect(Glossary.namesToAdopt(from: entities, of: article, suspicious: true).isEmpty)
+    }
+
     @Test func aWrongRenderingInsideTheRightOneIsLeftAlone() {
         let fix = RenderingFix(["アルトマン": "サム・アルトマン", "サム・アルトマン": "サム・アルトマン"])
         #expect(fix.apply(to: "サム・アルトマンとアルトマン") == "サム・アルトマンとサム・アルトマン")
+        #expect(RenderingFix(["氏": "サム・アルトマン"]).apply(to: "氏は語った") == "氏は語った", "one character is too likely something else")
     }
 
     @Test(arguments: [

@@ -36,7 +36,8 @@ import TestSupport
                 published_at = \(bind: stage == .published ? at.storedValue : nil), lease_owner = \(bind: owner)
             WHERE id = \(bind: id)
             """).run()
-        let recorded = try #require(try await store.recordEntities(entities, of: id, owner: owner, now: at))
+        let recorded = try #require(try await store.recordEntities(entities, of: id, owner: owner, now: at,
+                                                                   glossaryNames: Set(entities.map { NameKey.of($0.name) })))
         return (id, recorded)
     }
 
@@ -139,9 +140,16 @@ import TestSupport
         try await withTestStore(backend) { store in
             let source = try await store.addSource(url: "https://a.example/feed", name: "A", kind: .feed).id
             let id = try await story(1, naming: [entity("OpenAI")], in: store, source: source).id
-            #expect(try await store.recordEntities([entity("Anthropic")], of: id, owner: "someone-else", now: discovered) == nil)
+            #expect(try await store.recordEntities([entity("Anthropic")], of: id, owner: "someone-else", now: discovered,
+                                                   glossaryNames: ["anthropic"]) == nil)
             #expect(try await store.headlines(aboutEntity: "Anthropic", limit: 5, offset: 0).isEmpty)
             #expect(try await store.headlines(aboutEntity: "OpenAI", limit: 5, offset: 0).map(\.id) == [id])
+            #expect(try await store.glossaryEntries().map(\.original) == ["OpenAI"])
+
+            // Linked, but kept out of the glossary when the pipeline says so.
+            let other = try await story(2, naming: [], in: store, source: source).id
+            #expect(try await store.recordEntities([entity("The")], of: other, owner: owner, now: discovered, glossaryNames: []) == [])
+            #expect(try await store.headlines(aboutEntity: "The", limit: 5, offset: 0).map(\.id) == [other])
             #expect(try await store.glossaryEntries().map(\.original) == ["OpenAI"])
         }
     }
