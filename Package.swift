@@ -43,7 +43,7 @@ let package = Package(
             .product(name: "NIOCore", package: "swift-nio"),
             .product(name: "Logging", package: "swift-log"),
         ]),
-        .target(name: "Newsroom", dependencies: ["KawarabanCore", "LLM"]),
+        .target(name: "Newsroom", dependencies: ["KawarabanCore", "LLM"], resources: [.copy("Resources")]),
         .target(name: "Store", dependencies: [
             "KawarabanCore",
             .product(name: "SQLKit", package: "sql-kit"),

@@ -76,13 +76,15 @@ public struct Analysis: Sendable, Hashable, Codable {
     public var impact: String
     public var editorial: String
     public var tags: [String]
+    /// What the article is about, by name; analyses stored before entities existed have none.
+    public var entities: [Entity]
     public var scores: AxisScores
     public var analysedAt: Date
     public var model: String
 
     public init(
         title: String, tldr: String, keyPoints: [KeyPoint], impact: String, editorial: String,
-        tags: [String], scores: AxisScores, analysedAt: Date, model: String
+        tags: [String], entities: [Entity] = [], scores: AxisScores, analysedAt: Date, model: String
     ) {
         self.title = title
         self.tldr = tldr
@@ -90,9 +92,28 @@ public struct Analysis: Sendable, Hashable, Codable {
         self.impact = impact
         self.editorial = editorial
         self.tags = tags
+        self.entities = entities
         self.scores = scores
         self.analysedAt = analysedAt
         self.model = model
+    }
+
+    enum CodingKeys: String, CodingKey {
+        case title, tldr, keyPoints, impact, editorial, tags, entities, scores, analysedAt, model
+    }
+
+    public init(from decoder: any Decoder) throws {
+        let container = try decoder.container(keyedBy: CodingKeys.self)
+        title = try container.decode(String.self, forKey: .title)
+        tldr = try container.decode(String.self, forKey: .tldr)
+        keyPoints = try container.decode([KeyPoint].self, forKey: .keyPoints)
+        impact = try container.decode(String.self, forKey: .impact)
+        editorial = try container.decode(String.self, forKey: .editorial)
+        tags = try container.decode([String].self, forKey: .tags)
+        entities = try container.decodeIfPresent([Entity].self, forKey: .entities) ?? []
+        scores = try container.decode(AxisScores.self, forKey: .scores)
+        analysedAt = try container.decode(Date.self, forKey: .analysedAt)
+        model = try container.decode(String.self, forKey: .model)
     }
 
     public var importance: Importance { Importance(scores: scores) }

@@ -22,6 +22,9 @@ public struct Analyst: Sendable {
     public static let maximumImpactCharacters = 1_000
     public static let maximumEditorialCharacters = 1_000
     public static let maximumTagCharacters = 40
+    /// Entities an analysis names at most, and how long a name or rendering may be.
+    public static let maximumEntities = 12
+    public static let maximumEntityNameCharacters = 80
     /// No axis of an item that tries to steer the model scores above this, so its importance,
     /// a weighted mean of the axes, cannot either.
     public static let suspiciousScoreCap = 3
@@ -46,17 +49,24 @@ public struct Analyst: Sendable {
         var impact: String
         var editorial: String
         var tags: [String]
+        /// Absent in an answer that names none; the schema asks for it.
+        var entities: [EntityAnswer]?
         var scores: Scores
     }
 
+    /// Read as text so that an unknown kind is refused with the list of kinds.
+    struct EntityAnswer: Decodable, Sendable { var name: String; var kind: String; var rendering: String; var main: Bool }
+
     /// The analysis of `article`. With `suspicion` (what `InjectionDetector` found in it), the
-    /// model is warned, and the scores are capped whatever it answers.
-    public func analyse(article: Article, sourceName: String, url: String,
+    /// model is warned, and the scores are capped whatever it answers. The glossary's entries are
+    /// given to the model; `Glossary.settle` makes the answer keep to them.
+    public func analyse(article: Article, sourceName: String, url: String, glossary: Glossary = .empty,
                         suspicion: [InjectionEvidence] = []) async throws(NewsroomError) -> Analysis {
         let text = article.plainText
         guard !text.trimmingCharacters(in: .whitespacesAndNewlines).isEmpty else { throw .emptyArticle }
         let request = ChatRequest(
-            task: .analysis, messages: [.system(Prompts.analysis(edition: edition, suspicious: !suspicion.isEmpty)),
+            task: .analysis, messages: [.system(Prompts.analysis(edition: edition, suspicious: !suspicion.isEmpty)
+                                                + Prompts.entities(edition: edition) + Prompts.glossaryNote(glossary)),
                        .user(Prompts.untrusted(["source": sourceName, "url": url, "title": article.title,
                                                 "text": String(text.prefix(Self.maximumArticleCharacters))]))],
             responseSchema: ResponseSchema(name: "analysis", schema: Self.schema), temperature: 0.3,
@@ -128,8 +138,34 @@ public struct Analyst: Sendable {
             tldr: try checked("tldr", answer.tldr, maximum: maximumTLDRCharacters), keyPoints: points,
             impact: try checked("impact", answer.impact, maximum: maximumImpactCharacters),
             editorial: try checked("editorial", answer.editorial, maximum: maximumEditorialCharacters),
-            tags: Array(tags.prefix(maximumTags)), scores: scores, analysedAt: Date(timeIntervalSince1970: 0),
+            tags: Array(tags.prefix(maximumTags)), entities: try validEntities(answer.entities ?? []), scores: scores,
+            analysedAt: Date(timeIntervalSince1970: 0),
             model: "")
+    }
+
+    /// The entities, each a short name of a known kind, none twice.
+    static func validEntities(_ answers: [EntityAnswer]) throws -> [Entity] {
+        guard answers.count <= maximumEntities else {
+            throw AnswerRejected("entities has \(answers.count) entries; name at most \(maximumEntities)")
+        }
+        var seen: Set<String> = []
+        return try answers.enumerated().map { index, answer in
+            let name = answer.name.trimmingCharacters(in: .whitespacesAndNewlines)
+            let rendering = answer.rendering.trimmingCharacters(in: .whitespacesAndNewlines)
+            if let problem = GlossaryFile.problem(original: name, rendering: rendering) {
+                throw AnswerRejected("entities[\(index)]: \(problem)")
+            }
+            for (field, value) in [("name", name), ("rendering", rendering)] where value.count > maximumEntityNameCharacters {
+                throw AnswerRejected("entities[\(index)].\(field) is \(value.count) characters long; write at most \(maximumEntityNameCharacters)")
+            }
+            guard let kind = EntityKind(rawValue: answer.kind) else {
+                throw AnswerRejected("entities[\(index)].kind must be one of \(EntityKind.names)")
+            }
+            guard seen.insert(NameKey.of(name)).inserted else {
+                throw AnswerRejected("entities names \(name) twice; name each entity once")
+            }
+            return Entity(name: name, kind: kind, rendering: rendering, main: answer.main)
+        }
     }
 
     static let schema: JSONValue = {
@@ -143,9 +179,19 @@ public struct Analyst: Sendable {
             "properties": .object(["heading": string("a short heading", maximum: maximumHeadingCharacters),
                                    "body": string("one or two sentences", maximum: maximumPointCharacters)]),
         ])
+        let entity: JSONValue = .object([
+            "type": .string("object"), "additionalProperties": .bool(false),
+            "required": .array(["name", "kind", "rendering", "main"].map(JSONValue.string)),
+            "properties": .object([
+                "name": string("the name as the article spells it", maximum: maximumEntityNameCharacters),
+                "kind": .object(["type": .string("string"), "enum": .array(EntityKind.allCases.map { .string($0.rawValue) })]),
+                "rendering": string("the name as written in the target language", maximum: maximumEntityNameCharacters),
+                "main": .object(["type": .string("boolean")]),
+            ]),
+        ])
         return .object([
             "type": .string("object"), "additionalProperties": .bool(false),
-            "required": .array(["title", "tldr", "key_points", "impact", "editorial", "tags", "scores"].map(JSONValue.string)),
+            "required": .array(["title", "tldr", "key_points", "impact", "editorial", "tags", "entities", "scores"].map(JSONValue.string)),
             "properties": .object([
                 "title": string("the headline in the target language", maximum: maximumTitleCharacters),
                 "tldr": string("one or two sentences", maximum: maximumTLDRCharacters),
@@ -155,6 +201,7 @@ public struct Analyst: Sendable {
                 "editorial": string("one paragraph of editorial comment", maximum: maximumEditorialCharacters),
                 "tags": .object(["type": .string("array"), "minItems": .integer(1), "maxItems": .integer(maximumTags),
                                  "items": .object(["type": .string("string"), "maxLength": .integer(maximumTagCharacters)])]),
+                "entities": .object(["type": .string("array"), "maxItems": .integer(maximumEntities), "items": entity]),
                 "scores": .object([
                     "type": .string("object"), "additionalProperties": .bool(false),
                     "required": .array(["depth", "relevance", "practicality", "novelty"].map(JSONValue.string)),

@@ -47,7 +47,9 @@ public enum Masking {
 
     static let urlPattern = try! NSRegularExpression(pattern: #"https?://[^\s<>"]+[^\s<>".,;:!?)\]」』。、]"#)
 
-    public static func mask(_ inlines: [Inline]) -> Masked {
+    /// With `names`, every original of the glossary found in the text (outside code and URLs)
+    /// is kept too, and comes back as the glossary's rendering whatever the model writes.
+    public static func mask(_ inlines: [Inline], names: Glossary = .empty) -> Masked {
         var marks: [Int: Mark] = [:]
         var text = ""
         func placeholder(_ mark: Mark) -> Int {
@@ -79,11 +81,14 @@ public enum Masking {
             let ns = value as NSString
             var cursor = 0
             for match in urlPattern.matches(in: value, range: NSRange(location: 0, length: ns.length)) {
-                text += ns.substring(with: NSRange(location: cursor, length: match.range.location - cursor))
+                appendMaskingNames(ns.substring(with: NSRange(location: cursor, length: match.range.location - cursor)))
                 text += "⟦\(placeholder(.kept(.text(ns.substring(with: match.range)))))⟧"
                 cursor = match.range.location + match.range.length
             }
-            text += ns.substring(from: cursor)
+            appendMaskingNames(ns.substring(from: cursor))
+        }
+        func appendMaskingNames(_ value: String) {
+            text += names.originals.replacing(in: value) { "⟦\(placeholder(.kept(.text(names.entries[$0].rendering))))⟧" }
         }
         inlines.forEach(visit)
         return Masked(text: text, marks: marks)

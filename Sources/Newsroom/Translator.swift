@@ -46,18 +46,19 @@ public struct Translator: Sendable {
 
     /// The translation of the blocks that fit within `maximumCharacters`. Batches whose every
     /// segment `progress` already holds (for the same source text) are not sent again; after
-    /// each batch that is, `onProgress` gets everything finished so far.
+    /// each batch that is, `onProgress` gets everything finished so far. The glossary's names are
+    /// masked and come back as its renderings (`Glossary.relevant(to:)` bounds how many).
     public func translate(
-        _ blocks: [Block], resumingFrom progress: TranslationProgress = TranslationProgress(),
+        _ blocks: [Block], glossary: Glossary = .empty, resumingFrom progress: TranslationProgress = TranslationProgress(),
         onProgress: @Sendable (TranslationProgress) async -> Void = { _ in }
     ) async throws(NewsroomError) -> Translation {
         guard !Self.segments(of: blocks).isEmpty else { throw .emptyArticle }
         let covered = Array(blocks.prefix(Self.blocksWithin(maximumCharacters, of: blocks)))
-        let segments = Self.segments(of: covered)
+        let segments = Self.segments(of: covered, names: glossary)
         var finished = progress
         for batch in Self.batches(segments) {
             if batch.allSatisfy({ finished.translation(of: $0) != nil }) { continue }
-            let answer = try await translate(batch)
+            let answer = try await translate(batch, glossary: glossary)
             for segment in batch {
                 if let text = answer.value[segment.id] {
                     finished.pieces[segment.id] = TranslationProgress.Piece(source: segment.masked.text, text: text)
@@ -85,12 +86,12 @@ public struct Translator: Sendable {
     }
 
     /// The batch's masked translations by segment id, each checked to unmask.
-    private func translate(_ batch: [Segment]) async throws(NewsroomError) -> StructuredAnswer<[String: String]> {
+    private func translate(_ batch: [Segment], glossary: Glossary) async throws(NewsroomError) -> StructuredAnswer<[String: String]> {
         let payload = Wire(segments: batch.map { Wire.Entry(id: $0.id, text: $0.masked.text) })
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.withoutEscapingSlashes]
         let request = ChatRequest(
-            task: .translation, messages: [.system(Prompts.translation(edition: edition)),
+            task: .translation, messages: [.system(Prompts.translation(edition: edition) + Prompts.glossaryNote(glossary)),
                        .user(String(decoding: (try? encoder.encode(payload)) ?? Data(), as: UTF8.self))],
             responseSchema: ResponseSchema(name: "translation", schema: Self.schema), temperature: 0.2,
             maximumTokens: Self.answerTokens(for: batch))
@@ -130,10 +131,10 @@ public struct Translator: Sendable {
     }
 
     /// Every translatable piece of text, with an id that says where it belongs.
-    static func segments(of blocks: [Block]) -> [Segment] {
+    static func segments(of blocks: [Block], names: Glossary = .empty) -> [Segment] {
         var segments: [Segment] = []
         func add(_ id: String, _ inlines: [Inline]) {
-            let masked = Masking.mask(inlines)
+            let masked = Masking.mask(inlines, names: names)
             // Text that is all placeholders or space has nothing to translate.
             let words = masked.text.replacingOccurrences(of: #"⟦/?\d+⟧"#, with: "", options: .regularExpression)
             if words.contains(where: { $0.isLetter }) { segments.append(Segment(id: id, masked: masked)) }

@@ -21,6 +21,14 @@ public struct Services: Sendable {
         for warning in settings.warnings { logger.warning("\(warning)") }
         let store = try await Store.open(settings.database, logger: logger,
                                          schema: settings.migrateOnStart ? .migrate : .requireCurrent)
+        if settings.migrateOnStart {
+            do {
+                try await GlossaryMaintenance(store: store).seed(languageCode: settings.edition.languageCode)
+            } catch {
+                try? await store.close()
+                throw error
+            }
+        }
         let fetcher = Fetcher(policy: settings.fetchPolicy, logger: logger)
         let desk = settings.llm.map { routes in
             // The process's one client: every task and lane shares its per-endpoint limiters.

@@ -330,19 +330,23 @@ public final class Worker: Sendable {
     private func analyse(_ item: Item) async throws(StageFailure) -> Analysis {
         let (desk, article) = try prerequisites(item, stage: .extracted)
         let suspicion = try await suspicion(of: item, article: article)
+        let glossary = try await glossary(for: article, stage: .extracted)
+        let analysis: Analysis
         do {
-            return try await desk.analyst.analyse(article: article, sourceName: item.sourceName, url: item.feedEntry.url,
-                                                  suspicion: suspicion)
+            analysis = try await desk.analyst.analyse(article: article, sourceName: item.sourceName, url: item.feedEntry.url,
+                                                      glossary: glossary, suspicion: suspicion)
         } catch {
             throw StageFailure(stage: .extracted, reason: error.description, isTransient: error.isTransient)
         }
+        return try await settle(analysis, of: item, article: article, suspicious: !suspicion.isEmpty, glossary: glossary)
     }
 
     private func translate(_ item: Item) async throws(StageFailure) -> Translation {
         let (desk, article) = try prerequisites(item, stage: .analysed)
+        let glossary = try await glossary(for: article, stage: .analysed)
         do {
             let translation = try await desk.translator.translate(
-                article.blocks, resumingFrom: await savedTranslationProgress(of: item)
+                article.blocks, glossary: glossary, resumingFrom: await savedTranslationProgress(of: item)
             ) { progress in await self.saveTranslationProgress(progress, of: item) }
             await saveTranslationProgress(nil, of: item)
             return translation

@@ -146,6 +146,59 @@ extension Store {
                 "CREATE INDEX items_source_discovered ON items (source_id, discovered_at)",
             ]
         },
+        // Entities stored normalised (one row per name, its aliases, the items that name it) for
+        // the pages about a company or a product and for related articles; and the site-wide
+        // glossary, one rendering per name, with the renderings it replaced for `glossary apply`.
+        Migration(version: 9) { dialect in
+            let time = dialect.timestamp
+            let id = dialect.bigInteger
+            return [
+                """
+                CREATE TABLE entities (
+                    id \(dialect.autoIncrementPrimaryKey),
+                    name_key TEXT NOT NULL UNIQUE,
+                    kind TEXT NOT NULL,
+                    name TEXT NOT NULL,
+                    created_at \(time) NOT NULL
+                )
+                """,
+                """
+                CREATE TABLE entity_aliases (
+                    alias_key TEXT NOT NULL,
+                    entity_id \(id) NOT NULL REFERENCES entities(id) ON DELETE CASCADE,
+                    PRIMARY KEY (alias_key, entity_id)
+                )
+                """,
+                "CREATE INDEX entity_aliases_entity ON entity_aliases (entity_id)",
+                """
+                CREATE TABLE item_entities (
+                    item_id \(id) NOT NULL REFERENCES items(id) ON DELETE CASCADE,
+                    entity_id \(id) NOT NULL REFERENCES entities(id) ON DELETE CASCADE,
+                    main INTEGER NOT NULL,
+                    PRIMARY KEY (item_id, entity_id)
+                )
+                """,
+                "CREATE INDEX item_entities_entity ON item_entities (entity_id, item_id)",
+                """
+                CREATE TABLE glossary (
+                    name_key TEXT PRIMARY KEY,
+                    original TEXT NOT NULL,
+                    rendering TEXT NOT NULL,
+                    kind TEXT,
+                    origin TEXT NOT NULL,
+                    updated_at \(time) NOT NULL
+                )
+                """,
+                """
+                CREATE TABLE glossary_previous (
+                    name_key TEXT NOT NULL REFERENCES glossary(name_key) ON DELETE CASCADE,
+                    rendering TEXT NOT NULL,
+                    replaced_at \(time) NOT NULL,
+                    PRIMARY KEY (name_key, rendering)
+                )
+                """,
+            ]
+        },
     ]
 
     /// Applies every migration not yet recorded, all in one transaction with their version rows,

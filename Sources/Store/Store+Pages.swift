@@ -60,13 +60,19 @@ extension Store {
     /// Published headlines, newest first by `shownAt`. Only the ids are sorted, so a page far back
     /// costs a sort of ids, not of rows; only the page's rows are then read.
     public func headlines(limit: Int, offset: Int) async throws(StoreError) -> [PublishedHeadline] {
+        try await headlines(where: "TRUE", limit: limit, offset: offset, doing: "listing published headlines")
+    }
+
+    /// Published headlines that also meet `condition` (on `items`), newest first by `shownAt`.
+    func headlines(where condition: SQLQueryString, limit: Int, offset: Int,
+                   doing what: String) async throws(StoreError) -> [PublishedHeadline] {
         guard limit > 0, offset >= 0 else { return [] }
-        return try await translatingErrors("listing published headlines") {
+        return try await translatingErrors(what) {
             try await database.raw("""
                 SELECT items.id, items.url, items.analysis_json, sources.name AS source_name, chosen.shown_at
                 FROM (
                     SELECT items.id, \(Self.shownAt) AS shown_at FROM items
-                    WHERE \(Self.listable)
+                    WHERE \(Self.listable) AND \(condition)
                     ORDER BY shown_at DESC, items.id DESC
                     LIMIT \(bind: limit) OFFSET \(bind: offset)
                 ) AS chosen
@@ -99,7 +105,7 @@ extension Store {
         }
     }
 
-    private static func headline(from row: any SQLRow) throws -> PublishedHeadline {
+    static func headline(from row: any SQLRow) throws -> PublishedHeadline {
         PublishedHeadline(
             id: try row.decode(column: "id", as: Int64.self),
             sourceName: try row.decode(column: "source_name", as: String.self),

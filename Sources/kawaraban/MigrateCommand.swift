@@ -19,6 +19,8 @@ struct Migrate: AsyncParsableCommand {
             let applied = try await store.migrate()
             print(applied.isEmpty ? "database is up to date (\(settings.database))" :
                 "applied migrations \(applied.map(String.init).joined(separator: ", ")) to \(settings.database)")
+            let seeded = try await GlossaryMaintenance(store: store).seed(languageCode: settings.edition.languageCode)
+            if seeded > 0 { print("glossary: \(seeded) entries from the seed written") }
             try await store.close()
         } catch {
             try? await store.close()

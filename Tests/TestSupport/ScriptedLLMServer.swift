@@ -5,7 +5,7 @@ import Synchronization
 /// delays) are served first, in order; after them, or when there are none, it answers sensibly:
 ///
 /// - any request that is not a translation request gets `analysisJSON`, a fixed, valid Japanese
-///   analysis (scores 5,5,3,2, so importance 4);
+///   analysis (scores 5,5,3,2, so importance 4, and one entity);
 /// - a translation request (schema "translation", or a first user message holding
 ///   `{"segments":[{"id","text"}]}`) gets every segment back "translated": 「訳」 put before it and
 ///   every Latin word replaced by 訳, so that it reads as Japanese, with every placeholder
@@ -86,6 +86,7 @@ public final class ScriptedLLMServer: Sendable {
         "impact":"データの質が規模に勝り得ることを示し、小規模な研究組織にも機会を広げる。",\
         "editorial":"数字は印象的だが、学習データとの重複の検証が今後の焦点になる。",\
         "tags":["オープンモデル","推論","ベンチマーク"],\
+        "entities":[{"name":"Example Lab","kind":"organisation","rendering":"エグザンプル・ラボ","main":true}],\
         "scores":{"depth":5,"relevance":5,"practicality":3,"novelty":2}}
         """
 
@@ -105,7 +106,7 @@ public final class ScriptedLLMServer: Sendable {
         return completion(String(decoding: data, as: UTF8.self))
     }
 
-    private static let latinWord = try! NSRegularExpression(pattern: "[A-Za-z]+")
+    static let latinWord = try! NSRegularExpression(pattern: "[A-Za-z]+")
 
     static func schemaName(of request: TestRequest) -> String {
         guard let json = try? JSONSerialization.jsonObject(with: Data(request.body)) as? [String: Any] else { return "" }
