@@ -24,7 +24,8 @@ public struct Services: Sendable {
         let fetcher = Fetcher(policy: settings.fetchPolicy, logger: logger)
         let desk = settings.llm.map { configuration in
             let client = ChatClient(configuration: configuration, logger: logger)
-            return EditorialDesk(analyst: Analyst(client: client, edition: settings.edition),
+            return EditorialDesk(triager: Triager(client: client, edition: settings.edition),
+                                 analyst: Analyst(client: client, edition: settings.edition),
                                  translator: Translator(client: client, edition: settings.edition,
                                                          maximumCharacters: settings.translationMaximumCharacters))
         }
@@ -38,7 +39,10 @@ public struct Services: Sendable {
     }
 
     public func collector() -> Collector {
-        Collector(store: store, fetcher: fetcher, pool: pool, settings: settings.collection, logger: logger)
+        Collector(store: store, fetcher: fetcher, pool: pool, settings: settings.collection,
+                  hackerNews: HackerNews(minimumScore: settings.collection.hackerNewsMinimumScore,
+                                         minimumComments: settings.collection.hackerNewsMinimumComments),
+                  triaging: desk != nil, logger: logger)
     }
 
     public func catalog() -> SourceCatalog {

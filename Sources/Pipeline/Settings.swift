@@ -37,6 +37,9 @@ public struct Settings: Sendable {
         public static let collectEntriesPerFetch = "KAWARABAN_COLLECT_ENTRIES_PER_FETCH"
         public static let collectDailyQuota = "KAWARABAN_COLLECT_DAILY_QUOTA"
         public static let translationMaximumCharacters = "KAWARABAN_TRANSLATION_MAX_CHARACTERS"
+        public static let triageMinimumWorth = "KAWARABAN_TRIAGE_MIN_WORTH"
+        public static let hackerNewsMinimumScore = "KAWARABAN_HN_MIN_SCORE"
+        public static let hackerNewsMinimumComments = "KAWARABAN_HN_MIN_COMMENTS"
 
         /// Every key a setting is read from, for telling a misspelt one apart.
         public static let all: [String] = [
@@ -44,6 +47,7 @@ public struct Settings: Sendable {
             llmResponseFormat, llmTimeout, fetchAllow, fetchTimeout, fetchMaximumBytes, fetchMaximumRedirects, workLease,
             workConcurrency, collectEntriesPerFetch, collectDailyQuota, llmPauseAfterFailures, llmPauseFirstSeconds,
             llmPauseLongestSeconds, retentionDays, migrateOnStart, translationMaximumCharacters,
+            triageMinimumWorth, hackerNewsMinimumScore, hackerNewsMinimumComments,
         ]
     }
 
@@ -161,15 +165,21 @@ public struct WorkSettings: Sendable {
     public static let defaultLease: TimeInterval = 300
     public static let defaultConcurrency = 2
 
+    /// Triage's bar: an item about AI worth less than this (of 5) is skipped.
+    public static let defaultTriageMinimumWorth = 3
+
     public var lease: TimeInterval
     public var concurrency: Int
     public var llmPause: LLMPausePolicy
+    public var triageMinimumWorth: Int
 
     public init(lease: TimeInterval = WorkSettings.defaultLease, concurrency: Int = WorkSettings.defaultConcurrency,
-                llmPause: LLMPausePolicy = LLMPausePolicy()) {
+                llmPause: LLMPausePolicy = LLMPausePolicy(),
+                triageMinimumWorth: Int = WorkSettings.defaultTriageMinimumWorth) {
         self.lease = lease
         self.concurrency = concurrency
         self.llmPause = llmPause
+        self.triageMinimumWorth = triageMinimumWorth
     }
 }
 
@@ -186,11 +196,18 @@ public struct CollectionSettings: Sendable {
 
     public var entriesPerFetch: Int
     public var dailyQuota: Int
+    /// Points and comments a Hacker News story needs before it is stored at all.
+    public var hackerNewsMinimumScore: Int
+    public var hackerNewsMinimumComments: Int
 
     public init(entriesPerFetch: Int = CollectionSettings.defaultEntriesPerFetch,
-                dailyQuota: Int = CollectionSettings.defaultDailyQuota) {
+                dailyQuota: Int = CollectionSettings.defaultDailyQuota,
+                hackerNewsMinimumScore: Int = HackerNews.defaultMinimumScore,
+                hackerNewsMinimumComments: Int = HackerNews.defaultMinimumComments) {
         self.entriesPerFetch = entriesPerFetch
         self.dailyQuota = dailyQuota
+        self.hackerNewsMinimumScore = hackerNewsMinimumScore
+        self.hackerNewsMinimumComments = hackerNewsMinimumComments
     }
 }
 
@@ -283,7 +300,13 @@ struct SettingsReader {
             entriesPerFetch: integer(Settings.Key.collectEntriesPerFetch, default: CollectionSettings.defaultEntriesPerFetch,
                                      range: 1...10_000),
             dailyQuota: integer(Settings.Key.collectDailyQuota, default: CollectionSettings.defaultDailyQuota,
-                                range: 1...100_000))
+                                range: 1...100_000),
+            hackerNewsMinimumScore: integer(Settings.Key.hackerNewsMinimumScore, default: HackerNews.defaultMinimumScore,
+                                            range: 0...1_000_000),
+            hackerNewsMinimumComments: integer(Settings.Key.hackerNewsMinimumComments,
+                                               default: HackerNews.defaultMinimumComments, range: 0...1_000_000))
+        let triageMinimumWorth = integer(Settings.Key.triageMinimumWorth, default: WorkSettings.defaultTriageMinimumWorth,
+                                         range: TriageVerdict.worthRange.lowerBound...TriageVerdict.worthRange.upperBound)
 
         let llmPause = LLMPausePolicy(
             failuresBeforePause: integer(Settings.Key.llmPauseAfterFailures, default: LLMPausePolicy.defaultFailuresBeforePause,
@@ -305,7 +328,8 @@ struct SettingsReader {
             siteName: value(Settings.Key.siteName), edition: edition, llm: llm,
             fetchPolicy: FetchPolicy(maximumRedirects: fetchMaximumRedirects, timeout: .seconds(fetchTimeout),
                                      maximumBodyBytes: fetchMaximumBytes, allowed: allowed),
-            work: WorkSettings(lease: TimeInterval(lease), concurrency: concurrency, llmPause: llmPause),
+            work: WorkSettings(lease: TimeInterval(lease), concurrency: concurrency, llmPause: llmPause,
+                               triageMinimumWorth: triageMinimumWorth),
             collection: collection)
         settings.retentionDays = retentionDays
         settings.migrateOnStart = migrateOnStart

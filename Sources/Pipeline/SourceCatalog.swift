@@ -71,8 +71,8 @@ public struct SourceCatalog: Sendable {
 
     /// Adds a source; with `check`, a feed URL must read as a feed or lead to one, and a Hacker
     /// News base URL must serve the top-stories list. A URL already present is
-    /// `StoreError.duplicateSource`.
-    public func add(url: String, name: String?, kind: SourceKind, check: Bool = true) async throws -> AddedSource {
+    /// `StoreError.duplicateSource`. With a `topic`, every item of the source is taken to be about it.
+    public func add(url: String, name: String?, kind: SourceKind, topic: SourceTopic? = nil, check: Bool = true) async throws -> AddedSource {
         guard let host = Self.httpHost(url) else { throw SourceCatalogError.notHTTP(url) }
         if check {
             switch kind {
@@ -87,12 +87,13 @@ public struct SourceCatalog: Sendable {
                 let located = try await locateFeed(url)
                 let title = located.feed.title.trimmingCharacters(in: .whitespacesAndNewlines)
                 let source = try await store.addSource(
-                    url: located.url, name: name ?? (title.isEmpty ? Self.httpHost(located.url) ?? host : title), kind: .feed)
+                    url: located.url, name: name ?? (title.isEmpty ? Self.httpHost(located.url) ?? host : title), kind: .feed,
+                    topic: topic)
                 return AddedSource(source: source, discoveredOn: located.url == url ? nil : url)
             }
         }
         let fallbackName = kind == .hackerNews ? Self.hackerNewsDefaultName : host
-        return AddedSource(source: try await store.addSource(url: url, name: name ?? fallbackName, kind: kind))
+        return AddedSource(source: try await store.addSource(url: url, name: name ?? fallbackName, kind: kind, topic: topic))
     }
 
     /// The feed at `url`, or the first feed the page at `url` announces that reads as one.
