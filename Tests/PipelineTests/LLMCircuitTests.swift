@@ -151,7 +151,7 @@ import TestSupport
             asked.withLock { $0 = [] }
             let due = Self.start.addingTimeInterval(60)
             _ = try await breaker.claim(stages: stages, owner: "w1", lease: 30, now: due, claimNothing)
-            #expect(asked.withLock { $0 } == [[.extracted, .analysed], [.discovered, .fetched, .translated]])
+            #expect(asked.withLock { $0 } == [[.collected, .extracted, .analysed], [.discovered, .fetched, .translated]])
             #expect(try await store.llmCircuit().state.probeOwner == nil)
         }
     }
