@@ -58,6 +58,9 @@ public struct SourceCatalog: Sendable {
     public static let hackerNewsDefaultName = "Hacker News"
     public static let exportTitle = "Kawaraban sources"
     static let opmlFeedType = "rss"
+    /// A source's topic travels as an OPML category of our own, so that another reader's folder
+    /// named "AI" does not mark a feed all-AI on import.
+    static let opmlTopicCategoryPrefix = "/kawaraban/topic/"
 
     let store: Store
     let fetcher: Fetcher
@@ -149,8 +152,13 @@ public struct SourceCatalog: Sendable {
                 continue
             }
             let kind = entry.type.flatMap { SourceKind(rawValue: $0.lowercased()) } ?? .feed
+            let topic = entry.category?.split(separator: ",").lazy
+                .map { $0.trimmingCharacters(in: .whitespaces) }
+                .compactMap { $0.hasPrefix(Self.opmlTopicCategoryPrefix)
+                    ? SourceTopic(rawValue: String($0.dropFirst(Self.opmlTopicCategoryPrefix.count))) : nil }
+                .first
             do throws(StoreError) {
-                result.added.append(try await store.addSource(url: entry.feedURL, name: entry.title ?? host, kind: kind))
+                result.added.append(try await store.addSource(url: entry.feedURL, name: entry.title ?? host, kind: kind, topic: topic))
             } catch {
                 guard case .duplicateSource = error else { throw error }
                 result.alreadyPresent.append(entry.feedURL)
@@ -164,7 +172,8 @@ public struct SourceCatalog: Sendable {
     public func exportOPML(title: String = SourceCatalog.exportTitle) async throws -> String {
         let entries = try await store.sources().map { source in
             OPMLEntry(feedURL: source.url, title: source.name,
-                      type: source.kind == .feed ? Self.opmlFeedType : source.kind.rawValue)
+                      type: source.kind == .feed ? Self.opmlFeedType : source.kind.rawValue,
+                      category: source.topic.map { Self.opmlTopicCategoryPrefix + $0.rawValue })
         }
         return OPML.document(title: title, entries: entries)
     }
