@@ -150,6 +150,37 @@ import TestSupport
         }
     }
 
+    @Test func aProviderDownDefersTheWholeBatchWithoutCostingAnAttempt() async throws {
+        let llm = ScriptedLLMServer(script: Array(repeating: ScriptedLLMServer.failure(status: 500, retryAfter: 0), count: 20))
+        try await withTestStore { store in
+            try await withTestHTTPServer(llm.handler) { llmPort in
+                let source = try await store.addSource(url: "https://wire.example/feed", name: "Wire", kind: .feed)
+                let entries = (1...2).map { number in
+                    DiscoveredItem(sourceID: source.id, guid: "\(number)", url: "https://wire.example/\(number)",
+                                   canonicalURL: "https://wire.example/\(number)", title: "A model story \(number)")
+                }
+                _ = try await store.insertDiscovered(entries, stage: .collected, now: Date())
+                let worker = Worker(store: store, fetcher: Fetcher(policy: FetchPolicy()), pool: testPool, desk: desk(port: llmPort),
+                                    settings: WorkSettings(lease: 60, concurrency: 1), logger: Self.logger)
+                let result = try await worker.stepOne()
+                guard case .batch(let results) = try #require(result) else {
+                    Issue.record("expected a batch, got \(String(describing: result))")
+                    return
+                }
+                #expect(results.count == 2)
+                #expect(results.allSatisfy { if case .retryScheduled = $0 { true } else { false } })
+                #expect(llm.received.count == LLMConfiguration.defaultMaximumAttempts, "one call, with the client's own retries")
+                #expect(try await store.llmCircuit().state.consecutiveFailures == 1, "one failure for one call")
+                for id in Int64(1)...2 {
+                    let item = try #require(try await store.item(id: id))
+                    #expect(item.stage == .collected)
+                    #expect(item.attempts == 0)
+                    #expect(item.lastError?.contains("500") == true)
+                }
+            }
+        }
+    }
+
     @Test func theBarDecidesWhatGoesOn() {
         let rules = WorkRules()
         #expect(rules.outcome(of: TriageVerdict(aboutAI: true, worth: 3, reason: "r"), minimumWorth: 3) == .proceed)
