@@ -186,12 +186,7 @@ enum FeedText {
     /// A stable id for an entry that has none: FNV-1a over its link, else over its title and date.
     static func hashID(link: String?, title: String, date: Date?) -> String {
         let parts = link.map { [$0] } ?? [title, date?.description ?? ""]
-        var hash: UInt64 = 0xcbf2_9ce4_8422_2325
-        for byte in parts.joined(separator: "\u{1F}").utf8 {
-            hash ^= UInt64(byte)
-            hash = hash &* 0x100_0000_01b3
-        }
-        return "urn:kawaraban:" + String(hash, radix: 16)
+        return "urn:kawaraban:" + String(FNV1a.hash(parts.joined(separator: "\u{1F}")), radix: 16)
     }
 }
 

@@ -12,12 +12,15 @@ public struct OPMLEntry: Sendable, Hashable {
     public var title: String?
     /// The outline's `type`: "rss" for feeds; other readers' and our own kinds pass through.
     public var type: String?
+    /// OPML 2.0's `category`: comma-separated, slash-delimited categories.
+    public var category: String?
 
-    public init(feedURL: String, siteURL: String? = nil, title: String? = nil, type: String? = nil) {
+    public init(feedURL: String, siteURL: String? = nil, title: String? = nil, type: String? = nil, category: String? = nil) {
         self.feedURL = feedURL
         self.siteURL = siteURL
         self.title = title
         self.type = type
+        self.category = category
     }
 }
 
@@ -104,6 +107,7 @@ public enum OPML {
             }
             attributes.append(("xmlUrl", entry.feedURL))
             if let siteURL = entry.siteURL { attributes.append(("htmlUrl", siteURL)) }
+            if let category = entry.category { attributes.append(("category", category)) }
             let rendered = attributes.map { #"\#($0.0)="\#(XMLEscaping.escape($0.1))""# }.joined(separator: " ")
             lines.append("    <outline \(rendered)/>")
         }
@@ -134,7 +138,7 @@ private struct OutlineReader {
                 entries.append(OPMLEntry(
                     feedURL: feedURL, siteURL: Self.value(outline, "htmlUrl"),
                     title: Self.value(outline, "title") ?? Self.value(outline, "text"),
-                    type: Self.value(outline, "type")))
+                    type: Self.value(outline, "type"), category: Self.value(outline, "category")))
             } else if nested.isEmpty {
                 ignored += 1
             }

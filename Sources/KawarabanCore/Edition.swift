@@ -31,6 +31,11 @@ public struct Edition: Sendable, Hashable {
         return formatter.string(from: date)
     }
 
+    /// Midnight that begins the edition's day holding `date`: "today" for its readers and operators.
+    public func startOfDay(containing date: Date) -> Date {
+        calendar.startOfDay(for: date)
+    }
+
     private var calendar: Calendar {
         var calendar = Calendar(identifier: .gregorian)
         calendar.timeZone = timeZone

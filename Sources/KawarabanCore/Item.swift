@@ -71,11 +71,13 @@ public struct Item: Sendable, Hashable, Codable, Identifiable {
     public var analysis: Analysis?
     public var translation: Translation?
     public var publishedAt: Date?
+    /// What triage thought of it; nil when it was not triaged (no LLM, an all-AI source).
+    public var triage: TriageVerdict?
 
     public init(id: Int64, feedEntry: DiscoveredItem, sourceName: String, sourceURL: String? = nil, discoveredAt: Date,
                 stage: Stage, attempts: Int = 0, lastError: String? = nil, pageHTML: String? = nil,
                 article: Article? = nil, analysis: Analysis? = nil, translation: Translation? = nil,
-                publishedAt: Date? = nil) {
+                publishedAt: Date? = nil, triage: TriageVerdict? = nil) {
         self.id = id
         self.feedEntry = feedEntry
         self.sourceName = sourceName
@@ -89,5 +91,6 @@ public struct Item: Sendable, Hashable, Codable, Identifiable {
         self.analysis = analysis
         self.translation = translation
         self.publishedAt = publishedAt
+        self.triage = triage
     }
 }

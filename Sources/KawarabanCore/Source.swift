@@ -7,6 +7,11 @@ public enum SourceKind: String, Sendable, Codable, CaseIterable {
     case hackerNews = "hackernews"
 }
 
+/// What every item of a source is about, when the operator says so: such a source skips triage.
+public enum SourceTopic: String, Sendable, Codable, CaseIterable {
+    case ai
+}
+
 /// What the last collection of a source found, for operators.
 public struct SourceHealth: Sendable, Hashable, Codable {
     public var lastFetchAt: Date?
@@ -51,14 +56,18 @@ public struct Source: Sendable, Hashable, Codable, Identifiable {
     public var kind: SourceKind
     public var interval: TimeInterval
     public var health: SourceHealth
+    /// Nil: the source carries all kinds of news, and its items are triaged.
+    public var topic: SourceTopic?
 
     public init(id: Int64, url: String, name: String, kind: SourceKind = .feed,
-                interval: TimeInterval = Source.defaultInterval, health: SourceHealth = SourceHealth()) {
+                interval: TimeInterval = Source.defaultInterval, health: SourceHealth = SourceHealth(),
+                topic: SourceTopic? = nil) {
         self.id = id
         self.url = url
         self.name = name
         self.kind = kind
         self.interval = interval
         self.health = health
+        self.topic = topic
     }
 }

@@ -1,5 +1,7 @@
 /// Where an item stands in the pipeline. Work moves forward one stage at a time.
 public enum Stage: String, Sendable, Codable, CaseIterable {
+    /// Waiting for triage: judged in batches from its title and summary before anything is fetched.
+    case collected
     case discovered
     case fetched
     case extracted
@@ -11,7 +13,7 @@ public enum Stage: String, Sendable, Codable, CaseIterable {
     case failed
     case skipped
 
-    /// Stages a worker may pick up; `extracted` needs an LLM to progress.
-    public static let workable: [Stage] = [.discovered, .fetched, .extracted, .analysed, .translated]
-    public static let needingLLM: [Stage] = [.extracted, .analysed]
+    /// Stages a worker may pick up; `collected` and `extracted` need an LLM to progress.
+    public static let workable: [Stage] = [.collected, .discovered, .fetched, .extracted, .analysed, .translated]
+    public static let needingLLM: [Stage] = [.collected, .extracted, .analysed]
 }

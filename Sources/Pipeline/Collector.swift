@@ -48,13 +48,16 @@ public struct Collector: Sendable {
     let concurrency: Int
     let hackerNews: HackerNews
     let deadlineOverride: Duration?
+    /// New items wait for triage first (a model is configured to judge them).
+    let triaging: Bool
     let owner: String
     let logger: Logger
 
     /// `sourceDeadline` replaces the deadline derived from the fetch timeout (tests use a short one).
     public init(store: Store, fetcher: Fetcher, pool: CPUPool, settings: CollectionSettings = CollectionSettings(),
                 concurrency: Int = Collector.defaultConcurrency, hackerNews: HackerNews = HackerNews(),
-                sourceDeadline: Duration? = nil, owner: String = Worker.makeOwnerID(), logger: Logger) {
+                sourceDeadline: Duration? = nil, triaging: Bool = false, owner: String = Worker.makeOwnerID(),
+                logger: Logger) {
         self.store = store
         self.fetcher = fetcher
         self.pool = pool
@@ -62,6 +65,7 @@ public struct Collector: Sendable {
         self.concurrency = max(1, concurrency)
         self.hackerNews = hackerNews
         self.deadlineOverride = sourceDeadline
+        self.triaging = triaging
         self.owner = owner
         self.logger = logger
     }
@@ -248,7 +252,8 @@ public struct Collector: Sendable {
                 "source": "\(source.name)", "quota": "\(settings.dailyQuota)", "left": "\(left)",
             ])
         }
-        return try await store.insertDiscovered(accepted, now: now)
+        return try await store.insertDiscovered(accepted, stage: WorkRules.entryStage(triaging: triaging, topic: source.topic),
+                                                now: now)
     }
 
     /// The document that tells whether a source has changed: the feed, or Hacker News's top list.

@@ -28,15 +28,33 @@ public struct HackerNews: Sendable {
     /// Items that are not stories (jobs, deleted or dead items) are left out, not counted as broken.
     static let storyTypes: Set<String> = ["story", "poll"]
 
+    /// The bar a story clears before it is stored: the front page turns over fast, and a story
+    /// few people vote for or discuss is rarely worth a triage share, let alone a translation.
+    public static let defaultMinimumScore = 50
+    public static let defaultMinimumComments = 10
+
     /// How many of the top stories one collection reads.
     public var storyCount: Int
     /// How many item documents are in flight at once.
     public var itemConcurrency: Int
+    /// Points and comments a story needs to be kept; a story under the bar may clear it at a
+    /// later collection, while it is still among the top stories.
+    public var minimumScore: Int
+    public var minimumComments: Int
 
     public init(storyCount: Int = HackerNews.defaultStoryCount,
-                itemConcurrency: Int = HackerNews.defaultItemConcurrency) {
+                itemConcurrency: Int = HackerNews.defaultItemConcurrency,
+                minimumScore: Int = HackerNews.defaultMinimumScore,
+                minimumComments: Int = HackerNews.defaultMinimumComments) {
         self.storyCount = max(1, storyCount)
         self.itemConcurrency = max(1, itemConcurrency)
+        self.minimumScore = max(0, minimumScore)
+        self.minimumComments = max(0, minimumComments)
+    }
+
+    /// Whether a story has the points and comments to be stored; one without a count has none.
+    func clearsBar(_ story: ParsedItem) -> Bool {
+        (story.score ?? 0) >= minimumScore && (story.commentCount ?? 0) >= minimumComments
     }
 
     /// Rounds of item fetches one collection takes, `itemConcurrency` at a time.
@@ -60,8 +78,8 @@ public struct HackerNews: Sendable {
         }
     }
 
-    /// The first `storyCount` of `ids` as entries, in the list's order, each document read on
-    /// the CPU pool. A broken item is logged and left out; the others carry on.
+    /// The first `storyCount` of `ids` that clear the bar, as entries in the list's order, each
+    /// document read on the CPU pool. A broken item is logged and left out; the others carry on.
     func stories(ids: [Int], base: String, fetcher: Fetcher, pool: CPUPool, logger: Logger) async -> [ParsedItem] {
         let wanted = Array(ids.prefix(storyCount))
         let fetched = await withTaskGroup(of: (Int, ParsedItem?).self) { group in
@@ -78,7 +96,15 @@ public struct HackerNews: Sendable {
             }
             return results
         }
-        return fetched.sorted { $0.0 < $1.0 }.compactMap(\.1)
+        let stories = fetched.sorted { $0.0 < $1.0 }.compactMap(\.1)
+        let kept = stories.filter(clearsBar)
+        if kept.count < stories.count {
+            logger.debug("hacker news stories under the bar left out", metadata: [
+                "left_out": "\(stories.count - kept.count)", "minimum_score": "\(minimumScore)",
+                "minimum_comments": "\(minimumComments)",
+            ])
+        }
+        return kept
     }
 
     private func story(id: Int, base: String, fetcher: Fetcher, pool: CPUPool, logger: Logger) async -> ParsedItem? {

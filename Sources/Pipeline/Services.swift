@@ -33,7 +33,8 @@ public struct Services: Sendable {
         let desk = settings.llm.map { routes in
             // The process's one client: every task and lane shares its per-endpoint limiters.
             let client = ChatClient(routes: routes, logger: logger)
-            return EditorialDesk(analyst: Analyst(client: client, edition: settings.edition),
+            return EditorialDesk(triager: Triager(client: client, edition: settings.edition),
+                                 analyst: Analyst(client: client, edition: settings.edition),
                                  translator: Translator(client: client, edition: settings.edition,
                                                          maximumCharacters: settings.translationMaximumCharacters))
         }
@@ -47,7 +48,10 @@ public struct Services: Sendable {
     }
 
     public func collector() -> Collector {
-        Collector(store: store, fetcher: fetcher, pool: pool, settings: settings.collection, logger: logger)
+        Collector(store: store, fetcher: fetcher, pool: pool, settings: settings.collection,
+                  hackerNews: HackerNews(minimumScore: settings.collection.hackerNewsMinimumScore,
+                                         minimumComments: settings.collection.hackerNewsMinimumComments),
+                  triaging: desk != nil, logger: logger)
     }
 
     public func catalog() -> SourceCatalog {

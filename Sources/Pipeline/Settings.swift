@@ -52,6 +52,9 @@ public struct Settings: Sendable {
         }
 
         static let llmTaskKeys = LLMTask.allCases.flatMap { task in LLMTaskSetting.allCases.map { llm(task, $0) } }
+        public static let triageMinimumWorth = "KAWARABAN_TRIAGE_MIN_WORTH"
+        public static let hackerNewsMinimumScore = "KAWARABAN_HN_MIN_SCORE"
+        public static let hackerNewsMinimumComments = "KAWARABAN_HN_MIN_COMMENTS"
 
         /// Every key a setting is read from, for telling a misspelt one apart.
         public static let all: [String] = [
@@ -60,6 +63,7 @@ public struct Settings: Sendable {
             workConcurrency, collectEntriesPerFetch, collectDailyQuota, llmPauseAfterFailures, llmPauseFirstSeconds,
             llmPauseLongestSeconds, retentionDays, migrateOnStart, translationMaximumCharacters,
             llmConcurrency, llmRequestsPerMinute, llmTokensPerMinute,
+            triageMinimumWorth, hackerNewsMinimumScore, hackerNewsMinimumComments,
         ] + llmTaskKeys
     }
 
@@ -178,15 +182,21 @@ public struct WorkSettings: Sendable {
     public static let defaultLease: TimeInterval = 300
     public static let defaultConcurrency = 2
 
+    /// Triage's bar: an item about AI worth less than this (of 5) is skipped.
+    public static let defaultTriageMinimumWorth = 3
+
     public var lease: TimeInterval
     public var concurrency: Int
     public var llmPause: LLMPausePolicy
+    public var triageMinimumWorth: Int
 
     public init(lease: TimeInterval = WorkSettings.defaultLease, concurrency: Int = WorkSettings.defaultConcurrency,
-                llmPause: LLMPausePolicy = LLMPausePolicy()) {
+                llmPause: LLMPausePolicy = LLMPausePolicy(),
+                triageMinimumWorth: Int = WorkSettings.defaultTriageMinimumWorth) {
         self.lease = lease
         self.concurrency = concurrency
         self.llmPause = llmPause
+        self.triageMinimumWorth = triageMinimumWorth
     }
 }
 
@@ -203,11 +213,18 @@ public struct CollectionSettings: Sendable {
 
     public var entriesPerFetch: Int
     public var dailyQuota: Int
+    /// Points and comments a Hacker News story needs before it is stored at all.
+    public var hackerNewsMinimumScore: Int
+    public var hackerNewsMinimumComments: Int
 
     public init(entriesPerFetch: Int = CollectionSettings.defaultEntriesPerFetch,
-                dailyQuota: Int = CollectionSettings.defaultDailyQuota) {
+                dailyQuota: Int = CollectionSettings.defaultDailyQuota,
+                hackerNewsMinimumScore: Int = HackerNews.defaultMinimumScore,
+                hackerNewsMinimumComments: Int = HackerNews.defaultMinimumComments) {
         self.entriesPerFetch = entriesPerFetch
         self.dailyQuota = dailyQuota
+        self.hackerNewsMinimumScore = hackerNewsMinimumScore
+        self.hackerNewsMinimumComments = hackerNewsMinimumComments
     }
 }
 
@@ -300,7 +317,13 @@ struct SettingsReader {
             entriesPerFetch: integer(Settings.Key.collectEntriesPerFetch, default: CollectionSettings.defaultEntriesPerFetch,
                                      range: 1...10_000),
             dailyQuota: integer(Settings.Key.collectDailyQuota, default: CollectionSettings.defaultDailyQuota,
-                                range: 1...100_000))
+                                range: 1...100_000),
+            hackerNewsMinimumScore: integer(Settings.Key.hackerNewsMinimumScore, default: HackerNews.defaultMinimumScore,
+                                            range: 0...1_000_000),
+            hackerNewsMinimumComments: integer(Settings.Key.hackerNewsMinimumComments,
+                                               default: HackerNews.defaultMinimumComments, range: 0...1_000_000))
+        let triageMinimumWorth = integer(Settings.Key.triageMinimumWorth, default: WorkSettings.defaultTriageMinimumWorth,
+                                         range: TriageVerdict.worthRange.lowerBound...TriageVerdict.worthRange.upperBound)
 
         let llmPause = LLMPausePolicy(
             failuresBeforePause: integer(Settings.Key.llmPauseAfterFailures, default: LLMPausePolicy.defaultFailuresBeforePause,
@@ -322,7 +345,8 @@ struct SettingsReader {
             siteName: value(Settings.Key.siteName), edition: edition, llm: llm,
             fetchPolicy: FetchPolicy(maximumRedirects: fetchMaximumRedirects, timeout: .seconds(fetchTimeout),
                                      maximumBodyBytes: fetchMaximumBytes, allowed: allowed),
-            work: WorkSettings(lease: TimeInterval(lease), concurrency: concurrency, llmPause: llmPause),
+            work: WorkSettings(lease: TimeInterval(lease), concurrency: concurrency, llmPause: llmPause,
+                               triageMinimumWorth: triageMinimumWorth),
             collection: collection)
         settings.retentionDays = retentionDays
         settings.migrateOnStart = migrateOnStart

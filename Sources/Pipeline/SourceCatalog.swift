@@ -58,6 +58,9 @@ public struct SourceCatalog: Sendable {
     public static let hackerNewsDefaultName = "Hacker News"
     public static let exportTitle = "Kawaraban sources"
     static let opmlFeedType = "rss"
+    /// A source's topic travels as an OPML category of our own, so that another reader's folder
+    /// named "AI" does not mark a feed all-AI on import.
+    static let opmlTopicCategoryPrefix = "/kawaraban/topic/"
 
     let store: Store
     let fetcher: Fetcher
@@ -71,8 +74,8 @@ public struct SourceCatalog: Sendable {
 
     /// Adds a source; with `check`, a feed URL must read as a feed or lead to one, and a Hacker
     /// News base URL must serve the top-stories list. A URL already present is
-    /// `StoreError.duplicateSource`.
-    public func add(url: String, name: String?, kind: SourceKind, check: Bool = true) async throws -> AddedSource {
+    /// `StoreError.duplicateSource`. With a `topic`, every item of the source is taken to be about it.
+    public func add(url: String, name: String?, kind: SourceKind, topic: SourceTopic? = nil, check: Bool = true) async throws -> AddedSource {
         guard let host = Self.httpHost(url) else { throw SourceCatalogError.notHTTP(url) }
         if check {
             switch kind {
@@ -87,12 +90,13 @@ public struct SourceCatalog: Sendable {
                 let located = try await locateFeed(url)
                 let title = located.feed.title.trimmingCharacters(in: .whitespacesAndNewlines)
                 let source = try await store.addSource(
-                    url: located.url, name: name ?? (title.isEmpty ? Self.httpHost(located.url) ?? host : title), kind: .feed)
+                    url: located.url, name: name ?? (title.isEmpty ? Self.httpHost(located.url) ?? host : title), kind: .feed,
+                    topic: topic)
                 return AddedSource(source: source, discoveredOn: located.url == url ? nil : url)
             }
         }
         let fallbackName = kind == .hackerNews ? Self.hackerNewsDefaultName : host
-        return AddedSource(source: try await store.addSource(url: url, name: name ?? fallbackName, kind: kind))
+        return AddedSource(source: try await store.addSource(url: url, name: name ?? fallbackName, kind: kind, topic: topic))
     }
 
     /// The feed at `url`, or the first feed the page at `url` announces that reads as one.
@@ -148,8 +152,13 @@ public struct SourceCatalog: Sendable {
                 continue
             }
             let kind = entry.type.flatMap { SourceKind(rawValue: $0.lowercased()) } ?? .feed
+            let topic = entry.category?.split(separator: ",").lazy
+                .map { $0.trimmingCharacters(in: .whitespaces) }
+                .compactMap { $0.hasPrefix(Self.opmlTopicCategoryPrefix)
+                    ? SourceTopic(rawValue: String($0.dropFirst(Self.opmlTopicCategoryPrefix.count))) : nil }
+                .first
             do throws(StoreError) {
-                result.added.append(try await store.addSource(url: entry.feedURL, name: entry.title ?? host, kind: kind))
+                result.added.append(try await store.addSource(url: entry.feedURL, name: entry.title ?? host, kind: kind, topic: topic))
             } catch {
                 guard case .duplicateSource = error else { throw error }
                 result.alreadyPresent.append(entry.feedURL)
@@ -163,7 +172,8 @@ public struct SourceCatalog: Sendable {
     public func exportOPML(title: String = SourceCatalog.exportTitle) async throws -> String {
         let entries = try await store.sources().map { source in
             OPMLEntry(feedURL: source.url, title: source.name,
-                      type: source.kind == .feed ? Self.opmlFeedType : source.kind.rawValue)
+                      type: source.kind == .feed ? Self.opmlFeedType : source.kind.rawValue,
+                      category: source.topic.map { Self.opmlTopicCategoryPrefix + $0.rawValue })
         }
         return OPML.document(title: title, entries: entries)
     }

@@ -11,6 +11,8 @@ public struct StatusReport: Sendable, Codable {
         public var name: String
         public var url: String
         public var kind: SourceKind
+        /// `ai`: every item is about AI, so none is triaged.
+        public var topic: SourceTopic?
         public var healthy: Bool
         public var lastFetchAt: Date?
         public var lastStatus: Int?
@@ -45,10 +47,15 @@ public struct StatusReport: Sendable, Codable {
     public var sources: [SourceLine]
     /// Items whose text tries to steer the model; their scores were capped.
     public var suspicious: [SuspiciousLine] = []
+    /// Items triage skipped since midnight in the edition's time zone, and the latest with their reasons.
+    public var triageSkippedToday = 0
+    public var triageSkips: [TriageSkip] = []
+    public var triageMinimumWorth = WorkSettings.defaultTriageMinimumWorth
 
     public static let failuresShown = 20
     public static let mergesShown = 20
     public static let suspiciousShown = 20
+    public static let triageSkipsShown = 20
 
     public struct LLMRouteLine: Sendable, Codable {
         public var task: LLMTask
@@ -72,7 +79,7 @@ public struct StatusReport: Sendable, Codable {
         let awaiting = settings.llm == nil ? Stage.needingLLM.reduce(0) { $0 + (counts[$1] ?? 0) } : 0
         let added = try await store.discoveredCounts(since: Date().addingTimeInterval(-CollectionSettings.quotaWindow))
         let sources = try await store.sources().map { source in
-            SourceLine(id: source.id, name: source.name, url: source.url, kind: source.kind,
+            SourceLine(id: source.id, name: source.name, url: source.url, kind: source.kind, topic: source.topic,
                        healthy: source.health.isHealthy,
                        lastFetchAt: source.health.lastFetchAt, lastStatus: source.health.lastStatus,
                        itemsFound: source.health.itemsFound, itemsKept: source.health.itemsKept,
@@ -100,6 +107,9 @@ public struct StatusReport: Sendable, Codable {
         report.suspicious = try await store.suspiciousItems(limit: suspiciousShown, evidence: [InjectionEvidence].self).map {
             SuspiciousLine(itemID: $0.itemID, title: $0.title, stage: $0.stage, markedAt: $0.markedAt, evidence: $0.evidence)
         }
+        report.triageSkippedToday = try await store.triageSkippedCount(since: settings.edition.startOfDay(containing: Date()))
+        report.triageSkips = try await store.triageSkips(limit: triageSkipsShown)
+        report.triageMinimumWorth = settings.work.triageMinimumWorth
         return report
     }
 
@@ -129,6 +139,10 @@ public struct StatusReport: Sendable, Codable {
         }
         for route in llmRoutes {
             lines.append("  \(route.task.rawValue.padding(toLength: 11, withPad: " ", startingAt: 0)) \(route.model) (\(route.provider), \(route.baseURL))")
+        }
+        if llmConfigured {
+            lines.append("Triage: \(triageSkippedToday) items skipped today (not about AI, or worth under \(triageMinimumWorth) of 5)")
+            for skip in triageSkips { lines.append("  #\(skip.itemID) \(skip.title)\n      \(skip.reason)") }
         }
         lines.append("Sources:")
         if sources.isEmpty { lines.append("  none; add one with: kawaraban sources add URL") }
@@ -172,7 +186,8 @@ public struct StatusReport: Sendable, Codable {
         }
         let next = source.nextFetchAt.map(clock) ?? "at the next collection"
         let quota = "\(grouped(source.addedInQuotaWindow))/\(grouped(source.dailyQuota)) in 24 h"
-        return "#\(source.id) \(source.name) [\(source.kind.rawValue)] <\(source.url)> \(result); \(quota); next: \(next)"
+        let kind = source.kind.rawValue + (source.topic.map { ", topic \($0.rawValue)" } ?? "")
+        return "#\(source.id) \(source.name) [\(kind)] <\(source.url)> \(result); \(quota); next: \(next)"
     }
 
     /// 4000 as "4,000", the same whatever the machine's locale.

@@ -53,6 +53,7 @@ public struct WorkRules: Sendable {
     /// Where an item goes when the work of its stage is done. Final stages go nowhere.
     public func stage(after stage: Stage) throws(StageFailure) -> Stage {
         switch stage {
+        case .collected: return .discovered
         case .discovered: return .fetched
         case .fetched: return .extracted
         case .extracted: return .analysed
@@ -60,6 +61,29 @@ public struct WorkRules: Sendable {
         case .translated: return .published
         case .published, .unpublished, .failed, .skipped: throw .alreadyFinal(stage)
         }
+    }
+
+    /// The stage a new item enters: triage first when there is a model to ask, unless its source
+    /// carries nothing but AI news; otherwise straight to fetching.
+    public static func entryStage(triaging: Bool, topic: SourceTopic?) -> Stage {
+        triaging && topic != .ai ? .collected : .discovered
+    }
+
+    /// Where triage sends an item.
+    public enum TriageOutcome: Sendable, Equatable {
+        /// On to fetching.
+        case proceed
+        /// Skipped for good, with the reason shown to operators.
+        case skip(reason: String)
+    }
+
+    /// An item goes on only when it is about AI and its worth reaches `minimumWorth`.
+    public func outcome(of verdict: TriageVerdict, minimumWorth: Int) -> TriageOutcome {
+        guard verdict.aboutAI else { return .skip(reason: "triage: not about AI: \(verdict.reason)") }
+        guard verdict.worth >= minimumWorth else {
+            return .skip(reason: "triage: worth \(verdict.worth) of 5, under the bar of \(minimumWorth): \(verdict.reason)")
+        }
+        return .proceed
     }
 
     /// What a failed step leads to.

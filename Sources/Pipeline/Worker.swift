@@ -6,13 +6,16 @@ import LLM
 import Logging
 import Newsroom
 import Store
+import Synchronization
 
 /// The LLM-backed stages; absent when no LLM is configured.
 public struct EditorialDesk: Sendable {
+    public let triager: Triager
     public let analyst: Analyst
     public let translator: Translator
 
-    public init(analyst: Analyst, translator: Translator) {
+    public init(triager: Triager, analyst: Analyst, translator: Translator) {
+        self.triager = triager
         self.analyst = analyst
         self.translator = translator
     }
@@ -24,17 +27,25 @@ public struct WorkSummary: Sendable {
     public var published = 0
     /// Items found to be a story already stored, folded into it.
     public var merged = 0
+    /// Items triage judged not about AI or not worth a reader's time.
+    public var skipped = 0
     public var failed = 0
     public var retriesScheduled = 0
 
     mutating func record(_ result: Worker.StepResult) {
         steps += 1
+        count(result)
+    }
+
+    private mutating func count(_ result: Worker.StepResult) {
         switch result {
         case .advanced(let stage): if stage == .published { published += 1 }
         case .merged: merged += 1
+        case .skipped: skipped += 1
         case .failed: failed += 1
         case .retryScheduled: retriesScheduled += 1
         case .lostLease: break
+        case .batch(let results): results.forEach { count($0) }
         }
     }
 
@@ -42,6 +53,7 @@ public struct WorkSummary: Sendable {
         steps += other.steps
         published += other.published
         merged += other.merged
+        skipped += other.skipped
         failed += other.failed
         retriesScheduled += other.retriesScheduled
     }
@@ -64,6 +76,9 @@ public final class Worker: Sendable {
     let owner: String
     let logger: Logger
     let circuit: LLMCircuitBreaker
+    /// Whether a lane of this worker is claiming a triage batch: one at a time, so that lanes
+    /// starting together do not split the waiting items into several calls.
+    let claimingTriageBatch = Mutex(false)
 
     public init(store: Store, fetcher: Fetcher, pool: CPUPool, desk: EditorialDesk?, settings: WorkSettings,
                 rules: WorkRules = WorkRules(), owner: String = Worker.makeOwnerID(), logger: Logger) {
@@ -136,9 +151,12 @@ public final class Worker: Sendable {
         }
     }
 
-    /// Claims one item and moves it one stage forward; nil when nothing can be claimed now.
+    /// Claims one item and moves it one stage forward, or, when it waits for triage, a batch of
+    /// such items with it; nil when nothing can be claimed now.
     func stepOne() async throws -> StepResult? {
-        guard let item = try await circuit.claim(stages: stages, owner: owner, lease: settings.lease, now: rules.now, { stages in
+        if stages.contains(.collected), let batch = try await claimTriageBatch() { return try await triage(batch) }
+        let singleStages = stages.filter { $0 != .collected }
+        guard let item = try await circuit.claim(stages: singleStages, owner: owner, lease: settings.lease, now: rules.now, { stages in
             try await self.store.claim(stages: stages, owner: self.owner, limit: 1, lease: self.settings.lease,
                                        giveUp: self.rules.claimLimit).first
         }) else { return nil }
@@ -148,16 +166,20 @@ public final class Worker: Sendable {
     enum StepResult: Sendable {
         case advanced(Stage)
         case merged
+        /// Triage judged it not worth fetching.
+        case skipped
         case failed
         case retryScheduled
         case lostLease
+        /// What became of each item of a triage batch.
+        case batch([StepResult])
     }
 
     private func advance(_ item: Item) async throws -> StepResult {
         let stepStartedAt = rules.now
         do {
             let next = try rules.stage(after: item.stage)
-            let outcome = try await whileHolding(item) { try await self.perform(item) }
+            let outcome = try await whileHolding([item]) { try await self.perform(item) }
             if desk != nil, Stage.needingLLM.contains(item.stage) { try await circuit.recordAnswer(now: rules.now) }
             let kept: Bool
             let result: StepResult
@@ -208,19 +230,21 @@ public final class Worker: Sendable {
     }
 
     /// Renewal was refused: another worker holds the item now.
-    private struct LeaseLost: Error {}
+    struct LeaseLost: Error {}
 
-    /// Runs `body` while renewing the item's lease, so that a step longer than one lease (a slow
-    /// model, retries) is not taken over by another worker halfway. When a renewal is refused the
+    /// Runs `body` while renewing the items' leases, so that a step longer than one lease (a slow
+    /// model, retries) is not taken over by another worker halfway. When a renewal is refused an
     /// item belongs to someone else: `body` is cancelled, so that no more is spent on it (model
     /// calls cost money), and `LeaseLost` is thrown.
-    private func whileHolding<T: Sendable>(_ item: Item, _ body: @escaping @Sendable () async throws -> T) async throws -> T {
+    func whileHolding<T: Sendable>(_ items: [Item], _ body: @escaping @Sendable () async throws -> T) async throws -> T {
         let lease = settings.lease
         return try await withThrowingTaskGroup(of: T?.self) { group in
             group.addTask {
                 while true {
                     try await Task.sleep(for: .seconds(lease / 3))
-                    guard try await self.store.extendLease(item.id, owner: self.owner, lease: lease) else { throw LeaseLost() }
+                    for item in items {
+                        guard try await self.store.extendLease(item.id, owner: self.owner, lease: lease) else { throw LeaseLost() }
+                    }
                 }
             }
             group.addTask { try await body() }
@@ -243,6 +267,9 @@ public final class Worker: Sendable {
     /// Runs the stage the item is in.
     private func perform(_ item: Item) async throws(StageFailure) -> StepOutcome {
         switch item.stage {
+        case .collected:
+            // `stepOne` hands these to `triage` in batches: one call judges many.
+            throw StageFailure(stage: .collected, reason: "triage runs on batches, not on one item", isTransient: false)
         case .discovered:
             let page = try await fetchPage(item)
             if let survivor = try await storedStory(item, at: page?.finalURL.absoluteString, stage: .discovered) {

@@ -146,6 +146,26 @@ extension Store {
                 "CREATE INDEX items_source_discovered ON items (source_id, discovered_at)",
             ]
         },
+        // Triage before spending: each item's verdict, with the normalised title and summary it was
+        // given for (and a hash to find them by), so that the same content is never judged twice;
+        // the stage the collector put the item in, so that a requeue sends a failed triage back to
+        // triage; sources whose every item is about AI. The backlog gains the new first stage.
+        Migration(version: 7) { dialect in
+            [
+                "ALTER TABLE items ADD COLUMN triage_about_ai INTEGER",
+                "ALTER TABLE items ADD COLUMN triage_worth INTEGER",
+                "ALTER TABLE items ADD COLUMN triage_reason TEXT",
+                "ALTER TABLE items ADD COLUMN triage_hash TEXT",
+                "ALTER TABLE items ADD COLUMN triage_content TEXT",
+                "ALTER TABLE items ADD COLUMN triaged_at \(dialect.timestamp)",
+                "ALTER TABLE items ADD COLUMN entry_stage TEXT",
+                "ALTER TABLE sources ADD COLUMN topic TEXT",
+                "CREATE INDEX items_triage_hash ON items (triage_hash)",
+                "CREATE INDEX items_triaged ON items (triaged_at)",
+                "DROP INDEX items_backlog",
+                "CREATE INDEX items_backlog ON items (source_id, id) WHERE stage IN ('collected', 'discovered', 'fetched', 'extracted', 'analysed', 'translated')",
+            ]
+        },
         // Entities stored normalised (one row per name, its aliases, the items that name it) for
         // the pages about a company or a product and for related articles; and the site-wide
         // glossary, one rendering per name, with the renderings it replaced for `glossary apply`.

@@ -48,16 +48,18 @@ extension Store {
         items.content_html, items.author, items.feed_published_at, items.discovered_at, items.stage, items.attempts,
         items.last_error, items.page_html, items.article_json, items.analysis_json, items.translation_json,
         items.published_at, items.image_url, items.video_id, items.comments_url, items.comment_count, items.score,
+        items.triage_about_ai, items.triage_worth, items.triage_reason,
         sources.name AS source_name, sources.url AS source_url
         """
     static let itemFrom = "items JOIN sources ON sources.id = items.source_id"
     /// Rows per INSERT, well under SQLite's limit of 32,766 bound values per statement.
     static let insertBatchSize = 500
 
-    /// Stores entries not seen before; an entry whose canonical URL is already stored, or appears
-    /// twice in `entries`, is not stored again, but its source is recorded as carrying the story.
+    /// Stores entries not seen before, in `stage` (`discovered`, or `collected` when they are to be
+    /// triaged first); an entry whose canonical URL is already stored, or appears twice in
+    /// `entries`, is not stored again, but its source is recorded as carrying the story.
     /// Returns how many were new.
-    public func insertDiscovered(_ entries: [DiscoveredItem], now: Date) async throws(StoreError) -> Int {
+    public func insertDiscovered(_ entries: [DiscoveredItem], stage: Stage = .discovered, now: Date) async throws(StoreError) -> Int {
         try await translatingErrors("storing discovered items") {
             var inserted = 0
             for start in stride(from: 0, to: entries.count, by: Self.insertBatchSize) {
@@ -66,15 +68,15 @@ extension Store {
                     """
                     (\(bind: entry.sourceID), \(bind: entry.guid), \(bind: entry.url), \(bind: entry.canonicalURL),
                      \(bind: entry.title), \(bind: entry.summary), \(bind: entry.contentHTML), \(bind: entry.author),
-                     \(bind: entry.publishedAt?.storedValue), \(bind: now.storedValue), \(bind: Stage.discovered.rawValue),
+                     \(bind: entry.publishedAt?.storedValue), \(bind: now.storedValue), \(bind: stage.rawValue),
                      \(bind: now.storedValue), \(bind: entry.imageURL), \(bind: entry.videoID), \(bind: entry.commentsURL),
-                     \(bind: entry.commentCount), \(bind: entry.score))
+                     \(bind: entry.commentCount), \(bind: entry.score), \(bind: stage.rawValue))
                     """
                 }
                 inserted += try await database.raw("""
                     INSERT INTO items (source_id, guid, url, canonical_url, title, summary, content_html, author,
                         feed_published_at, discovered_at, stage, updated_at, image_url, video_id, comments_url,
-                        comment_count, score)
+                        comment_count, score, entry_stage)
                     VALUES \(rows.joined(separator: ", "))
                     ON CONFLICT (canonical_url) DO NOTHING RETURNING id
                     """).all().count
@@ -204,7 +206,11 @@ extension Store {
             article: try stored(Article.self, "article_json", "article"),
             analysis: try stored(Analysis.self, "analysis_json", "analysis"),
             translation: try stored(Translation.self, "translation_json", "translation"),
-            publishedAt: try date("published_at"))
+            publishedAt: try date("published_at"),
+            triage: try row.decode(column: "triage_worth", as: Int?.self).map { worth in
+                TriageVerdict(aboutAI: try row.decode(column: "triage_about_ai", as: Int?.self) == 1, worth: worth,
+                              reason: try row.decode(column: "triage_reason", as: String?.self) ?? "")
+            })
     }
 
     static func json(_ value: some Encodable) throws -> String {

@@ -46,6 +46,7 @@ extension Store {
              WHEN analysis_json IS NOT NULL THEN \(literal: Stage.analysed.rawValue)
              WHEN article_json IS NOT NULL THEN \(literal: Stage.extracted.rawValue)
              WHEN page_html IS NOT NULL THEN \(literal: Stage.fetched.rawValue)
+             WHEN triaged_at IS NULL AND entry_stage = \(literal: Stage.collected.rawValue) THEN \(literal: Stage.collected.rawValue)
              ELSE \(literal: Stage.discovered.rawValue) END
         """
     /// Stages an operator's requeue applies to: failed, or waiting for a retry.
@@ -148,12 +149,13 @@ extension Store {
         }
     }
 
-    /// Items folded into a story already stored, most recent first.
+    /// Items folded into a story already stored, most recent first; items triage skipped are not
+    /// merges (`triageSkips`).
     public func merges(limit: Int) async throws(StoreError) -> [MergedItem] {
         try await translatingErrors("listing merged items") {
             try await database.raw("""
                 SELECT id, title, url, merged_into, last_error, updated_at FROM items
-                WHERE stage = \(bind: Stage.skipped.rawValue)
+                WHERE stage = \(bind: Stage.skipped.rawValue) AND (merged_into IS NOT NULL OR triaged_at IS NULL)
                 ORDER BY updated_at DESC, id DESC LIMIT \(bind: limit)
                 """).all().map { row in
                 MergedItem(itemID: try row.decode(column: "id", as: Int64.self),

@@ -44,9 +44,9 @@ extension Store {
     /// when all of these lose their items to concurrent claimers.
     static let sourcesPerClaimRound = 8
 
-    /// The condition of the partial index `items_backlog` (migration 3), word for word: both
+    /// The condition of the partial index `items_backlog` (migration 7), word for word: both
     /// databases use a partial index only for queries that repeat its condition.
-    static let backlog = "stage IN ('discovered', 'fetched', 'extracted', 'analysed', 'translated')"
+    static let backlog = "stage IN ('collected', 'discovered', 'fetched', 'extracted', 'analysed', 'translated')"
 
     /// Items in `stages` that nobody holds (no lease, or one that has run out) and that are due,
     /// by the database's clock.

@@ -5,20 +5,22 @@ import SQLKit
 extension Store {
     static let sourceColumns = """
         id, url, name, kind, interval_seconds, etag, last_modified, last_fetch_at, last_status, items_found,
-        items_kept, new_items, last_error, consecutive_failures, next_fetch_at
+        items_kept, new_items, last_error, consecutive_failures, next_fetch_at, topic
         """
 
     /// A URL already stored is refused with `StoreError.duplicateSource`; a removed source's URL
     /// brings that source back under the new name and kind. The name is stored as one line without
     /// control characters: it comes from a feed's title and is shown on terminals.
-    public func addSource(url: String, name: String, kind: SourceKind, interval: TimeInterval = Source.defaultInterval) async throws(StoreError) -> Source {
+    public func addSource(url: String, name: String, kind: SourceKind, interval: TimeInterval = Source.defaultInterval,
+                          topic: SourceTopic? = nil) async throws(StoreError) -> Source {
         let name = StoredText.line(name)
         return try await translatingErrors("adding the source \(url)") {
             let inserted = try await database.raw("""
-                INSERT INTO sources (url, name, kind, interval_seconds, created_at)
-                VALUES (\(bind: url), \(bind: name), \(bind: kind.rawValue), \(bind: interval), \(bind: Date().storedValue))
+                INSERT INTO sources (url, name, kind, interval_seconds, created_at, topic)
+                VALUES (\(bind: url), \(bind: name), \(bind: kind.rawValue), \(bind: interval), \(bind: Date().storedValue),
+                        \(bind: topic?.rawValue))
                 ON CONFLICT (url) DO UPDATE SET removed_at = NULL, name = excluded.name, kind = excluded.kind,
-                    interval_seconds = excluded.interval_seconds, next_fetch_at = NULL
+                    interval_seconds = excluded.interval_seconds, next_fetch_at = NULL, topic = excluded.topic
                 WHERE sources.removed_at IS NOT NULL
                 RETURNING \(unsafeRaw: Self.sourceColumns)
                 """).first()
@@ -140,6 +142,7 @@ extension Store {
                 consecutiveFailures: try row.decode(column: "consecutive_failures", as: Int.self),
                 nextFetchAt: try row.decode(column: "next_fetch_at", as: Double?.self).map(Date.init(stored:)),
                 etag: try row.decode(column: "etag", as: String?.self),
-                lastModified: try row.decode(column: "last_modified", as: String?.self)))
+                lastModified: try row.decode(column: "last_modified", as: String?.self)),
+            topic: try row.decode(column: "topic", as: String?.self).flatMap(SourceTopic.init(rawValue:)))
     }
 }

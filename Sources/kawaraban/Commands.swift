@@ -95,7 +95,7 @@ struct Work: AsyncParsableCommand {
             let worker = services.worker()
             guard untilIdle else { return try await worker.runForever() }
             let summary = try await worker.runUntilIdle()
-            print("steps: \(summary.steps), published: \(summary.published), failed: \(summary.failed), retries scheduled: \(summary.retriesScheduled)")
+            print("steps: \(summary.steps), published: \(summary.published), failed: \(summary.failed), retries scheduled: \(summary.retriesScheduled), skipped by triage: \(summary.skipped)")
             if let reason = services.settings.llmMissingReason { print(reason) }
         }
     }

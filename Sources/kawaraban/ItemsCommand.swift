@@ -5,8 +5,8 @@ import Store
 
 struct Items: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
-        abstract: "Operate on single items: send them back to work, or take them off the site.",
-        subcommands: [Requeue.self, Unpublish.self])
+        abstract: "Operate on single items: see one, send them back to work, or take them off the site.",
+        subcommands: [Show.self, Requeue.self, Unpublish.self])
 
     struct Requeue: AsyncParsableCommand {
         static let configuration = CommandConfiguration(

@@ -5,6 +5,7 @@ import KawarabanCore
 import Pipeline
 
 extension SourceKind: ExpressibleByArgument {}
+extension SourceTopic: ExpressibleByArgument {}
 
 struct Sources: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
@@ -24,6 +25,8 @@ struct Sources: AsyncParsableCommand {
         var url: String?
         @Option(help: "feed or hackernews.") var kind: SourceKind = .feed
         @Option(help: "A name readers see; defaults to the feed's title, else its host.") var name: String?
+        @Option(help: "ai: every item of the source is about AI, so none is triaged (judged before it is fetched).")
+        var topic: SourceTopic?
         @Flag(help: "Add without fetching the URL first (no check, no feed discovery).") var skipCheck = false
 
         func run() async throws {
@@ -34,11 +37,12 @@ struct Sources: AsyncParsableCommand {
             try await options.withServices { services in
                 let catalog = services.catalog()
                 let added = try await CommandFailure.inOwnWords {
-                    try await catalog.add(url: url, name: name, kind: kind, check: !skipCheck)
+                    try await catalog.add(url: url, name: name, kind: kind, topic: topic, check: !skipCheck)
                 }
                 let source = added.source
                 if let page = added.discoveredOn { print("\(page) is a page; it announces the feed \(source.url)") }
-                print("added source #\(source.id) \(source.name) [\(source.kind.rawValue)] <\(source.url)>")
+                let topicLabel = source.topic.map { ", topic \($0.rawValue)" } ?? ""
+                print("added source #\(source.id) \(source.name) [\(source.kind.rawValue)\(topicLabel)] <\(source.url)>")
             }
         }
     }

@@ -31,7 +31,7 @@ import TestSupport
                         "<item><title>Story \(number) about open models</title>"
                             + "<link>\(base)/news/open-model-reasoning.html?story=\(number)</link><guid>story-\(number)</guid></item>"
                     }
-                    let poison = "<item><title>The page that kills workers</title><link>\(base)\(CrashLoopTests.poisonPath)</link>"
+                    let poison = "<item><title>The AI model page that kills workers</title><link>\(base)\(CrashLoopTests.poisonPath)</link>"
                         + "<guid>poison</guid></item>"
                     return .text("<rss version=\"2.0\"><channel><title>Crash</title><link>\(base)/</link>"
                                  + good.joined() + poison + "</channel></rss>", contentType: "application/rss+xml")

@@ -24,8 +24,9 @@ import TestSupport
                 let webPort = try unusedLoopbackPort()
                 let kawaraban = KawarabanProcess(environment: environment(database, sitePort: sitePort, llmPort: llmPort,
                                                                           webPort: webPort))
+                // An all-AI source, so that the refused key fails the analyses rather than a triage.
                 try await kawaraban.succeed(["sources", "add", "http://127.0.0.1:\(sitePort)\(FixtureSite.feedPath)",
-                                             "--name", "Example AI Wire"])
+                                             "--name", "Example AI Wire", "--topic", "ai"])
                 try await kawaraban.succeed(["collect"])
                 try await kawaraban.succeed(["work", "--until-idle"])
                 #expect(try await StatusJSON.read(kawaraban).stages["failed"] == FixtureSite.articleCount)

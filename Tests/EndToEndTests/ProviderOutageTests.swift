@@ -69,8 +69,9 @@ import TestSupport
                     "KAWARABAN_LLM_PAUSE_FIRST_SECONDS": "1",
                     "KAWARABAN_LLM_PAUSE_LONGEST_SECONDS": "4",
                 ])
+                // An all-AI source: no triage, so fetching and extraction have work to go on with while the LLM is paused.
                 try await kawaraban.succeed(["sources", "add", "http://127.0.0.1:\(sitePort)\(FixtureSite.feedPath)",
-                                             "--name", "Example AI Wire", "--skip-check"])
+                                             "--name", "Example AI Wire", "--skip-check", "--topic", "ai"])
 
                 // act: the worker runs through the outage
                 let server = try kawaraban.launch(["serve", "--role", "worker"])

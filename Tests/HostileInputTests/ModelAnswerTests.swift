@@ -32,7 +32,8 @@ import TestSupport
                     "KAWARABAN_LLM_BASE_URL": "http://127.0.0.1:\(llmPort)/v1",
                     "KAWARABAN_LLM_MODEL": "scripted-model",
                 ])
-                try await kawaraban.succeed(["sources", "add", "--name", "Wire", "http://127.0.0.1:\(sitePort)/feed.xml"])
+                // All AI: the hostile answers are for the analysis, not for a triage before it.
+                try await kawaraban.succeed(["sources", "add", "--name", "Wire", "--topic", "ai", "http://127.0.0.1:\(sitePort)/feed.xml"])
                 try await kawaraban.succeed(["collect"])
                 let run = try await kawaraban.measure(["work", "--until-idle"])
                 let status = try await kawaraban.succeed(["status"]).output

@@ -129,7 +129,8 @@ import TestSupport
                         configuration: LLMConfiguration(baseURL: URL(string: "http://127.0.0.1:\(llmPort)/v1")!, model: "m",
                                                         maximumAttempts: 1),
                         logger: Self.logger)
-                    let desk = EditorialDesk(analyst: Analyst(client: client, edition: .japanese),
+                    let desk = EditorialDesk(triager: Triager(client: client, edition: .japanese),
+                                             analyst: Analyst(client: client, edition: .japanese),
                                              translator: Translator(client: client, edition: .japanese))
                     let worker = Worker(store: store, fetcher: fetcher, pool: testPool, desk: desk,
                                         settings: WorkSettings(lease: 60, concurrency: 1), logger: Self.logger)

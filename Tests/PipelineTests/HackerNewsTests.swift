@@ -111,7 +111,7 @@ import TestSupport
                 routes.set("/v0/item/106.json", Self.story(106, port: port))
                 routes.set("/v0/item/107.json", Self.story(107, port: port))
                 let policy = FetchPolicy(allowed: [AllowedEndpoint(host: "127.0.0.1", port: port)])
-                let hackerNews = HackerNews(storyCount: 6, itemConcurrency: 3)
+                let hackerNews = HackerNews(storyCount: 6, itemConcurrency: 3, minimumScore: 0, minimumComments: 0)
                 let collector = Collector(store: store, fetcher: Fetcher(policy: policy), pool: testPool, hackerNews: hackerNews, logger: Self.logger)
                 let source = try await store.addSource(url: "http://127.0.0.1:\(port)/v0", name: "Hacker News", kind: .hackerNews)
                 let outcome = try await collector.collect(source)
@@ -139,6 +139,26 @@ import TestSupport
                                                 logger: Self.logger).collect(source)
                 #expect(again.health.itemsFound == 3)
                 #expect(again.health.newItems == 0)
+            }
+        }
+    }
+
+    @Test func storiesUnderTheScoreOrCommentBarAreNeverStored() async throws {
+        let routes = FixtureRoutes()
+        try await withTestStore { store in
+            try await withTestHTTPServer(routes.handler) { port in
+                routes.set("/v0/topstories.json", .text("[101, 102, 103, 105]", contentType: "application/json"))
+                // Scores are ten times the id, comments the id modulo 7: 101 has 1010 and 3, 105 has 1050 and 0.
+                for id in [101, 102, 103, 105] { routes.set("/v0/item/\(id).json", Self.story(id, port: port)) }
+                let fetcher = Fetcher(policy: FetchPolicy(allowed: [AllowedEndpoint(host: "127.0.0.1", port: port)]))
+                let hackerNews = HackerNews(storyCount: 4, minimumScore: 1020, minimumComments: 4)
+                let source = try await store.addSource(url: "http://127.0.0.1:\(port)/v0", name: "HN", kind: .hackerNews)
+                let outcome = try await Collector(store: store, fetcher: fetcher, pool: testPool, hackerNews: hackerNews,
+                                                  logger: Self.logger).collect(source)
+                #expect(outcome.health.newItems == 2)
+                let stored = try await [store.item(id: 1), store.item(id: 2)].map { $0?.feedEntry.score }
+                #expect(stored == [1020, 1030])
+                #expect(try await store.item(id: 3) == nil)
             }
         }
     }
@@ -175,7 +195,7 @@ import TestSupport
                 return Self.story(id, port: 9)
             }) { port in
                 let fetcher = Fetcher(policy: FetchPolicy(allowed: [AllowedEndpoint(host: "127.0.0.1", port: port)]))
-                let collector = Collector(store: store, fetcher: fetcher, pool: testPool, hackerNews: HackerNews(storyCount: 8, itemConcurrency: 2),
+                let collector = Collector(store: store, fetcher: fetcher, pool: testPool, hackerNews: HackerNews(storyCount: 8, itemConcurrency: 2, minimumScore: 0, minimumComments: 0),
                                           logger: Self.logger)
                 let source = try await store.addSource(url: "http://127.0.0.1:\(port)/v0/", name: "HN", kind: .hackerNews)
                 let outcome = try await collector.collect(source)

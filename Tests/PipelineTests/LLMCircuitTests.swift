@@ -151,7 +151,7 @@ import TestSupport
             asked.withLock { $0 = [] }
             let due = Self.start.addingTimeInterval(60)
             _ = try await breaker.claim(stages: stages, owner: "w1", lease: 30, now: due, claimNothing)
-            #expect(asked.withLock { $0 } == [[.extracted, .analysed], [.discovered, .fetched, .translated]])
+            #expect(asked.withLock { $0 } == [[.collected, .extracted, .analysed], [.discovered, .fetched, .translated]])
             #expect(try await store.llmCircuit().state.probeOwner == nil)
         }
     }
@@ -208,7 +208,8 @@ import TestSupport
                     let client = ChatClient(configuration: LLMConfiguration(
                         baseURL: try #require(URL(string: "http://127.0.0.1:\(llmPort)/v1")), model: "m",
                         retryBaseDelay: .milliseconds(1)), logger: Self.logger)
-                    let desk = EditorialDesk(analyst: Analyst(client: client, edition: .japanese),
+                    let desk = EditorialDesk(triager: Triager(client: client, edition: .japanese),
+                                             analyst: Analyst(client: client, edition: .japanese),
                                              translator: Translator(client: client, edition: .japanese))
                     let settings = WorkSettings(lease: 60, concurrency: 1,
                                                 llmPause: LLMPausePolicy(failuresBeforePause: 2, firstPause: 3600))

@@ -141,6 +141,22 @@ import TestSupport
         }
     }
 
+    @Test func anAllAISourceKeepsItsTopicThroughOPML() async throws {
+        let exported = try await withTestStore { store in
+            _ = try await store.addSource(url: "https://ai.example/feed.xml", name: "AI only", kind: .feed, topic: .ai)
+            _ = try await store.addSource(url: "https://mixed.example/feed.xml", name: "Mixed", kind: .feed)
+            return try await SourceCatalog(store: store, fetcher: Fetcher(policy: FetchPolicy()), pool: testPool).exportOPML()
+        }
+        #expect(exported.contains(#"xmlUrl="https://ai.example/feed.xml" category="/kawaraban/topic/ai"/>"#), "\(exported)")
+        let folderNamedAI = #"<opml version="2.0"><body><outline text="F" xmlUrl="https://f.example/rss" category="/AI"/></body></opml>"#
+        try await withTestStore { store in
+            let catalog = SourceCatalog(store: store, fetcher: Fetcher(policy: FetchPolicy()), pool: testPool)
+            _ = try await catalog.importOPML(Data(exported.utf8))
+            _ = try await catalog.importOPML(Data(folderNamedAI.utf8))
+            #expect(try await store.sources().map(\.topic) == [.ai, nil, nil])
+        }
+    }
+
     @Test func importCountsWhatItCannotUse() async throws {
         let opml = """
             <opml version="1.0"><body>

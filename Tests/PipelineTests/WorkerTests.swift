@@ -43,7 +43,7 @@ import TestSupport
     func desk(port: Int) -> EditorialDesk {
         let client = ChatClient(configuration: LLMConfiguration(baseURL: URL(string: "http://127.0.0.1:\(port)/v1")!, model: "m"),
                                 logger: Self.logger)
-        return EditorialDesk(analyst: Analyst(client: client, edition: .japanese),
+        return EditorialDesk(triager: Triager(client: client, edition: .japanese), analyst: Analyst(client: client, edition: .japanese),
                              translator: Translator(client: client, edition: .japanese))
     }
 

@@ -4,8 +4,10 @@ import Synchronization
 /// An OpenAI-compatible chat-completions server for tests. Scripted responses (answers, faults,
 /// delays) are served first, in order; after them, or when there are none, it answers sensibly:
 ///
-/// - any request that is not a translation request gets `analysisJSON`, a fixed, valid Japanese
-///   analysis (scores 5,5,3,2, so importance 4, and one entity);
+/// - any request that is not a translation or triage request gets `analysisJSON`, a fixed, valid
+///   Japanese analysis (scores 5,5,3,2, so importance 4, and one entity);
+/// - a triage request (schema "triage", or a first user message holding `{"items":[…]}`) gets a
+///   verdict for every item by its content (`triageAnswer`);
 /// - a translation request (schema "translation", or a first user message holding
 ///   `{"segments":[{"id","text"}]}`) gets every segment back "translated": 「訳」 put before it and
 ///   every Latin word replaced by 訳, so that it reads as Japanese, with every placeholder
@@ -94,6 +96,9 @@ public final class ScriptedLLMServer: Sendable {
         guard let json = try? JSONSerialization.jsonObject(with: Data(request.body)) as? [String: Any] else {
             return .text("{\"error\":\"the body is not JSON\"}", contentType: "application/json", status: 400)
         }
+        if schemaName(of: request) == "triage", let items = firstUserPayload(json)?["items"] as? [[String: Any]] {
+            return triageAnswer(items)
+        }
         guard schemaName(of: request) == "translation", let segments = firstUserSegments(json) else {
             return completion(analysisJSON)
         }
@@ -108,14 +113,42 @@ public final class ScriptedLLMServer: Sendable {
 
     static let latinWord = try! NSRegularExpression(pattern: "[A-Za-z]+")
 
-    static func schemaName(of request: TestRequest) -> String {
+    public static func schemaName(of request: TestRequest) -> String {
         guard let json = try? JSONSerialization.jsonObject(with: Data(request.body)) as? [String: Any] else { return "" }
         if let format = json["response_format"] as? [String: Any],
            let schema = format["json_schema"] as? [String: Any], let name = schema["name"] as? String {
             return name
         }
         if let tool = anthropicToolName(json) { return tool }
+        if firstUserPayload(json)?["items"] != nil { return "triage" }
         return firstUserSegments(json) == nil ? "analysis" : "translation"
+    }
+
+    /// Words that make an item about AI for the sensible triage answer: whole words matched in
+    /// any case, and Japanese terms anywhere.
+    static let aiWords = try! NSRegularExpression(
+        pattern: "\\b(AI|LLMs?|models?|GPT[-0-9a-z.]*|Claude|Gemini|OpenAI|Anthropic|neural|machine learning|chatbots?)\\b|生成AI|人工知能|機械学習|大規模言語モデル",
+        options: [.caseInsensitive])
+
+    /// A verdict per item: about AI, worth 4, when its title or summary names an AI word (`aiWords`);
+    /// otherwise not about AI, worth 1. Each with a short reason.
+    static func triageAnswer(_ items: [[String: Any]]) -> TestResponse {
+        let verdicts = items.map { item -> [String: Any] in
+            let text = "\(item["title"] as? String ?? "") \(item["summary"] as? String ?? "")"
+            let aboutAI = aiWords.firstMatch(in: text, range: NSRange(location: 0, length: text.utf16.count)) != nil
+            return ["id": item["id"] ?? 0, "about_ai": aboutAI, "worth": aboutAI ? 4 : 1,
+                    "reason": aboutAI ? "AIの話題を扱う" : "AIと無関係な話題"]
+        }
+        let data = (try? JSONSerialization.data(withJSONObject: ["verdicts": verdicts])) ?? Data()
+        return completion(String(decoding: data, as: UTF8.self))
+    }
+
+    /// The first user message read as a JSON object, when it is one.
+    static func firstUserPayload(_ json: [String: Any]) -> [String: Any]? {
+        guard let messages = json["messages"] as? [[String: Any]],
+              let content = messages.first(where: { $0["role"] as? String == "user" })?["content"] as? String
+        else { return nil }
+        return try? JSONSerialization.jsonObject(with: Data(content.utf8)) as? [String: Any]
     }
 
     /// The segments of the first user message, the one that carries the article.
