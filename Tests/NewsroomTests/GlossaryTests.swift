@@ -117,6 +117,18 @@ import TestSupport
         #expect(Glossary.namesToAdopt(from: entities, of: article, suspicious: true).isEmpty)
     }
 
+    @Test func anEntryTheArticleNamesIsSettledEvenWhenTheAnswerDoesNotListIt() {
+        let analysis = Analysis(
+            title: "ケンジ・ワルトン氏、Sonyと提携", tldr: "Kenji Waltonが語った。", keyPoints: [], impact: "影響。",
+            editorial: "ソニーの判断。", tags: ["AI"], scores: AxisScores(depth: 3, relevance: 3, practicality: 3, novelty: 3),
+            analysedAt: Date(), model: "m")
+        let settled = Glossary.settle(analysis, with: [entry("Kenji Walton", "ケンジ・ウォルトン"), entry("Sony", "ソニー")],
+                                      aliases: [NameKey.of("Kenji Walton"): ["ケンジ・ワルトン", "ソニー"]])
+        #expect(settled.title == "ケンジ・ウォルトン氏、ソニーと提携")
+        #expect(settled.tldr == "ケンジ・ウォルトンが語った。")
+        #expect(settled.editorial == "ソニーの判断。", "an alias that is another entry's rendering is never replaced")
+    }
+
     @Test func aWrongRenderingInsideTheRightOneIsLeftAlone() {
         let fix = RenderingFix(["アルトマン": "サム・アルトマン", "サム・アルトマン": "サム・アルトマン"])
         #expect(fix.apply(to: "サム・アルトマンとアルトマン") == "サム・アルトマンとサム・アルトマン")
