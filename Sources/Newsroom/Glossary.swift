@@ -56,23 +56,29 @@ public struct Glossary: Sendable {
         return Prompts.untrusted(Dictionary(entries.map { ($0.original, $0.rendering) }) { first, _ in first })
     }
 
-    /// The analysis with each entity it names that the glossary knows written the glossary's way:
-    /// the entity's rendering becomes the glossary's, and the answer's own rendering, the original
-    /// spelling and the entry's earlier renderings are replaced by it in every text field.
-    public static func settle(_ analysis: Analysis, with entries: [GlossaryEntry]) -> Analysis {
+    /// The analysis written the glossary's way, for `entries` (the entries of the entities it
+    /// names and of the names its article spells): every entity the glossary knows takes the
+    /// glossary's rendering, and in every text field the answer's own rendering of it, an entry's
+    /// original spelling, its earlier renderings and its `aliases` (other renderings seen for it,
+    /// by name key) are replaced by the glossary's rendering. A form that is some entry's
+    /// rendering is never replaced.
+    public static func settle(_ analysis: Analysis, with entries: [GlossaryEntry], aliases: [String: [String]] = [:]) -> Analysis {
         let byKey = Dictionary(entries.map { ($0.key, $0) }) { first, _ in first }
-        var corrections: [String: String] = [:]
+        var corrections = Dictionary(entries.map { ($0.rendering, $0.rendering) }) { first, _ in first }
+        func correct(_ variant: String, to entry: GlossaryEntry) {
+            if corrections[variant] == nil { corrections[variant] = entry.rendering }
+        }
         var settled = analysis
         for (index, entity) in analysis.entities.enumerated() {
             guard let entry = byKey[NameKey.of(entity.name)] else { continue }
-            for variant in [entity.rendering, entity.name] + entry.previousRenderings {
-                corrections[variant] = entry.rendering
-            }
+            correct(entity.rendering, to: entry)
             settled.entities[index].rendering = entry.rendering
         }
-        let fix = RenderingFix(corrections)
+        for entry in byKey.values.sorted(by: { $0.key < $1.key }) {
+            for variant in [entry.original] + entry.previousRenderings + (aliases[entry.key] ?? []) { correct(variant, to: entry) }
+        }
         let entities = settled.entities
-        settled = fix.apply(to: settled)
+        settled = RenderingFix(corrections).apply(to: settled)
         settled.entities = entities
         return settled
     }

@@ -6,9 +6,10 @@ import Foundation
 /// The names are kept in a trie of characters. At each position where a name may start, the trie
 /// is walked along the text for at most `maximumNameCharacters`, so a text costs at most that
 /// many steps per character however many names are known (10,000 as cheaply as 10). Matching is
-/// case-aware: "Meta" is not "meta", "Apple" is not "apple". A name that ends or starts in Latin
-/// letters or digits must not continue a Latin word in the text ("Gemini" is not found in
-/// "Geminis"), while Japanese, which has no spaces, needs no boundary ("OpenAIが" names OpenAI).
+/// case-aware: "Meta" is not "meta", "Apple" is not "apple". A name must not continue a word of
+/// its own script: Latin letters and digits ("Gemini" is not found in "Geminis") and katakana
+/// ("メタ" is not found in "メタデータ"); across scripts, as Japanese writes without spaces, no
+/// boundary is needed ("OpenAIが" names OpenAI).
 struct NameMatcher<Value: Sendable>: Sendable {
     /// Longer names are not indexed: no real name is this long, and the bound keeps the pass linear.
     static var maximumNameCharacters: Int { 100 }
@@ -86,17 +87,22 @@ struct NameMatcher<Value: Sendable>: Sendable {
         return result
     }
 
-    /// A name may start or end at `index` unless a Latin word runs across it.
+    /// A name may start or end at `index` unless a Latin or a katakana word runs across it.
     static func isBoundary(_ text: [Character], at index: Int) -> Bool {
-        guard index > 0, index < text.count else { return true }
-        return !(isLatinWordCharacter(text[index - 1]) && isLatinWordCharacter(text[index]))
+        guard index > 0, index < text.count, let before = script(of: text[index - 1]) else { return true }
+        return script(of: text[index]) != before
     }
 
-    static func isLatinWordCharacter(_ character: Character) -> Bool {
-        guard character.isLetter || character.isNumber, let scalar = character.unicodeScalars.first else { return false }
+    /// The scripts whose words run on without spaces between their characters.
+    enum WordScript { case latin, katakana }
+
+    static func script(of character: Character) -> WordScript? {
+        guard let scalar = character.unicodeScalars.first else { return nil }
         switch scalar.value {
-        case 0...0x024F, 0x1E00...0x1EFF: return true
-        default: return false
+        // The katakana blocks, with ー and ・, and half-width katakana.
+        case 0x30A0...0x30FF, 0x31F0...0x31FF, 0xFF66...0xFF9F: return .katakana
+        case 0...0x024F, 0x1E00...0x1EFF: return character.isLetter || character.isNumber ? .latin : nil
+        default: return nil
         }
     }
 }

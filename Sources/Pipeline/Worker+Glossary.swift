@@ -28,14 +28,17 @@ extension Worker {
     func settle(_ analysis: Analysis, of item: Item, article: Article, suspicious: Bool,
                 glossary: Glossary) async throws(StageFailure) -> Analysis {
         let adopted = Glossary.namesToAdopt(from: analysis.entities, of: article, suspicious: suspicious)
-        let recorded: [GlossaryEntry]
+        let entries: [GlossaryEntry]
+        let aliases: [String: [String]]
         do {
             // Nil when the lease was lost: the write of the step is refused as well.
-            recorded = try await store.recordEntities(analysis.entities, of: item.id, owner: owner, now: rules.now,
-                                                      glossaryNames: adopted) ?? []
+            let recorded = try await store.recordEntities(analysis.entities, of: item.id, owner: owner, now: rules.now,
+                                                          glossaryNames: adopted) ?? []
+            entries = recorded + glossary.entries
+            aliases = try await store.entityAliases(nameKeys: entries.map(\.key))
         } catch {
             throw StageFailure(stage: .extracted, reason: error.description, isTransient: true)
         }
-        return Glossary.settle(analysis, with: recorded + glossary.entries)
+        return Glossary.settle(analysis, with: entries, aliases: aliases)
     }
 }

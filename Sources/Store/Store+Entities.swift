@@ -78,6 +78,21 @@ extension Store {
         }
     }
 
+    /// The aliases recorded for the entities with these name keys (in their stored, normalised
+    /// form), by name key.
+    public func entityAliases(nameKeys: [String]) async throws(StoreError) -> [String: [String]] {
+        try await translatingErrors("reading entity aliases") {
+            var aliases: [String: [String]] = [:]
+            for key in Set(nameKeys) {
+                aliases[key] = try await database.raw("""
+                    SELECT entity_aliases.alias_key FROM entity_aliases JOIN entities ON entities.id = entity_aliases.entity_id
+                    WHERE entities.name_key = \(bind: key) ORDER BY entity_aliases.alias_key
+                    """).all().map { try $0.decode(column: "alias_key", as: String.self) }
+            }
+            return aliases
+        }
+    }
+
     /// Published items naming the entity whose name or alias is `name` (any case or width), newest
     /// first by `shownAt`.
     public func headlines(aboutEntity name: String, limit: Int, offset: Int) async throws(StoreError) -> [PublishedHeadline] {

@@ -73,19 +73,19 @@ import TestSupport
 
     @Test func tenThousandEntriesAndAHostileTextMatchExactly() {
         let entries = (0..<10_000).map { entry("Company \($0)", "カンパニー\($0)") }
-            + [entry(String(repeating: "a", count: 99), "長い名前"), entry(String(repeating: "ア", count: 99), "長い片仮名")]
+            + [entry(String(repeating: "a", count: 99), "長い名前"), entry(String(repeating: "名", count: 99), "長い漢字")]
         let big = Glossary(entries)
         // Near misses share every prefix with a name, and runs of one letter walk the trie as far as it goes.
         let text = (0..<2_000).map { "Company \($0 * 5) and Company \($0)x, " }.joined()
-            + String(repeating: "a", count: 50_000) + " " + String(repeating: "ア", count: 50_000)
+            + String(repeating: "a", count: 50_000) + " " + String(repeating: "名", count: 50_000)
         let found = matched(text, in: big)
         #expect(found.count == 2_000 + 505)
         #expect(found.first == "Company 0")
         #expect(found[1] == "Company 5")
-        #expect(found.last == String(repeating: "ア", count: 99))
+        #expect(found.last == String(repeating: "名", count: 99))
         let relevant = big.relevant(to: [text])
         #expect(relevant.entries.count == Glossary.maximumEntriesPerArticle)
-        #expect(relevant.entries.first?.original == String(repeating: "ア", count: 99), "the most mentioned first")
+        #expect(relevant.entries.first?.original == String(repeating: "名", count: 99), "the most mentioned first")
     }
 
     @Test func settlingAnAnalysisReplacesEveryOtherRenderingOfAKnownEntity() {
@@ -117,10 +117,23 @@ import TestSupport
         #expect(Glossary.namesToAdopt(from: entities, of: article, suspicious: true).isEmpty)
     }
 
+    @Test func anEntryTheArticleNamesIsSettledEvenWhenTheAnswerDoesNotListIt() {
+        let analysis = Analysis(
+            title: "ケンジ・ワルトン氏、Sonyと提携", tldr: "Kenji Waltonが語った。", keyPoints: [], impact: "影響。",
+            editorial: "ソニーの判断。", tags: ["AI"], scores: AxisScores(depth: 3, relevance: 3, practicality: 3, novelty: 3),
+            analysedAt: Date(), model: "m")
+        let settled = Glossary.settle(analysis, with: [entry("Kenji Walton", "ケンジ・ウォルトン"), entry("Sony", "ソニー")],
+                                      aliases: [NameKey.of("Kenji Walton"): ["ケンジ・ワルトン", "ソニー"]])
+        #expect(settled.title == "ケンジ・ウォルトン氏、ソニーと提携")
+        #expect(settled.tldr == "ケンジ・ウォルトンが語った。")
+        #expect(settled.editorial == "ソニーの判断。", "an alias that is another entry's rendering is never replaced")
+    }
+
     @Test func aWrongRenderingInsideTheRightOneIsLeftAlone() {
         let fix = RenderingFix(["アルトマン": "サム・アルトマン", "サム・アルトマン": "サム・アルトマン"])
         #expect(fix.apply(to: "サム・アルトマンとアルトマン") == "サム・アルトマンとサム・アルトマン")
         #expect(RenderingFix(["氏": "サム・アルトマン"]).apply(to: "氏は語った") == "氏は語った", "one character is too likely something else")
+        #expect(RenderingFix(["メタ": "Meta"]).apply(to: "メタはメタデータを公開") == "Metaはメタデータを公開", "katakana words have boundaries too")
     }
 
     @Test(arguments: [

@@ -58,6 +58,8 @@ import TestSupport
             let stored = try await store.database.raw("SELECT name, kind FROM entities ORDER BY id").all()
                 .map { "\(try $0.decode(column: "name", as: String.self)):\(try $0.decode(column: "kind", as: String.self))" }
             #expect(stored == ["OpenAI:company", "Anthropic:company"], "one row per name, the first spelling kept")
+            #expect(try await store.entityAliases(nameKeys: ["openai", "anthropic", "nobody"])
+                == ["openai": ["オープンai"], "anthropic": [], "nobody": []])
         }
     }
 
