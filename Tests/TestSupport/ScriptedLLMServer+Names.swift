@@ -13,6 +13,8 @@ extension ScriptedLLMServer {
         return { request in
             let sensible = await self.handler(request)
             let schema = Self.schemaName(of: request)
+            // Only the analysis and the translation name the person; triage stays the sensible one.
+            if schema == "triage" { return sensible }
             let rendering = calls.next(schema) % 2 == 1 ? renderings.0 : renderings.1
             guard let json = try? JSONSerialization.jsonObject(with: Data(request.body)) as? [String: Any] else { return sensible }
             guard schema == "translation", let segments = Self.firstUserSegments(json) else {
