@@ -22,6 +22,8 @@ public final class ChatClient: Sendable {
     private let sleep: @Sendable (Duration) async throws -> Void
     /// The time an HTTP-date Retry-After is measured from.
     private let now: @Sendable () -> Date
+    /// Where every call is recorded and budgeted and answers are cached; nil keeps no account.
+    public let ledger: (any CallLedger)?
 
     /// One client for the process's model calls. Unlike `HTTPClient.shared` it lets a slow local
     /// model take as long as the configured request timeout, and it follows no redirects.
@@ -33,8 +35,9 @@ public final class ChatClient: Sendable {
 
     public init(configuration: LLMConfiguration, httpClient: HTTPClient = ChatClient.processClient, logger: Logger,
                 sleep: @escaping @Sendable (Duration) async throws -> Void = { try await Task.sleep(for: $0) },
-                now: @escaping @Sendable () -> Date = Date.init) {
+                now: @escaping @Sendable () -> Date = Date.init, ledger: (any CallLedger)? = nil) {
         self.configuration = configuration
+        self.ledger = ledger
         self.httpClient = httpClient
         self.logger = logger
         self.sleep = sleep
@@ -45,12 +48,34 @@ public final class ChatClient: Sendable {
     /// calling task abandons the request in flight (the connection is closed, so the model server
     /// can stop too) and any pause, and throws `.cancelled`: nothing more is sent or paid for.
     public func complete(_ request: ChatRequest) async throws(LLMError) -> ChatCompletion {
+        let answer = try await attempts(request)
+        await record(answer, outcome: .answered, task: request.task)
+        return answer.completion
+    }
+
+    /// A completion and when its attempt started, not yet recorded: the caller knows whether it was valid.
+    private struct Attempt {
+        var completion: ChatCompletion
+        var startedAt: Date
+        var duration: Duration
+    }
+
+    private func attempts(_ request: ChatRequest) async throws(LLMError) -> Attempt {
         var attempt = 1
         while true {
             if Task.isCancelled { throw .cancelled }
+            if let until = await ledger?.budgetExhausted(at: now()) { throw .budgetExhausted(until: until) }
+            let startedAt = now()
+            let clock = ContinuousClock()
+            let start = clock.now
             do {
-                return try await send(request)
+                let completion = try await send(request)
+                return Attempt(completion: completion, startedAt: startedAt, duration: clock.now - start)
             } catch let failure {
+                let outcome: CallOutcome = Task.isCancelled ? .cancelled : failure.error.outcome
+                await ledger?.record(CallRecord(task: request.task, model: configuration.model, itemID: LLMCallContext.itemID,
+                                                usage: TokenUsage(), duration: clock.now - start, outcome: outcome,
+                                                startedAt: startedAt))
                 if Task.isCancelled { throw .cancelled }
                 guard failure.error.isTransient, attempt < configuration.maximumAttempts else { throw failure.error }
                 let pause = Self.pause(afterAttempt: attempt, retryAfter: failure.retryAfter, base: configuration.retryBaseDelay)
@@ -63,24 +88,44 @@ public final class ChatClient: Sendable {
         }
     }
 
+    private func record(_ attempt: Attempt, outcome: CallOutcome, task: LLMTask) async {
+        await ledger?.record(CallRecord(task: task, model: attempt.completion.model, itemID: LLMCallContext.itemID,
+                                        usage: attempt.completion.usage, duration: attempt.duration, outcome: outcome,
+                                        startedAt: attempt.startedAt))
+    }
+
     /// A structured answer: decoded as `T`, then checked by `validate`. An answer that fails either
     /// is shown back to the model with what was wrong, up to the configured number of attempts.
+    /// A valid answer is kept in the ledger's cache under `AnswerKey.forRequest`, and the same
+    /// request later is answered from it (validated again, at no cost) instead of being sent.
     public func completeJSON<T: Decodable & Sendable, V: Sendable>(
         _ request: ChatRequest, as type: T.Type, purpose: String,
         validate: @Sendable (T) throws -> V
     ) async throws(LLMError) -> StructuredAnswer<V> {
+        let key = AnswerKey.forRequest(request, model: configuration.model)
+        if let cached = await ledger?.cachedAnswer(for: key),
+           let value = try? validate(JSONAnswer.decode(T.self, from: cached)) {
+            await ledger?.record(CallRecord(task: request.task, model: configuration.model, itemID: LLMCallContext.itemID,
+                                            usage: TokenUsage(), duration: .zero, outcome: .cached, startedAt: now()))
+            logger.info("llm answer", metadata: ["purpose": "\(purpose)", "outcome": "cached"])
+            return StructuredAnswer(value: value, model: configuration.model, usage: TokenUsage(), attempts: 0)
+        }
         var conversation = request
         var usage = TokenUsage()
         var lastReason = ""
         for attempt in 1...configuration.maximumAttempts {
-            let completion = try await complete(conversation)
+            let answer = try await attempts(conversation)
+            let completion = answer.completion
             usage = usage + completion.usage
             do {
                 let decoded = try JSONAnswer.decode(T.self, from: completion.content)
                 let value = try validate(decoded)
+                await record(answer, outcome: .answered, task: request.task)
+                await ledger?.storeAnswer(completion.content, for: key)
                 logger.info("llm answer", metadata: ["purpose": "\(purpose)", "outcome": "valid", "attempt": "\(attempt)"])
                 return StructuredAnswer(value: value, model: completion.model, usage: usage, attempts: attempt)
             } catch {
+                await record(answer, outcome: .invalidAnswer, task: request.task)
                 lastReason = (error as? AnswerRejected)?.reason ?? JSONAnswer.describe(error)
                 if completion.wasCutOff {
                     lastReason = "the answer was cut off at the token limit (\(completion.usage.completionTokens) tokens); be brief. " + lastReason

@@ -37,6 +37,8 @@ public struct Settings: Sendable {
         public static let collectEntriesPerFetch = "KAWARABAN_COLLECT_ENTRIES_PER_FETCH"
         public static let collectDailyQuota = "KAWARABAN_COLLECT_DAILY_QUOTA"
         public static let translationMaximumCharacters = "KAWARABAN_TRANSLATION_MAX_CHARACTERS"
+        public static let llmDailyTokens = "KAWARABAN_LLM_DAILY_TOKENS"
+        public static let llmPrices = "KAWARABAN_LLM_PRICES"
 
         /// Every key a setting is read from, for telling a misspelt one apart.
         public static let all: [String] = [
@@ -44,6 +46,7 @@ public struct Settings: Sendable {
             llmResponseFormat, llmTimeout, fetchAllow, fetchTimeout, fetchMaximumBytes, fetchMaximumRedirects, workLease,
             workConcurrency, collectEntriesPerFetch, collectDailyQuota, llmPauseAfterFailures, llmPauseFirstSeconds,
             llmPauseLongestSeconds, retentionDays, migrateOnStart, translationMaximumCharacters,
+            llmDailyTokens, llmPrices,
         ]
     }
 
@@ -72,6 +75,15 @@ public struct Settings: Sendable {
     public var warnings: [String] = []
     /// Source characters of an article that are translated; the page says where a longer one stops.
     public var translationMaximumCharacters = Translator.defaultMaximumCharacters
+    /// Tokens the LLM calls of all processes may use per day in the edition's time zone; nil: no limit.
+    public var llmDailyTokens: Int?
+    /// What each model costs, for `usage`.
+    public var llmPrices = LLMPrices()
+
+    /// The daily budget, when one is set.
+    public var tokenBudget: TokenBudget? {
+        llmDailyTokens.map { TokenBudget(dailyTokens: $0, timeZone: edition.timeZone) }
+    }
 
     /// Why the pipeline cannot analyse, in words that say what to set; nil when an LLM is configured.
     public var llmMissingReason: String? {
@@ -298,6 +310,15 @@ struct SettingsReader {
         let translationMaximumCharacters = integer(Settings.Key.translationMaximumCharacters,
                                                    default: Translator.defaultMaximumCharacters, range: 1_000...1_000_000)
 
+        let llmDailyTokens = value(Settings.Key.llmDailyTokens) == nil
+            ? nil : integer(Settings.Key.llmDailyTokens, default: 0, range: 1...1_000_000_000_000)
+        var llmPrices = LLMPrices()
+        if let table = value(Settings.Key.llmPrices) {
+            let parsed = LLMPrices.parse(table)
+            llmPrices = parsed.prices
+            problems += parsed.problems.map { "\(Settings.Key.llmPrices): \($0)" }
+        }
+
         let llm = readLLM()
         guard let database else { return nil }
         var settings = Settings(
@@ -310,6 +331,8 @@ struct SettingsReader {
         settings.retentionDays = retentionDays
         settings.migrateOnStart = migrateOnStart
         settings.translationMaximumCharacters = translationMaximumCharacters
+        settings.llmDailyTokens = llmDailyTokens
+        settings.llmPrices = llmPrices
         return settings
     }
 

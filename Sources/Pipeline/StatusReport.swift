@@ -36,6 +36,8 @@ public struct StatusReport: Sendable, Codable {
     public var llmConfigured: Bool
     public var llmMissingReason: String?
     public var llmPause: LLMPause?
+    /// The daily token budget and today's use, when a budget is set.
+    public var llmBudget: BudgetState?
     public var failures: [ItemFailure]
     /// Stories found to be one already stored and folded into it: not failures.
     public var merges: [MergedItem]
@@ -75,9 +77,10 @@ public struct StatusReport: Sendable, Codable {
             LLMPause(pausedSince: $0, nextProbeAt: circuit.nextProbeAt, consecutiveFailures: circuit.consecutiveFailures,
                      lastError: circuit.lastError)
         }
+        let budget = try await BudgetState.read(settings.tokenBudget, from: store, now: Date())
         var report = StatusReport(
             stages: stages, awaitingAnalysis: awaiting, llmConfigured: settings.llm != nil,
-            llmMissingReason: settings.llmMissingReason, llmPause: pause,
+            llmMissingReason: settings.llmMissingReason, llmPause: pause, llmBudget: budget,
             failures: try await store.failures(limit: failuresShown), merges: try await store.merges(limit: mergesShown),
             sources: sources)
         report.suspicious = try await store.suspiciousItems(limit: suspiciousShown, evidence: [InjectionEvidence].self).map {
@@ -110,6 +113,7 @@ public struct StatusReport: Sendable, Codable {
             lines.append("LLM: not configured; \(awaitingAnalysis) items awaiting analysis")
             if let llmMissingReason { lines.append("  \(llmMissingReason)") }
         }
+        if let llmBudget { lines.append(llmBudget.text(edition: edition)) }
         lines.append("Sources:")
         if sources.isEmpty { lines.append("  none; add one with: kawaraban sources add URL") }
         for source in sources { lines.append("  " + Self.describe(source, edition: edition)) }

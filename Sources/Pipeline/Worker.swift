@@ -64,9 +64,13 @@ public final class Worker: Sendable {
     let owner: String
     let logger: Logger
     let circuit: LLMCircuitBreaker
+    /// The daily token budget the LLM stages are claimed under; nil when none is set.
+    let budget: (any CallLedger)?
 
     public init(store: Store, fetcher: Fetcher, pool: CPUPool, desk: EditorialDesk?, settings: WorkSettings,
-                rules: WorkRules = WorkRules(), owner: String = Worker.makeOwnerID(), logger: Logger) {
+                rules: WorkRules = WorkRules(), owner: String = Worker.makeOwnerID(), budget: (any CallLedger)? = nil,
+                logger: Logger) {
+        self.budget = budget
         self.store = store
         self.fetcher = fetcher
         self.pool = pool
@@ -138,6 +142,10 @@ public final class Worker: Sendable {
 
     /// Claims one item and moves it one stage forward; nil when nothing can be claimed now.
     func stepOne() async throws -> StepResult? {
+        var stages = self.stages
+        if let budget, await budget.budgetExhausted(at: rules.now) != nil {
+            stages.removeAll { Stage.needingLLM.contains($0) }
+        }
         guard let item = try await circuit.claim(stages: stages, owner: owner, lease: settings.lease, now: rules.now, { stages in
             try await self.store.claim(stages: stages, owner: self.owner, limit: 1, lease: self.settings.lease,
                                        giveUp: self.rules.claimLimit).first
@@ -157,7 +165,9 @@ public final class Worker: Sendable {
         let stepStartedAt = rules.now
         do {
             let next = try rules.stage(after: item.stage)
-            let outcome = try await whileHolding(item) { try await self.perform(item) }
+            let outcome = try await whileHolding(item) {
+                try await LLMCallContext.$itemID.withValue(item.id) { try await self.perform(item) }
+            }
             if desk != nil, Stage.needingLLM.contains(item.stage) { try await circuit.recordAnswer(now: rules.now) }
             let kept: Bool
             let result: StepResult
@@ -194,6 +204,14 @@ public final class Worker: Sendable {
     /// attempt. Nil when the failure is the item's own.
     private func deferIfProviderDown(_ item: Item, _ failure: StageFailure, stepStartedAt: Date) async throws -> StepResult? {
         guard desk != nil, Stage.needingLLM.contains(item.stage) else { return nil }
+        if let resumesAt = failure.budgetResumesAt {
+            // Nothing was sent: neither the provider nor the item is at fault, and no LLM stage is
+            // claimed again before the budget's day turns.
+            try await circuit.releaseProbe(owner: owner)
+            let kept = try await store.deferItem(item.id, owner: owner, reason: failure.description,
+                                                 retryAfter: max(0, resumesAt.timeIntervalSince(rules.now)), now: rules.now)
+            return kept ? .retryScheduled : .lostLease
+        }
         guard failure.isTransient else {
             try await circuit.releaseProbe(owner: owner)
             return nil
@@ -334,20 +352,16 @@ public final class Worker: Sendable {
             return try await desk.analyst.analyse(article: article, sourceName: item.sourceName, url: item.feedEntry.url,
                                                   suspicion: suspicion)
         } catch {
-            throw StageFailure(stage: .extracted, reason: error.description, isTransient: error.isTransient)
+            throw StageFailure(stage: .extracted, error)
         }
     }
 
     private func translate(_ item: Item) async throws(StageFailure) -> Translation {
         let (desk, article) = try prerequisites(item, stage: .analysed)
         do {
-            let translation = try await desk.translator.translate(
-                article.blocks, resumingFrom: await savedTranslationProgress(of: item)
-            ) { progress in await self.saveTranslationProgress(progress, of: item) }
-            await saveTranslationProgress(nil, of: item)
-            return translation
+            return try await desk.translator.translate(article.blocks)
         } catch {
-            throw StageFailure(stage: .analysed, reason: error.description, isTransient: error.isTransient)
+            throw StageFailure(stage: .analysed, error)
         }
     }
 
