@@ -89,11 +89,14 @@ public struct StatusReport: Sendable, Codable {
         return report
     }
 
-    public func json() throws -> String {
+    public func json() throws -> String { try Self.json(self) }
+
+    /// A report as operators' scripts read it: pretty, keys sorted, dates in ISO 8601.
+    static func json(_ report: some Encodable) throws -> String {
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
         encoder.dateEncodingStrategy = .iso8601
-        return String(decoding: try encoder.encode(self), as: UTF8.self)
+        return String(decoding: try encoder.encode(report), as: UTF8.self)
     }
 
     public func text(edition: Edition) -> String {

@@ -73,12 +73,7 @@ public struct UsageReport: Sendable, Codable {
         return String(format: "%04d-%02d-%02d", parts.year ?? 0, parts.month ?? 0, parts.day ?? 0)
     }
 
-    public func json() throws -> String {
-        let encoder = JSONEncoder()
-        encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
-        encoder.dateEncodingStrategy = .iso8601
-        return String(decoding: try encoder.encode(self), as: UTF8.self)
-    }
+    public func json() throws -> String { try StatusReport.json(self) }
 
     public func text(edition: Edition) -> String {
         var rows = [["day", "task", "model", "calls", "cached", "prompt", "completion", "tokens", "cost (USD)"]]
