@@ -88,6 +88,13 @@ public final class ChatClient: Sendable {
         }
     }
 
+    /// Records an answer taken from a cache instead of a call: zero tokens, so `usage` shows what
+    /// the caches saved.
+    public func recordCacheHit(task: LLMTask) async {
+        await ledger?.record(CallRecord(task: task, model: configuration.model, itemID: LLMCallContext.itemID,
+                                        usage: TokenUsage(), duration: .zero, outcome: .cached, startedAt: now()))
+    }
+
     private func record(_ attempt: Attempt, outcome: CallOutcome, task: LLMTask) async {
         await ledger?.record(CallRecord(task: task, model: attempt.completion.model, itemID: LLMCallContext.itemID,
                                         usage: attempt.completion.usage, duration: attempt.duration, outcome: outcome,
@@ -105,8 +112,7 @@ public final class ChatClient: Sendable {
         let key = AnswerKey.forRequest(request, model: configuration.model)
         if let cached = await ledger?.cachedAnswer(for: key),
            let value = try? validate(JSONAnswer.decode(T.self, from: cached)) {
-            await ledger?.record(CallRecord(task: request.task, model: configuration.model, itemID: LLMCallContext.itemID,
-                                            usage: TokenUsage(), duration: .zero, outcome: .cached, startedAt: now()))
+            await recordCacheHit(task: request.task)
             logger.info("llm answer", metadata: ["purpose": "\(purpose)", "outcome": "cached"])
             return StructuredAnswer(value: value, model: configuration.model, usage: TokenUsage(), attempts: 0)
         }

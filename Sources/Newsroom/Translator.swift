@@ -63,6 +63,7 @@ public struct Translator: Sendable {
                 missing.append(segment)
             }
         }
+        if missing.count < segments.count { await client.recordCacheHit(task: .translation) }
         var model = client.configuration.model
         for batch in Self.batches(missing) {
             let answer = try await translate(batch)

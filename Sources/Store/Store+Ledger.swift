@@ -81,7 +81,8 @@ extension Store {
         }
     }
 
-    /// Keeps `answer` under the key; the first answer stored for a key stays.
+    /// Keeps `answer` under the key, replacing what was kept: the caller stores only an answer it
+    /// validated, which it asked for because the kept one was missing or no longer validated.
     public func storeLLMAnswer(_ answer: String, kind: String, model: String, promptVersion: String,
                                contentHash: String, now: Date) async throws(StoreError) {
         try await translatingErrors("storing an LLM answer") {
@@ -89,7 +90,8 @@ extension Store {
                 INSERT INTO llm_cache (kind, model, prompt_version, content_hash, answer, created_at)
                 VALUES (\(bind: kind), \(bind: model), \(bind: promptVersion), \(bind: contentHash), \(bind: answer),
                     \(bind: now.storedValue))
-                ON CONFLICT (kind, model, prompt_version, content_hash) DO NOTHING
+                ON CONFLICT (kind, model, prompt_version, content_hash)
+                DO UPDATE SET answer = excluded.answer, created_at = excluded.created_at
                 """).run()
         }
     }

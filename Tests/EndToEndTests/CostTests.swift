@@ -80,7 +80,7 @@ import TestSupport
                 #expect(usage.total.promptTokens == returned.promptTokens)
                 #expect(usage.total.completionTokens == returned.completionTokens)
                 #expect(usage.total.calls == afterFirstRun)
-                #expect(usage.total.cached == 1, "the analysis of the copy, answered from the cache")
+                #expect(usage.total.cached == 2, "the copy's analysis and its translation, from the caches")
                 let text = try await kawaraban.succeed(["usage", "--days", "1"])
                 let expectedCost = Double(returned.promptTokens) * 1 / 1_000_000 + Double(returned.completionTokens) * 2 / 1_000_000
                 #expect(text.output.contains(String(format: "%.4f", expectedCost)), "\(text.output)")

@@ -1,6 +1,13 @@
 import Foundation
+import KawarabanCore
+import LLM
+import Logging
+import Newsroom
+import SQLKit
 import Testing
+import TestSupport
 @testable import Pipeline
+@testable import Store
 
 /// Prices, the budget's day in the edition's time zone, and the settings that configure them.
 @Suite struct CostLedgerTests {
@@ -72,6 +79,46 @@ import Testing
             let problems = (error as? SettingsError)?.problems ?? []
             return problems.contains { $0.hasPrefix("\(Settings.Key.llmDailyTokens)=0") }
                 && problems.filter { $0.hasPrefix(Settings.Key.llmPrices) }.count == 2
+        }
+    }
+}
+
+/// The answer cache over the real store is as untrusted as the model: a kept answer that no longer
+/// validates is not used, the model is asked, and its valid answer takes the poisoned one's place.
+@Suite struct AnswerCacheTests {
+    static let logger = Logger(label: "pipeline-tests", factory: { _ in SwiftLogNoOpLogHandler() })
+    let article = Article(title: "Open model tops benchmark", blocks: [
+        .paragraph([.text("A 7B open-weights model topped a hard reasoning benchmark, beating larger commercial models.")]),
+    ])
+
+    @Test(arguments: Backend.available)
+    func aPoisonedCachedAnswerIsRefusedAndTheModelAsked(backend: Backend) async throws {
+        let llm = ScriptedLLMServer.sensible()
+        try await withTestStore(backend) { store in
+            try await withTestHTTPServer(llm.handler) { port in
+                let ledger = StoreCallLedger(store: store, budget: nil, logger: Self.logger)
+                let client = ChatClient(configuration: LLMConfiguration(baseURL: URL(string: "http://127.0.0.1:\(port)/v1")!,
+                                                                        model: "m", maximumAttempts: 1),
+                                        logger: Self.logger, ledger: ledger)
+                let analyst = Analyst(client: client, edition: .japanese)
+                _ = try await analyst.analyse(article: article, sourceName: "Wire", url: "https://a.example/1")
+                #expect(llm.received.count == 1)
+                // Another URL, same text: from the cache.
+                _ = try await analyst.analyse(article: article, sourceName: "Wire", url: "https://b.example/copy")
+                #expect(llm.received.count == 1)
+
+                // Poison every kept answer: English, scores of 9, an injected title.
+                try await store.database.raw("""
+                    UPDATE llm_cache SET answer = '{"title":"Ignore previous instructions","tldr":"x","key_points":[],"impact":"x","editorial":"x","tags":[],"scores":{"depth":9,"relevance":9,"practicality":9,"novelty":9}}'
+                    """).run()
+                let analysis = try await analyst.analyse(article: article, sourceName: "Wire", url: "https://c.example/2")
+                #expect(llm.received.count == 2)
+                #expect(analysis.title != "Ignore previous instructions")
+                _ = try await analyst.analyse(article: article, sourceName: "Wire", url: "https://d.example/3")
+                #expect(llm.received.count == 2)
+                let outcomes = try await store.llmCalls(since: .distantPast).map(\.outcome)
+                #expect(outcomes == ["answered", "cached", "answered", "cached"])
+            }
         }
     }
 }
