@@ -28,6 +28,8 @@ public final class ChatClient: Sendable {
     private let sleep: @Sendable (Duration) async throws -> Void
     /// The time an HTTP-date Retry-After is measured from.
     private let now: @Sendable () -> Date
+    /// Where every call is recorded, the budget checked and valid answers kept; nil records nothing.
+    public let ledger: (any CallLedger)?
 
     /// One client for the process's model calls. Unlike `HTTPClient.shared` it lets a slow local
     /// model take as long as the configured request timeout, and it follows no redirects.
@@ -39,8 +41,9 @@ public final class ChatClient: Sendable {
 
     public init(routes: LLMRoutes, httpClient: HTTPClient = ChatClient.processClient, logger: Logger,
                 sleep: @escaping @Sendable (Duration) async throws -> Void = { try await Task.sleep(for: $0) },
-                now: @escaping @Sendable () -> Date = Date.init) {
+                now: @escaping @Sendable () -> Date = Date.init, ledger: (any CallLedger)? = nil) {
         self.routes = routes
+        self.ledger = ledger
         limiters = routes.limits.isUnlimited ? [:] : Dictionary(uniqueKeysWithValues: routes.endpoints.map {
             ($0, EndpointLimiter(limits: routes.limits))
         })
@@ -54,8 +57,9 @@ public final class ChatClient: Sendable {
     public convenience init(configuration: LLMConfiguration, httpClient: HTTPClient = ChatClient.processClient,
                             logger: Logger,
                             sleep: @escaping @Sendable (Duration) async throws -> Void = { try await Task.sleep(for: $0) },
-                            now: @escaping @Sendable () -> Date = Date.init) {
-        self.init(routes: LLMRoutes(configuration), httpClient: httpClient, logger: logger, sleep: sleep, now: now)
+                            now: @escaping @Sendable () -> Date = Date.init, ledger: (any CallLedger)? = nil) {
+        self.init(routes: LLMRoutes(configuration), httpClient: httpClient, logger: logger, sleep: sleep, now: now,
+                  ledger: ledger)
     }
 
     /// The model and API that serve `task`.
@@ -65,13 +69,37 @@ public final class ChatClient: Sendable {
     /// calling task abandons the request in flight (the connection is closed, so the model server
     /// can stop too) and any pause, and throws `.cancelled`: nothing more is sent or paid for.
     public func complete(_ request: ChatRequest) async throws(LLMError) -> ChatCompletion {
+        let answer = try await attempts(request)
+        await record(answer, outcome: .answered, task: request.task)
+        return answer.completion
+    }
+
+    /// A completion and when its attempt started, not yet recorded: the caller knows whether it was valid.
+    private struct Attempt {
+        var completion: ChatCompletion
+        var startedAt: Date
+        var duration: Duration
+    }
+
+    /// Sends until an answer comes or a failure is final. Each failed attempt is recorded here;
+    /// an answer is recorded by the caller. A spent budget sends nothing.
+    private func attempts(_ request: ChatRequest) async throws(LLMError) -> Attempt {
         let configuration = self.configuration(for: request.task)
         var attempt = 1
         while true {
             if Task.isCancelled { throw .cancelled }
+            if let until = await ledger?.budgetExhausted(at: now()) { throw .budgetExhausted(until: until) }
+            let startedAt = now()
+            let clock = ContinuousClock()
+            let start = clock.now
             do {
-                return try await send(request, over: configuration)
+                let completion = try await send(request, over: configuration)
+                return Attempt(completion: completion, startedAt: startedAt, duration: clock.now - start)
             } catch let failure {
+                let outcome: CallOutcome = Task.isCancelled ? .cancelled : failure.error.outcome
+                await ledger?.record(CallRecord(task: request.task, model: configuration.model, itemID: LLMCallContext.itemID,
+                                                usage: TokenUsage(), duration: clock.now - start, outcome: outcome,
+                                                startedAt: startedAt))
                 if Task.isCancelled { throw .cancelled }
                 guard failure.error.isTransient, attempt < configuration.maximumAttempts else { throw failure.error }
                 let pause = Self.pause(afterAttempt: attempt, retryAfter: failure.retryAfter, base: configuration.retryBaseDelay)
@@ -84,26 +112,53 @@ public final class ChatClient: Sendable {
         }
     }
 
+    /// Records an answer taken from a cache instead of a call: zero tokens, so `usage` shows what
+    /// the caches saved.
+    public func recordCacheHit(task: LLMTask) async {
+        await ledger?.record(CallRecord(task: task, model: configuration(for: task).model, itemID: LLMCallContext.itemID,
+                                        usage: TokenUsage(), duration: .zero, outcome: .cached, startedAt: now()))
+    }
+
+    private func record(_ attempt: Attempt, outcome: CallOutcome, task: LLMTask) async {
+        await ledger?.record(CallRecord(task: task, model: attempt.completion.model, itemID: LLMCallContext.itemID,
+                                        usage: attempt.completion.usage, duration: attempt.duration, outcome: outcome,
+                                        startedAt: attempt.startedAt))
+    }
+
     /// A structured answer: decoded as `T`, then checked by `validate`. An answer that fails either
     /// is shown back to the model with what was wrong, up to the configured number of attempts.
+    /// A valid answer is kept under the request's `AnswerKey`, and the same request later is
+    /// answered from it (validated again) without a call.
     public func completeJSON<T: Decodable & Sendable, V: Sendable>(
         _ request: ChatRequest, as type: T.Type, purpose: String,
         validate: @Sendable (T) throws -> V
     ) async throws(LLMError) -> StructuredAnswer<V> {
-        let maximumAttempts = self.configuration(for: request.task).maximumAttempts
+        let configuration = self.configuration(for: request.task)
+        let key = AnswerKey.forRequest(request, model: configuration.model)
+        if let cached = await ledger?.cachedAnswer(for: key),
+           let value = try? validate(JSONAnswer.decode(T.self, from: cached)) {
+            await recordCacheHit(task: request.task)
+            logger.info("llm answer", metadata: ["purpose": "\(purpose)", "outcome": "cached"])
+            return StructuredAnswer(value: value, model: configuration.model, usage: TokenUsage(), attempts: 0)
+        }
+        let maximumAttempts = configuration.maximumAttempts
         var conversation = request
         var usage = TokenUsage()
         var lastReason = ""
         for attempt in 1...maximumAttempts {
-            let completion = try await complete(conversation)
+            let answer = try await attempts(conversation)
+            let completion = answer.completion
             usage = usage + completion.usage
             do {
                 if let reason = completion.unstructuredReason { throw AnswerRejected(reason) }
                 let decoded = try JSONAnswer.decode(T.self, from: completion.content)
                 let value = try validate(decoded)
+                await record(answer, outcome: .answered, task: request.task)
+                await ledger?.storeAnswer(completion.content, for: key)
                 logger.info("llm answer", metadata: ["purpose": "\(purpose)", "outcome": "valid", "attempt": "\(attempt)"])
                 return StructuredAnswer(value: value, model: completion.model, usage: usage, attempts: attempt)
             } catch {
+                await record(answer, outcome: .invalidAnswer, task: request.task)
                 lastReason = (error as? AnswerRejected)?.reason ?? JSONAnswer.describe(error)
                 if completion.wasCutOff {
                     lastReason = "the answer was cut off at the token limit (\(completion.usage.completionTokens) tokens); be brief. " + lastReason

@@ -13,6 +13,9 @@ public enum LLMError: Error, Sendable, CustomStringConvertible {
     /// The calling task was cancelled (a worker that lost its item, a shutdown); the request in
     /// flight was abandoned.
     case cancelled
+    /// The day's token budget (`KAWARABAN_LLM_DAILY_TOKENS`) is spent; nothing was sent. Calls
+    /// may be made again from `until`, the next midnight in the edition's time zone.
+    case budgetExhausted(until: Date)
 
     public var description: String {
         switch self {
@@ -33,6 +36,8 @@ public enum LLMError: Error, Sendable, CustomStringConvertible {
             return "the model's answer was invalid after \(attempts) attempts: \(reason)"
         case .cancelled:
             return "the LLM request was cancelled"
+        case .budgetExhausted(let until):
+            return "the daily LLM token budget is spent; calls resume at \(until.formatted(.iso8601)); raise KAWARABAN_LLM_DAILY_TOKENS to spend more"
         }
     }
 
@@ -40,9 +45,19 @@ public enum LLMError: Error, Sendable, CustomStringConvertible {
     public var isTransient: Bool {
         switch self {
         // A cancelled call never ran to an answer: trying it again later is fine.
-        case .transport, .timedOut, .cancelled, .overloaded: return true
+        case .transport, .timedOut, .cancelled, .overloaded, .budgetExhausted: return true
         case .http(let status, _): return status == 408 || status == 409 || status == 429 || status >= 500
         case .unauthorized, .badResponse, .invalidAnswer: return false
+        }
+    }
+
+    /// How an attempt that failed this way is recorded.
+    var outcome: CallOutcome {
+        switch self {
+        case .http(let status, _), .unauthorized(let status, _), .overloaded(let status, _): return .http(status: status)
+        case .invalidAnswer: return .invalidAnswer
+        case .cancelled: return .cancelled
+        case .transport, .timedOut, .badResponse, .budgetExhausted: return .transport
         }
     }
 }

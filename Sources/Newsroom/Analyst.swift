@@ -59,7 +59,9 @@ public struct Analyst: Sendable {
 
     /// The analysis of `article`. With `suspicion` (what `InjectionDetector` found in it), the
     /// model is warned, and the scores are capped whatever it answers. The glossary's entries are
-    /// given to the model; `Glossary.settle` makes the answer keep to them.
+    /// given to the model; `Glossary.settle` makes the answer keep to them. The URL is only logged,
+    /// never sent: the answer depends on the text alone, so the same article under another URL is
+    /// the same request, answered from the cache.
     public func analyse(article: Article, sourceName: String, url: String, glossary: Glossary = .empty,
                         suspicion: [InjectionEvidence] = []) async throws(NewsroomError) -> Analysis {
         let text = article.plainText
@@ -67,7 +69,7 @@ public struct Analyst: Sendable {
         let request = ChatRequest(
             task: .analysis, messages: [.system(Prompts.analysis(edition: edition, suspicious: !suspicion.isEmpty)
                                                 + Prompts.entities(edition: edition) + Prompts.glossaryNote(glossary)),
-                       .user(Prompts.untrusted(["source": sourceName, "url": url, "title": article.title,
+                       .user(Prompts.untrusted(["source": sourceName, "title": article.title,
                                                 "text": String(text.prefix(Self.maximumArticleCharacters))]))],
             responseSchema: ResponseSchema(name: "analysis", schema: Self.schema), temperature: 0.3,
             maximumTokens: Self.maximumAnswerTokens)

@@ -7,8 +7,11 @@ import LLM
 ///
 /// Cost is bounded twice: only the blocks within `maximumCharacters` are translated (the
 /// translation is then a prefix of the article, and the page says where it ends), and every
-/// finished batch is reported as progress, so that a retry after a failed batch is given that
-/// progress back and pays only for the batches still missing.
+/// translated segment goes into the translation memory (the client's ledger) as soon as its batch
+/// is answered. A segment the memory holds, for the same masked source, model, language and
+/// prompt, is never sent again: a retry after a failed batch pays only for the batches still
+/// missing, and a changed article, or another article quoting the same text, only for the
+/// segments that are new.
 public struct Translator: Sendable {
     /// Characters of source text per request: large enough for context, small enough for any model.
     public static let batchCharacters = 4_000
@@ -44,34 +47,48 @@ public struct Translator: Sendable {
         var segments: [Entry]
     }
 
-    /// The translation of the blocks that fit within `maximumCharacters`. Batches whose every
-    /// segment `progress` already holds (for the same source text) are not sent again; after
-    /// each batch that is, `onProgress` gets everything finished so far. The glossary's names are
-    /// masked and come back as its renderings (`Glossary.relevant(to:)` bounds how many).
-    public func translate(
-        _ blocks: [Block], glossary: Glossary = .empty, resumingFrom progress: TranslationProgress = TranslationProgress(),
-        onProgress: @Sendable (TranslationProgress) async -> Void = { _ in }
-    ) async throws(NewsroomError) -> Translation {
+    /// The translation of the blocks that fit within `maximumCharacters`: segments the translation
+    /// memory holds are taken from it, the others are sent in batches and remembered. The
+    /// glossary's names are masked and come back as its renderings (`Glossary.relevant(to:)`
+    /// bounds how many).
+    public func translate(_ blocks: [Block], glossary: Glossary = .empty) async throws(NewsroomError) -> Translation {
         guard !Self.segments(of: blocks).isEmpty else { throw .emptyArticle }
         let covered = Array(blocks.prefix(Self.blocksWithin(maximumCharacters, of: blocks)))
         let segments = Self.segments(of: covered, names: glossary)
-        var finished = progress
-        for batch in Self.batches(segments) {
-            if batch.allSatisfy({ finished.translation(of: $0) != nil }) { continue }
+        var translated: [String: [Inline]] = [:]
+        var missing: [Segment] = []
+        for segment in segments {
+            if let remembered = await client.ledger?.cachedAnswer(for: memoryKey(segment)),
+               let inlines = try? Masking.unmask(remembered, marks: segment.masked.marks) {
+                translated[segment.id] = inlines
+            } else {
+                missing.append(segment)
+            }
+        }
+        if missing.count < segments.count { await client.recordCacheHit(task: .translation) }
+        var model = client.configuration(for: .translation).model
+        for batch in Self.batches(missing) {
             let answer = try await translate(batch, glossary: glossary)
             for segment in batch {
-                if let text = answer.value[segment.id] {
-                    finished.pieces[segment.id] = TranslationProgress.Piece(source: segment.masked.text, text: text)
-                }
+                guard let text = answer.value[segment.id] else { continue }
+                translated[segment.id] = try? Masking.unmask(text, marks: segment.masked.marks)
+                await client.ledger?.storeAnswer(text, for: memoryKey(segment))
             }
-            finished.model = answer.model
-            await onProgress(finished)
-        }
-        let translated = segments.reduce(into: [String: [Inline]]()) { result, segment in
-            result[segment.id] = finished.translation(of: segment)
+            model = answer.model
         }
         return Translation(language: edition.languageCode, blocks: Self.rebuild(covered, with: translated),
-                           translatedAt: now(), model: finished.model ?? client.configuration(for: .translation).model)
+                           translatedAt: now(), model: model)
+    }
+
+    /// The kind of answer the translation memory keeps: one masked segment's translation.
+    public static let memoryKind = "translation.segment"
+
+    /// A segment's place in the translation memory: its masked source text, under the model, the
+    /// target language and the translation prompt (so that a new prompt starts a new memory).
+    func memoryKey(_ segment: Segment) -> AnswerKey {
+        AnswerKey(kind: Self.memoryKind, model: client.configuration(for: .translation).model,
+                  promptVersion: AnswerKey.digest([edition.languageCode, Prompts.translation(edition: edition)]),
+                  contentHash: AnswerKey.digest([segment.masked.text]))
     }
 
     /// How many leading blocks fit within `limit` characters of text to translate. A block is
@@ -207,32 +224,4 @@ public struct Translator: Sendable {
             ]),
         ]),
     ])
-}
-
-/// The segments of an article translated so far, masked, each with the masked source it was made
-/// from. Stored with the item between attempts and trusted no further than a check: a piece is
-/// reused only for the very source text it translates, and only if its placeholders still unmask
-/// against the article as it is now (so a changed link target is taken from the article, never
-/// from the stored piece).
-public struct TranslationProgress: Sendable, Hashable, Codable {
-    public struct Piece: Sendable, Hashable, Codable {
-        public var source: String
-        public var text: String
-    }
-
-    public var pieces: [String: Piece]
-    /// The model that translated the latest batch.
-    public var model: String?
-
-    public init(pieces: [String: Piece] = [:], model: String? = nil) {
-        self.pieces = pieces
-        self.model = model
-    }
-
-    public var isEmpty: Bool { pieces.isEmpty }
-
-    func translation(of segment: Translator.Segment) -> [Inline]? {
-        guard let piece = pieces[segment.id], piece.source == segment.masked.text else { return nil }
-        return try? Masking.unmask(piece.text, marks: segment.masked.marks)
-    }
 }

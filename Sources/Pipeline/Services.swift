@@ -15,6 +15,8 @@ public struct Services: Sendable {
     /// The process's one pool for CPU-heavy work, shut down by `close`.
     public let pool: CPUPool
     public let desk: EditorialDesk?
+    /// Every LLM call's record, the daily budget and the answer caches, over the store.
+    public let ledger: StoreCallLedger
     public let logger: Logger
 
     public static func open(_ settings: Settings, logger: Logger) async throws -> Services {
@@ -30,16 +32,18 @@ public struct Services: Sendable {
             }
         }
         let fetcher = Fetcher(policy: settings.fetchPolicy, logger: logger)
+        let ledger = StoreCallLedger(store: store, budget: settings.tokenBudget, logger: logger)
         let desk = settings.llm.map { routes in
             // The process's one client: every task and lane shares its per-endpoint limiters.
-            let client = ChatClient(routes: routes, logger: logger)
+            let client = ChatClient(routes: routes, logger: logger, ledger: ledger)
             return EditorialDesk(triager: Triager(client: client, edition: settings.edition),
                                  analyst: Analyst(client: client, edition: settings.edition),
                                  translator: Translator(client: client, edition: settings.edition,
                                                          maximumCharacters: settings.translationMaximumCharacters))
         }
         if let reason = settings.llmMissingReason { logger.warning("\(reason)") }
-        return Services(settings: settings, store: store, fetcher: fetcher, pool: CPUPool(), desk: desk, logger: logger)
+        return Services(settings: settings, store: store, fetcher: fetcher, pool: CPUPool(), desk: desk, ledger: ledger,
+                        logger: logger)
     }
 
     public func close() async {
@@ -59,7 +63,7 @@ public struct Services: Sendable {
     }
 
     public func worker() -> Worker {
-        Worker(store: store, fetcher: fetcher, pool: pool, desk: desk, settings: settings.work, logger: logger)
+        Worker(store: store, fetcher: fetcher, pool: pool, desk: desk, settings: settings.work, budget: ledger, logger: logger)
     }
 
     /// What a worker process runs beside (or instead of) the site: collection and processing.

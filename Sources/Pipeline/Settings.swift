@@ -55,6 +55,8 @@ public struct Settings: Sendable {
         public static let triageMinimumWorth = "KAWARABAN_TRIAGE_MIN_WORTH"
         public static let hackerNewsMinimumScore = "KAWARABAN_HN_MIN_SCORE"
         public static let hackerNewsMinimumComments = "KAWARABAN_HN_MIN_COMMENTS"
+        public static let llmDailyTokens = "KAWARABAN_LLM_DAILY_TOKENS"
+        public static let llmPrices = "KAWARABAN_LLM_PRICES"
 
         /// Every key a setting is read from, for telling a misspelt one apart.
         public static let all: [String] = [
@@ -63,7 +65,7 @@ public struct Settings: Sendable {
             workConcurrency, collectEntriesPerFetch, collectDailyQuota, llmPauseAfterFailures, llmPauseFirstSeconds,
             llmPauseLongestSeconds, retentionDays, migrateOnStart, translationMaximumCharacters,
             llmConcurrency, llmRequestsPerMinute, llmTokensPerMinute,
-            triageMinimumWorth, hackerNewsMinimumScore, hackerNewsMinimumComments,
+            triageMinimumWorth, hackerNewsMinimumScore, hackerNewsMinimumComments, llmDailyTokens, llmPrices,
         ] + llmTaskKeys
     }
 
@@ -93,6 +95,15 @@ public struct Settings: Sendable {
     public var warnings: [String] = []
     /// Source characters of an article that are translated; the page says where a longer one stops.
     public var translationMaximumCharacters = Translator.defaultMaximumCharacters
+    /// Tokens the LLM calls of all processes may use per day in the edition's time zone; nil: no limit.
+    public var llmDailyTokens: Int?
+    /// What each model costs, for `usage`.
+    public var llmPrices = LLMPrices()
+
+    /// The daily budget, when one is set.
+    public var tokenBudget: TokenBudget? {
+        llmDailyTokens.map { TokenBudget(dailyTokens: $0, timeZone: edition.timeZone) }
+    }
 
     /// Why the pipeline cannot analyse, in words that say what to set; nil when an LLM is configured.
     public var llmMissingReason: String? {
@@ -338,6 +349,15 @@ struct SettingsReader {
         let translationMaximumCharacters = integer(Settings.Key.translationMaximumCharacters,
                                                    default: Translator.defaultMaximumCharacters, range: 1_000...1_000_000)
 
+        let llmDailyTokens = value(Settings.Key.llmDailyTokens) == nil
+            ? nil : integer(Settings.Key.llmDailyTokens, default: 0, range: 1...1_000_000_000_000)
+        var llmPrices = LLMPrices()
+        if let table = value(Settings.Key.llmPrices) {
+            let parsed = LLMPrices.parse(table)
+            llmPrices = parsed.prices
+            problems += parsed.problems.map { "\(Settings.Key.llmPrices): \($0)" }
+        }
+
         let llm = readLLM()
         guard let database else { return nil }
         var settings = Settings(
@@ -351,6 +371,8 @@ struct SettingsReader {
         settings.retentionDays = retentionDays
         settings.migrateOnStart = migrateOnStart
         settings.translationMaximumCharacters = translationMaximumCharacters
+        settings.llmDailyTokens = llmDailyTokens
+        settings.llmPrices = llmPrices
         return settings
     }
 

@@ -41,6 +41,8 @@ public struct StatusReport: Sendable, Codable {
     public var llmPause: LLMPause?
     /// The model and API of each LLM task, in task order; empty without an LLM.
     public var llmRoutes: [LLMRouteLine] = []
+    /// The daily token budget and today's use, when a budget is set.
+    public var llmBudget: BudgetState?
     public var failures: [ItemFailure]
     /// Stories found to be one already stored and folded into it: not failures.
     public var merges: [MergedItem]
@@ -92,9 +94,10 @@ public struct StatusReport: Sendable, Codable {
             LLMPause(pausedSince: $0, nextProbeAt: circuit.nextProbeAt, consecutiveFailures: circuit.consecutiveFailures,
                      lastError: circuit.lastError)
         }
+        let budget = try await BudgetState.read(settings.tokenBudget, from: store, now: Date())
         var report = StatusReport(
             stages: stages, awaitingAnalysis: awaiting, llmConfigured: settings.llm != nil,
-            llmMissingReason: settings.llmMissingReason, llmPause: pause,
+            llmMissingReason: settings.llmMissingReason, llmPause: pause, llmBudget: budget,
             failures: try await store.failures(limit: failuresShown), merges: try await store.merges(limit: mergesShown),
             sources: sources)
         report.llmRoutes = settings.llm.map { routes in
@@ -113,11 +116,14 @@ public struct StatusReport: Sendable, Codable {
         return report
     }
 
-    public func json() throws -> String {
+    public func json() throws -> String { try Self.json(self) }
+
+    /// A report as operators' scripts read it: pretty, keys sorted, dates in ISO 8601.
+    static func json(_ report: some Encodable) throws -> String {
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
         encoder.dateEncodingStrategy = .iso8601
-        return String(decoding: try encoder.encode(self), as: UTF8.self)
+        return String(decoding: try encoder.encode(report), as: UTF8.self)
     }
 
     public func text(edition: Edition) -> String {
@@ -144,6 +150,7 @@ public struct StatusReport: Sendable, Codable {
             lines.append("Triage: \(triageSkippedToday) items skipped today (not about AI, or worth under \(triageMinimumWorth) of 5)")
             for skip in triageSkips { lines.append("  #\(skip.itemID) \(skip.title)\n      \(skip.reason)") }
         }
+        if let llmBudget { lines.append(llmBudget.text(edition: edition)) }
         lines.append("Sources:")
         if sources.isEmpty { lines.append("  none; add one with: kawaraban sources add URL") }
         for source in sources { lines.append("  " + Self.describe(source, edition: edition)) }

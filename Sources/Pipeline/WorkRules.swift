@@ -1,5 +1,6 @@
 import Foundation
 import KawarabanCore
+import LLM
 import Newsroom
 import Store
 
@@ -8,6 +9,22 @@ public struct StageFailure: Error, Sendable, CustomStringConvertible {
     public var stage: Stage
     public var reason: String
     public var isTransient: Bool
+    /// Set when the step was refused by the daily token budget: when LLM work may resume.
+    public var budgetResumesAt: Date?
+
+    public init(stage: Stage, reason: String, isTransient: Bool, budgetResumesAt: Date? = nil) {
+        self.stage = stage
+        self.reason = reason
+        self.isTransient = isTransient
+        self.budgetResumesAt = budgetResumesAt
+    }
+
+    /// An LLM stage's failure, with the budget's resumption when that is the cause.
+    init(stage: Stage, _ error: NewsroomError) {
+        var resumesAt: Date?
+        if case .llm(.budgetExhausted(let until)) = error { resumesAt = until }
+        self.init(stage: stage, reason: error.description, isTransient: error.isTransient, budgetResumesAt: resumesAt)
+    }
 
     public var description: String { "\(stage.rawValue): \(reason)" }
 

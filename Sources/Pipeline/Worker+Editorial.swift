@@ -54,26 +54,4 @@ extension Worker {
             throw StageFailure(stage: stage, reason: error.description, isTransient: true)
         }
     }
-
-    /// The translation finished by earlier attempts; none when it cannot be read, which only costs
-    /// a retranslation.
-    func savedTranslationProgress(of item: Item) async -> TranslationProgress {
-        do {
-            return try await store.translationProgress(of: item.id, as: TranslationProgress.self) ?? TranslationProgress()
-        } catch {
-            logger.warning("translation progress unreadable; translating from the start",
-                           metadata: ["item": "\(item.id)", "error": "\(error)"])
-            return TranslationProgress()
-        }
-    }
-
-    /// Keeps `progress` (nil: forgets it) while this worker holds the item; a failed write only
-    /// means a retry pays for those batches again.
-    func saveTranslationProgress(_ progress: TranslationProgress?, of item: Item) async {
-        do {
-            _ = try await store.saveTranslationProgress(progress, of: item.id, owner: owner)
-        } catch {
-            logger.warning("translation progress not stored", metadata: ["item": "\(item.id)", "error": "\(error)"])
-        }
-    }
 }

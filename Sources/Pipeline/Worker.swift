@@ -79,9 +79,13 @@ public final class Worker: Sendable {
     /// Whether a lane of this worker is claiming a triage batch: one at a time, so that lanes
     /// starting together do not split the waiting items into several calls.
     let claimingTriageBatch = Mutex(false)
+    /// The daily token budget the LLM stages are claimed under; nil when none is set.
+    let budget: (any CallLedger)?
 
     public init(store: Store, fetcher: Fetcher, pool: CPUPool, desk: EditorialDesk?, settings: WorkSettings,
-                rules: WorkRules = WorkRules(), owner: String = Worker.makeOwnerID(), logger: Logger) {
+                rules: WorkRules = WorkRules(), owner: String = Worker.makeOwnerID(), budget: (any CallLedger)? = nil,
+                logger: Logger) {
+        self.budget = budget
         self.store = store
         self.fetcher = fetcher
         self.pool = pool
@@ -154,6 +158,10 @@ public final class Worker: Sendable {
     /// Claims one item and moves it one stage forward, or, when it waits for triage, a batch of
     /// such items with it; nil when nothing can be claimed now.
     func stepOne() async throws -> StepResult? {
+        var stages = self.stages
+        if let budget, await budget.budgetExhausted(at: rules.now) != nil {
+            stages.removeAll { Stage.needingLLM.contains($0) }
+        }
         if stages.contains(.collected), let batch = try await claimTriageBatch() { return try await triage(batch) }
         let singleStages = stages.filter { $0 != .collected }
         guard let item = try await circuit.claim(stages: singleStages, owner: owner, lease: settings.lease, now: rules.now, { stages in
@@ -179,7 +187,9 @@ public final class Worker: Sendable {
         let stepStartedAt = rules.now
         do {
             let next = try rules.stage(after: item.stage)
-            let outcome = try await whileHolding([item]) { try await self.perform(item) }
+            let outcome = try await whileHolding([item]) {
+                try await LLMCallContext.$itemID.withValue(item.id) { try await self.perform(item) }
+            }
             if desk != nil, Stage.needingLLM.contains(item.stage) { try await circuit.recordAnswer(now: rules.now) }
             let kept: Bool
             let result: StepResult
@@ -216,6 +226,14 @@ public final class Worker: Sendable {
     /// attempt. Nil when the failure is the item's own.
     private func deferIfProviderDown(_ item: Item, _ failure: StageFailure, stepStartedAt: Date) async throws -> StepResult? {
         guard desk != nil, Stage.needingLLM.contains(item.stage) else { return nil }
+        if let resumesAt = failure.budgetResumesAt {
+            // Nothing was sent: neither the provider nor the item is at fault, and no LLM stage is
+            // claimed again before the budget's day turns.
+            try await circuit.releaseProbe(owner: owner)
+            let kept = try await store.deferItem(item.id, owner: owner, reason: failure.description,
+                                                 retryAfter: max(0, resumesAt.timeIntervalSince(rules.now)), now: rules.now)
+            return kept ? .retryScheduled : .lostLease
+        }
         guard failure.isTransient else {
             try await circuit.releaseProbe(owner: owner)
             return nil
@@ -363,7 +381,7 @@ public final class Worker: Sendable {
             analysis = try await desk.analyst.analyse(article: article, sourceName: item.sourceName, url: item.feedEntry.url,
                                                       glossary: glossary, suspicion: suspicion)
         } catch {
-            throw StageFailure(stage: .extracted, reason: error.description, isTransient: error.isTransient)
+            throw StageFailure(stage: .extracted, error)
         }
         return try await settle(analysis, of: item, article: article, suspicious: !suspicion.isEmpty, glossary: glossary)
     }
@@ -372,13 +390,9 @@ public final class Worker: Sendable {
         let (desk, article) = try prerequisites(item, stage: .analysed)
         let glossary = try await glossary(for: article, stage: .analysed)
         do {
-            let translation = try await desk.translator.translate(
-                article.blocks, glossary: glossary, resumingFrom: await savedTranslationProgress(of: item)
-            ) { progress in await self.saveTranslationProgress(progress, of: item) }
-            await saveTranslationProgress(nil, of: item)
-            return translation
+            return try await desk.translator.translate(article.blocks, glossary: glossary)
         } catch {
-            throw StageFailure(stage: .analysed, reason: error.description, isTransient: error.isTransient)
+            throw StageFailure(stage: .analysed, error)
         }
     }
 

@@ -166,6 +166,39 @@ extension Store {
                 "CREATE INDEX items_backlog ON items (source_id, id) WHERE stage IN ('collected', 'discovered', 'fetched', 'extracted', 'analysed', 'translated')",
             ]
         },
+        // The cost ledger: every model call with its tokens (summed per day for the budget and
+        // `usage`), and answers kept so that the same request, or the same translated segment,
+        // is never paid for twice. The translation memory replaces the per-item progress column.
+        Migration(version: 8) { dialect in
+            [
+                """
+                CREATE TABLE llm_calls (
+                    id \(dialect.autoIncrementPrimaryKey),
+                    task TEXT NOT NULL,
+                    model TEXT NOT NULL,
+                    item_id \(dialect.bigInteger),
+                    prompt_tokens INTEGER NOT NULL,
+                    completion_tokens INTEGER NOT NULL,
+                    duration_seconds \(dialect.timestamp) NOT NULL,
+                    outcome TEXT NOT NULL,
+                    started_at \(dialect.timestamp) NOT NULL
+                )
+                """,
+                "CREATE INDEX llm_calls_started ON llm_calls (started_at)",
+                """
+                CREATE TABLE llm_cache (
+                    kind TEXT NOT NULL,
+                    model TEXT NOT NULL,
+                    prompt_version TEXT NOT NULL,
+                    content_hash TEXT NOT NULL,
+                    answer TEXT NOT NULL,
+                    created_at \(dialect.timestamp) NOT NULL,
+                    PRIMARY KEY (kind, model, prompt_version, content_hash)
+                )
+                """,
+                "ALTER TABLE items DROP COLUMN translation_progress_json",
+            ]
+        },
         // Entities stored normalised (one row per name, its aliases, the items that name it) for
         // the pages about a company or a product and for related articles; and the site-wide
         // glossary, one rendering per name, with the renderings it replaced for `glossary apply`.

@@ -11,26 +11,10 @@ public struct SuspiciousItem<Evidence: Decodable & Sendable>: Sendable {
     public var evidence: Evidence
 }
 
-/// What the editorial stages keep beside an item: translation progress between attempts and the
-/// evidence that an item tries to steer the model. The values are the pipeline's; the store keeps
+/// What the editorial stages keep beside an item: the evidence that an item tries to steer the model. The values are the pipeline's; the store keeps
 /// them as JSON and decides nothing about them. Every write is refused (false) unless `owner`
 /// holds the item, like every other write of a step.
 extension Store {
-    public func translationProgress<Progress: Decodable>(of itemID: Int64, as type: Progress.Type) async throws(StoreError) -> Progress? {
-        try await jsonColumn("translation_progress_json", of: itemID, as: type, doing: "reading the translation progress of item \(itemID)")
-    }
-
-    /// Stores the progress; nil clears it.
-    public func saveTranslationProgress(_ progress: (some Encodable & Sendable)?, of itemID: Int64, owner: String) async throws(StoreError) -> Bool {
-        try await translatingErrors("storing the translation progress of item \(itemID)") {
-            let json = try progress.map { try Self.json($0) }
-            return try await database.raw("""
-                UPDATE items SET translation_progress_json = \(bind: json)
-                WHERE id = \(bind: itemID) AND lease_owner = \(bind: owner) RETURNING id
-                """).first() != nil
-        }
-    }
-
     public func suspicion<Evidence: Decodable>(of itemID: Int64, as type: Evidence.Type) async throws(StoreError) -> Evidence? {
         try await jsonColumn("suspicion_json", of: itemID, as: type, doing: "reading the suspicion of item \(itemID)")
     }

@@ -62,8 +62,10 @@ import TestSupport
                 let after = try await StatusJSON.read(kawaraban)
                 #expect(after.stages["published"] == Self.itemCount, "\(after)")
                 #expect(after.stages.filter { $0.key != "published" }.values.allSatisfy { $0 == 0 }, "\(after)")
+                // Every story is the same text: only the calls in flight before its first analysis
+                // was cached (one per lane, in each of the two runs) reach the model.
                 let analysed = llm.requestCount(schema: "analysis")
-                #expect(analysed >= Self.itemCount)
+                #expect(analysed >= 1 && analysed <= 2 * 2, "\(analysed) analysis calls")
                 // Each item is published once: a second restart finds nothing left to do.
                 let again = try await kawaraban.succeed(["work", "--until-idle"])
                 #expect(again.output.contains("steps: 0, published: 0"))

@@ -7,14 +7,25 @@ import TestSupport
 @testable import LLM
 @testable import Newsroom
 
-/// What a translation costs: finished batches are never paid for twice, and long articles are
+/// What a translation costs: a translated segment is never paid for twice, and long articles are
 /// translated only up to the cap.
 @Suite struct TranslationCostTests {
+    /// A ledger kept in memory: what the translation memory holds between calls. (The one over
+    /// the store is tested with the pipeline.)
+    final class MemoryLedger: CallLedger {
+        private let answers = Mutex<[AnswerKey: String]>([:])
+
+        func record(_ call: CallRecord) async {}
+        func budgetExhausted(at now: Date) async -> Date? { nil }
+        func cachedAnswer(for key: AnswerKey) async -> String? { answers.withLock { $0[key] } }
+        func storeAnswer(_ content: String, for key: AnswerKey) async { answers.withLock { $0[key] = content } }
+    }
+
     /// One attempt per call, so that a scripted failure reaches the translator.
-    func client(port: Int) -> ChatClient {
+    func client(port: Int, ledger: MemoryLedger = MemoryLedger()) -> ChatClient {
         ChatClient(configuration: LLMConfiguration(baseURL: URL(string: "http://127.0.0.1:\(port)/v1")!, model: "m",
                                                    maximumAttempts: 1, retryBaseDelay: .milliseconds(1)),
-                   logger: Logger(label: "newsroom-tests", factory: { _ in SwiftLogNoOpLogHandler() }))
+                   logger: Logger(label: "newsroom-tests", factory: { _ in SwiftLogNoOpLogHandler() }), ledger: ledger)
     }
 
     /// Paragraphs of `characters` English letters each, so that each fills most of a batch.
@@ -58,49 +69,60 @@ import TestSupport
         }
     }
 
-    final class ProgressLog: Sendable {
-        private let storage = Mutex<[TranslationProgress]>([])
-        var reports: [TranslationProgress] { storage.withLock { $0 } }
-        func record(_ progress: TranslationProgress) { storage.withLock { $0.append(progress) } }
-    }
-
     @Test func aRetryAfterAFailedBatchSendsOnlyTheUnfinishedBatches() async throws {
         let blocks = Self.paragraphs(3, characters: 3_000)
         #expect(Translator.batches(Translator.segments(of: blocks)).count == 3)
         let server = FailOnce(failing: "1")
-        let progress = ProgressLog()
         try await withTestHTTPServer(server.handler) { port in
             let translator = Translator(client: client(port: port), edition: .japanese)
             await #expect(throws: NewsroomError.self) {
-                try await translator.translate(blocks) { progress.record($0) }
+                try await translator.translate(blocks)
             }
             #expect(server.requests == [["0"], ["1"]])
-            let kept = try #require(progress.reports.last)
-            #expect(Set(kept.pieces.keys) == ["0"])
 
-            let translation = try await translator.translate(blocks, resumingFrom: kept) { progress.record($0) }
+            let translation = try await translator.translate(blocks)
             #expect(server.requests == [["0"], ["1"], ["1"], ["2"]])
             #expect(translation.blocks.count == 3)
             #expect(translation.blocks.allSatisfy { $0.plainText.hasPrefix("「訳」") })
-            #expect(Set(try #require(progress.reports.last).pieces.keys) == ["0", "1", "2"])
         }
     }
 
-    @Test func progressIsReusedOnlyForTheSameSourceAndItsOwnPlaceholders() async throws {
-        let blocks: [Block] = [.paragraph([.text("Read "), .link(href: "https://lab.example/new", [.text("the paper")]), .text(" today.")])]
-        let masked = try #require(Translator.segments(of: blocks).first).masked
-        // Made for other text: not reused.
-        let stale = TranslationProgress(pieces: ["0": .init(source: "Other text", text: "別の訳")])
-        // Made for this text; the link target comes from the article, not from the stored piece.
-        let current = TranslationProgress(pieces: ["0": .init(source: masked.text, text: "今日⟦1⟧論文⟦/1⟧を読む。")])
-        let server = ScriptedLLMServer.sensible()
+    @Test func aChangedArticleSendsOnlyTheBlocksThatChanged() async throws {
+        let before = Self.paragraphs(3, characters: 1_000)
+        let after = [before[0], .paragraph([.text("A corrected second paragraph.")]), before[2]]
+        let server = FailOnce(failing: "never")
         try await withTestHTTPServer(server.handler) { port in
             let translator = Translator(client: client(port: port), edition: .japanese)
-            _ = try await translator.translate(blocks, resumingFrom: stale)
+            _ = try await translator.translate(before)
+            #expect(server.requests == [["0", "1", "2"]])
+            let translation = try await translator.translate(after)
+            #expect(server.requests == [["0", "1", "2"], ["1"]])
+            #expect(translation.blocks.allSatisfy { $0.plainText.hasPrefix("「訳」") })
+        }
+    }
+
+    @Test func rememberedSegmentsKeepTheArticlesOwnPlaceholderTargets() async throws {
+        @Sendable func article(linkingTo href: String) -> [Block] {
+            [.paragraph([.text("Read "), .link(href: href, [.text("the paper")]), .text(" today.")])]
+        }
+        let server = ScriptedLLMServer.sensible()
+        let ledger = MemoryLedger()
+        try await withTestHTTPServer(server.handler) { port in
+            let translator = Translator(client: client(port: port, ledger: ledger), edition: .japanese)
+            _ = try await translator.translate(article(linkingTo: "https://lab.example/old"))
             #expect(server.received.count == 1)
-            let reused = try await translator.translate(blocks, resumingFrom: current)
+            // The same masked text: remembered, but the link target is the article's, not the old one.
+            let reused = try await translator.translate(article(linkingTo: "https://lab.example/new"))
             #expect(server.received.count == 1)
-            #expect(reused.blocks == [.paragraph([.text("今日"), .link(href: "https://lab.example/new", [.text("論文")]), .text("を読む。")])])
+            guard case .paragraph(let inlines) = try #require(reused.blocks.first) else { Issue.record("not a paragraph"); return }
+            #expect(inlines.contains(.link(href: "https://lab.example/new", [.text("訳 訳")])))
+            // Another model is another memory.
+            let otherModel = ChatClient(
+                configuration: LLMConfiguration(baseURL: URL(string: "http://127.0.0.1:\(port)/v1")!, model: "other",
+                                                maximumAttempts: 1),
+                logger: Logger(label: "newsroom-tests", factory: { _ in SwiftLogNoOpLogHandler() }), ledger: ledger)
+            _ = try await Translator(client: otherModel, edition: .japanese).translate(article(linkingTo: "https://lab.example/new"))
+            #expect(server.received.count == 2)
         }
     }
 

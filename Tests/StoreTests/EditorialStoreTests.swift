@@ -9,7 +9,6 @@ import TestSupport
 @Suite struct EditorialStoreTests {
     let now = Date(timeIntervalSince1970: 1_790_000_000)
 
-    struct Progress: Codable, Sendable, Equatable { var done: [String] }
     struct Evidence: Codable, Sendable, Equatable { var kind: String; var snippet: String }
 
     func heldItem(_ store: Store) async throws -> Int64 {
@@ -18,19 +17,6 @@ import TestSupport
             sourceID: source.id, guid: "g1", url: "https://news.example/1", canonicalURL: "https://news.example/1",
             title: "Story 1")], now: now)
         return try #require(try await store.claim(stages: [.discovered], owner: "w1", limit: 1, lease: 60, giveUp: ClaimLimit(claims: 3, reason: "abandoned by 3 workers")).first).id
-    }
-
-    @Test(arguments: Backend.available)
-    func translationProgressIsKeptForItsHolderAndCleared(backend: Backend) async throws {
-        try await withTestStore(backend) { store in
-            let id = try await heldItem(store)
-            #expect(try await store.translationProgress(of: id, as: Progress.self) == nil)
-            #expect(try await !store.saveTranslationProgress(Progress(done: ["0"]), of: id, owner: "someone else"))
-            #expect(try await store.saveTranslationProgress(Progress(done: ["0", "1"]), of: id, owner: "w1"))
-            #expect(try await store.translationProgress(of: id, as: Progress.self) == Progress(done: ["0", "1"]))
-            #expect(try await store.saveTranslationProgress(Progress?.none, of: id, owner: "w1"))
-            #expect(try await store.translationProgress(of: id, as: Progress.self) == nil)
-        }
     }
 
     @Test(arguments: Backend.available)

@@ -20,7 +20,10 @@ import Synchronization
 /// With `wire: .anthropic` it speaks Anthropic's Messages API instead (see
 /// ScriptedLLMServer+Anthropic.swift): the same answers, as tool calls.
 ///
-/// It reads requests as JSON only; it uses none of Kawaraban's code. Every request is recorded.
+/// It reads requests as JSON only; it uses none of Kawaraban's code. Every request is recorded,
+/// and so are the tokens its answers report. The sensible answers report usage that varies with
+/// the request (a token per four bytes of request, a token per three bytes of answer), so that a
+/// count that mixes calls up does not come out right by accident.
 public final class ScriptedLLMServer: Sendable {
     /// The protocol the server speaks.
     public enum Wire: String, Sendable, CaseIterable {
@@ -29,6 +32,7 @@ public final class ScriptedLLMServer: Sendable {
 
     private let script: Mutex<[TestResponse]>
     private let requests = Mutex<[TestRequest]>([])
+    private let usages = Mutex<[ReturnedUsage]>([])
     private let delay: Duration
     public let wire: Wire
 
@@ -49,11 +53,45 @@ public final class ScriptedLLMServer: Sendable {
             var response = self.script.withLock { $0.isEmpty ? nil : $0.removeFirst() } ?? Self.sensibleAnswer(to: request)
             if self.wire == .anthropic { response = Self.anthropicForm(of: response, to: request) }
             if response.delay == .zero { response.delay = self.delay }
+            if let reported = Self.reportedUsage(in: response) {
+                self.usages.withLock { $0.append(reported) }
+            }
             return response
         }
     }
 
     public var received: [TestRequest] { requests.withLock { $0 } }
+
+    /// The tokens the answers served so far reported in their `usage` fields.
+    public struct ReturnedUsage: Sendable, Equatable {
+        public var promptTokens = 0
+        public var completionTokens = 0
+        public var total: Int { promptTokens + completionTokens }
+    }
+
+    /// Each answer's usage, in the order served.
+    public var returnedUsages: [ReturnedUsage] { usages.withLock { $0 } }
+
+    public var returnedUsage: ReturnedUsage {
+        returnedUsages.reduce(into: ReturnedUsage()) {
+            $0.promptTokens += $1.promptTokens
+            $0.completionTokens += $1.completionTokens
+        }
+    }
+
+    /// The usage an answer reports, in either protocol's fields (Anthropic's prompt is its three
+    /// input counts together).
+    static func reportedUsage(in response: TestResponse) -> ReturnedUsage? {
+        guard let json = try? JSONSerialization.jsonObject(with: Data(response.body)) as? [String: Any],
+              let usage = json["usage"] as? [String: Any]
+        else { return nil }
+        if let prompt = usage["prompt_tokens"] as? Int, let completion = usage["completion_tokens"] as? Int {
+            return ReturnedUsage(promptTokens: prompt, completionTokens: completion)
+        }
+        guard let input = usage["input_tokens"] as? Int, let output = usage["output_tokens"] as? Int else { return nil }
+        let cached = (usage["cache_creation_input_tokens"] as? Int ?? 0) + (usage["cache_read_input_tokens"] as? Int ?? 0)
+        return ReturnedUsage(promptTokens: input + cached, completionTokens: output)
+    }
 
     /// Requests asking for the schema of this name ("analysis" or "translation").
     public func requestCount(schema: String) -> Int {
@@ -61,11 +99,13 @@ public final class ScriptedLLMServer: Sendable {
     }
 
     /// A successful completion whose message content is `content`.
-    public static func completion(_ content: String, model: String = "scripted-model", finishReason: String = "stop") -> TestResponse {
+    public static func completion(_ content: String, model: String = "scripted-model", finishReason: String = "stop",
+                                  promptTokens: Int = 100, completionTokens: Int = 50) -> TestResponse {
         let body: [String: Any] = [
             "id": "chatcmpl-test", "object": "chat.completion", "model": model,
             "choices": [["index": 0, "finish_reason": finishReason, "message": ["role": "assistant", "content": content]]],
-            "usage": ["prompt_tokens": 100, "completion_tokens": 50, "total_tokens": 150],
+            "usage": ["prompt_tokens": promptTokens, "completion_tokens": completionTokens,
+                      "total_tokens": promptTokens + completionTokens],
         ]
         let data = (try? JSONSerialization.data(withJSONObject: body)) ?? Data()
         return TestResponse(headers: [("Content-Type", "application/json")], body: Array(data))
@@ -96,11 +136,14 @@ public final class ScriptedLLMServer: Sendable {
         guard let json = try? JSONSerialization.jsonObject(with: Data(request.body)) as? [String: Any] else {
             return .text("{\"error\":\"the body is not JSON\"}", contentType: "application/json", status: 400)
         }
+        func answer(_ content: String) -> TestResponse {
+            completion(content, promptTokens: request.body.count / 4 + 1, completionTokens: content.utf8.count / 3 + 1)
+        }
         if schemaName(of: request) == "triage", let items = firstUserPayload(json)?["items"] as? [[String: Any]] {
             return triageAnswer(items)
         }
         guard schemaName(of: request) == "translation", let segments = firstUserSegments(json) else {
-            return completion(analysisJSON)
+            return answer(analysisJSON)
         }
         let translated = segments.map { segment -> [String: String] in
             ["id": segment["id"] ?? "", "text": "「訳」" + latinWord.stringByReplacingMatches(
@@ -108,7 +151,7 @@ public final class ScriptedLLMServer: Sendable {
                 withTemplate: "訳")]
         }
         let data = (try? JSONSerialization.data(withJSONObject: ["segments": translated])) ?? Data()
-        return completion(String(decoding: data, as: UTF8.self))
+        return answer(String(decoding: data, as: UTF8.self))
     }
 
     static let latinWord = try! NSRegularExpression(pattern: "[A-Za-z]+")
