@@ -64,7 +64,9 @@ public final class ChatClient: Sendable {
     }
 
     /// A structured answer: decoded as `T`, then checked by `validate`. An answer that fails either
-    /// is shown back to the model with what was wrong, up to the configured number of attempts.
+    /// is shown back to the model with what was wrong, up to the configured number of attempts. An
+    /// answer the validator calls flawed (`AnswerFlaw`) is re-asked once only: the next flawed
+    /// answer, or the first one when no valid answer follows, is returned with its quality note.
     public func completeJSON<T: Decodable & Sendable, V: Sendable>(
         _ request: ChatRequest, as type: T.Type, purpose: String,
         validate: @Sendable (T) throws -> V
@@ -72,6 +74,7 @@ public final class ChatClient: Sendable {
         var conversation = request
         var usage = TokenUsage()
         var lastReason = ""
+        var flawed: (flaw: AnswerFlaw<V>, model: String)?
         for attempt in 1...configuration.maximumAttempts {
             let completion = try await complete(conversation)
             usage = usage + completion.usage
@@ -79,22 +82,43 @@ public final class ChatClient: Sendable {
                 let decoded = try JSONAnswer.decode(T.self, from: completion.content)
                 let value = try validate(decoded)
                 logger.info("llm answer", metadata: ["purpose": "\(purpose)", "outcome": "valid", "attempt": "\(attempt)"])
-                return StructuredAnswer(value: value, model: completion.model, usage: usage, attempts: attempt)
+                return StructuredAnswer(value: value, model: completion.model, usage: usage, attempts: attempt,
+                                        flawReAsks: flawed == nil ? 0 : 1)
+            } catch let flaw as AnswerFlaw<V> {
+                if flawed != nil || attempt == configuration.maximumAttempts {
+                    return accepting(flaw, model: completion.model, usage: usage, attempts: attempt,
+                                     reAsked: flawed != nil, purpose: purpose)
+                }
+                flawed = (flaw, completion.model)
+                lastReason = flaw.reason
             } catch {
                 lastReason = (error as? AnswerRejected)?.reason ?? JSONAnswer.describe(error)
                 if completion.wasCutOff {
                     lastReason = "the answer was cut off at the token limit (\(completion.usage.completionTokens) tokens); be brief. " + lastReason
                 }
-                logger.notice("llm answer", metadata: [
-                    "purpose": "\(purpose)", "outcome": "invalid", "attempt": "\(attempt)", "reason": "\(lastReason)",
-                ])
-                conversation.messages += [
-                    .assistant(String(completion.content.prefix(4000))),
-                    .user("That answer was not accepted: \(lastReason). Answer again with one JSON object that follows the schema and the instructions exactly."),
-                ]
             }
+            logger.notice("llm answer", metadata: [
+                "purpose": "\(purpose)", "outcome": "invalid", "attempt": "\(attempt)", "reason": "\(lastReason)",
+            ])
+            conversation.messages += [
+                .assistant(String(completion.content.prefix(4000))),
+                .user("That answer was not accepted: \(lastReason). Answer again with one JSON object that follows the schema and the instructions exactly."),
+            ]
+        }
+        if let flawed {
+            return accepting(flawed.flaw, model: flawed.model, usage: usage, attempts: configuration.maximumAttempts,
+                             reAsked: true, purpose: purpose)
         }
         throw .invalidAnswer(reason: lastReason, attempts: configuration.maximumAttempts)
+    }
+
+    private func accepting<V>(_ flaw: AnswerFlaw<V>, model: String, usage: TokenUsage, attempts: Int, reAsked: Bool,
+                              purpose: String) -> StructuredAnswer<V> {
+        logger.notice("llm answer", metadata: [
+            "purpose": "\(purpose)", "outcome": "accepted with a flaw", "attempt": "\(attempts)", "reason": "\(flaw.reason)",
+        ])
+        return StructuredAnswer(value: flaw.value, model: model, usage: usage, attempts: attempts,
+                                qualityNotes: [flaw.reason], flawReAsks: reAsked ? 1 : 0)
     }
 
     private struct Failure: Error {

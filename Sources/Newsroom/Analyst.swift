@@ -6,7 +6,8 @@ import LLM
 /// key points, impact, editorial comment, tags and the four axis scores. Importance is never
 /// asked of the model; it is computed from the scores.
 public struct Analyst: Sendable {
-    /// Article text beyond this is cut: enough for the analysis, bounded in cost.
+    /// The longest text analysed in one call: enough for the analysis, bounded in cost. A longer
+    /// article is analysed from summaries of sections of at most this size.
     public static let maximumArticleCharacters = 12_000
     public static let keyPointCount = 3
     public static let maximumTags = 6
@@ -50,21 +51,26 @@ public struct Analyst: Sendable {
     }
 
     /// The analysis of `article`. With `suspicion` (what `InjectionDetector` found in it), the
-    /// model is warned, and the scores are capped whatever it answers.
+    /// model is warned, and the scores are capped whatever it answers. An article longer than
+    /// `maximumArticleCharacters` is analysed from summaries of its sections (see `sections(of:)`),
+    /// one call each before the analysis call, so that its end counts as much as its start.
     public func analyse(article: Article, sourceName: String, url: String,
                         suspicion: [InjectionEvidence] = []) async throws(NewsroomError) -> Analysis {
         let text = article.plainText
         guard !text.trimmingCharacters(in: .whitespacesAndNewlines).isEmpty else { throw .emptyArticle }
+        let summarised = text.count > Self.maximumArticleCharacters
+        let analysedText = summarised ? try await summaries(of: article, url: url).joined(separator: "\n\n") : text
         let request = ChatRequest(
-            task: .analysis, messages: [.system(Prompts.analysis(edition: edition, suspicious: !suspicion.isEmpty)),
+            task: .analysis, messages: [.system(Prompts.analysis(edition: edition, suspicious: !suspicion.isEmpty,
+                                                                 fromSectionSummaries: summarised)),
                        .user(Prompts.untrusted(["source": sourceName, "url": url, "title": article.title,
-                                                "text": String(text.prefix(Self.maximumArticleCharacters))]))],
+                                                "text": analysedText]))],
             responseSchema: ResponseSchema(name: "analysis", schema: Self.schema), temperature: 0.3,
             maximumTokens: Self.maximumAnswerTokens)
-        let languageCode = edition.languageCode
+        let edition = self.edition
         do {
             let answer = try await client.completeJSON(request, as: Answer.self, purpose: "analysis") { answer in
-                try Self.validate(answer, languageCode: languageCode)
+                try Self.validate(answer, edition: edition)
             }
             var analysis = answer.value
             if analysis.scores != analysis.scores.clamped {
@@ -79,13 +85,101 @@ public struct Analyst: Sendable {
             }
             analysis.analysedAt = now()
             analysis.model = answer.model
+            analysis.qualityNotes = answer.qualityNotes.isEmpty ? nil : answer.qualityNotes
             return analysis
         } catch {
             throw .llm(error)
         }
     }
 
-    static func validate(_ answer: Answer, languageCode: String) throws -> Analysis {
+    // MARK: Long articles
+
+    /// Sections a long article is summarised in, at most: with `maximumArticleCharacters` each,
+    /// about 100,000 characters, a long report. Beyond that the sections in the middle are left
+    /// out, never the last one, which holds the conclusion.
+    public static let maximumSections = 8
+    /// The longest a section summary may be: the summaries of every section together fit in
+    /// one analysis prompt of about `maximumArticleCharacters`.
+    public static let maximumSummaryCharacters = 1_200
+    static let maximumSummaryTokens = 1_000
+
+    struct SectionSummary: Decodable, Sendable { var summary: String }
+
+    /// The article's text in sections of at most `maximumArticleCharacters`, split between blocks
+    /// (a block longer than that alone is cut into pieces), in order, at most `maximumSections`.
+    static func sections(of article: Article) -> [String] {
+        var sections: [String] = []
+        var current = ""
+        func close() {
+            if !current.isEmpty { sections.append(current) }
+            current = ""
+        }
+        for block in article.blocks {
+            var text = block.plainText
+            if !current.isEmpty && current.count + 1 + text.count > maximumArticleCharacters { close() }
+            while text.count > maximumArticleCharacters {
+                close()
+                sections.append(String(text.prefix(maximumArticleCharacters)))
+                text = String(text.dropFirst(maximumArticleCharacters))
+            }
+            current += current.isEmpty ? text : "\n" + text
+        }
+        close()
+        guard sections.count > maximumSections else { return sections }
+        return Array(sections.prefix(maximumSections - 1)) + [sections[sections.count - 1]]
+    }
+
+    /// One summary per section, each from a call of its own, labelled with its place.
+    private func summaries(of article: Article, url: String) async throws(NewsroomError) -> [String] {
+        let sections = Self.sections(of: article)
+        var summaries: [String] = []
+        for (index, section) in sections.enumerated() {
+            let place = "section \(index + 1) of \(sections.count)"
+            let request = ChatRequest(
+                task: .analysis,
+                messages: [.system(Prompts.sectionSummary(place: place)),
+                           .user(Prompts.untrusted(["title": article.title, "text": section]))],
+                responseSchema: ResponseSchema(name: "section_summary", schema: Self.summarySchema), temperature: 0.2,
+                maximumTokens: Self.maximumSummaryTokens)
+            do {
+                let answer = try await client.completeJSON(request, as: SectionSummary.self, purpose: "section summary") { answer in
+                    try Self.validate(answer)
+                }
+                summaries.append("[\(place)] \(answer.value)")
+            } catch {
+                throw .llm(error)
+            }
+        }
+        client.logger.info("long article analysed from section summaries", metadata: [
+            "url": "\(url)", "sections": "\(sections.count)", "characters": "\(article.plainText.count)",
+        ])
+        return summaries
+    }
+
+    static func validate(_ answer: SectionSummary) throws -> String {
+        let summary = answer.summary.trimmingCharacters(in: .whitespacesAndNewlines)
+        guard !summary.isEmpty else { throw AnswerRejected("summary is empty") }
+        guard summary.count <= maximumSummaryCharacters else {
+            throw AnswerRejected("summary is \(summary.count) characters long; write at most \(maximumSummaryCharacters)")
+        }
+        return summary
+    }
+
+    static let summarySchema: JSONValue = .object([
+        "type": .string("object"), "additionalProperties": .bool(false), "required": .array([.string("summary")]),
+        "properties": .object(["summary": .object([
+            "type": .string("string"), "description": .string("the section's facts, figures, names and claims"),
+            "maxLength": .integer(maximumSummaryCharacters),
+        ])]),
+    ])
+
+    // MARK: Validation
+
+    /// The analysis in `answer`, or why it is refused. A text field that leaves the register the
+    /// edition's style gives it is not refused but flawed (`AnswerFlaw`): asked again once, then
+    /// accepted with a note. Key point headings are headings: they have no register.
+    static func validate(_ answer: Answer, edition: Edition) throws -> Analysis {
+        let languageCode = edition.languageCode
         func checked(_ field: String, _ value: String, maximum: Int) throws -> String {
             let trimmed = value.trimmingCharacters(in: .whitespacesAndNewlines)
             guard !trimmed.isEmpty else { throw AnswerRejected("\(field) is empty") }
@@ -123,13 +217,29 @@ public struct Analyst: Sendable {
             depth: try whole("depth", answer.scores.depth), relevance: try whole("relevance", answer.scores.relevance),
             practicality: try whole("practicality", answer.scores.practicality),
             novelty: try whole("novelty", answer.scores.novelty))
-        return Analysis(
+        let analysis = Analysis(
             title: try checked("title", answer.title, maximum: maximumTitleCharacters),
             tldr: try checked("tldr", answer.tldr, maximum: maximumTLDRCharacters), keyPoints: points,
             impact: try checked("impact", answer.impact, maximum: maximumImpactCharacters),
             editorial: try checked("editorial", answer.editorial, maximum: maximumEditorialCharacters),
             tags: Array(tags.prefix(maximumTags)), scores: scores, analysedAt: Date(timeIntervalSince1970: 0),
             model: "")
+        if let reason = registerProblem(in: analysis, style: edition.style, checked: edition.checksRegister) {
+            throw AnswerFlaw(value: analysis, reason: reason)
+        }
+        return analysis
+    }
+
+    /// Every field that leaves its register, with the sentences that do; nil when none does.
+    static func registerProblem(in analysis: Analysis, style: EditorialStyle, checked: Bool) -> String? {
+        guard checked else { return nil }
+        let fields: [(String, String, Register)] = [("tldr", analysis.tldr, style.body)]
+            + analysis.keyPoints.enumerated().map { ("key_points[\($0.offset)].body", $0.element.body, style.body) }
+            + [("impact", analysis.impact, style.commentary), ("editorial", analysis.editorial, style.commentary)]
+        let problems = fields.compactMap { field, text, register in
+            RegisterCheck.problem(in: text, expected: register).map { "\(field): \($0)" }
+        }
+        return problems.isEmpty ? nil : problems.joined(separator: "; ")
     }
 
     static let schema: JSONValue = {

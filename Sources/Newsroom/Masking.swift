@@ -47,6 +47,11 @@ public enum Masking {
 
     static let urlPattern = try! NSRegularExpression(pattern: #"https?://[^\s<>"]+[^\s<>".,;:!?)\]」』。、]"#)
 
+    /// The masked text with its placeholders removed: the words alone.
+    static func withoutPlaceholders(_ text: String) -> String {
+        text.replacingOccurrences(of: #"⟦/?\d+⟧"#, with: "", options: .regularExpression)
+    }
+
     public static func mask(_ inlines: [Inline]) -> Masked {
         var marks: [Int: Mark] = [:]
         var text = ""

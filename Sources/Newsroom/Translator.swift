@@ -37,6 +37,9 @@ public struct Translator: Sendable {
     struct Segment: Sendable {
         var id: String
         var masked: Masking.Masked
+        /// Prose whose register is checked: a paragraph. Headings, list items and captions are
+        /// fragments, and a quotation is someone else's voice.
+        var isProse = false
     }
 
     struct Wire: Codable, Sendable {
@@ -64,13 +67,15 @@ public struct Translator: Sendable {
                 }
             }
             finished.model = answer.model
+            if !answer.qualityNotes.isEmpty { finished.qualityNotes = (finished.qualityNotes ?? []) + answer.qualityNotes }
             await onProgress(finished)
         }
         let translated = segments.reduce(into: [String: [Inline]]()) { result, segment in
             result[segment.id] = finished.translation(of: segment)
         }
         return Translation(language: edition.languageCode, blocks: Self.rebuild(covered, with: translated),
-                           translatedAt: now(), model: finished.model ?? client.configuration.model)
+                           translatedAt: now(), model: finished.model ?? client.configuration.model,
+                           qualityNotes: finished.qualityNotes)
     }
 
     /// How many leading blocks fit within `limit` characters of text to translate. A block is
@@ -94,17 +99,21 @@ public struct Translator: Sendable {
                        .user(String(decoding: (try? encoder.encode(payload)) ?? Data(), as: UTF8.self))],
             responseSchema: ResponseSchema(name: "translation", schema: Self.schema), temperature: 0.2,
             maximumTokens: Self.answerTokens(for: batch))
-        let languageCode = edition.languageCode
+        let edition = self.edition
         do {
             return try await client.completeJSON(request, as: Wire.self, purpose: "translation") { answer in
-                try Self.validate(answer, batch: batch, languageCode: languageCode)
+                try Self.validate(answer, batch: batch, edition: edition)
             }
         } catch {
             throw .llm(error)
         }
     }
 
-    static func validate(_ answer: Wire, batch: [Segment], languageCode: String) throws -> [String: String] {
+    /// The batch's translations by segment id, or why they are refused. Prose that leaves the
+    /// body's register is flawed (`AnswerFlaw`): asked again once, then accepted with a note. Every
+    /// batch of an article is held to the same register, so a body cannot switch between batches.
+    static func validate(_ answer: Wire, batch: [Segment], edition: Edition) throws -> [String: String] {
+        let languageCode = edition.languageCode
         let expected = Dictionary(uniqueKeysWithValues: batch.map { ($0.id, $0.masked) })
         var result: [String: String] = [:]
         for entry in answer.segments {
@@ -126,21 +135,30 @@ public struct Translator: Sendable {
         if let problem = LanguageCheck.problem(in: translatedText, languageCode: languageCode, shortTextMayBeLatin: true) {
             throw AnswerRejected("the translation must be in the target language, but \(problem)")
         }
+        if edition.checksRegister {
+            let prose = batch.filter(\.isProse).compactMap { result[$0.id].map(Masking.withoutPlaceholders) }
+            if let problem = RegisterCheck.problem(in: prose.joined(separator: "\n"), expected: edition.style.body) {
+                throw AnswerFlaw(value: result, reason: "the body must be in one register: \(problem)")
+            }
+        }
         return result
     }
 
     /// Every translatable piece of text, with an id that says where it belongs.
     static func segments(of blocks: [Block]) -> [Segment] {
         var segments: [Segment] = []
-        func add(_ id: String, _ inlines: [Inline]) {
+        func add(_ id: String, _ inlines: [Inline], isProse: Bool = false) {
             let masked = Masking.mask(inlines)
             // Text that is all placeholders or space has nothing to translate.
-            let words = masked.text.replacingOccurrences(of: #"⟦/?\d+⟧"#, with: "", options: .regularExpression)
-            if words.contains(where: { $0.isLetter }) { segments.append(Segment(id: id, masked: masked)) }
+            if Masking.withoutPlaceholders(masked.text).contains(where: { $0.isLetter }) {
+                segments.append(Segment(id: id, masked: masked, isProse: isProse))
+            }
         }
         for (index, block) in blocks.enumerated() {
             switch block {
-            case .heading(_, let inlines), .paragraph(let inlines), .quote(let inlines):
+            case .paragraph(let inlines):
+                add("\(index)", inlines, isProse: true)
+            case .heading(_, let inlines), .quote(let inlines):
                 add("\(index)", inlines)
             case .list(_, let items):
                 for (item, inlines) in items.enumerated() { add("\(index).\(item)", inlines) }
@@ -222,10 +240,13 @@ public struct TranslationProgress: Sendable, Hashable, Codable {
     public var pieces: [String: Piece]
     /// The model that translated the latest batch.
     public var model: String?
+    /// The quality notes of the batches finished so far (see `Translation.qualityNotes`).
+    public var qualityNotes: [String]?
 
-    public init(pieces: [String: Piece] = [:], model: String? = nil) {
+    public init(pieces: [String: Piece] = [:], model: String? = nil, qualityNotes: [String]? = nil) {
         self.pieces = pieces
         self.model = model
+        self.qualityNotes = qualityNotes
     }
 
     public var isEmpty: Bool { pieces.isEmpty }

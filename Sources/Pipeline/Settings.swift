@@ -37,6 +37,8 @@ public struct Settings: Sendable {
         public static let collectEntriesPerFetch = "KAWARABAN_COLLECT_ENTRIES_PER_FETCH"
         public static let collectDailyQuota = "KAWARABAN_COLLECT_DAILY_QUOTA"
         public static let translationMaximumCharacters = "KAWARABAN_TRANSLATION_MAX_CHARACTERS"
+        public static let styleBody = "KAWARABAN_STYLE_BODY"
+        public static let styleCommentary = "KAWARABAN_STYLE_COMMENTARY"
 
         /// Every key a setting is read from, for telling a misspelt one apart.
         public static let all: [String] = [
@@ -44,6 +46,7 @@ public struct Settings: Sendable {
             llmResponseFormat, llmTimeout, fetchAllow, fetchTimeout, fetchMaximumBytes, fetchMaximumRedirects, workLease,
             workConcurrency, collectEntriesPerFetch, collectDailyQuota, llmPauseAfterFailures, llmPauseFirstSeconds,
             llmPauseLongestSeconds, retentionDays, migrateOnStart, translationMaximumCharacters,
+            styleBody, styleCommentary,
         ]
     }
 
@@ -256,6 +259,9 @@ struct SettingsReader {
         } else {
             problems.append("\(Settings.Key.timezone)=\(zoneName): not a known time zone (for example Asia/Tokyo)")
         }
+        edition.style = EditorialStyle(body: register(Settings.Key.styleBody, default: EditorialStyle.standard.body),
+                                       commentary: register(Settings.Key.styleCommentary,
+                                                            default: EditorialStyle.standard.commentary))
 
         let publicURL = httpURL(Settings.Key.publicURL)
             ?? URL(string: "http://\(host.contains(":") ? "[\(host)]" : host):\(port)/")!
@@ -322,6 +328,15 @@ struct SettingsReader {
             problems.append("\(key)=\(raw): expected true or false")
             return fallback
         }
+    }
+
+    private mutating func register(_ key: String, default fallback: Register) -> Register {
+        guard let raw = value(key) else { return fallback }
+        guard let register = Register(rawValue: raw.lowercased()) else {
+            problems.append("\(key)=\(raw): expected plain (だ・である調) or polite (です・ます調)")
+            return fallback
+        }
+        return register
     }
 
     private mutating func readLLM() -> LLMConfiguration? {
