@@ -56,10 +56,18 @@ public struct Analyst: Sendable {
     /// one call each before the analysis call, so that its end counts as much as its start.
     public func analyse(article: Article, sourceName: String, url: String,
                         suspicion: [InjectionEvidence] = []) async throws(NewsroomError) -> Analysis {
+        try await analyseCounting(article: article, sourceName: sourceName, url: url, suspicion: suspicion).analysis
+    }
+
+    /// `analyse`, with how its answers went (for `kawaraban eval`).
+    public func analyseCounting(article: Article, sourceName: String, url: String, suspicion: [InjectionEvidence] = [])
+        async throws(NewsroomError) -> (analysis: Analysis, tally: AnswerTally) {
         let text = article.plainText
         guard !text.trimmingCharacters(in: .whitespacesAndNewlines).isEmpty else { throw .emptyArticle }
+        var tally = AnswerTally()
         let summarised = text.count > Self.maximumArticleCharacters
-        let analysedText = summarised ? try await summaries(of: article, url: url).joined(separator: "\n\n") : text
+        let analysedText = summarised
+            ? try await summaries(of: article, url: url, tally: &tally).joined(separator: "\n\n") : text
         let request = ChatRequest(
             task: .analysis, messages: [.system(Prompts.analysis(edition: edition, suspicious: !suspicion.isEmpty,
                                                                  fromSectionSummaries: summarised)),
@@ -86,7 +94,8 @@ public struct Analyst: Sendable {
             analysis.analysedAt = now()
             analysis.model = answer.model
             analysis.qualityNotes = answer.qualityNotes.isEmpty ? nil : answer.qualityNotes
-            return analysis
+            tally.add(answer)
+            return (analysis, tally)
         } catch {
             throw .llm(error)
         }
@@ -130,7 +139,7 @@ public struct Analyst: Sendable {
     }
 
     /// One summary per section, each from a call of its own, labelled with its place.
-    private func summaries(of article: Article, url: String) async throws(NewsroomError) -> [String] {
+    private func summaries(of article: Article, url: String, tally: inout AnswerTally) async throws(NewsroomError) -> [String] {
         let sections = Self.sections(of: article)
         var summaries: [String] = []
         for (index, section) in sections.enumerated() {
@@ -146,6 +155,7 @@ public struct Analyst: Sendable {
                     try Self.validate(answer)
                 }
                 summaries.append("[\(place)] \(answer.value)")
+                tally.add(answer)
             } catch {
                 throw .llm(error)
             }

@@ -54,6 +54,15 @@ public struct Translator: Sendable {
         _ blocks: [Block], resumingFrom progress: TranslationProgress = TranslationProgress(),
         onProgress: @Sendable (TranslationProgress) async -> Void = { _ in }
     ) async throws(NewsroomError) -> Translation {
+        try await translateCounting(blocks, resumingFrom: progress, onProgress: onProgress).translation
+    }
+
+    /// `translate`, with how its answers went (for `kawaraban eval`).
+    public func translateCounting(
+        _ blocks: [Block], resumingFrom progress: TranslationProgress = TranslationProgress(),
+        onProgress: @Sendable (TranslationProgress) async -> Void = { _ in }
+    ) async throws(NewsroomError) -> (translation: Translation, tally: AnswerTally) {
+        var tally = AnswerTally()
         guard !Self.segments(of: blocks).isEmpty else { throw .emptyArticle }
         let covered = Array(blocks.prefix(Self.blocksWithin(maximumCharacters, of: blocks)))
         let segments = Self.segments(of: covered)
@@ -61,6 +70,7 @@ public struct Translator: Sendable {
         for batch in Self.batches(segments) {
             if batch.allSatisfy({ finished.translation(of: $0) != nil }) { continue }
             let answer = try await translate(batch)
+            tally.add(answer)
             for segment in batch {
                 if let text = answer.value[segment.id] {
                     finished.pieces[segment.id] = TranslationProgress.Piece(source: segment.masked.text, text: text)
@@ -73,9 +83,10 @@ public struct Translator: Sendable {
         let translated = segments.reduce(into: [String: [Inline]]()) { result, segment in
             result[segment.id] = finished.translation(of: segment)
         }
-        return Translation(language: edition.languageCode, blocks: Self.rebuild(covered, with: translated),
-                           translatedAt: now(), model: finished.model ?? client.configuration.model,
-                           qualityNotes: finished.qualityNotes)
+        let translation = Translation(language: edition.languageCode, blocks: Self.rebuild(covered, with: translated),
+                                      translatedAt: now(), model: finished.model ?? client.configuration.model,
+                                      qualityNotes: finished.qualityNotes)
+        return (translation, tally)
     }
 
     /// How many leading blocks fit within `limit` characters of text to translate. A block is
