@@ -42,8 +42,12 @@ public struct StatusReport: Sendable, Codable {
     public var sources: [SourceLine]
     /// Items whose text tries to steer the model; their scores were capped.
     public var suspicious: [SuspiciousLine] = []
+    /// Items whose analysis or translation was accepted with a flaw (a mixed register), and the latest.
+    public var qualityNoted = 0
+    public var qualityNotedLatest: [QualityNotedItem] = []
 
     public static let failuresShown = 20
+    public static let qualityNotedShown = 20
     public static let mergesShown = 20
     public static let suspiciousShown = 20
 
@@ -83,6 +87,7 @@ public struct StatusReport: Sendable, Codable {
         report.suspicious = try await store.suspiciousItems(limit: suspiciousShown, evidence: [InjectionEvidence].self).map {
             SuspiciousLine(itemID: $0.itemID, title: $0.title, stage: $0.stage, markedAt: $0.markedAt, evidence: $0.evidence)
         }
+        (report.qualityNoted, report.qualityNotedLatest) = try await store.qualityNotedItems(limit: qualityNotedShown)
         return report
     }
 
@@ -133,6 +138,10 @@ public struct StatusReport: Sendable, Codable {
                 lines.append("  #\(item.itemID) [\(item.stage.rawValue)] \(item.title)")
                 for evidence in item.evidence { lines.append("      \(evidence)") }
             }
+        }
+        if qualityNoted > 0 {
+            lines.append("Quality notes (accepted after one re-ask; see kawaraban items show ID): \(qualityNoted)")
+            for item in qualityNotedLatest { lines.append("  #\(item.itemID) [\(item.stage.rawValue)] \(item.title)") }
         }
         return lines.joined(separator: "\n")
     }

@@ -6,7 +6,34 @@ import Store
 struct Items: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Operate on single items: send them back to work, or take them off the site.",
-        subcommands: [Requeue.self, Unpublish.self])
+        subcommands: [Show.self, Requeue.self, Unpublish.self])
+
+    struct Show: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Print one item: its stage, source, analysis and translation, and any quality notes or error.")
+
+        @OptionGroup var options: GlobalOptions
+        @Argument(help: "The item's id, as `status` shows it.") var id: Int64
+
+        func run() async throws {
+            try await options.withServices { services in
+                guard let item = try await CommandFailure.inOwnWords({ try await services.store.item(id: id) }) else {
+                    throw CommandFailure("there is no item #\(id)")
+                }
+                print("#\(item.id) [\(item.stage.rawValue), \(item.attempts) attempts] \(item.feedEntry.title)")
+                print("  \(item.feedEntry.url) from \(item.sourceName)")
+                if let analysis = item.analysis {
+                    print("  analysis by \(analysis.model): \(analysis.title) (importance \(analysis.importance.value))")
+                    for note in analysis.qualityNotes ?? [] { print("    quality note: \(note)") }
+                }
+                if let translation = item.translation {
+                    print("  translation by \(translation.model): \(translation.blocks.count) blocks")
+                    for note in translation.qualityNotes ?? [] { print("    quality note: \(note)") }
+                }
+                if let error = item.lastError { print("  last error: \(error)") }
+            }
+        }
+    }
 
     struct Requeue: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
