@@ -82,12 +82,10 @@ public final class ChatClient: Sendable {
                 let decoded = try JSONAnswer.decode(T.self, from: completion.content)
                 let value = try validate(decoded)
                 logger.info("llm answer", metadata: ["purpose": "\(purpose)", "outcome": "valid", "attempt": "\(attempt)"])
-                return StructuredAnswer(value: value, model: completion.model, usage: usage, attempts: attempt,
-                                        flawReAsks: flawed == nil ? 0 : 1)
+                return StructuredAnswer(value: value, model: completion.model, usage: usage, attempts: attempt)
             } catch let flaw as AnswerFlaw<V> {
                 if flawed != nil || attempt == configuration.maximumAttempts {
-                    return accepting(flaw, model: completion.model, usage: usage, attempts: attempt,
-                                     reAsked: flawed != nil, purpose: purpose)
+                    return accepting(flaw, model: completion.model, usage: usage, attempts: attempt, purpose: purpose)
                 }
                 flawed = (flaw, completion.model)
                 lastReason = flaw.reason
@@ -107,18 +105,18 @@ public final class ChatClient: Sendable {
         }
         if let flawed {
             return accepting(flawed.flaw, model: flawed.model, usage: usage, attempts: configuration.maximumAttempts,
-                             reAsked: true, purpose: purpose)
+                             purpose: purpose)
         }
         throw .invalidAnswer(reason: lastReason, attempts: configuration.maximumAttempts)
     }
 
-    private func accepting<V>(_ flaw: AnswerFlaw<V>, model: String, usage: TokenUsage, attempts: Int, reAsked: Bool,
+    private func accepting<V>(_ flaw: AnswerFlaw<V>, model: String, usage: TokenUsage, attempts: Int,
                               purpose: String) -> StructuredAnswer<V> {
         logger.notice("llm answer", metadata: [
             "purpose": "\(purpose)", "outcome": "accepted with a flaw", "attempt": "\(attempts)", "reason": "\(flaw.reason)",
         ])
         return StructuredAnswer(value: flaw.value, model: model, usage: usage, attempts: attempts,
-                                qualityNotes: [flaw.reason], flawReAsks: reAsked ? 1 : 0)
+                                qualityNotes: [flaw.reason])
     }
 
     private struct Failure: Error {

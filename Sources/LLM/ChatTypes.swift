@@ -112,8 +112,6 @@ public struct StructuredAnswer<Value: Sendable>: Sendable {
     public var attempts: Int
     /// What was still wrong with an answer accepted with a flaw (see `AnswerFlaw`); empty when none.
     public var qualityNotes: [String] = []
-    /// How many times the model was asked again because of a flaw: zero or one.
-    public var flawReAsks = 0
 }
 
 /// Thrown by a validator: the answer parsed but says something unacceptable.
