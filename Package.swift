@@ -69,7 +69,7 @@ let package = Package(
             .product(name: "HTTPTypes", package: "swift-http-types"),
         ], resources: [.copy("Templates"), .copy("Assets")]),
         .executableTarget(name: "kawaraban", dependencies: [
-            "KawarabanCore", "Pipeline", "Site", "Store", "Feeds", "Extraction", "Fetching",
+            "KawarabanCore", "Pipeline", "Site", "Store", "Feeds", "Extraction", "Fetching", "LLM", "Newsroom",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
             .product(name: "Logging", package: "swift-log"),
             .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),

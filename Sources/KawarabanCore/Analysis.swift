@@ -81,11 +81,16 @@ public struct Analysis: Sendable, Hashable, Codable {
     public var scores: AxisScores
     public var analysedAt: Date
     public var model: String
+    /// What was still wrong with the answer when it was accepted (a register the model would not
+    /// keep to after being asked again); nil when nothing was. Optional so that analyses stored
+    /// before it existed still decode.
+    public var qualityNotes: [String]?
 
     public init(
         title: String, tldr: String, keyPoints: [KeyPoint], impact: String, editorial: String,
-        tags: [String], entities: [Entity] = [], scores: AxisScores, analysedAt: Date, model: String
+        tags: [String], entities: [Entity] = [], scores: AxisScores, analysedAt: Date, model: String, qualityNotes: [String]? = nil
     ) {
+        self.qualityNotes = qualityNotes
         self.title = title
         self.tldr = tldr
         self.keyPoints = keyPoints
@@ -125,8 +130,11 @@ public struct Translation: Sendable, Hashable, Codable {
     public var blocks: [Block]
     public var translatedAt: Date
     public var model: String
+    /// What was still wrong with batches accepted with a flaw (as `Analysis.qualityNotes`).
+    public var qualityNotes: [String]?
 
-    public init(language: String, blocks: [Block], translatedAt: Date, model: String) {
+    public init(language: String, blocks: [Block], translatedAt: Date, model: String, qualityNotes: [String]? = nil) {
+        self.qualityNotes = qualityNotes
         self.language = language
         self.blocks = blocks
         self.translatedAt = translatedAt

@@ -1,16 +1,57 @@
 import Foundation
 
-/// The language and clock of one edition of the site. Japanese is the first edition.
+/// The two registers of written Japanese. A text keeps to one: a body that drifts from one to the
+/// other halfway reads as two writers.
+public enum Register: String, Sendable, Hashable, CaseIterable, Codable {
+    /// だ・である調: reporting.
+    case plain
+    /// です・ます調: the editors addressing the reader.
+    case polite
+
+    /// The name the prompts and the reasons use.
+    public var name: String {
+        switch self {
+        case .plain: return "plain style (だ・である調)"
+        case .polite: return "polite style (です・ます調)"
+        }
+    }
+
+    public var other: Register { self == .plain ? .polite : .plain }
+}
+
+/// Which register each part of an article is written in; checked only in a Japanese edition.
+public struct EditorialStyle: Sendable, Hashable {
+    /// The translated body, the TL;DR and the key points.
+    public var body: Register
+    /// The impact analysis and the editorial comment.
+    public var commentary: Register
+
+    public init(body: Register, commentary: Register) {
+        self.body = body
+        self.commentary = commentary
+    }
+
+    /// What Japanese tech media do, and the site this is modelled on: the report plain, the
+    /// editors' own voice polite.
+    public static let standard = EditorialStyle(body: .plain, commentary: .polite)
+}
+
+/// The language, clock and style of one edition of the site. Japanese is the first edition.
 public struct Edition: Sendable, Hashable {
     public var languageCode: String
     public var languageName: String
     public var timeZone: TimeZone
+    public var style: EditorialStyle
 
-    public init(languageCode: String, languageName: String, timeZone: TimeZone) {
+    public init(languageCode: String, languageName: String, timeZone: TimeZone, style: EditorialStyle = .standard) {
         self.languageCode = languageCode
         self.languageName = languageName
         self.timeZone = timeZone
+        self.style = style
     }
+
+    /// Whether registers are checked: they are a property of Japanese.
+    public var checksRegister: Bool { languageCode == "ja" }
 
     public static let japanese = Edition(
         languageCode: "ja", languageName: "日本語",

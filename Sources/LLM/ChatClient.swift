@@ -126,8 +126,10 @@ public final class ChatClient: Sendable {
     }
 
     /// A structured answer: decoded as `T`, then checked by `validate`. An answer that fails either
-    /// is shown back to the model with what was wrong, up to the configured number of attempts.
-    /// A valid answer is kept under the request's `AnswerKey`, and the same request later is
+    /// is shown back to the model with what was wrong, up to the configured number of attempts. An
+    /// answer the validator calls flawed (`AnswerFlaw`) is re-asked once only: the next flawed
+    /// answer, or the first one when no valid answer follows, is returned with its quality note.
+    /// An answer returned is kept under the request's `AnswerKey`, and the same request later is
     /// answered from it (validated again) without a call.
     public func completeJSON<T: Decodable & Sendable, V: Sendable>(
         _ request: ChatRequest, as type: T.Type, purpose: String,
@@ -135,16 +137,17 @@ public final class ChatClient: Sendable {
     ) async throws(LLMError) -> StructuredAnswer<V> {
         let configuration = self.configuration(for: request.task)
         let key = AnswerKey.forRequest(request, model: configuration.model)
-        if let cached = await ledger?.cachedAnswer(for: key),
-           let value = try? validate(JSONAnswer.decode(T.self, from: cached)) {
+        if let cached = await ledger?.cachedAnswer(for: key), let kept = Self.revalidated(cached, as: T.self, validate: validate) {
             await recordCacheHit(task: request.task)
             logger.info("llm answer", metadata: ["purpose": "\(purpose)", "outcome": "cached"])
-            return StructuredAnswer(value: value, model: configuration.model, usage: TokenUsage(), attempts: 0)
+            return StructuredAnswer(value: kept.value, model: configuration.model, usage: TokenUsage(), attempts: 0,
+                                    qualityNotes: kept.notes)
         }
         let maximumAttempts = configuration.maximumAttempts
         var conversation = request
         var usage = TokenUsage()
         var lastReason = ""
+        var flawed: (flaw: AnswerFlaw<V>, model: String, content: String)?
         for attempt in 1...maximumAttempts {
             let answer = try await attempts(conversation)
             let completion = answer.completion
@@ -157,23 +160,60 @@ public final class ChatClient: Sendable {
                 await ledger?.storeAnswer(completion.content, for: key)
                 logger.info("llm answer", metadata: ["purpose": "\(purpose)", "outcome": "valid", "attempt": "\(attempt)"])
                 return StructuredAnswer(value: value, model: completion.model, usage: usage, attempts: attempt)
+            } catch let flaw as AnswerFlaw<V> {
+                await record(answer, outcome: .answered, task: request.task)
+                if flawed != nil || attempt == maximumAttempts {
+                    return await accepting(flaw, content: completion.content, key: key, model: completion.model,
+                                           usage: usage, attempts: attempt, purpose: purpose)
+                }
+                flawed = (flaw, completion.model, completion.content)
+                lastReason = flaw.reason
             } catch {
                 await record(answer, outcome: .invalidAnswer, task: request.task)
                 lastReason = (error as? AnswerRejected)?.reason ?? JSONAnswer.describe(error)
                 if completion.wasCutOff {
                     lastReason = "the answer was cut off at the token limit (\(completion.usage.completionTokens) tokens); be brief. " + lastReason
                 }
-                logger.notice("llm answer", metadata: [
-                    "purpose": "\(purpose)", "outcome": "invalid", "attempt": "\(attempt)", "reason": "\(lastReason)",
-                ])
-                // An empty turn is refused by some APIs, and shows the model nothing anyway.
-                if !completion.content.isEmpty { conversation.messages.append(.assistant(String(completion.content.prefix(4000)))) }
-                conversation.messages += [
-                    .user("That answer was not accepted: \(lastReason). Answer again with one JSON object that follows the schema and the instructions exactly."),
-                ]
             }
+            logger.notice("llm answer", metadata: [
+                "purpose": "\(purpose)", "outcome": "invalid", "attempt": "\(attempt)", "reason": "\(lastReason)",
+            ])
+            // An empty turn is refused by some APIs, and shows the model nothing anyway.
+            if !completion.content.isEmpty { conversation.messages.append(.assistant(String(completion.content.prefix(4000)))) }
+            conversation.messages += [
+                .user("That answer was not accepted: \(lastReason). Answer again with one JSON object that follows the schema and the instructions exactly."),
+            ]
+        }
+        if let flawed {
+            return await accepting(flawed.flaw, content: flawed.content, key: key, model: flawed.model, usage: usage,
+                                   attempts: maximumAttempts, purpose: purpose)
         }
         throw .invalidAnswer(reason: lastReason, attempts: maximumAttempts)
+    }
+
+    /// A kept answer checked again: its value, with the quality note of a flaw it was accepted
+    /// with; nil when it no longer validates (the validator or the schema changed).
+    private static func revalidated<T: Decodable, V>(_ content: String, as type: T.Type,
+                                                     validate: (T) throws -> V) -> (value: V, notes: [String])? {
+        do {
+            return (try validate(JSONAnswer.decode(T.self, from: content)), [])
+        } catch let flaw as AnswerFlaw<V> {
+            return (flaw.value, [flaw.reason])
+        } catch {
+            return nil
+        }
+    }
+
+    /// A flawed answer taken after its one re-ask. It is kept like a valid one: asking again
+    /// later would only pay for the same flaw.
+    private func accepting<V>(_ flaw: AnswerFlaw<V>, content: String, key: AnswerKey, model: String, usage: TokenUsage,
+                              attempts: Int, purpose: String) async -> StructuredAnswer<V> {
+        logger.notice("llm answer", metadata: [
+            "purpose": "\(purpose)", "outcome": "accepted with a flaw", "attempt": "\(attempts)", "reason": "\(flaw.reason)",
+        ])
+        await ledger?.storeAnswer(content, for: key)
+        return StructuredAnswer(value: flaw.value, model: model, usage: usage, attempts: attempts,
+                                qualityNotes: [flaw.reason])
     }
 
     private struct Failure: Error {

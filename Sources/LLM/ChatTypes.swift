@@ -115,6 +115,8 @@ public struct StructuredAnswer<Value: Sendable>: Sendable {
     public var model: String
     public var usage: TokenUsage
     public var attempts: Int
+    /// What was still wrong with an answer accepted with a flaw (see `AnswerFlaw`); empty when none.
+    public var qualityNotes: [String] = []
 }
 
 /// Thrown by a validator: the answer parsed but says something unacceptable.
@@ -122,6 +124,22 @@ public struct AnswerRejected: Error, Sendable, CustomStringConvertible {
     public var reason: String
 
     public init(_ reason: String) { self.reason = reason }
+
+    public var description: String { reason }
+}
+
+/// Thrown by a validator for an answer that is usable but not as asked (a text that mixes
+/// registers): worth one re-ask with the reason, not the configured attempts. If the re-asked
+/// answer is flawed too, or no valid answer follows, the flawed answer is accepted and its reason
+/// returned as a quality note, so that it is recorded with the item rather than failing it.
+public struct AnswerFlaw<Value: Sendable>: Error, Sendable, CustomStringConvertible {
+    public var value: Value
+    public var reason: String
+
+    public init(value: Value, reason: String) {
+        self.value = value
+        self.reason = reason
+    }
 
     public var description: String { reason }
 }

@@ -6,7 +6,8 @@ import LLM
 /// key points, impact, editorial comment, tags and the four axis scores. Importance is never
 /// asked of the model; it is computed from the scores.
 public struct Analyst: Sendable {
-    /// Article text beyond this is cut: enough for the analysis, bounded in cost.
+    /// The longest text analysed in one call: enough for the analysis, bounded in cost. A longer
+    /// article is analysed from summaries of sections of at most this size.
     public static let maximumArticleCharacters = 12_000
     public static let keyPointCount = 3
     public static let maximumTags = 6
@@ -59,24 +60,39 @@ public struct Analyst: Sendable {
 
     /// The analysis of `article`. With `suspicion` (what `InjectionDetector` found in it), the
     /// model is warned, and the scores are capped whatever it answers. The glossary's entries are
-    /// given to the model; `Glossary.settle` makes the answer keep to them. The URL is only logged,
-    /// never sent: the answer depends on the text alone, so the same article under another URL is
-    /// the same request, answered from the cache.
+    /// given to the model; `Glossary.settle` makes the answer keep to them. An article longer than
+    /// `maximumArticleCharacters` is analysed from summaries of its sections (see `sections(of:)`),
+    /// one call each before the analysis call, so that its end counts as much as its start. The URL
+    /// is only logged, never sent: the answer depends on the text alone, so the same article under
+    /// another URL is the same request, answered from the cache.
     public func analyse(article: Article, sourceName: String, url: String, glossary: Glossary = .empty,
                         suspicion: [InjectionEvidence] = []) async throws(NewsroomError) -> Analysis {
+        try await analyseCounting(article: article, sourceName: sourceName, url: url, glossary: glossary,
+                                  suspicion: suspicion).analysis
+    }
+
+    /// `analyse`, with how its answers went (for `kawaraban eval`).
+    public func analyseCounting(article: Article, sourceName: String, url: String, glossary: Glossary = .empty,
+                                suspicion: [InjectionEvidence] = [])
+        async throws(NewsroomError) -> (analysis: Analysis, tally: AnswerTally) {
         let text = article.plainText
         guard !text.trimmingCharacters(in: .whitespacesAndNewlines).isEmpty else { throw .emptyArticle }
+        var tally = AnswerTally()
+        let summarised = text.count > Self.maximumArticleCharacters
+        let analysedText = summarised
+            ? try await summaries(of: article, url: url, tally: &tally).joined(separator: "\n\n") : text
         let request = ChatRequest(
-            task: .analysis, messages: [.system(Prompts.analysis(edition: edition, suspicious: !suspicion.isEmpty)
+            task: .analysis, messages: [.system(Prompts.analysis(edition: edition, suspicious: !suspicion.isEmpty,
+                                                                 fromSectionSummaries: summarised)
                                                 + Prompts.entities(edition: edition) + Prompts.glossaryNote(glossary)),
                        .user(Prompts.untrusted(["source": sourceName, "title": article.title,
-                                                "text": String(text.prefix(Self.maximumArticleCharacters))]))],
+                                                "text": analysedText]))],
             responseSchema: ResponseSchema(name: "analysis", schema: Self.schema), temperature: 0.3,
             maximumTokens: Self.maximumAnswerTokens)
-        let languageCode = edition.languageCode
+        let edition = self.edition
         do {
             let answer = try await client.completeJSON(request, as: Answer.self, purpose: "analysis") { answer in
-                try Self.validate(answer, languageCode: languageCode)
+                try Self.validate(answer, edition: edition)
             }
             var analysis = answer.value
             if analysis.scores != analysis.scores.clamped {
@@ -91,13 +107,103 @@ public struct Analyst: Sendable {
             }
             analysis.analysedAt = now()
             analysis.model = answer.model
-            return analysis
+            analysis.qualityNotes = answer.qualityNotes.isEmpty ? nil : answer.qualityNotes
+            tally.add(answer)
+            return (analysis, tally)
         } catch {
             throw .llm(error)
         }
     }
 
-    static func validate(_ answer: Answer, languageCode: String) throws -> Analysis {
+    // MARK: Long articles
+
+    /// Sections a long article is summarised in, at most: with `maximumArticleCharacters` each,
+    /// about 100,000 characters, a long report. Beyond that the sections in the middle are left
+    /// out, never the last one, which holds the conclusion.
+    public static let maximumSections = 8
+    /// The longest a section summary may be: the summaries of every section together fit in
+    /// one analysis prompt of about `maximumArticleCharacters`.
+    public static let maximumSummaryCharacters = 1_200
+    static let maximumSummaryTokens = 1_000
+
+    struct SectionSummary: Decodable, Sendable { var summary: String }
+
+    /// The article's text in sections of at most `maximumArticleCharacters`, split between blocks
+    /// (a block longer than that alone is cut into pieces), in order, at most `maximumSections`.
+    static func sections(of article: Article) -> [String] {
+        var sections: [String] = []
+        var current = ""
+        func close() {
+            if !current.isEmpty { sections.append(current) }
+            current = ""
+        }
+        for block in article.blocks {
+            var text = block.plainText
+            if !current.isEmpty && current.count + 1 + text.count > maximumArticleCharacters { close() }
+            while text.count > maximumArticleCharacters {
+                close()
+                sections.append(String(text.prefix(maximumArticleCharacters)))
+                text = String(text.dropFirst(maximumArticleCharacters))
+            }
+            current += current.isEmpty ? text : "\n" + text
+        }
+        close()
+        guard sections.count > maximumSections else { return sections }
+        return Array(sections.prefix(maximumSections - 1)) + [sections[sections.count - 1]]
+    }
+
+    /// One summary per section, each from a call of its own, labelled with its place.
+    private func summaries(of article: Article, url: String, tally: inout AnswerTally) async throws(NewsroomError) -> [String] {
+        let sections = Self.sections(of: article)
+        var summaries: [String] = []
+        for (index, section) in sections.enumerated() {
+            let place = "section \(index + 1) of \(sections.count)"
+            let request = ChatRequest(
+                task: .analysis,
+                messages: [.system(Prompts.sectionSummary(place: place)),
+                           .user(Prompts.untrusted(["title": article.title, "text": section]))],
+                responseSchema: ResponseSchema(name: "section_summary", schema: Self.summarySchema), temperature: 0.2,
+                maximumTokens: Self.maximumSummaryTokens)
+            do {
+                let answer = try await client.completeJSON(request, as: SectionSummary.self, purpose: "section summary") { answer in
+                    try Self.validate(answer)
+                }
+                summaries.append("[\(place)] \(answer.value)")
+                tally.add(answer)
+            } catch {
+                throw .llm(error)
+            }
+        }
+        client.logger.info("long article analysed from section summaries", metadata: [
+            "url": "\(url)", "sections": "\(sections.count)", "characters": "\(article.plainText.count)",
+        ])
+        return summaries
+    }
+
+    static func validate(_ answer: SectionSummary) throws -> String {
+        let summary = answer.summary.trimmingCharacters(in: .whitespacesAndNewlines)
+        guard !summary.isEmpty else { throw AnswerRejected("summary is empty") }
+        guard summary.count <= maximumSummaryCharacters else {
+            throw AnswerRejected("summary is \(summary.count) characters long; write at most \(maximumSummaryCharacters)")
+        }
+        return summary
+    }
+
+    static let summarySchema: JSONValue = .object([
+        "type": .string("object"), "additionalProperties": .bool(false), "required": .array([.string("summary")]),
+        "properties": .object(["summary": .object([
+            "type": .string("string"), "description": .string("the section's facts, figures, names and claims"),
+            "maxLength": .integer(maximumSummaryCharacters),
+        ])]),
+    ])
+
+    // MARK: Validation
+
+    /// The analysis in `answer`, or why it is refused. A text field that leaves the register the
+    /// edition's style gives it is not refused but flawed (`AnswerFlaw`): asked again once, then
+    /// accepted with a note. Key point headings are headings: they have no register.
+    static func validate(_ answer: Answer, edition: Edition) throws -> Analysis {
+        let languageCode = edition.languageCode
         func checked(_ field: String, _ value: String, maximum: Int) throws -> String {
             let trimmed = value.trimmingCharacters(in: .whitespacesAndNewlines)
             guard !trimmed.isEmpty else { throw AnswerRejected("\(field) is empty") }
@@ -135,7 +241,7 @@ public struct Analyst: Sendable {
             depth: try whole("depth", answer.scores.depth), relevance: try whole("relevance", answer.scores.relevance),
             practicality: try whole("practicality", answer.scores.practicality),
             novelty: try whole("novelty", answer.scores.novelty))
-        return Analysis(
+        let analysis = Analysis(
             title: try checked("title", answer.title, maximum: maximumTitleCharacters),
             tldr: try checked("tldr", answer.tldr, maximum: maximumTLDRCharacters), keyPoints: points,
             impact: try checked("impact", answer.impact, maximum: maximumImpactCharacters),
@@ -143,6 +249,22 @@ public struct Analyst: Sendable {
             tags: Array(tags.prefix(maximumTags)), entities: try validEntities(answer.entities ?? []), scores: scores,
             analysedAt: Date(timeIntervalSince1970: 0),
             model: "")
+        if let reason = registerProblem(in: analysis, style: edition.style, checked: edition.checksRegister) {
+            throw AnswerFlaw(value: analysis, reason: reason)
+        }
+        return analysis
+    }
+
+    /// Every field that leaves its register, with the sentences that do; nil when none does.
+    static func registerProblem(in analysis: Analysis, style: EditorialStyle, checked: Bool) -> String? {
+        guard checked else { return nil }
+        let fields: [(String, String, Register)] = [("tldr", analysis.tldr, style.body)]
+            + analysis.keyPoints.enumerated().map { ("key_points[\($0.offset)].body", $0.element.body, style.body) }
+            + [("impact", analysis.impact, style.commentary), ("editorial", analysis.editorial, style.commentary)]
+        let problems = fields.compactMap { field, text, register in
+            RegisterCheck.problem(in: text, expected: register).map { "\(field): \($0)" }
+        }
+        return problems.isEmpty ? nil : problems.joined(separator: "; ")
     }
 
     /// The entities, each a short name of a known kind, none twice.

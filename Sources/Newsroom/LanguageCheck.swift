@@ -17,11 +17,16 @@ enum LanguageCheck {
         }
     }
 
-    /// Nil when the text is in `languageCode`, else the reason. With `shortTextMayBeLatin`, a short
-    /// text with no Japanese at all passes too: a translated list of product names or a reference
-    /// rightly stays in Latin script.
-    static func problem(in text: String, languageCode: String, shortTextMayBeLatin: Bool = false) -> String? {
+    /// The share of `text`'s letters written in the script of `languageCode`; nil when the text
+    /// has no letters or the language has no check.
+    static func share(of text: String, languageCode: String) -> Double? {
         guard languageCode == "ja" else { return nil }
+        let (japanese, letters) = letterCounts(text)
+        return letters == 0 ? nil : Double(japanese) / Double(letters)
+    }
+
+    /// Japanese characters, and letters of any script (Japanese ones included).
+    private static func letterCounts(_ text: String) -> (japanese: Int, letters: Int) {
         var japanese = 0
         var letters = 0
         for scalar in text.unicodeScalars {
@@ -32,6 +37,15 @@ enum LanguageCheck {
                 letters += 1
             }
         }
+        return (japanese, letters)
+    }
+
+    /// Nil when the text is in `languageCode`, else the reason. With `shortTextMayBeLatin`, a short
+    /// text with no Japanese at all passes too: a translated list of product names or a reference
+    /// rightly stays in Latin script.
+    static func problem(in text: String, languageCode: String, shortTextMayBeLatin: Bool = false) -> String? {
+        guard languageCode == "ja" else { return nil }
+        let (japanese, letters) = letterCounts(text)
         if shortTextMayBeLatin && letters <= shortTextLetters { return nil }
         if japanese == 0 { return "it is not written in Japanese" }
         if letters > shortTextLetters && Double(japanese) / Double(letters) < minimumJapaneseShare {

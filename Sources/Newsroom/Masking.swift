@@ -47,6 +47,11 @@ public enum Masking {
 
     static let urlPattern = try! NSRegularExpression(pattern: #"https?://[^\s<>"]+[^\s<>".,;:!?)\]」』。、]"#)
 
+    /// The masked text with its placeholders removed: the words alone.
+    static func withoutPlaceholders(_ text: String) -> String {
+        text.replacingOccurrences(of: #"⟦/?\d+⟧"#, with: "", options: .regularExpression)
+    }
+
     /// With `names`, every original of the glossary found in the text (outside code and URLs)
     /// is kept too, and comes back as the glossary's rendering whatever the model writes.
     public static func mask(_ inlines: [Inline], names: Glossary = .empty) -> Masked {

@@ -40,6 +40,9 @@ public struct Translator: Sendable {
     struct Segment: Sendable {
         var id: String
         var masked: Masking.Masked
+        /// Prose whose register is checked: a paragraph. Headings, list items and captions are
+        /// fragments, and a quotation is someone else's voice.
+        var isProse = false
     }
 
     struct Wire: Codable, Sendable {
@@ -52,6 +55,13 @@ public struct Translator: Sendable {
     /// glossary's names are masked and come back as its renderings (`Glossary.relevant(to:)`
     /// bounds how many).
     public func translate(_ blocks: [Block], glossary: Glossary = .empty) async throws(NewsroomError) -> Translation {
+        try await translateCounting(blocks, glossary: glossary).translation
+    }
+
+    /// `translate`, with how its answers went (for `kawaraban eval`).
+    public func translateCounting(_ blocks: [Block], glossary: Glossary = .empty)
+        async throws(NewsroomError) -> (translation: Translation, tally: AnswerTally) {
+        var tally = AnswerTally()
         guard !Self.segments(of: blocks).isEmpty else { throw .emptyArticle }
         let covered = Array(blocks.prefix(Self.blocksWithin(maximumCharacters, of: blocks)))
         let segments = Self.segments(of: covered, names: glossary)
@@ -67,8 +77,11 @@ public struct Translator: Sendable {
         }
         if missing.count < segments.count { await client.recordCacheHit(task: .translation) }
         var model = client.configuration(for: .translation).model
+        var qualityNotes: [String] = []
         for batch in Self.batches(missing) {
             let answer = try await translate(batch, glossary: glossary)
+            tally.add(answer)
+            qualityNotes += answer.qualityNotes
             for segment in batch {
                 guard let text = answer.value[segment.id] else { continue }
                 translated[segment.id] = try? Masking.unmask(text, marks: segment.masked.marks)
@@ -76,8 +89,10 @@ public struct Translator: Sendable {
             }
             model = answer.model
         }
-        return Translation(language: edition.languageCode, blocks: Self.rebuild(covered, with: translated),
-                           translatedAt: now(), model: model)
+        let translation = Translation(language: edition.languageCode, blocks: Self.rebuild(covered, with: translated),
+                                      translatedAt: now(), model: model,
+                                      qualityNotes: qualityNotes.isEmpty ? nil : qualityNotes)
+        return (translation, tally)
     }
 
     /// The kind of answer the translation memory keeps: one masked segment's translation.
@@ -112,17 +127,21 @@ public struct Translator: Sendable {
                        .user(String(decoding: (try? encoder.encode(payload)) ?? Data(), as: UTF8.self))],
             responseSchema: ResponseSchema(name: "translation", schema: Self.schema), temperature: 0.2,
             maximumTokens: Self.answerTokens(for: batch))
-        let languageCode = edition.languageCode
+        let edition = self.edition
         do {
             return try await client.completeJSON(request, as: Wire.self, purpose: "translation") { answer in
-                try Self.validate(answer, batch: batch, languageCode: languageCode)
+                try Self.validate(answer, batch: batch, edition: edition)
             }
         } catch {
             throw .llm(error)
         }
     }
 
-    static func validate(_ answer: Wire, batch: [Segment], languageCode: String) throws -> [String: String] {
+    /// The batch's translations by segment id, or why they are refused. Prose that leaves the
+    /// body's register is flawed (`AnswerFlaw`): asked again once, then accepted with a note. Every
+    /// batch of an article is held to the same register, so a body cannot switch between batches.
+    static func validate(_ answer: Wire, batch: [Segment], edition: Edition) throws -> [String: String] {
+        let languageCode = edition.languageCode
         let expected = Dictionary(uniqueKeysWithValues: batch.map { ($0.id, $0.masked) })
         var result: [String: String] = [:]
         for entry in answer.segments {
@@ -144,21 +163,30 @@ public struct Translator: Sendable {
         if let problem = LanguageCheck.problem(in: translatedText, languageCode: languageCode, shortTextMayBeLatin: true) {
             throw AnswerRejected("the translation must be in the target language, but \(problem)")
         }
+        if edition.checksRegister {
+            let prose = batch.filter(\.isProse).compactMap { result[$0.id].map(Masking.withoutPlaceholders) }
+            if let problem = RegisterCheck.problem(in: prose.joined(separator: "\n"), expected: edition.style.body) {
+                throw AnswerFlaw(value: result, reason: "the body must be in one register: \(problem)")
+            }
+        }
         return result
     }
 
     /// Every translatable piece of text, with an id that says where it belongs.
     static func segments(of blocks: [Block], names: Glossary = .empty) -> [Segment] {
         var segments: [Segment] = []
-        func add(_ id: String, _ inlines: [Inline]) {
+        func add(_ id: String, _ inlines: [Inline], isProse: Bool = false) {
             let masked = Masking.mask(inlines, names: names)
             // Text that is all placeholders or space has nothing to translate.
-            let words = masked.text.replacingOccurrences(of: #"⟦/?\d+⟧"#, with: "", options: .regularExpression)
-            if words.contains(where: { $0.isLetter }) { segments.append(Segment(id: id, masked: masked)) }
+            if Masking.withoutPlaceholders(masked.text).contains(where: { $0.isLetter }) {
+                segments.append(Segment(id: id, masked: masked, isProse: isProse))
+            }
         }
         for (index, block) in blocks.enumerated() {
             switch block {
-            case .heading(_, let inlines), .paragraph(let inlines), .quote(let inlines):
+            case .paragraph(let inlines):
+                add("\(index)", inlines, isProse: true)
+            case .heading(_, let inlines), .quote(let inlines):
                 add("\(index)", inlines)
             case .list(_, let items):
                 for (item, inlines) in items.enumerated() { add("\(index).\(item)", inlines) }

@@ -57,6 +57,8 @@ public struct Settings: Sendable {
         public static let hackerNewsMinimumComments = "KAWARABAN_HN_MIN_COMMENTS"
         public static let llmDailyTokens = "KAWARABAN_LLM_DAILY_TOKENS"
         public static let llmPrices = "KAWARABAN_LLM_PRICES"
+        public static let styleBody = "KAWARABAN_STYLE_BODY"
+        public static let styleCommentary = "KAWARABAN_STYLE_COMMENTARY"
 
         /// Every key a setting is read from, for telling a misspelt one apart.
         public static let all: [String] = [
@@ -66,6 +68,7 @@ public struct Settings: Sendable {
             llmPauseLongestSeconds, retentionDays, migrateOnStart, translationMaximumCharacters,
             llmConcurrency, llmRequestsPerMinute, llmTokensPerMinute,
             triageMinimumWorth, hackerNewsMinimumScore, hackerNewsMinimumComments, llmDailyTokens, llmPrices,
+            styleBody, styleCommentary,
         ] + llmTaskKeys
     }
 
@@ -301,6 +304,9 @@ struct SettingsReader {
         } else {
             problems.append("\(Settings.Key.timezone)=\(zoneName): not a known time zone (for example Asia/Tokyo)")
         }
+        edition.style = EditorialStyle(body: register(Settings.Key.styleBody, default: EditorialStyle.standard.body),
+                                       commentary: register(Settings.Key.styleCommentary,
+                                                            default: EditorialStyle.standard.commentary))
 
         let publicURL = httpURL(Settings.Key.publicURL)
             ?? URL(string: "http://\(host.contains(":") ? "[\(host)]" : host):\(port)/")!
@@ -385,6 +391,15 @@ struct SettingsReader {
             problems.append("\(key)=\(raw): expected true or false")
             return fallback
         }
+    }
+
+    private mutating func register(_ key: String, default fallback: Register) -> Register {
+        guard let raw = value(key) else { return fallback }
+        guard let register = Register(rawValue: raw.lowercased()) else {
+            problems.append("\(key)=\(raw): expected plain (だ・である調) or polite (です・ます調)")
+            return fallback
+        }
+        return register
     }
 
     private mutating func optionalInteger(_ key: String, range: ClosedRange<Int>) -> Int? {

@@ -53,8 +53,12 @@ public struct StatusReport: Sendable, Codable {
     public var triageSkippedToday = 0
     public var triageSkips: [TriageSkip] = []
     public var triageMinimumWorth = WorkSettings.defaultTriageMinimumWorth
+    /// Items whose analysis or translation was accepted with a flaw (a mixed register), and the latest.
+    public var qualityNoted = 0
+    public var qualityNotedLatest: [QualityNotedItem] = []
 
     public static let failuresShown = 20
+    public static let qualityNotedShown = 20
     public static let mergesShown = 20
     public static let suspiciousShown = 20
     public static let triageSkipsShown = 20
@@ -113,6 +117,7 @@ public struct StatusReport: Sendable, Codable {
         report.triageSkippedToday = try await store.triageSkippedCount(since: settings.edition.startOfDay(containing: Date()))
         report.triageSkips = try await store.triageSkips(limit: triageSkipsShown)
         report.triageMinimumWorth = settings.work.triageMinimumWorth
+        (report.qualityNoted, report.qualityNotedLatest) = try await store.qualityNotedItems(limit: qualityNotedShown)
         return report
     }
 
@@ -174,6 +179,10 @@ public struct StatusReport: Sendable, Codable {
                 lines.append("  #\(item.itemID) [\(item.stage.rawValue)] \(item.title)")
                 for evidence in item.evidence { lines.append("      \(evidence)") }
             }
+        }
+        if qualityNoted > 0 {
+            lines.append("Quality notes (accepted after one re-ask; see kawaraban items show ID): \(qualityNoted)")
+            for item in qualityNotedLatest { lines.append("  #\(item.itemID) [\(item.stage.rawValue)] \(item.title)") }
         }
         return lines.joined(separator: "\n")
     }

@@ -11,6 +11,14 @@ public struct SuspiciousItem<Evidence: Decodable & Sendable>: Sendable {
     public var evidence: Evidence
 }
 
+/// An item whose analysis or translation was accepted with a flaw, and the notes saying which.
+public struct QualityNotedItem: Sendable, Codable {
+    public var itemID: Int64
+    public var title: String
+    public var stage: Stage
+    public var notes: [String]
+}
+
 /// What the editorial stages keep beside an item: the evidence that an item tries to steer the model. The values are the pipeline's; the store keeps
 /// them as JSON and decides nothing about them. Every write is refused (false) unless `owner`
 /// holds the item, like every other write of a step.
@@ -58,6 +66,36 @@ extension Store {
                     markedAt: Date(stored: try row.decode(column: "suspicious_at", as: Double.self)),
                     evidence: evidence)
             }
+        }
+    }
+
+    /// Stored analyses and translations carry the key only when they have notes.
+    private static let qualityNotesPattern = "%\"qualityNotes\"%"
+
+    /// How many items have an analysis or translation accepted with quality notes, and the most
+    /// recent `limit` of them with their notes.
+    public func qualityNotedItems(limit: Int) async throws(StoreError) -> (count: Int, latest: [QualityNotedItem]) {
+        try await translatingErrors("listing items with quality notes") {
+            let pattern = Self.qualityNotesPattern
+            let count = try await database.raw("""
+                SELECT COUNT(*) AS n FROM items
+                WHERE analysis_json LIKE \(bind: pattern) OR translation_json LIKE \(bind: pattern)
+                """).first()?.decode(column: "n", as: Int.self) ?? 0
+            let latest = try await database.raw("""
+                SELECT id, title, stage, analysis_json, translation_json FROM items
+                WHERE analysis_json LIKE \(bind: pattern) OR translation_json LIKE \(bind: pattern)
+                ORDER BY id DESC LIMIT \(bind: limit)
+                """).all().map { row in
+                let analysis = try Self.decodeJSON(Analysis.self, row.decode(column: "analysis_json", as: String?.self))
+                let translation = try Self.decodeJSON(Translation.self, row.decode(column: "translation_json", as: String?.self))
+                return QualityNotedItem(
+                    itemID: try row.decode(column: "id", as: Int64.self),
+                    title: try row.decode(column: "title", as: String.self),
+                    stage: Stage(rawValue: try row.decode(column: "stage", as: String.self)) ?? .failed,
+                    notes: (analysis?.qualityNotes ?? []).map { "analysis: \($0)" }
+                        + (translation?.qualityNotes ?? []).map { "translation: \($0)" })
+            }
+            return (count, latest)
         }
     }
 }

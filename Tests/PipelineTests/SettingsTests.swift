@@ -1,4 +1,5 @@
 import Foundation
+import KawarabanCore
 import LLM
 import Testing
 @testable import Pipeline
@@ -108,6 +109,19 @@ import Testing
             ]
             for text in expected { #expect(error.problems.contains { $0.contains(text) }, "\(text) not reported in \(error.problems)") }
             #expect(error.problems.count == expected.count, "\(error.problems)")
+    @Test func theStyleSaysWhichRegisterEachPartUses() throws {
+        let defaults = try Settings.load(environment: [:])
+        #expect(defaults.edition.style == EditorialStyle(body: .plain, commentary: .polite))
+        let set = try Settings.load(environment: ["KAWARABAN_STYLE_BODY": "Polite", "KAWARABAN_STYLE_COMMENTARY": "plain"])
+        #expect(set.edition.style == EditorialStyle(body: .polite, commentary: .plain))
+        do {
+            _ = try Settings.load(environment: ["KAWARABAN_STYLE_BODY": "keigo", "KAWARABAN_STYLE_COMMENTARY": "casual"])
+            Issue.record("an unknown register was accepted")
+        } catch {
+            #expect(error.problems == [
+                "KAWARABAN_STYLE_BODY=keigo: expected plain (だ・である調) or polite (です・ます調)",
+                "KAWARABAN_STYLE_COMMENTARY=casual: expected plain (だ・である調) or polite (です・ます調)",
+            ])
         }
     }
 

@@ -39,4 +39,31 @@ import TestSupport
             #expect(listed.evidence == more)
         }
     }
+
+    @Test(arguments: Backend.available)
+    func itemsAcceptedWithQualityNotesAreCountedAndListedWithTheirNotes(backend: Backend) async throws {
+        try await withTestStore(backend) { store in
+            let id = try await heldItem(store)
+            let clean = Analysis(title: "見出し", tldr: "要約", keyPoints: [], impact: "影響", editorial: "論評", tags: [],
+                                 scores: AxisScores(depth: 3, relevance: 3, practicality: 3, novelty: 3), analysedAt: now, model: "m")
+            #expect(try await store.advance(id, owner: "w1", to: .analysed, with: ItemUpdate(analysis: clean), now: now))
+            #expect(try await store.qualityNotedItems(limit: 5).count == 0)
+            _ = try await store.claim(stages: [.analysed], owner: "w1", limit: 1, lease: 60,
+                                      giveUp: ClaimLimit(claims: 3, reason: "abandoned by 3 workers"))
+
+            var noted = clean
+            noted.qualityNotes = ["tldr: 1 of 2 sentences end in polite style"]
+            let translation = Translation(language: "ja", blocks: [.paragraph([.text("本文。")])], translatedAt: now, model: "m",
+                                          qualityNotes: ["the body must be in one register"])
+            #expect(try await store.advance(id, owner: "w1", to: .translated,
+                                            with: ItemUpdate(analysis: noted, translation: translation), now: now))
+            let (count, latest) = try await store.qualityNotedItems(limit: 5)
+            #expect(count == 1)
+            let item = try #require(latest.first)
+            #expect(item.itemID == id)
+            #expect(item.stage == .translated)
+            #expect(item.notes == ["analysis: tldr: 1 of 2 sentences end in polite style",
+                                   "translation: the body must be in one register"])
+        }
+    }
 }

@@ -125,8 +125,8 @@ public final class ScriptedLLMServer: Sendable {
         "key_points":[{"heading":"小型モデルの躍進","body":"公開重みのモデルが最難関の問題群で71.4%を記録した。"},\
         {"heading":"段階的な学習","body":"難易度を段階的に上げる学習と検証器による選別が効いたとされる。"},\
         {"heading":"評価への慎重論","body":"ベンチマークの成績が実務に通用するかは検証が必要だと指摘された。"}],\
-        "impact":"データの質が規模に勝り得ることを示し、小規模な研究組織にも機会を広げる。",\
-        "editorial":"数字は印象的だが、学習データとの重複の検証が今後の焦点になる。",\
+        "impact":"データの質が規模に勝り得ることを示し、小規模な研究組織にも機会を広げます。",\
+        "editorial":"数字は印象的ですが、学習データとの重複の検証が今後の焦点になるでしょう。",\
         "tags":["オープンモデル","推論","ベンチマーク"],\
         "entities":[{"name":"Example Lab","kind":"organisation","rendering":"エグザンプル・ラボ","main":true}],\
         "scores":{"depth":5,"relevance":5,"practicality":3,"novelty":2}}
