@@ -193,7 +193,7 @@ public final class ChatClient: Sendable {
 
     /// A kept answer checked again: its value, with the quality note of a flaw it was accepted
     /// with; nil when it no longer validates (the validator or the schema changed).
-    private static func revalidated<T: Decodable, V>(_ content: String, as type: T.Type,
+    private static func revalidated<T: Decodable, V: Sendable>(_ content: String, as type: T.Type,
                                                      validate: (T) throws -> V) -> (value: V, notes: [String])? {
         do {
             return (try validate(JSONAnswer.decode(T.self, from: content)), [])

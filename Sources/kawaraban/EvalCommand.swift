@@ -21,7 +21,7 @@ struct Eval: AsyncParsableCommand {
         let settings = try options.settings()
         guard let llm = settings.llm else { throw CommandFailure(settings.llmMissingReason ?? "no LLM is configured") }
         let articles = try Self.articles(in: URL(fileURLWithPath: directory))
-        let client = ChatClient(configuration: llm, logger: options.logger())
+        let client = ChatClient(routes: llm, logger: options.logger())
         let edition = settings.edition
         let tasks = [
             EvaluationTask.analysis(Analyst(client: client, edition: edition), edition: edition),
@@ -30,7 +30,8 @@ struct Eval: AsyncParsableCommand {
         ]
         var reports: [EvaluationReport] = []
         for task in tasks { reports.append(await EvaluationReport.run(task, on: articles)) }
-        print("\(articles.count) articles from \(directory), model \(llm.model), edition \(edition.languageCode)")
+        let models = [LLMTask.analysis, .translation].map { "\($0.rawValue) \(llm.configuration(for: $0).model)" }
+        print("\(articles.count) articles from \(directory), models: \(models.joined(separator: ", ")), edition \(edition.languageCode)")
         print(EvaluationReport.table(reports))
     }
 

@@ -109,6 +109,9 @@ import Testing
             ]
             for text in expected { #expect(error.problems.contains { $0.contains(text) }, "\(text) not reported in \(error.problems)") }
             #expect(error.problems.count == expected.count, "\(error.problems)")
+        }
+    }
+
     @Test func theStyleSaysWhichRegisterEachPartUses() throws {
         let defaults = try Settings.load(environment: [:])
         #expect(defaults.edition.style == EditorialStyle(body: .plain, commentary: .polite))
