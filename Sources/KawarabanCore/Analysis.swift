@@ -104,7 +104,7 @@ public struct Analysis: Sendable, Hashable, Codable {
     }
 
     enum CodingKeys: String, CodingKey {
-        case title, tldr, keyPoints, impact, editorial, tags, entities, scores, analysedAt, model
+        case title, tldr, keyPoints, impact, editorial, tags, entities, scores, analysedAt, model, qualityNotes
     }
 
     public init(from decoder: any Decoder) throws {
@@ -119,6 +119,7 @@ public struct Analysis: Sendable, Hashable, Codable {
         scores = try container.decode(AxisScores.self, forKey: .scores)
         analysedAt = try container.decode(Date.self, forKey: .analysedAt)
         model = try container.decode(String.self, forKey: .model)
+        qualityNotes = try container.decodeIfPresent([String].self, forKey: .qualityNotes)
     }
 
     public var importance: Importance { Importance(scores: scores) }

@@ -6,14 +6,16 @@ import TestSupport
 /// twice, `usage` agreeing with what the model server reported, and the daily budget stopping work.
 @Suite(.serialized) struct CostTests {
     /// The fixture site, plus a second feed at `/mirror.xml` whose one entry is an article of the
-    /// first under another URL, `/copy/…`, with no canonical link to tell them apart.
+    /// first, with its title and summary, under another URL, `/copy/…`, with no canonical link to
+    /// tell them apart.
     static let mirroredSite: TestHandler = { request in
         let base = "http://\(request.header("Host") ?? "127.0.0.1")"
         if request.path == "/mirror.xml" {
             return .text("""
                 <?xml version="1.0" encoding="UTF-8"?><rss version="2.0"><channel><title>Example AI Wire</title>
                 <item><title>Chipmaker unveils inference accelerator for data centres</title>
-                <link>\(base)/copy/inference-accelerator.html</link><guid isPermaLink="false">mirror-1</guid></item>
+                <link>\(base)/copy/inference-accelerator.html</link><guid isPermaLink="false">mirror-1</guid>
+                <description>A new accelerator targets large language model inference.</description></item>
                 </channel></rss>
                 """, contentType: "application/rss+xml; charset=utf-8")
         }

@@ -11,10 +11,10 @@ import TestSupport
         let politeTLDR = ScriptedLLMServer.analysisJSON.replacingOccurrences(
             of: "70億パラメータの公開モデルが、難関の推論ベンチマークで複数の大型商用モデルを上回った。",
             with: "公開モデルが首位になりました。")
-        // Every analysis mixes registers; translations are sensible.
+        // Every analysis mixes registers; triage and translations are sensible.
         let model: TestHandler = { request in
             let answer = await sensible.handler(request)
-            return request.bodyText.contains("\"segments\"") ? answer : ScriptedLLMServer.completion(politeTLDR)
+            return ScriptedLLMServer.schemaName(of: request) == "analysis" ? ScriptedLLMServer.completion(politeTLDR) : answer
         }
         try await withTestHTTPServer(FixtureSite.handler) { sitePort in
             try await withTestHTTPServer(model) { llmPort in
@@ -30,7 +30,7 @@ import TestSupport
                 #expect(status.contains("Quality notes (accepted after one re-ask; see kawaraban items show ID): \(FixtureSite.articleCount)"),
                         "\(status)")
                 // One analysis and one re-ask per article, never the third configured attempt.
-                let analyses = sensible.received.filter { !$0.bodyText.contains("\"segments\"") }.count
+                let analyses = sensible.received.filter { ScriptedLLMServer.schemaName(of: $0) == "analysis" }.count
                 #expect(analyses == 2 * FixtureSite.articleCount)
                 let shown = try await kawaraban.succeed(["items", "show", "1"]).output
                 #expect(shown.contains("quality note: tldr: 1 of 1 sentences end in polite style (です・ます調)"), "\(shown)")
