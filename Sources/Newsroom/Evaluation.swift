@@ -25,14 +25,21 @@ public struct AnswerTally: Sendable, Hashable {
 }
 
 /// A saved article for `kawaraban eval`: one JSON file, `{"title", "source", "url", "language",
-/// "text"}`. The text is paragraphs separated by blank lines; a paragraph starting with "## " is
-/// a heading, and `code` in backticks is inline code (which the translator must keep).
+/// "text"}`, and `"about_ai": false` for an article triage should turn away (absent: true). The
+/// text is paragraphs separated by blank lines; a paragraph starting with "## " is a heading, and
+/// `code` in backticks is inline code (which the translator must keep).
 public struct EvaluationArticle: Sendable, Decodable {
     public var title: String
     public var source: String
     public var url: String
     public var language: String
     public var text: String
+    public var aboutAI: Bool?
+
+    enum CodingKeys: String, CodingKey {
+        case title, source, url, language, text
+        case aboutAI = "about_ai"
+    }
 
     public var article: Article {
         let paragraphs = text.components(separatedBy: "\n\n")
@@ -64,6 +71,11 @@ public struct EvaluationOutcome: Sendable {
     public var registerConsistent: Bool?
     /// The share of the output's letters in the edition's script; nil when not measured.
     public var targetShare: Double?
+    /// Of the glossary's names the article uses, how many the output wrote the glossary's way.
+    public var glossaryKept = 0
+    public var glossaryChecked = 0
+    /// Whether triage's about-AI verdict agreed with the article's `about_ai`; nil for other tasks.
+    public var triageAgreed: Bool?
 
     public init() {}
 }
@@ -78,14 +90,39 @@ public struct EvaluationTask: Sendable {
         self.run = run
     }
 
-    /// The analysis of each article (from section summaries when it is long).
-    public static func analysis(_ analyst: Analyst, edition: Edition) -> EvaluationTask {
+    /// The triage verdict on each article alone (the pipeline sends up to 25 at once).
+    public static func triage(_ triager: Triager) -> EvaluationTask {
+        EvaluationTask(name: "triage") { saved in
+            var outcome = EvaluationOutcome()
+            let candidate = TriageCandidate(id: 1, title: saved.title, summary: saved.article.plainText, sourceName: saved.source)
+            do {
+                let (verdicts, tally) = try await triager.triageCounting([candidate])
+                outcome.tally = tally
+                outcome.triageAgreed = verdicts[candidate.id].map { $0.aboutAI == (saved.aboutAI ?? true) }
+            } catch {
+                outcome.failure = "\(error)"
+            }
+            return outcome
+        }
+    }
+
+    /// The analysis of each article (from section summaries when it is long), given the glossary's
+    /// entries the article names. Glossary figures are the model's own entities, before the
+    /// pipeline corrects them: how well it follows the glossary it is shown.
+    public static func analysis(_ analyst: Analyst, edition: Edition, glossary: Glossary = .empty) -> EvaluationTask {
         EvaluationTask(name: "analysis") { saved in
             var outcome = EvaluationOutcome()
+            let relevant = glossary.relevant(to: Glossary.texts(of: saved.article))
             do {
                 let (analysis, tally) = try await analyst.analyseCounting(article: saved.article, sourceName: saved.source,
-                                                                          url: saved.url)
+                                                                          url: saved.url, glossary: relevant)
                 outcome.tally = tally
+                let renderings = Dictionary(analysis.entities.map { (NameKey.of($0.name), $0.rendering) }) { first, _ in first }
+                for entry in relevant.entries {
+                    guard let rendering = renderings[entry.key] else { continue }
+                    outcome.glossaryChecked += 1
+                    if rendering == entry.rendering { outcome.glossaryKept += 1 }
+                }
                 outcome.registerConsistent = edition.checksRegister ? analysis.qualityNotes == nil : nil
                 let text = ([analysis.title, analysis.tldr, analysis.impact, analysis.editorial]
                     + analysis.keyPoints.flatMap { [$0.heading, $0.body] }).joined(separator: "\n")
@@ -97,13 +134,17 @@ public struct EvaluationTask: Sendable {
         }
     }
 
-    /// The translation of each article's body.
-    public static func translation(_ translator: Translator, edition: Edition) -> EvaluationTask {
+    /// The translation of each article's body, the glossary's names masked as in the pipeline.
+    public static func translation(_ translator: Translator, edition: Edition, glossary: Glossary = .empty) -> EvaluationTask {
         EvaluationTask(name: "translation") { saved in
             var outcome = EvaluationOutcome()
+            let relevant = glossary.relevant(to: Glossary.texts(of: saved.article))
             do {
-                let (translation, tally) = try await translator.translateCounting(saved.article.blocks)
+                let (translation, tally) = try await translator.translateCounting(saved.article.blocks, glossary: relevant)
                 outcome.tally = tally
+                let text = translation.blocks.map(\.plainText).joined(separator: "\n")
+                outcome.glossaryChecked = relevant.entries.count
+                outcome.glossaryKept = relevant.entries.filter { text.contains($0.rendering) }.count
                 outcome.placeholdersKept = !Masking.containsPlaceholderMarks(translation.blocks)
                 outcome.registerConsistent = edition.checksRegister ? translation.qualityNotes == nil : nil
                 outcome.targetShare = LanguageCheck.share(of: translation.blocks.map(\.plainText).joined(separator: "\n"),
@@ -128,6 +169,10 @@ public struct EvaluationReport: Sendable {
     public var registerConsistent = 0
     public var registerChecked = 0
     public var targetShares: [Double] = []
+    public var glossaryKept = 0
+    public var glossaryChecked = 0
+    public var triageAgreed = 0
+    public var triageChecked = 0
     public var duration = Duration.zero
 
     public init(task: String) { self.task = task }
@@ -145,6 +190,12 @@ public struct EvaluationReport: Sendable {
             if consistent { registerConsistent += 1 }
         }
         if let share = outcome.targetShare { targetShares.append(share) }
+        glossaryKept += outcome.glossaryKept
+        glossaryChecked += outcome.glossaryChecked
+        if let agreed = outcome.triageAgreed {
+            triageChecked += 1
+            if agreed { triageAgreed += 1 }
+        }
     }
 
     /// The mean share of the edition's script over the articles it was measured on.
@@ -168,11 +219,12 @@ public struct EvaluationReport: Sendable {
     public static func table(_ reports: [EvaluationReport]) -> String {
         func ratio(_ part: Int, _ whole: Int) -> String { whole == 0 ? "-" : "\(part)/\(whole)" }
         let header = ["task", "articles", "first try", "after re-ask", "failed", "placeholders kept",
-                      "register consistent", "target script", "tokens in/out", "time"]
+                      "register consistent", "glossary kept", "triage right", "target script", "tokens in/out", "time"]
         let rows = reports.map { report in
             [report.task, "\(report.articles)", "\(report.tally.firstTry)", "\(report.tally.afterReAsk)",
              "\(report.failures.count)", ratio(report.placeholdersKept, report.placeholdersChecked),
-             ratio(report.registerConsistent, report.registerChecked),
+             ratio(report.registerConsistent, report.registerChecked), ratio(report.glossaryKept, report.glossaryChecked),
+             ratio(report.triageAgreed, report.triageChecked),
              report.meanTargetShare.map { "\(Int(($0 * 100).rounded()))%" } ?? "-",
              "\(report.tally.usage.promptTokens)/\(report.tally.usage.completionTokens)",
              String(format: "%.1f s", Double(report.duration.components.seconds)

@@ -64,12 +64,21 @@ public struct Triager: Sendable {
 
     /// A verdict for every candidate, by id; more than `maximumBatch` candidates take one call per batch.
     public func triage(_ candidates: [TriageCandidate]) async throws(NewsroomError) -> [Int64: TriageVerdict] {
+        try await triageCounting(candidates).verdicts
+    }
+
+    /// `triage`, with how its answers went (for `kawaraban eval`).
+    public func triageCounting(_ candidates: [TriageCandidate])
+        async throws(NewsroomError) -> (verdicts: [Int64: TriageVerdict], tally: AnswerTally) {
         var verdicts: [Int64: TriageVerdict] = [:]
+        var tally = AnswerTally()
         for start in stride(from: 0, to: candidates.count, by: Self.maximumBatch) {
             let batch = Array(candidates[start..<min(start + Self.maximumBatch, candidates.count)])
-            verdicts.merge(try await triageBatch(batch)) { first, _ in first }
+            let answer = try await triageBatch(batch)
+            tally.add(answer)
+            verdicts.merge(answer.value) { first, _ in first }
         }
-        return verdicts
+        return (verdicts, tally)
     }
 
     private struct Payload: Encodable {
@@ -77,7 +86,7 @@ public struct Triager: Sendable {
         var items: [Entry]
     }
 
-    private func triageBatch(_ batch: [TriageCandidate]) async throws(NewsroomError) -> [Int64: TriageVerdict] {
+    private func triageBatch(_ batch: [TriageCandidate]) async throws(NewsroomError) -> StructuredAnswer<[Int64: TriageVerdict]> {
         let payload = Payload(items: batch.map { .init(id: $0.id, source: $0.sourceName, title: $0.title, summary: $0.summary) })
         let request = ChatRequest(
             task: .triage, messages: [.system(Prompts.triage(edition: edition)), .user(Prompts.untrusted(payload))],
@@ -87,7 +96,7 @@ public struct Triager: Sendable {
         do {
             return try await client.completeJSON(request, as: Answer.self, purpose: "triage") { answer in
                 try Self.validate(answer, ids: ids)
-            }.value
+            }
         } catch {
             throw .llm(error)
         }

@@ -7,9 +7,10 @@ import Newsroom
 /// database, and prints how the model did: the figures an operator chooses a model by.
 struct Eval: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
-        abstract: "Run analysis and translation on a folder of saved articles and print how the configured model did.",
+        abstract: "Run triage, analysis and translation on a folder of saved articles and print how the configured model did.",
         discussion: """
-            DIR holds one JSON file per article: {"title", "source", "url", "language", "text"}, the text \
+            DIR holds one JSON file per article: {"title", "source", "url", "language", "text"} and, for one \
+            triage should turn away, "about_ai": false; the text \
             in paragraphs separated by blank lines ("## " starts a heading, `backticks` mark code). \
             docs/eval is a sample. Nothing is stored; every call is made and paid for.
             """)
@@ -23,14 +24,18 @@ struct Eval: AsyncParsableCommand {
         let articles = try Self.articles(in: URL(fileURLWithPath: directory))
         let client = ChatClient(routes: llm, logger: options.logger())
         let edition = settings.edition
+        // The shipped glossary: eval opens no database, so an operator's own entries are not in it.
+        let glossary = Glossary(try GlossaryFile.seed(languageCode: edition.languageCode))
         let tasks = [
-            EvaluationTask.analysis(Analyst(client: client, edition: edition), edition: edition),
+            EvaluationTask.triage(Triager(client: client, edition: edition)),
+            EvaluationTask.analysis(Analyst(client: client, edition: edition), edition: edition, glossary: glossary),
             EvaluationTask.translation(Translator(client: client, edition: edition,
-                                                  maximumCharacters: settings.translationMaximumCharacters), edition: edition),
+                                                  maximumCharacters: settings.translationMaximumCharacters),
+                                       edition: edition, glossary: glossary),
         ]
         var reports: [EvaluationReport] = []
         for task in tasks { reports.append(await EvaluationReport.run(task, on: articles)) }
-        let models = [LLMTask.analysis, .translation].map { "\($0.rawValue) \(llm.configuration(for: $0).model)" }
+        let models = [LLMTask.triage, .analysis, .translation].map { "\($0.rawValue) \(llm.configuration(for: $0).model)" }
         print("\(articles.count) articles from \(directory), models: \(models.joined(separator: ", ")), edition \(edition.languageCode)")
         print(EvaluationReport.table(reports))
     }
