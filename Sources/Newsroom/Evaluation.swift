@@ -90,19 +90,27 @@ public struct EvaluationTask: Sendable {
         self.run = run
     }
 
-    /// The triage verdict on each article alone (the pipeline sends up to 25 at once).
-    public static func triage(_ triager: Triager) -> EvaluationTask {
-        EvaluationTask(name: "triage") { saved in
+    /// A task whose body fills in the outcome; what it throws is the article's failure.
+    static func measuring(_ name: String,
+                          _ body: @escaping @Sendable (EvaluationArticle, inout EvaluationOutcome) async throws -> Void) -> EvaluationTask {
+        EvaluationTask(name: name) { saved in
             var outcome = EvaluationOutcome()
-            let candidate = TriageCandidate(id: 1, title: saved.title, summary: saved.article.plainText, sourceName: saved.source)
             do {
-                let (verdicts, tally) = try await triager.triageCounting([candidate])
-                outcome.tally = tally
-                outcome.triageAgreed = verdicts[candidate.id].map { $0.aboutAI == (saved.aboutAI ?? true) }
+                try await body(saved, &outcome)
             } catch {
                 outcome.failure = "\(error)"
             }
             return outcome
+        }
+    }
+
+    /// The triage verdict on each article alone (the pipeline sends up to 25 at once).
+    public static func triage(_ triager: Triager) -> EvaluationTask {
+        measuring("triage") { saved, outcome in
+            let candidate = TriageCandidate(id: 1, title: saved.title, summary: saved.article.plainText, sourceName: saved.source)
+            let (verdicts, tally) = try await triager.triageCounting([candidate])
+            outcome.tally = tally
+            outcome.triageAgreed = verdicts[candidate.id].map { $0.aboutAI == (saved.aboutAI ?? true) }
         }
     }
 
@@ -110,49 +118,36 @@ public struct EvaluationTask: Sendable {
     /// entries the article names. Glossary figures are the model's own entities, before the
     /// pipeline corrects them: how well it follows the glossary it is shown.
     public static func analysis(_ analyst: Analyst, edition: Edition, glossary: Glossary = .empty) -> EvaluationTask {
-        EvaluationTask(name: "analysis") { saved in
-            var outcome = EvaluationOutcome()
+        measuring("analysis") { saved, outcome in
             let relevant = glossary.relevant(to: Glossary.texts(of: saved.article))
-            do {
-                let (analysis, tally) = try await analyst.analyseCounting(article: saved.article, sourceName: saved.source,
-                                                                          url: saved.url, glossary: relevant)
-                outcome.tally = tally
-                let renderings = Dictionary(analysis.entities.map { (NameKey.of($0.name), $0.rendering) }) { first, _ in first }
-                for entry in relevant.entries {
-                    guard let rendering = renderings[entry.key] else { continue }
-                    outcome.glossaryChecked += 1
-                    if rendering == entry.rendering { outcome.glossaryKept += 1 }
-                }
-                outcome.registerConsistent = edition.checksRegister ? analysis.qualityNotes == nil : nil
-                let text = ([analysis.title, analysis.tldr, analysis.impact, analysis.editorial]
-                    + analysis.keyPoints.flatMap { [$0.heading, $0.body] }).joined(separator: "\n")
-                outcome.targetShare = LanguageCheck.share(of: text, languageCode: edition.languageCode)
-            } catch {
-                outcome.failure = "\(error)"
+            let (analysis, tally) = try await analyst.analyseCounting(article: saved.article, sourceName: saved.source,
+                                                                      url: saved.url, glossary: relevant)
+            outcome.tally = tally
+            let renderings = Dictionary(analysis.entities.map { (NameKey.of($0.name), $0.rendering) }) { first, _ in first }
+            for entry in relevant.entries {
+                guard let rendering = renderings[entry.key] else { continue }
+                outcome.glossaryChecked += 1
+                if rendering == entry.rendering { outcome.glossaryKept += 1 }
             }
-            return outcome
+            outcome.registerConsistent = edition.checksRegister ? analysis.qualityNotes == nil : nil
+            let text = ([analysis.title, analysis.tldr, analysis.impact, analysis.editorial]
+                + analysis.keyPoints.flatMap { [$0.heading, $0.body] }).joined(separator: "\n")
+            outcome.targetShare = LanguageCheck.share(of: text, languageCode: edition.languageCode)
         }
     }
 
     /// The translation of each article's body, the glossary's names masked as in the pipeline.
     public static func translation(_ translator: Translator, edition: Edition, glossary: Glossary = .empty) -> EvaluationTask {
-        EvaluationTask(name: "translation") { saved in
-            var outcome = EvaluationOutcome()
+        measuring("translation") { saved, outcome in
             let relevant = glossary.relevant(to: Glossary.texts(of: saved.article))
-            do {
-                let (translation, tally) = try await translator.translateCounting(saved.article.blocks, glossary: relevant)
-                outcome.tally = tally
-                let text = translation.blocks.map(\.plainText).joined(separator: "\n")
-                outcome.glossaryChecked = relevant.entries.count
-                outcome.glossaryKept = relevant.entries.filter { text.contains($0.rendering) }.count
-                outcome.placeholdersKept = !Masking.containsPlaceholderMarks(translation.blocks)
-                outcome.registerConsistent = edition.checksRegister ? translation.qualityNotes == nil : nil
-                outcome.targetShare = LanguageCheck.share(of: translation.blocks.map(\.plainText).joined(separator: "\n"),
-                                                          languageCode: edition.languageCode)
-            } catch {
-                outcome.failure = "\(error)"
-            }
-            return outcome
+            let (translation, tally) = try await translator.translateCounting(saved.article.blocks, glossary: relevant)
+            outcome.tally = tally
+            let text = translation.blocks.map(\.plainText).joined(separator: "\n")
+            outcome.glossaryChecked = relevant.entries.count
+            outcome.glossaryKept = relevant.entries.filter { text.contains($0.rendering) }.count
+            outcome.placeholdersKept = !Masking.containsPlaceholderMarks(translation.blocks)
+            outcome.registerConsistent = edition.checksRegister ? translation.qualityNotes == nil : nil
+            outcome.targetShare = LanguageCheck.share(of: text, languageCode: edition.languageCode)
         }
     }
 }

@@ -43,6 +43,9 @@ public struct Translator: Sendable {
         /// Prose whose register is checked: a paragraph. Headings, list items and captions are
         /// fragments, and a quotation is someone else's voice.
         var isProse = false
+        /// Nothing but glossary names (a heading "Sam Altman"): its renderings are its translation,
+        /// with no call.
+        var isOnlyNames = false
     }
 
     struct Wire: Codable, Sendable {
@@ -67,15 +70,19 @@ public struct Translator: Sendable {
         let segments = Self.segments(of: covered, names: glossary)
         var translated: [String: [Inline]] = [:]
         var missing: [Segment] = []
+        var remembered = 0
         for segment in segments {
-            if let remembered = await client.ledger?.cachedAnswer(for: memoryKey(segment)),
-               let inlines = try? Masking.unmask(remembered, marks: segment.masked.marks) {
+            if segment.isOnlyNames {
+                translated[segment.id] = try? Masking.unmask(segment.masked.text, marks: segment.masked.marks)
+            } else if let kept = await client.ledger?.cachedAnswer(for: memoryKey(segment)),
+                      let inlines = try? Masking.unmask(kept, marks: segment.masked.marks) {
                 translated[segment.id] = inlines
+                remembered += 1
             } else {
                 missing.append(segment)
             }
         }
-        if missing.count < segments.count { await client.recordCacheHit(task: .translation) }
+        if remembered > 0 { await client.recordCacheHit(task: .translation) }
         var model = client.configuration(for: .translation).model
         var qualityNotes: [String] = []
         for batch in Self.batches(missing) {
@@ -180,6 +187,8 @@ public struct Translator: Sendable {
             // Text that is all placeholders or space has nothing to translate.
             if Masking.withoutPlaceholders(masked.text).contains(where: { $0.isLetter }) {
                 segments.append(Segment(id: id, masked: masked, isProse: isProse))
+            } else if !names.entries.isEmpty, masked.marks.count > Masking.mask(inlines).marks.count {
+                segments.append(Segment(id: id, masked: masked, isOnlyNames: true))
             }
         }
         for (index, block) in blocks.enumerated() {

@@ -57,6 +57,18 @@ import TestSupport
         }
     }
 
+    @Test func aPieceThatIsOnlyANameIsRenderedWithoutACall() async throws {
+        let server = ScriptedLLMServer.sensible()
+        try await withTestHTTPServer(server.handler) { port in
+            let translator = Translator(client: client(port: port), edition: .japanese)
+            let blocks: [Block] = [.heading(level: 2, [.text("Sam Altman")]), .paragraph([.text("He met the board.")])]
+            let translation = try await translator.translate(blocks, glossary: glossary.relevant(to: blocks.map(\.plainText)))
+            // The sensible server puts 「訳」 before every segment it is sent: the heading was not.
+            #expect(translation.blocks.map(\.plainText) == ["サム・アルトマン", "「訳」訳 訳 訳 訳."])
+            #expect(server.received.count == 1)
+        }
+    }
+
     @Test func overlappingNamesTakeTheLongestAtEachStartAndRespectLatinWordBoundaries() {
         #expect(matched("Google DeepMind, Google and DeepMind.", in: glossary) == ["Google DeepMind", "Google", "DeepMind"])
         #expect(matched("Googlers at NotOpenAI and OpenAIs", in: glossary).isEmpty)
