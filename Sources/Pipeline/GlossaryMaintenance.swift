@@ -41,9 +41,16 @@ public struct GlossaryMaintenance: Sendable {
             throw .invalidEntries(error.description)
         }
         let stored = Dictionary(try await entries().map { ($0.key, $0) }) { first, _ in first }
-        var written = 0
+        // New names go in together; only a name the seed now renders differently is written alone.
+        var written: Int
+        do {
+            written = try await store.insertGlossaryEntriesIfNew(seed.filter { stored[$0.key] == nil }, now: now())
+        } catch {
+            throw .store(error)
+        }
         for entry in seed {
-            if let current = stored[entry.key], current.origin == .operator
+            guard let current = stored[entry.key] else { continue }
+            if current.origin == .operator
                 || (current.origin == .seed && current.rendering == entry.rendering && current.original == entry.original) {
                 continue
             }

@@ -87,6 +87,28 @@ extension Store {
         }
     }
 
+    /// Rows per statement when adding many entries: far under SQLite's limit of bound values.
+    static let glossaryRowsPerInsert = 200
+
+    /// Adds each entry whose name is not there already, a few hundred rows per statement (a fresh
+    /// database gets the whole seed at its first start, every test database included); returns how
+    /// many were added.
+    public func insertGlossaryEntriesIfNew(_ entries: [GlossaryEntry], now: Date) async throws(StoreError) -> Int {
+        try await translatingErrors("adding \(entries.count) glossary entries") {
+            var added = 0
+            for start in stride(from: 0, to: entries.count, by: Self.glossaryRowsPerInsert) {
+                let rows = entries[start..<min(start + Self.glossaryRowsPerInsert, entries.count)].map { entry -> SQLQueryString in
+                    "(\(bind: entry.key), \(bind: entry.original), \(bind: entry.rendering), \(bind: entry.kind?.rawValue), "
+                        + "\(bind: entry.origin.rawValue), \(bind: now.storedValue))"
+                }
+                let query: SQLQueryString = "INSERT INTO glossary (name_key, original, rendering, kind, origin, updated_at) VALUES "
+                    + rows.joined(separator: ", ") + " ON CONFLICT (name_key) DO NOTHING RETURNING name_key"
+                added += try await database.raw(query).all().count
+            }
+            return added
+        }
+    }
+
     /// Adds `entry` unless its name is there already; true when added.
     @discardableResult
     func insertGlossaryEntryIfNew(_ entry: GlossaryEntry, now: Date) async throws -> Bool {
