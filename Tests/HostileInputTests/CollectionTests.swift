@@ -13,7 +13,9 @@ import TestSupport
     /// The site's promise while a 15 MiB feed is being parsed in the same process is a p99 under
     /// 50 ms, measured with this test run alone (README, Benchmarks). In the whole suite the other
     /// tests share the two cores, so the check here is the one that holds under any load: no
-    /// reader waits for the parse, which kept the old code's p99 at 13.8 s.
+    /// reader waits for the parse, which kept the old code's p99 at 13.8 s, the whole collection.
+    /// The p99 must stay under this ceiling, or, when the suite's load stretches the collection,
+    /// under half of the collection's own time: a reader held up by the parse waits about all of it.
     static let blockedCeiling = 5.0
     /// Requests are measured this far apart for as long as the parse lasts, at most `measuringLimit`.
     static let requestInterval: Duration = .milliseconds(10)
@@ -79,6 +81,7 @@ import TestSupport
                 while Self.collectedCount(serve.errors) < 2, ContinuousClock.now - started < Self.measuringLimit {
                     try await Task.sleep(for: .milliseconds(20))
                 }
+                let collection = SiteProbe.seconds(ContinuousClock.now - started)
                 collected.open()
                 let probe = await measured
                 let latencies = probe.latencies
@@ -87,9 +90,10 @@ import TestSupport
                 let sorted = latencies.sorted()
                 let p50 = sorted[sorted.count / 2], p99 = sorted[min(sorted.count - 1, sorted.count * 99 / 100)]
                 print("site during a 2 × \(flood.count / 1_048_576) MiB feed parse: \(sorted.count) requests, "
-                      + String(format: "p50 %.1f ms, p99 %.1f ms, max %.1f ms", p50 * 1000, p99 * 1000, (sorted.last ?? 0) * 1000))
+                      + String(format: "p50 %.1f ms, p99 %.1f ms, max %.1f ms; collection %.1f s",
+                               p50 * 1000, p99 * 1000, (sorted.last ?? 0) * 1000, collection))
                 #expect(sorted.count >= 50, "too few requests during the parse to measure: \(sorted.count)")
-                #expect(p99 < Self.blockedCeiling)
+                #expect(p99 < max(Self.blockedCeiling, collection / 2), "collection took \(collection) s")
                 #expect(serve.process.isRunning, "serve died: \(serve.errors.suffix(2000))")
                 #expect(collectedDuringMeasurement, "the collection did not finish: \(serve.errors.suffix(2000))")
             }
