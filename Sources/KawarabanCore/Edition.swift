@@ -77,7 +77,12 @@ public struct Edition: Sendable, Hashable {
         calendar.startOfDay(for: date)
     }
 
-    private var calendar: Calendar {
+    private var calendar: Calendar { .gregorian(in: timeZone) }
+}
+
+extension Calendar {
+    /// The Gregorian calendar whose days begin at midnight in `timeZone`.
+    public static func gregorian(in timeZone: TimeZone) -> Calendar {
         var calendar = Calendar(identifier: .gregorian)
         calendar.timeZone = timeZone
         return calendar

@@ -1,3 +1,4 @@
+import KawarabanCore
 import Synchronization
 
 /// Limits one API is held to by this process; nil is unlimited.
@@ -80,8 +81,7 @@ struct EndpointBudget {
 
     private mutating func refill(to now: ContinuousClock.Instant) {
         guard now > refilledAt else { return }
-        let elapsed = now - refilledAt
-        let seconds = Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) / 1e18
+        let seconds = (now - refilledAt).timeInterval
         refilledAt = now
         if let rate = limits.requestsPerMinute {
             requestsAvailable = min(Double(rate), requestsAvailable + seconds * Double(rate) / 60)

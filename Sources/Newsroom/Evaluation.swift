@@ -222,8 +222,7 @@ public struct EvaluationReport: Sendable {
              ratio(report.triageAgreed, report.triageChecked),
              report.meanTargetShare.map { "\(Int(($0 * 100).rounded()))%" } ?? "-",
              "\(report.tally.usage.promptTokens)/\(report.tally.usage.completionTokens)",
-             String(format: "%.1f s", Double(report.duration.components.seconds)
-                 + Double(report.duration.components.attoseconds) / 1e18)]
+             String(format: "%.1f s", report.duration.timeInterval)]
         }
         let widths = header.indices.map { column in ([header] + rows).map { $0[column].count }.max() ?? 0 }
         func line(_ cells: [String]) -> String {

@@ -39,8 +39,6 @@ public struct DeadlineExceeded: Error, Sendable, CustomStringConvertible {
 
 extension Duration {
     var wholeSeconds: Int64 { components.seconds + (components.attoseconds > 0 ? 1 : 0) }
-
-    var timeInterval: TimeInterval { Double(components.seconds) + Double(components.attoseconds) / 1e18 }
 }
 
 /// Runs `work` in a task of its own and waits for it at most `limit`. Past the limit the work is

@@ -71,11 +71,10 @@ public struct StoreCallLedger: CallLedger {
     }
 
     public func record(_ call: CallRecord) async {
-        let seconds = Double(call.duration.components.seconds) + Double(call.duration.components.attoseconds) / 1e18
         do {
             try await store.recordLLMCall(LLMCallRow(
                 task: call.task.rawValue, model: call.model, itemID: call.itemID, promptTokens: call.usage.promptTokens,
-                completionTokens: call.usage.completionTokens, durationSeconds: seconds, outcome: call.outcome.storedValue,
+                completionTokens: call.usage.completionTokens, durationSeconds: call.duration.timeInterval, outcome: call.outcome.storedValue,
                 startedAt: call.startedAt))
         } catch {
             logger.error("LLM call not recorded", metadata: ["error": "\(error)", "tokens": "\(call.usage)"])

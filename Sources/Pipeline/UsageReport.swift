@@ -97,11 +97,3 @@ public struct UsageReport: Sendable, Codable {
         return text.joined(separator: "\n")
     }
 }
-
-extension Calendar {
-    static func gregorian(in timeZone: TimeZone) -> Calendar {
-        var calendar = Calendar(identifier: .gregorian)
-        calendar.timeZone = timeZone
-        return calendar
-    }
-}

@@ -3,6 +3,7 @@ import Feeds
 import Foundation
 #if canImport(Glibc)
 import Glibc
+import KawarabanCore
 #endif
 
 struct Bench: ParsableCommand {
@@ -46,7 +47,7 @@ struct FeedParsingBenchmark: ParsableCommand {
                 }
             }
         }
-        let seconds = Double(parsing.components.seconds) + Double(parsing.components.attoseconds) / 1e18
+        let seconds = parsing.timeInterval
         let megabytes = Double(bytes) / 1_000_000
         print("files: \(files.count) × \(repetitions); \(String(format: "%.2f", megabytes)) MB; \(feeds) feeds parsed, \(failures) refused; \(items) items")
         print(String(format: "parse time: %.3f s", seconds))

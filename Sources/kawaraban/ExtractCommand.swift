@@ -111,7 +111,7 @@ struct Extract: AsyncParsableCommand {
             }
         }
         try Self.jsonEncoder.encode(entries).write(to: output)
-        let seconds = Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) / 1e18
+        let seconds = elapsed.timeInterval
         print(String(format: "%d pages (%d without an article) in %.3f s: %.1f pages/s", names.count, failures, seconds,
                      Double(names.count) / max(seconds, 1e-9)))
     }
