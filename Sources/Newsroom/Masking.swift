@@ -20,6 +20,8 @@ public enum Masking {
     public struct Masked: Sendable, Hashable {
         public var text: String
         public var marks: [Int: Mark]
+        /// How many glossary names the text had, each now a kept placeholder.
+        public var namesMasked = 0
     }
 
     public enum Failure: Error, Sendable, Hashable, CustomStringConvertible {
@@ -57,6 +59,7 @@ public enum Masking {
     public static func mask(_ inlines: [Inline], names: Glossary = .empty) -> Masked {
         var marks: [Int: Mark] = [:]
         var text = ""
+        var namesMasked = 0
         func placeholder(_ mark: Mark) -> Int {
             let number = marks.count + 1
             marks[number] = mark
@@ -93,10 +96,13 @@ public enum Masking {
             appendMaskingNames(ns.substring(from: cursor))
         }
         func appendMaskingNames(_ value: String) {
-            text += names.originals.replacing(in: value) { "⟦\(placeholder(.kept(.text(names.entries[$0].rendering))))⟧" }
+            text += names.originals.replacing(in: value) {
+                namesMasked += 1
+                return "⟦\(placeholder(.kept(.text(names.entries[$0].rendering))))⟧"
+            }
         }
         inlines.forEach(visit)
-        return Masked(text: text, marks: marks)
+        return Masked(text: text, marks: marks, namesMasked: namesMasked)
     }
 
     /// The inlines for translated text, or why its placeholders are wrong.

@@ -187,7 +187,7 @@ public struct Translator: Sendable {
             // Text that is all placeholders or space has nothing to translate.
             if Masking.withoutPlaceholders(masked.text).contains(where: { $0.isLetter }) {
                 segments.append(Segment(id: id, masked: masked, isProse: isProse))
-            } else if !names.entries.isEmpty, masked.marks.count > Masking.mask(inlines).marks.count {
+            } else if masked.namesMasked > 0 {
                 segments.append(Segment(id: id, masked: masked, isOnlyNames: true))
             }
         }
