@@ -252,6 +252,46 @@ extension Store {
                 """,
             ]
         },
+        // What the reader's lists filter and sort by, kept beside the JSON they come from: the date
+        // shown (the earlier of the feed's date and discovery, fixed at discovery), the importance
+        // computed from the analysis's scores, and one row per tag. Filled for rows already stored.
+        Migration(version: 10) { dialect in
+            let id = dialect.bigInteger
+            func score(_ axis: String) -> String {
+                let raw = switch dialect {
+                case .sqlite: "CAST(json_extract(analysis_json, '$.scores.\(axis)') AS INTEGER)"
+                case .postgres: "CAST(CAST(analysis_json AS jsonb)->'scores'->>'\(axis)' AS INTEGER)"
+                }
+                return switch dialect {
+                case .sqlite: "MIN(MAX(\(raw), 1), 5)"
+                case .postgres: "LEAST(GREATEST(\(raw), 1), 5)"
+                }
+            }
+            let tags = switch dialect {
+            case .sqlite: "SELECT DISTINCT items.id, tags.value FROM items, json_each(items.analysis_json, '$.tags') AS tags WHERE items.analysis_json IS NOT NULL AND tags.type = 'text'"
+            case .postgres: "SELECT DISTINCT items.id, tags.value FROM items, jsonb_array_elements_text(CAST(items.analysis_json AS jsonb)->'tags') AS tags(value) WHERE items.analysis_json IS NOT NULL"
+            }
+            return [
+                "ALTER TABLE items ADD COLUMN shown_at \(dialect.timestamp)",
+                "ALTER TABLE items ADD COLUMN importance INTEGER",
+                "UPDATE items SET shown_at = CASE WHEN feed_published_at < discovered_at THEN feed_published_at ELSE discovered_at END",
+                """
+                UPDATE items SET importance = (\(score("depth")) * 4 + \(score("relevance")) * 3
+                    + \(score("practicality")) * 2 + \(score("novelty")) + 5) / 10
+                WHERE analysis_json IS NOT NULL
+                """,
+                "CREATE INDEX items_listing ON items (stage, shown_at, id)",
+                """
+                CREATE TABLE item_tags (
+                    item_id \(id) NOT NULL REFERENCES items(id) ON DELETE CASCADE,
+                    tag TEXT NOT NULL,
+                    PRIMARY KEY (item_id, tag)
+                )
+                """,
+                "CREATE INDEX item_tags_tag ON item_tags (tag, item_id)",
+                "INSERT INTO item_tags (item_id, tag) \(tags)",
+            ]
+        },
     ]
 
     /// Applies every migration not yet recorded, all in one transaction with their version rows,

@@ -151,6 +151,7 @@ extension Store {
     /// rewrite, not a step of the queue: it needs no lease.
     public func rewriteEditorialTexts(of itemID: Int64, analysis: Analysis?, translation: Translation?, now: Date) async throws(StoreError) {
         try await translatingErrors("rewriting the analysis and translation of item \(itemID)") {
+            if let analysis { try await replaceTags(of: itemID, with: analysis.tags, heldBy: nil) }
             try await database.raw("""
                 UPDATE items SET analysis_json = COALESCE(\(bind: try analysis.map { try Self.json($0) }), analysis_json),
                     translation_json = COALESCE(\(bind: try translation.map { try Self.json($0) }), translation_json),

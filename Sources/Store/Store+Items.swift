@@ -70,13 +70,14 @@ extension Store {
                      \(bind: entry.title), \(bind: entry.summary), \(bind: entry.contentHTML), \(bind: entry.author),
                      \(bind: entry.publishedAt?.storedValue), \(bind: now.storedValue), \(bind: stage.rawValue),
                      \(bind: now.storedValue), \(bind: entry.imageURL), \(bind: entry.videoID), \(bind: entry.commentsURL),
-                     \(bind: entry.commentCount), \(bind: entry.score), \(bind: stage.rawValue))
+                     \(bind: entry.commentCount), \(bind: entry.score), \(bind: stage.rawValue),
+                     \(bind: Self.shownAt(feedDate: entry.publishedAt, discoveredAt: now).storedValue))
                     """
                 }
                 inserted += try await database.raw("""
                     INSERT INTO items (source_id, guid, url, canonical_url, title, summary, content_html, author,
                         feed_published_at, discovered_at, stage, updated_at, image_url, video_id, comments_url,
-                        comment_count, score, entry_stage)
+                        comment_count, score, entry_stage, shown_at)
                     VALUES \(rows.joined(separator: ", "))
                     ON CONFLICT (canonical_url) DO NOTHING RETURNING id
                     """).all().count

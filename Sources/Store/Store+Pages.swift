@@ -46,19 +46,20 @@ public struct PublishedArticle: Sendable, Hashable {
 }
 
 extension Store {
-    /// `PublishedHeadline.shownAt` in SQL: the earlier of the feed's date and the discovery time
-    /// (a missing feed date compares as unknown and falls to the discovery time). Computed when
-    /// read, so it holds for rows stored before the rule existed.
-    static let shownAt: SQLQueryString = """
-        CASE WHEN items.feed_published_at < items.discovered_at THEN items.feed_published_at ELSE items.discovered_at END
-        """
+    /// `PublishedHeadline.shownAt`, fixed when the entry is stored: the earlier of the feed's date
+    /// and the discovery time.
+    static func shownAt(feedDate: Date?, discoveredAt: Date) -> Date {
+        feedDate.map { min($0, discoveredAt) } ?? discoveredAt
+    }
+
     /// Published and fit to list: the analysis a headline shows is there.
     static var listable: SQLQueryString {
         "items.stage = \(bind: Stage.published.rawValue) AND items.analysis_json IS NOT NULL"
     }
 
-    /// Published headlines, newest first by `shownAt`. Only the ids are sorted, so a page far back
-    /// costs a sort of ids, not of rows; only the page's rows are then read.
+    /// Published headlines, newest first by `shownAt`. The ids are chosen through the listing index
+    /// (stage, shown_at, id), so a page far back costs a walk of ids, not of rows; only the page's
+    /// rows are then read.
     public func headlines(limit: Int, offset: Int) async throws(StoreError) -> [PublishedHeadline] {
         try await headlines(where: "TRUE", limit: limit, offset: offset, doing: "listing published headlines")
     }
@@ -71,7 +72,7 @@ extension Store {
             try await database.raw("""
                 SELECT items.id, items.url, items.analysis_json, sources.name AS source_name, chosen.shown_at
                 FROM (
-                    SELECT items.id, \(Self.shownAt) AS shown_at FROM items
+                    SELECT items.id, items.shown_at FROM items
                     WHERE \(Self.listable) AND \(condition)
                     ORDER BY shown_at DESC, items.id DESC
                     LIMIT \(bind: limit) OFFSET \(bind: offset)
@@ -88,7 +89,7 @@ extension Store {
     public func publishedArticle(id: Int64) async throws(StoreError) -> PublishedArticle? {
         try await translatingErrors("reading published article \(id)") {
             guard let row = try await database.raw("""
-                SELECT items.id, items.url, items.analysis_json, sources.name AS source_name, \(Self.shownAt) AS shown_at,
+                SELECT items.id, items.url, items.analysis_json, sources.name AS source_name, items.shown_at,
                     items.source_id, items.title, items.author, items.article_json, items.translation_json
                 FROM items JOIN sources ON sources.id = items.source_id
                 WHERE items.id = \(bind: id) AND \(Self.listable)

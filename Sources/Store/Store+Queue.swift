@@ -173,7 +173,10 @@ extension Store {
             case .drop: query += ", page_html = NULL"
             }
             if let article = update.article { query += ", article_json = \(bind: try Self.json(article))" }
-            if let analysis = update.analysis { query += ", analysis_json = \(bind: try Self.json(analysis))" }
+            if let analysis = update.analysis {
+                try await replaceTags(of: itemID, with: analysis.tags, heldBy: owner)
+                query += ", analysis_json = \(bind: try Self.json(analysis)), importance = \(bind: analysis.importance.value)"
+            }
             if let translation = update.translation { query += ", translation_json = \(bind: try Self.json(translation))" }
             if stage == .published {
                 query += ", published_at = COALESCE(published_at, \(bind: now.storedValue))"

@@ -3,28 +3,19 @@ import Hummingbird
 import HummingbirdTesting
 import KawarabanCore
 import Logging
+import TestSupport
 import Testing
 @testable import Site
 @testable import Store
 
-/// The site's router over a real SQLite store in a folder of its own, removed afterwards.
-func withSite(_ body: @Sendable (Store, any TestClientProtocol) async throws -> Void) async throws {
-    let folder = FileManager.default.temporaryDirectory.appendingPathComponent("kawaraban-site-\(UUID().uuidString)")
-    try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
-    defer { try? FileManager.default.removeItem(at: folder) }
-    let logger = Logger(label: "site-tests", factory: { _ in SwiftLogNoOpLogHandler() })
-    let store = try await Store.open(.sqlite(path: folder.appendingPathComponent("db.sqlite").path), logger: logger)
-    let outcome: Result<Void, any Error>
-    do {
+/// The site's router over a real store on a database of its own (a SQLite file, or a PostgreSQL
+/// schema), removed afterwards.
+func withSite(_ backend: Backend = .sqlite, _ body: @Sendable (Store, any TestClientProtocol) async throws -> Void) async throws {
+    try await withTestStore(backend) { store in
         let renderer = try await SiteRenderer(configuration: SiteConfiguration(publicURL: URL(string: "https://news.example.jp/")!))
         let app = Application(router: try SiteApplication.router(store: store, renderer: renderer))
         try await app.test(.router) { client in try await body(store, client) }
-        outcome = .success(())
-    } catch {
-        outcome = .failure(error)
     }
-    try await store.close()
-    try outcome.get()
 }
 
 extension Store {
@@ -39,9 +30,11 @@ extension Store {
         try await database.raw("""
             UPDATE items SET stage = \(bind: Stage.published.rawValue), article_json = \(bind: try Self.json(SampleItems.article)),
                 analysis_json = \(bind: try Self.json(analysis)), translation_json = \(bind: try Self.json(SampleItems.translation())),
+                importance = \(bind: analysis.importance.value),
                 published_at = \(bind: discoveredAt.addingTimeInterval(60).storedValue)
             WHERE id = \(bind: id)
             """).run()
+        try await replaceTags(of: id, with: analysis.tags, heldBy: nil)
         return id
     }
 
