@@ -10,8 +10,10 @@ public enum SiteApplication {
     /// Readers' pages change at most once per collection; a short cache keeps the server idle.
     static let pageCacheControl = "public, max-age=60"
     static let assetCacheControl = "public, max-age=86400"
+    /// Forms submit to the site itself (the list's filters); the only frame is a video item's
+    /// player on YouTube's privacy-enhanced domain.
     static let contentSecurityPolicy =
-        "default-src 'none'; style-src 'self'; img-src https: http:; base-uri 'none'; form-action 'none'; frame-ancestors 'none'"
+        "default-src 'none'; style-src 'self'; img-src https: http:; base-uri 'none'; form-action 'self'; frame-ancestors 'none'; frame-src https://www.youtube-nocookie.com"
 
     /// The site map. Each page's handler, view model and query call live in Sections/.
     public static func router(store: Store, renderer: SiteRenderer) throws -> Router<BasicRequestContext> {
@@ -23,6 +25,9 @@ public enum SiteApplication {
 
         router.get("/") { try await pages.latest($0, $1) }
         router.get("/articles/:id") { try await pages.article($0, $1) }
+        router.get("/tags") { try await pages.tags($0, $1) }
+        router.get("/tags/:tag") { try await pages.tag($0, $1) }
+        router.get("/videos") { try await pages.videos($0, $1) }
         router.get("/feed.xml") { try await pages.feed($0, $1) }
         router.get("/assets/site.css") { _, _ in
             Response(

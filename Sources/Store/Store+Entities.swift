@@ -111,7 +111,7 @@ extension Store {
         guard limit > 0 else { return [] }
         return try await translatingErrors("listing the articles related to item \(itemID)") {
             try await database.raw("""
-                SELECT items.id, items.url, items.analysis_json, sources.name AS source_name, items.shown_at,
+                SELECT items.id, items.url, items.title, items.analysis_json, sources.name AS source_name, items.shown_at,
                     ranked.weight
                 FROM (
                     SELECT theirs.item_id, SUM(CASE

@@ -13,13 +13,17 @@ public struct PublishedHeadline: Sendable, Hashable {
     /// the entry, so that a feed dated in the future cannot pin itself to the top of the site.
     public var shownAt: Date
     public var analysis: Analysis
+    /// The title as the source wrote it, which the article's address is spelled from; empty when
+    /// the query that read the headline did not read it.
+    public var originalTitle: String
 
-    public init(id: Int64, sourceName: String, url: String, shownAt: Date, analysis: Analysis) {
+    public init(id: Int64, sourceName: String, url: String, shownAt: Date, analysis: Analysis, originalTitle: String = "") {
         self.id = id
         self.sourceName = sourceName
         self.url = url
         self.shownAt = shownAt
         self.analysis = analysis
+        self.originalTitle = originalTitle
     }
 }
 
@@ -33,15 +37,18 @@ public struct PublishedArticle: Sendable, Hashable {
     public var author: String?
     public var article: Article
     public var translation: Translation
+    /// The YouTube id of a video item, as the source gave it: the page checks it before use.
+    public var videoID: String?
 
     public init(headline: PublishedHeadline, sourceID: Int64, originalTitle: String, author: String?,
-                article: Article, translation: Translation) {
+                article: Article, translation: Translation, videoID: String? = nil) {
         self.headline = headline
         self.sourceID = sourceID
         self.originalTitle = originalTitle
         self.author = author
         self.article = article
         self.translation = translation
+        self.videoID = videoID
     }
 }
 
@@ -67,20 +74,30 @@ extension Store {
     /// Published headlines that also meet `condition` (on `items`), newest first by `shownAt`.
     func headlines(where condition: SQLQueryString, limit: Int, offset: Int,
                    doing what: String) async throws(StoreError) -> [PublishedHeadline] {
+        try await listedRows(where: condition, limit: limit, offset: offset, doing: what) { try Self.headline(from: $0) }
+    }
+
+    /// Rows of published items that meet `condition` (on `items`), ordered by (`shownAt`, id),
+    /// newest first unless `oldestFirst`, each turned into a value by `read`: the headline's
+    /// columns and `extraColumns` (written with a leading comma) are there to read.
+    func listedRows<Value>(where condition: SQLQueryString, extraColumns: SQLQueryString = "", oldestFirst: Bool = false,
+                           limit: Int, offset: Int, doing what: String,
+                           read: (any SQLRow) throws -> Value) async throws(StoreError) -> [Value] {
         guard limit > 0, offset >= 0 else { return [] }
+        let direction: SQLQueryString = oldestFirst ? "ASC" : "DESC"
         return try await translatingErrors(what) {
             try await database.raw("""
-                SELECT items.id, items.url, items.analysis_json, sources.name AS source_name, chosen.shown_at
+                SELECT items.id, items.url, items.title, items.analysis_json, sources.name AS source_name, chosen.shown_at\(extraColumns)
                 FROM (
                     SELECT items.id, items.shown_at FROM items
                     WHERE \(Self.listable) AND \(condition)
-                    ORDER BY shown_at DESC, items.id DESC
+                    ORDER BY shown_at \(direction), items.id \(direction)
                     LIMIT \(bind: limit) OFFSET \(bind: offset)
                 ) AS chosen
                 JOIN items ON items.id = chosen.id
                 JOIN sources ON sources.id = items.source_id
-                ORDER BY chosen.shown_at DESC, chosen.id DESC
-                """).all().map(Self.headline)
+                ORDER BY chosen.shown_at \(direction), chosen.id \(direction)
+                """).all().map(read)
         }
     }
 
@@ -90,7 +107,7 @@ extension Store {
         try await translatingErrors("reading published article \(id)") {
             guard let row = try await database.raw("""
                 SELECT items.id, items.url, items.analysis_json, sources.name AS source_name, items.shown_at,
-                    items.source_id, items.title, items.author, items.article_json, items.translation_json
+                    items.source_id, items.title, items.author, items.article_json, items.translation_json, items.video_id
                 FROM items JOIN sources ON sources.id = items.source_id
                 WHERE items.id = \(bind: id) AND \(Self.listable)
                     AND items.article_json IS NOT NULL AND items.translation_json IS NOT NULL
@@ -102,7 +119,8 @@ extension Store {
                 originalTitle: try row.decode(column: "title", as: String.self),
                 author: try row.decode(column: "author", as: String?.self),
                 article: try Self.requiredJSON(Article.self, row, "article_json"),
-                translation: try Self.requiredJSON(Translation.self, row, "translation_json"))
+                translation: try Self.requiredJSON(Translation.self, row, "translation_json"),
+                videoID: try row.decode(column: "video_id", as: String?.self))
         }
     }
 
@@ -112,7 +130,8 @@ extension Store {
             sourceName: try row.decode(column: "source_name", as: String.self),
             url: try row.decode(column: "url", as: String.self),
             shownAt: Date(stored: try row.decode(column: "shown_at", as: Double.self)),
-            analysis: try requiredJSON(Analysis.self, row, "analysis_json"))
+            analysis: try requiredJSON(Analysis.self, row, "analysis_json"),
+            originalTitle: row.contains(column: "title") ? try row.decode(column: "title", as: String.self) : "")
     }
 
     /// A payload the query's WHERE already required to be present.

@@ -9,7 +9,10 @@ import TestSupport
 /// more, thousands of repeated parameters. Each answer must be a clean 2xx or 4xx in time, and the
 /// process alive, answering `/`, and within the memory budget afterwards.
 @Suite struct SiteTests {
-    static let routes = ["/", "/articles/1", "/feed.xml", "/assets/site.css", "/healthz", "/no-such-page"]
+    /// The first article's canonical address: its id and the slug of its original title.
+    static let firstArticle = "/articles/1-https-wire-example-future"
+    static let routes = ["/", firstArticle, "/feed.xml", "/assets/site.css", "/healthz", "/no-such-page",
+                         "/videos", "/tags", "/tags/%E3%81%82"]
 
     /// Numbers no page has, in every form that once trapped or might: past Int64, at its edges,
     /// signed, zero, exponents, NUL and other percent-escapes.
@@ -42,6 +45,7 @@ import TestSupport
             targets.append("/articles/\(number)")
             targets += Self.routes.map { "\($0)?page=\(number)" }
             targets.append("/?page=2&page=\(number)")
+            targets += ["min_importance", "source", "kind", "tag"].map { "/?\($0)=\(number)&tag=\(number)" }
             targets.append("/articles/\(number)?page=\(number)")
         }
         // Under the HTTP parser's 80 KB limit on a request's head, these reach the routes; over
@@ -60,6 +64,9 @@ import TestSupport
             "/?" + String(repeating: "page=1&", count: hundredKB / 7),
             "/?" + String(repeating: "a=1&", count: hundredKB / 4),
             "/?page=" + String(repeating: "%00", count: hundredKB / 3),
+            "/?tag=" + String(repeating: "%E3%81%82", count: sixtyKB / 9),
+            "/tags/" + String(repeating: "%E3%81%82", count: sixtyKB / 9),
+            "/articles/1-" + String(repeating: "a-", count: sixtyKB / 2),
             "/" + String(repeating: "a", count: 10 * hundredKB),
         ]
         for target in targets {
@@ -74,8 +81,9 @@ import TestSupport
             try expectCleanAnswer(RawHTTP.receive(descriptor, since: started), to: target, from: server)
         }
         try expectFrontPageInDiscoveryOrder(port: port)
-        let article = try RawHTTP.get("/articles/1", port: port)
+        let article = try RawHTTP.get(Self.firstArticle, port: port)
         #expect(article.status == 200)
+        #expect(try RawHTTP.get("/articles/1", port: port).status == 301)
         let peak = try #require(KawarabanProcess.highWaterMark("/proc/\(server.process.processIdentifier)/status"))
         #expect(peak < Budget.residentBytes, "peak RSS \(peak / 1_048_576) MiB after \(targets.count) hostile requests")
         print("site: \(targets.count) hostile requests and \(burst.count) at once, server peak RSS \(peak / 1_048_576) MiB")

@@ -22,9 +22,9 @@ extension Store {
     /// Stores an entry discovered at `discoveredAt` and sets it as the pipeline leaves a published
     /// one, written straight to the row: the site reads rows however they were stored.
     func storePublished(source: Int64, url: String, feedDate: Date?, discoveredAt: Date,
-                        analysis: Analysis = SampleItems.analysis) async throws -> Int64 {
-        let entry = DiscoveredItem(sourceID: source, guid: url, url: url, canonicalURL: url, title: "Story at \(url)",
-                                   author: "Tom Writer", publishedAt: feedDate)
+                        analysis: Analysis = SampleItems.analysis, videoID: String? = nil) async throws -> Int64 {
+        let entry = DiscoveredItem(sourceID: source, guid: url, url: url, canonicalURL: url, title: Self.publishedTitle(url),
+                                   author: "Tom Writer", publishedAt: feedDate, videoID: videoID)
         _ = try await insertDiscovered([entry], now: discoveredAt)
         let id = try #require(try await itemID(canonicalURL: url))
         try await database.raw("""
@@ -36,6 +36,14 @@ extension Store {
             """).run()
         try await replaceTags(of: id, with: analysis.tags, heldBy: nil)
         return id
+    }
+
+    /// The original title `storePublished` gives the entry at `url`.
+    static func publishedTitle(_ url: String) -> String { "Story at \(url)" }
+
+    /// The canonical address of the article `storePublished` stored from `url`.
+    static func articlePath(_ id: Int64, url: String) -> String {
+        SitePages.articlePath(id: id, title: publishedTitle(url))
     }
 
     /// Overwrites one column of a row, for rows a bug or an older version left behind.

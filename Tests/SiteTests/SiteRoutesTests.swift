@@ -37,9 +37,9 @@ import TestSupport
             try await client.execute(uri: "/", method: .get) { response in
                 #expect(response.status == .ok)
                 #expect(response.headers[.contentSecurityPolicy]?.contains("default-src 'none'") == true)
-                #expect(String(buffer: response.body).contains("href=\"/articles/\(published)\""))
+                #expect(String(buffer: response.body).contains("href=\"\(Store.articlePath(published, url: "https://wire.example/1"))\""))
             }
-            try await client.execute(uri: "/articles/\(published)", method: .get) { response in
+            try await client.execute(uri: Store.articlePath(published, url: "https://wire.example/1"), method: .get) { response in
                 #expect(response.status == .ok)
                 #expect(String(buffer: response.body).contains("AI深層分析"))
             }
@@ -121,7 +121,7 @@ import TestSupport
                 #expect(response.status == .notFound, "id \(id)")
                 #expect(String(buffer: response.body).contains("ページが見つかりません"))
             }
-            try await client.execute(uri: "/articles/1", method: .get) { response in
+            try await client.execute(uri: Store.articlePath(1, url: "https://wire.example/1"), method: .get) { response in
                 #expect(response.status == .ok)
             }
         }
@@ -149,7 +149,7 @@ import TestSupport
                 #expect(!body.contains("9999"))
                 #expect(body.contains("2026年9月21日 23:13"))
             }
-            try await client.execute(uri: "/articles/\(future)", method: .get) { response in
+            try await client.execute(uri: Store.articlePath(future, url: "https://wire.example/future"), method: .get) { response in
                 let body = String(buffer: response.body)
                 #expect(!body.contains("9999"))
                 #expect(body.contains("<time datetime=\"2026-09-21T23:13:20+09:00\">2026年9月21日 23:13</time>"))
@@ -180,8 +180,8 @@ import TestSupport
             try await client.execute(uri: "/", method: .get) { response in
                 #expect(response.status == .ok)
                 let body = String(buffer: response.body)
-                #expect(body.contains("href=\"/articles/\(listed)\""))
-                #expect(!body.contains("href=\"/articles/\(queued)\""))
+                #expect(body.contains("href=\"\(Store.articlePath(listed, url: "https://wire.example/1"))\""))
+                #expect(!body.contains("href=\"/articles/\(queued)"))
             }
             try await client.execute(uri: "/feed.xml", method: .get) { response in
                 #expect(response.status == .ok)

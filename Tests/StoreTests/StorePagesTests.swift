@@ -78,7 +78,7 @@ import TestSupport
             let read = try #require(try await store.publishedArticle(id: id))
             #expect(read == PublishedArticle(
                 headline: PublishedHeadline(id: id, sourceName: "A", url: "https://news.example/5",
-                                            shownAt: discovered.addingTimeInterval(5), analysis: analysis),
+                                            shownAt: discovered.addingTimeInterval(5), analysis: analysis, originalTitle: "Story 5"),
                 sourceID: source.id, originalTitle: "Story 5", author: "Writer 5", article: article, translation: translation))
         }
     }

@@ -9,27 +9,50 @@ import Store
 extension SitePages {
     static func articlePath(_ id: Int64) -> String { "/articles/\(id)" }
 
-    /// `/articles/:id`, for published articles only.
+    /// Related articles shown under an article: a screenful, like the seed's.
+    static let relatedArticleLimit = 6
+
+    /// `/articles/<id>-<slug>`, for published articles only. The id alone, or with any other
+    /// slug, is moved permanently to the canonical address, so old and mistyped links keep working.
     func article(_ request: Request, _ context: some RequestContext) async throws -> Response {
-        guard let id = URLNumber.path("id", of: context, in: URLNumber.articleIDs),
+        guard let segment = context.parameters.get("id") else { throw HTTPError(.notFound) }
+        let idText = segment.prefix { $0 != "-" }
+        guard let id = URLNumber.parse(idText, in: URLNumber.articleIDs),
               let article = try await store.publishedArticle(id: id)
         else { throw HTTPError(.notFound) }
-        return Self.htmlResponse(try renderer.articlePage(article, carriers: try await store.carriers(of: id)))
+        let canonical = Self.articlePath(id: id, title: article.originalTitle)
+        guard "/articles/\(segment)" == canonical else {
+            return Response(status: .movedPermanently,
+                            headers: [.location: canonical, .cacheControl: SiteApplication.pageCacheControl])
+        }
+        return Self.htmlResponse(try renderer.articlePage(
+            article, carriers: try await store.carriers(of: id),
+            related: try await store.relatedArticles(of: id, limit: Self.relatedArticleLimit),
+            neighbours: try await store.neighbours(of: article.headline)))
     }
 }
 
 extension SiteRenderer {
     /// `carriers` are every source that carried the story; those other than the article's own
     /// are credited too.
-    public func articlePage(_ published: PublishedArticle, carriers: [StoryCarrier] = []) throws -> String {
+    public func articlePage(_ published: PublishedArticle, carriers: [StoryCarrier] = [],
+                            related: [PublishedHeadline] = [], neighbours: ArticleNeighbours = ArticleNeighbours()) throws -> String {
         var article = articleView(published)
+        article.related = related.map(listEntry)
+        article.older = neighbours.older.map(neighbourLink)
+        article.newer = neighbours.newer.map(neighbourLink)
         article.otherSources = carriers.filter { $0.sourceID != published.sourceID }.compactMap { carrier in
             BlockHTML.safeURL(carrier.url).map { OtherSourceView(name: carrier.sourceName, url: $0) }
         }
         let view = ArticlePage(
-            chrome: chrome(title: article.title, description: article.tldr, path: SitePages.articlePath(published.headline.id)),
+            chrome: chrome(title: article.title, description: article.tldr,
+                           path: SitePages.articlePath(id: published.headline.id, title: published.originalTitle)),
             article: article)
         return try render(view, "article")
+    }
+
+    private func neighbourLink(_ headline: PublishedHeadline) -> NeighbourLink {
+        NeighbourLink(path: SitePages.articlePath(id: headline.id, title: headline.originalTitle), title: headline.analysis.title)
     }
 
     private func articleView(_ published: PublishedArticle) -> ArticleView {
@@ -64,7 +87,9 @@ extension SiteRenderer {
             originalBodyHTML: BlockHTML.render(published.article.blocks),
             originalLanguage: published.article.language ?? "en",
             author: published.article.author ?? published.author,
-            shareLinks: shareLinks(title: analysis.title, path: SitePages.articlePath(published.headline.id)))
+            shareLinks: shareLinks(title: analysis.title,
+                                   path: SitePages.articlePath(id: published.headline.id, title: published.originalTitle)),
+            video: VideoID.checked(published.videoID).map { VideoEmbed(url: VideoID.embedURL($0), title: analysis.title) })
     }
 
     private func shareLinks(title: String, path: String) -> [ShareLink] {
@@ -91,10 +116,6 @@ struct KeyPointView {
     var number: Int
     var heading: String
     var body: String
-}
-
-struct TagView {
-    var name: String
 }
 
 struct ShareLink {
@@ -128,7 +149,23 @@ struct ArticleView {
     var originalLanguage: String
     var author: String?
     var shareLinks: [ShareLink]
+    /// The player of a video item, from YouTube's privacy-enhanced domain.
+    var video: VideoEmbed?
     var otherSources: [OtherSourceView] = []
+    var related: [ListEntry] = []
+    var older: NeighbourLink?
+    var newer: NeighbourLink?
+}
+
+struct VideoEmbed {
+    var url: String
+    var title: String
+}
+
+/// The article just before or after this one in the latest list.
+struct NeighbourLink {
+    var path: String
+    var title: String
 }
 
 /// Another source that carried the same story.
