@@ -33,15 +33,18 @@ public struct PublishedArticle: Sendable, Hashable {
     public var author: String?
     public var article: Article
     public var translation: Translation
+    /// The picture the feed gave the entry, for previews where the page is shared.
+    public var imageURL: String?
 
     public init(headline: PublishedHeadline, sourceID: Int64, originalTitle: String, author: String?,
-                article: Article, translation: Translation) {
+                article: Article, translation: Translation, imageURL: String? = nil) {
         self.headline = headline
         self.sourceID = sourceID
         self.originalTitle = originalTitle
         self.author = author
         self.article = article
         self.translation = translation
+        self.imageURL = imageURL
     }
 }
 
@@ -90,7 +93,8 @@ extension Store {
         try await translatingErrors("reading published article \(id)") {
             guard let row = try await database.raw("""
                 SELECT items.id, items.url, items.analysis_json, sources.name AS source_name, items.shown_at,
-                    items.source_id, items.title, items.author, items.article_json, items.translation_json
+                    items.source_id, items.title, items.author, items.article_json, items.translation_json,
+                    items.image_url
                 FROM items JOIN sources ON sources.id = items.source_id
                 WHERE items.id = \(bind: id) AND \(Self.listable)
                     AND items.article_json IS NOT NULL AND items.translation_json IS NOT NULL
@@ -102,7 +106,8 @@ extension Store {
                 originalTitle: try row.decode(column: "title", as: String.self),
                 author: try row.decode(column: "author", as: String?.self),
                 article: try Self.requiredJSON(Article.self, row, "article_json"),
-                translation: try Self.requiredJSON(Translation.self, row, "translation_json"))
+                translation: try Self.requiredJSON(Translation.self, row, "translation_json"),
+                imageURL: try row.decode(column: "image_url", as: String?.self))
         }
     }
 

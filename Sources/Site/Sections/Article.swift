@@ -26,10 +26,28 @@ extension SiteRenderer {
         article.otherSources = carriers.filter { $0.sourceID != published.sourceID }.compactMap { carrier in
             BlockHTML.safeURL(carrier.url).map { OtherSourceView(name: carrier.sourceName, url: $0) }
         }
-        let view = ArticlePage(
-            chrome: chrome(title: article.title, description: article.tldr, path: SitePages.articlePath(published.headline.id)),
-            article: article)
-        return try render(view, "article")
+        var pageChrome = chrome(title: article.title, description: article.tldr, path: SitePages.articlePath(published.headline.id))
+        pageChrome.openGraphType = "article"
+        pageChrome.imageURL = published.imageURL.flatMap { BlockHTML.safeURL($0, for: .resource) }
+        pageChrome.structuredData = try StructuredData.script(newsArticle(published, canonicalURL: pageChrome.canonicalURL,
+                                                                          imageURL: pageChrome.imageURL))
+        return try render(ArticlePage(chrome: pageChrome, article: article), "article")
+    }
+
+    /// The article as schema.org's `NewsArticle`, for search engines' article results.
+    private func newsArticle(_ published: PublishedArticle, canonicalURL: String, imageURL: String?) -> StructuredData.NewsArticle {
+        let analysis = published.headline.analysis
+        let publisher = StructuredData.Thing(type: "Organization", name: configuration.siteName,
+                                             url: configuration.publicURL.absoluteString)
+        let author = (published.article.author ?? published.author).map { StructuredData.Thing(type: "Person", name: $0) }
+            ?? StructuredData.Thing(type: "Organization", name: published.headline.sourceName)
+        return StructuredData.NewsArticle(
+            headline: analysis.title, description: analysis.tldr,
+            datePublished: configuration.edition.isoDateTime(published.headline.shownAt),
+            dateModified: configuration.edition.isoDateTime(max(analysis.analysedAt, published.headline.shownAt)),
+            author: [author], publisher: publisher,
+            mainEntityOfPage: StructuredData.Thing(type: "WebPage", id: canonicalURL),
+            inLanguage: configuration.edition.languageCode, image: imageURL.map { [$0] }, keywords: analysis.tags)
     }
 
     private func articleView(_ published: PublishedArticle) -> ArticleView {
@@ -64,7 +82,8 @@ extension SiteRenderer {
             originalBodyHTML: BlockHTML.render(published.article.blocks),
             originalLanguage: published.article.language ?? "en",
             author: published.article.author ?? published.author,
-            shareLinks: shareLinks(title: analysis.title, path: SitePages.articlePath(published.headline.id)))
+            shareLinks: shareLinks(title: analysis.title, path: SitePages.articlePath(published.headline.id)),
+            permalink: absolute(SitePages.articlePath(published.headline.id)))
     }
 
     private func shareLinks(title: String, path: String) -> [ShareLink] {
@@ -128,6 +147,8 @@ struct ArticleView {
     var originalLanguage: String
     var author: String?
     var shareLinks: [ShareLink]
+    /// The page's address, shown for copying by hand: no script copies it.
+    var permalink: String
     var otherSources: [OtherSourceView] = []
 }
 
