@@ -11,12 +11,6 @@ import TestSupport
 @Suite struct CrawlerRoutesTests {
     static let publicURL = URL(string: "https://news.example.jp/")!
 
-    func read(_ client: some TestClientProtocol, _ uri: String) async throws -> (status: HTTPResponse.Status, type: String?, body: String) {
-        try await client.execute(uri: uri, method: .get) { response in
-            (response.status, response.headers[.contentType], String(buffer: response.body))
-        }
-    }
-
     func locations(_ xml: String) -> [String] {
         xml.components(separatedBy: "<loc>").dropFirst().map { String($0.prefix { $0 != "<" }) }
     }

@@ -66,12 +66,6 @@ extension Store {
     static let generativeAI = "/tags/%E7%94%9F%E6%88%90AI"
     static let researchTag = "/tags/R%26D%20%3C%E7%A0%94%E7%A9%B6%3E"
 
-    func read(_ client: some TestClientProtocol, _ uri: String) async throws -> (status: HTTPResponse.Status, type: String?, body: String) {
-        try await client.execute(uri: uri, method: .get) { response in
-            (response.status, response.headers[.contentType], String(buffer: response.body))
-        }
-    }
-
     func titles(_ body: String) throws -> [String] {
         try FeedParser.parse(Data(body.utf8), baseURL: nil).items.map(\.title)
     }
@@ -100,8 +94,8 @@ extension Store {
                     #expect(response.status == .ok, "\(uri)")
                     #expect(response.type == "\(format.mediaType); charset=utf-8", "\(uri)")
                     // Our collector reads RSS titles as HTML, where `<y` is not text; compare what precedes it.
-                    let read = try self.titles(response.body).map { String($0.prefix { $0 != "<" }) }
-                    #expect(read == titles.map { String($0.prefix { $0 != "<" }) }, "\(uri)")
+                    let readTitles = try self.titles(response.body).map { String($0.prefix { $0 != "<" }) }
+                    #expect(readTitles == titles.map { String($0.prefix { $0 != "<" }) }, "\(uri)")
                     #expect(response.body.contains("https://news.example.jp\(parts[0]).\(format.fileExtension)"), "\(uri): self link")
                 }
             }

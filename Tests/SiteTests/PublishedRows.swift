@@ -22,6 +22,13 @@ func withSite<Value: Sendable>(
     }
 }
 
+/// What the site answered at `uri`: the status, the content type and the body as text.
+func read(_ client: some TestClientProtocol, _ uri: String) async throws -> (status: HTTPResponse.Status, type: String?, body: String) {
+    try await client.execute(uri: uri, method: .get) { response in
+        (response.status, response.headers[.contentType], String(buffer: response.body))
+    }
+}
+
 extension Store {
     /// Stores an entry discovered at `discoveredAt` and sets it as the pipeline leaves a published
     /// one, written straight to the row: the site reads rows however they were stored.
