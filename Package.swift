@@ -21,6 +21,7 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-nio-extras.git", from: "1.35.2"),
         .package(url: "https://github.com/apple/swift-http-types.git", from: "1.8.0"),
         .package(url: "https://github.com/swift-server/swift-service-lifecycle.git", from: "2.13.0"),
+        .package(url: "https://github.com/JohnSundell/Ink.git", exact: "0.6.0"),
     ],
     targets: [
         .systemLibrary(name: "CLibXML2", path: "Sources/CLibXML2", pkgConfig: "libxml-2.0",
@@ -61,12 +62,13 @@ let package = Package(
             .product(name: "NIOCore", package: "swift-nio"),
             .product(name: "NIOPosix", package: "swift-nio"),
             .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
-        ]),
+        ], resources: [.copy("Resources")]),
         .target(name: "Site", dependencies: [
             "KawarabanCore", "Store", "Sanitizer",
             .product(name: "Hummingbird", package: "hummingbird"),
             .product(name: "Mustache", package: "swift-mustache"),
             .product(name: "HTTPTypes", package: "swift-http-types"),
+            .product(name: "Ink", package: "Ink"),
         ], resources: [.copy("Templates"), .copy("Assets")]),
         .executableTarget(name: "kawaraban", dependencies: [
             "KawarabanCore", "Pipeline", "Site", "Store", "Feeds", "Extraction", "Fetching", "LLM", "Newsroom",

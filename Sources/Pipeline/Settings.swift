@@ -59,6 +59,9 @@ public struct Settings: Sendable {
         public static let llmPrices = "KAWARABAN_LLM_PRICES"
         public static let styleBody = "KAWARABAN_STYLE_BODY"
         public static let styleCommentary = "KAWARABAN_STYLE_COMMENTARY"
+        public static let pageAbout = "KAWARABAN_PAGE_ABOUT"
+        public static let pageContact = "KAWARABAN_PAGE_CONTACT"
+        public static let pageLegal = "KAWARABAN_PAGE_LEGAL"
 
         /// Every key a setting is read from, for telling a misspelt one apart.
         public static let all: [String] = [
@@ -68,7 +71,7 @@ public struct Settings: Sendable {
             llmPauseLongestSeconds, retentionDays, migrateOnStart, translationMaximumCharacters,
             llmConcurrency, llmRequestsPerMinute, llmTokensPerMinute,
             triageMinimumWorth, hackerNewsMinimumScore, hackerNewsMinimumComments, llmDailyTokens, llmPrices,
-            styleBody, styleCommentary,
+            styleBody, styleCommentary, pageAbout, pageContact, pageLegal,
         ] + llmTaskKeys
     }
 
@@ -102,6 +105,10 @@ public struct Settings: Sendable {
     public var llmDailyTokens: Int?
     /// What each model costs, for `usage`.
     public var llmPrices = LLMPrices()
+    /// The site's about, contact and legal-notice pages, as the Markdown of the files named.
+    public var operatorPages = OperatorPages()
+    /// Largest Markdown file a page setting may name.
+    public static let maximumPageFileBytes = 1 << 20
 
     /// The daily budget, when one is set.
     public var tokenBudget: TokenBudget? {
@@ -242,6 +249,19 @@ public struct CollectionSettings: Sendable {
     }
 }
 
+/// The Markdown of the site's own pages; a page without any is not on the site.
+public struct OperatorPages: Sendable, Hashable {
+    public var about: String?
+    public var contact: String?
+    public var legal: String?
+
+    public init(about: String? = nil, contact: String? = nil, legal: String? = nil) {
+        self.about = about
+        self.contact = contact
+        self.legal = legal
+    }
+}
+
 public struct SettingsError: Error, Sendable, CustomStringConvertible {
     public var problems: [String]
 
@@ -379,7 +399,33 @@ struct SettingsReader {
         settings.translationMaximumCharacters = translationMaximumCharacters
         settings.llmDailyTokens = llmDailyTokens
         settings.llmPrices = llmPrices
+        settings.operatorPages = OperatorPages(about: markdownFile(Settings.Key.pageAbout),
+                                               contact: markdownFile(Settings.Key.pageContact),
+                                               legal: markdownFile(Settings.Key.pageLegal))
         return settings
+    }
+
+    /// The text of the Markdown file `key` names; an unreadable, oversized or empty file is a
+    /// problem, since the page would otherwise be missing or blank without a word at start.
+    private mutating func markdownFile(_ key: String) -> String? {
+        guard let path = value(key) else { return nil }
+        let text: String
+        do {
+            let size = try FileManager.default.attributesOfItem(atPath: path)[.size] as? Int ?? 0
+            guard size <= Settings.maximumPageFileBytes else {
+                problems.append("\(key)=\(path): the file is larger than \(Settings.maximumPageFileBytes) bytes")
+                return nil
+            }
+            text = try String(contentsOfFile: path, encoding: .utf8)
+        } catch {
+            problems.append("\(key)=\(path): cannot read the file (\(error.localizedDescription))")
+            return nil
+        }
+        guard !text.trimmingCharacters(in: .whitespacesAndNewlines).isEmpty else {
+            problems.append("\(key)=\(path): the file is empty")
+            return nil
+        }
+        return text
     }
 
     private mutating func boolean(_ key: String, default fallback: Bool) -> Bool {

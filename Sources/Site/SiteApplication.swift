@@ -29,6 +29,17 @@ public enum SiteApplication {
         router.get("/tags/:tag") { try await pages.tag($0, $1) }
         router.get("/videos") { try await pages.videos($0, $1) }
         router.get("/feed.xml") { try await pages.feed($0, $1) }
+        for format in FeedFormat.allCases {
+            router.get(RouterPath("/feed.\(format.fileExtension)")) { try await pages.latestFeed(format, $0, $1) }
+            router.get(RouterPath("/tags/:tag/feed.\(format.fileExtension)")) { try await pages.tagFeed(format, $0, $1) }
+            router.get(RouterPath("/companies/:id/feed.\(format.fileExtension)")) { try await pages.companyFeed(format, $0, $1) }
+        }
+        router.get("/sitemap.xml") { try await pages.sitemap($0, $1) }
+        router.get("/sitemaps/:part") { try await pages.sitemapPart($0, $1) }
+        router.get("/robots.txt") { try await pages.robots($0, $1) }
+        for page in InfoPage.allCases {
+            router.get(RouterPath(page.path)) { try await pages.info(page, $0, $1) }
+        }
         router.get("/assets/site.css") { _, _ in
             Response(
                 status: .ok,

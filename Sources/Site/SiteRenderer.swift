@@ -20,6 +20,8 @@ public enum SiteError: Error, CustomStringConvertible {
 public struct SiteRenderer: Sendable {
     public let configuration: SiteConfiguration
     private let library: MustacheLibrary
+    /// The operator's pages, rendered and sanitised once.
+    let infoPageHTML: [InfoPage: String]
 
     public init(configuration: SiteConfiguration) async throws {
         guard let directory = Bundle.module.url(forResource: "Templates", withExtension: nil) else {
@@ -27,6 +29,7 @@ public struct SiteRenderer: Sendable {
         }
         self.configuration = configuration
         self.library = try await MustacheLibrary(directory: directory.path)
+        self.infoPageHTML = configuration.infoPages.mapValues { InfoPage.html(fromMarkdown: $0, base: configuration.publicURL) }
     }
 
     public func notFoundPage() throws -> String {
@@ -39,13 +42,34 @@ public struct SiteRenderer: Sendable {
         return html
     }
 
-    func chrome(title: String?, description: String, path: String) -> PageChrome {
+    /// `feeds` are the page's own feeds when it follows a tag or a company; other pages announce
+    /// the site's.
+    func chrome(title: String?, description: String, path: String,
+                feeds: (scope: FeedScope, title: String)? = nil) -> PageChrome {
         let now = Calendar(identifier: .gregorian).dateComponents(in: configuration.edition.timeZone, from: Date())
+        let announced = feeds ?? (.latest, configuration.siteName)
         return PageChrome(
             siteName: configuration.siteName, tagline: configuration.tagline,
             pageTitle: title.map { "\($0) | \(configuration.siteName)" } ?? configuration.siteName,
+            shareTitle: title ?? configuration.siteName,
             description: description, canonicalURL: absolute(path),
-            languageCode: configuration.edition.languageCode, year: now.year ?? 0)
+            languageCode: configuration.edition.languageCode,
+            openGraphLocale: Self.openGraphLocales[configuration.edition.languageCode] ?? configuration.edition.languageCode,
+            year: now.year ?? 0,
+            feeds: feedLinks(announced.scope, title: announced.title),
+            footerLinks: footerLinks)
+    }
+
+    /// Open Graph names a locale, not only a language.
+    static let openGraphLocales = ["ja": "ja_JP", "en": "en_US"]
+
+    /// The footer in the seed's order: about, RSS, contact, legal notice; pages not configured
+    /// are left out.
+    private var footerLinks: [FooterLink] {
+        func page(_ page: InfoPage) -> [FooterLink] {
+            infoPageHTML[page] == nil ? [] : [FooterLink(title: page.title, path: page.path)]
+        }
+        return page(.about) + [FooterLink(title: "RSS", path: FeedScope.latest.path(.rss))] + page(.contact) + page(.legal)
     }
 
     func absolute(_ path: String) -> String {
@@ -76,10 +100,26 @@ struct PageChrome {
     var siteName: String
     var tagline: String
     var pageTitle: String
+    /// The page's title without the site's name, as a share preview shows it.
+    var shareTitle: String
     var description: String
     var canonicalURL: String
     var languageCode: String
+    var openGraphLocale: String
     var year: Int
+    var feeds: [FeedLink]
+    var footerLinks: [FooterLink]
+    /// `website`, or `article` on an article's page.
+    var openGraphType = "website"
+    /// The picture a share preview shows, when the page has one.
+    var imageURL: String?
+    /// The page's structured data, already safe inside a script element.
+    var structuredData: String?
+}
+
+struct FooterLink {
+    var title: String
+    var path: String
 }
 
 struct NotFoundPage {

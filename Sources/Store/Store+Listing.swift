@@ -1,4 +1,5 @@
 import Foundation
+import KawarabanCore
 import SQLKit
 
 /// The facts the reader's lists filter by, kept in rows of their own beside the analysis they come
@@ -34,12 +35,16 @@ public struct ListingFilter: Sendable, Hashable {
     public var tag: String?
     public var sourceID: Int64?
     public var kind: Kind?
+    /// Items naming this entity (a company's feed).
+    public var entityID: Int64?
 
-    public init(minimumImportance: Int? = nil, tag: String? = nil, sourceID: Int64? = nil, kind: Kind? = nil) {
+    public init(minimumImportance: Int? = nil, tag: String? = nil, sourceID: Int64? = nil, kind: Kind? = nil,
+                entityID: Int64? = nil) {
         self.minimumImportance = minimumImportance
         self.tag = tag
         self.sourceID = sourceID
         self.kind = kind
+        self.entityID = entityID
     }
 
     public var isEmpty: Bool { self == ListingFilter() }
@@ -50,6 +55,9 @@ public struct ListingFilter: Sendable, Hashable {
         if let minimumImportance { parts.append("items.importance >= \(bind: minimumImportance)") }
         if let tag { parts.append("items.id IN (SELECT item_tags.item_id FROM item_tags WHERE item_tags.tag = \(bind: tag))") }
         if let sourceID { parts.append("items.source_id = \(bind: sourceID)") }
+        if let entityID {
+            parts.append("items.id IN (SELECT item_entities.item_id FROM item_entities WHERE item_entities.entity_id = \(bind: entityID))")
+        }
         switch kind {
         case .article: parts.append("items.video_id IS NULL")
         case .video: parts.append("items.video_id IS NOT NULL")
@@ -202,6 +210,20 @@ extension Store {
                 kept.append(candidate)
             }
             return kept
+        }
+    }
+extension Store {
+    /// The entity with this id when it is of one of `kinds`; nil otherwise.
+    public func entity(id: Int64, ofKinds kinds: [EntityKind]) async throws(StoreError) -> StoredEntity? {
+        guard !kinds.isEmpty else { return nil }
+        return try await translatingErrors("reading entity \(id)") {
+            try await database.raw("""
+                SELECT id, name, kind, name_key FROM entities WHERE id = \(bind: id) AND kind IN (\(binds: kinds.map(\.rawValue)))
+                """).first().map { row in
+                StoredEntity(id: try row.decode(column: "id", as: Int64.self), name: try row.decode(column: "name", as: String.self),
+                             kind: EntityKind(rawValue: try row.decode(column: "kind", as: String.self)) ?? .product,
+                             nameKey: try row.decode(column: "name_key", as: String.self))
+            }
         }
     }
 }

@@ -39,9 +39,11 @@ public struct PublishedArticle: Sendable, Hashable {
     public var translation: Translation
     /// The YouTube id of a video item, as the source gave it: the page checks it before use.
     public var videoID: String?
+    /// The picture the feed gave the entry, for previews where the page is shared.
+    public var imageURL: String?
 
     public init(headline: PublishedHeadline, sourceID: Int64, originalTitle: String, author: String?,
-                article: Article, translation: Translation, videoID: String? = nil) {
+                article: Article, translation: Translation, videoID: String? = nil, imageURL: String? = nil) {
         self.headline = headline
         self.sourceID = sourceID
         self.originalTitle = originalTitle
@@ -49,6 +51,7 @@ public struct PublishedArticle: Sendable, Hashable {
         self.article = article
         self.translation = translation
         self.videoID = videoID
+        self.imageURL = imageURL
     }
 }
 
@@ -107,7 +110,8 @@ extension Store {
         try await translatingErrors("reading published article \(id)") {
             guard let row = try await database.raw("""
                 SELECT items.id, items.url, items.analysis_json, sources.name AS source_name, items.shown_at,
-                    items.source_id, items.title, items.author, items.article_json, items.translation_json, items.video_id
+                    items.source_id, items.title, items.author, items.article_json, items.translation_json, items.video_id,
+                    items.image_url
                 FROM items JOIN sources ON sources.id = items.source_id
                 WHERE items.id = \(bind: id) AND \(Self.listable)
                     AND items.article_json IS NOT NULL AND items.translation_json IS NOT NULL
@@ -120,7 +124,8 @@ extension Store {
                 author: try row.decode(column: "author", as: String?.self),
                 article: try Self.requiredJSON(Article.self, row, "article_json"),
                 translation: try Self.requiredJSON(Translation.self, row, "translation_json"),
-                videoID: try row.decode(column: "video_id", as: String?.self))
+                videoID: try row.decode(column: "video_id", as: String?.self),
+                imageURL: try row.decode(column: "image_url", as: String?.self))
         }
     }
 

@@ -17,7 +17,9 @@ struct Sources: AsyncParsableCommand {
             abstract: "Add a feed (RSS, RDF, Atom, JSON Feed), a site that announces one, or Hacker News.",
             discussion: """
                 The URL is fetched first: a feed is added as it is; a web page (a blog, a YouTube \
-                channel) is searched for the feeds it announces and the first that reads is added.
+                channel) is searched for the feeds it announces and the first that reads is added. \
+                With --starter, adds the shipped list of well-known AI news feeds (English and \
+                Japanese) instead, each checked the same way, and reports each one.
                 """)
 
         @OptionGroup var options: GlobalOptions
@@ -28,8 +30,19 @@ struct Sources: AsyncParsableCommand {
         @Option(help: "ai: every item of the source is about AI, so none is triaged (judged before it is fetched).")
         var topic: SourceTopic?
         @Flag(help: "Add without fetching the URL first (no check, no feed discovery).") var skipCheck = false
+        @Flag(help: "Add the shipped list of well-known AI news feeds, English and Japanese.") var starter = false
+        @Option(help: "With --starter: read the list from this file (LANGUAGE<TAB>TOPIC<TAB>NAME<TAB>URL lines).")
+        var starterFile: String?
+
+        func validate() throws {
+            if starterFile != nil && !starter { throw ValidationError("--starter-file goes with --starter") }
+            if starter && (url != nil || name != nil || topic != nil || skipCheck || kind != .feed) {
+                throw ValidationError("--starter takes no URL, --name, --topic, --kind or --skip-check: the list gives them")
+            }
+        }
 
         func run() async throws {
+            if starter { return try await addStarter() }
             let kind = self.kind
             guard let url = url ?? (kind == .hackerNews ? HackerNews.officialAPIBase : nil) else {
                 throw ValidationError("give the feed's or the site's URL")
@@ -43,6 +56,29 @@ struct Sources: AsyncParsableCommand {
                 if let page = added.discoveredOn { print("\(page) is a page; it announces the feed \(source.url)") }
                 let topicLabel = source.topic.map { ", topic \($0.rawValue)" } ?? ""
                 print("added source #\(source.id) \(source.name) [\(source.kind.rawValue)\(topicLabel)] <\(source.url)>")
+            }
+        }
+
+        private func addStarter() async throws {
+            let list = try await CommandFailure.inOwnWords {
+                if let starterFile { return try StarterSource.parseList(String(contentsOfFile: starterFile, encoding: .utf8)) }
+                return try StarterSource.shipped()
+            }
+            try await options.withServices { services in
+                let outcomes = try await services.catalog().addStarter(list)
+                for (feed, outcome) in outcomes {
+                    switch outcome {
+                    case .added(let source):
+                        print("added source #\(source.id) \(source.name) [\(feed.language)] <\(source.url)>")
+                    case .alreadyPresent:
+                        print("already present: \(feed.name) [\(feed.language)] <\(feed.url)>")
+                    case .failed(let reason):
+                        print("failed: \(feed.name) [\(feed.language)] <\(feed.url)>: \(reason)")
+                    }
+                }
+                let added = outcomes.filter { if case .added = $0.outcome { true } else { false } }.count
+                let present = outcomes.filter { if case .alreadyPresent = $0.outcome { true } else { false } }.count
+                print("\(added) added, \(present) already present, \(outcomes.count - added - present) failed")
             }
         }
     }

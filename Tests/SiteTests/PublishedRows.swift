@@ -10,11 +10,22 @@ import Testing
 
 /// The site's router over a real store on a database of its own (a SQLite file, or a PostgreSQL
 /// schema), removed afterwards.
-func withSite(_ backend: Backend = .sqlite, _ body: @Sendable (Store, any TestClientProtocol) async throws -> Void) async throws {
+func withSite<Value: Sendable>(
+    _ backend: Backend = .sqlite,
+    configuration: SiteConfiguration = SiteConfiguration(publicURL: URL(string: "https://news.example.jp/")!),
+    _ body: @Sendable (Store, any TestClientProtocol) async throws -> Value
+) async throws -> Value {
     try await withTestStore(backend) { store in
-        let renderer = try await SiteRenderer(configuration: SiteConfiguration(publicURL: URL(string: "https://news.example.jp/")!))
+        let renderer = try await SiteRenderer(configuration: configuration)
         let app = Application(router: try SiteApplication.router(store: store, renderer: renderer))
-        try await app.test(.router) { client in try await body(store, client) }
+        return try await app.test(.router) { client in try await body(store, client) }
+    }
+}
+
+/// What the site answered at `uri`: the status, the content type and the body as text.
+func read(_ client: some TestClientProtocol, _ uri: String) async throws -> (status: HTTPResponse.Status, type: String?, body: String) {
+    try await client.execute(uri: uri, method: .get) { response in
+        (response.status, response.headers[.contentType], String(buffer: response.body))
     }
 }
 

@@ -44,11 +44,29 @@ extension SiteRenderer {
         article.otherSources = carriers.filter { $0.sourceID != published.sourceID }.compactMap { carrier in
             BlockHTML.safeURL(carrier.url).map { OtherSourceView(name: carrier.sourceName, url: $0) }
         }
-        let view = ArticlePage(
-            chrome: chrome(title: article.title, description: article.tldr,
-                           path: SitePages.articlePath(id: published.headline.id, title: published.originalTitle)),
-            article: article)
-        return try render(view, "article")
+        let path = SitePages.articlePath(id: published.headline.id, title: published.originalTitle)
+        var pageChrome = chrome(title: article.title, description: article.tldr, path: path)
+        pageChrome.openGraphType = "article"
+        pageChrome.imageURL = published.imageURL.flatMap { BlockHTML.safeURL($0, for: .resource) }
+        pageChrome.structuredData = try StructuredData.script(newsArticle(published, canonicalURL: pageChrome.canonicalURL,
+                                                                          imageURL: pageChrome.imageURL))
+        return try render(ArticlePage(chrome: pageChrome, article: article), "article")
+    }
+
+    /// The article as schema.org's `NewsArticle`, for search engines' article results.
+    private func newsArticle(_ published: PublishedArticle, canonicalURL: String, imageURL: String?) -> StructuredData.NewsArticle {
+        let analysis = published.headline.analysis
+        let publisher = StructuredData.Thing(type: "Organization", name: configuration.siteName,
+                                             url: configuration.publicURL.absoluteString)
+        let author = (published.article.author ?? published.author).map { StructuredData.Thing(type: "Person", name: $0) }
+            ?? StructuredData.Thing(type: "Organization", name: published.headline.sourceName)
+        return StructuredData.NewsArticle(
+            headline: analysis.title, description: analysis.tldr,
+            datePublished: configuration.edition.isoDateTime(published.headline.shownAt),
+            dateModified: configuration.edition.isoDateTime(max(analysis.analysedAt, published.headline.shownAt)),
+            author: [author], publisher: publisher,
+            mainEntityOfPage: StructuredData.Thing(type: "WebPage", id: canonicalURL),
+            inLanguage: configuration.edition.languageCode, image: imageURL.map { [$0] }, keywords: analysis.tags)
     }
 
     private func neighbourLink(_ headline: PublishedHeadline) -> NeighbourLink {
@@ -56,6 +74,7 @@ extension SiteRenderer {
     }
 
     private func articleView(_ published: PublishedArticle) -> ArticleView {
+        let path = SitePages.articlePath(id: published.headline.id, title: published.originalTitle)
         let analysis = published.headline.analysis
         let translation = published.translation
         let date = displayed(published.headline.shownAt)
@@ -87,9 +106,9 @@ extension SiteRenderer {
             originalBodyHTML: BlockHTML.render(published.article.blocks),
             originalLanguage: published.article.language ?? "en",
             author: published.article.author ?? published.author,
-            shareLinks: shareLinks(title: analysis.title,
-                                   path: SitePages.articlePath(id: published.headline.id, title: published.originalTitle)),
-            video: VideoID.checked(published.videoID).map { VideoEmbed(url: VideoID.embedURL($0), title: analysis.title) })
+            shareLinks: shareLinks(title: analysis.title, path: path),
+            video: VideoID.checked(published.videoID).map { VideoEmbed(url: VideoID.embedURL($0), title: analysis.title) },
+            permalink: absolute(path))
     }
 
     private func shareLinks(title: String, path: String) -> [ShareLink] {
@@ -151,6 +170,8 @@ struct ArticleView {
     var shareLinks: [ShareLink]
     /// The player of a video item, from YouTube's privacy-enhanced domain.
     var video: VideoEmbed?
+    /// The page's address, shown for copying by hand: no script copies it.
+    var permalink: String
     var otherSources: [OtherSourceView] = []
     var related: [ListEntry] = []
     var older: NeighbourLink?

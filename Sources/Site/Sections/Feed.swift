@@ -3,71 +3,210 @@ import Hummingbird
 import KawarabanCore
 import Store
 
-// The site's own RSS 2.0 feed of published articles, in the edition's language.
+// The site's feeds out: the latest articles, each tag's and each company's, in RSS 2.0, Atom 1.0
+// and JSON Feed 1.1, all narrowed by `?min_importance=`. One model (`SiteFeed`) is built per
+// request and written by the format asked for (FeedWriters.swift).
 
-extension SitePages {
-    static let feedHeadlineCount = 30
+/// Which articles a feed follows, and so its address and the page it belongs to.
+enum FeedScope: Hashable {
+    case latest
+    case tag(String)
+    case company(id: Int64)
 
-    /// `/feed.xml`.
-    func feed(_ request: Request, _ context: some RequestContext) async throws -> Response {
-        let headlines = try await store.headlines(limit: Self.feedHeadlineCount, offset: 0)
-        return Response(
-            status: .ok,
-            headers: [.contentType: "application/rss+xml; charset=utf-8", .cacheControl: SiteApplication.pageCacheControl],
-            body: ResponseBody(byteBuffer: ByteBuffer(string: RSSFeed.render(headlines, configuration: renderer.configuration))))
+    /// The feed's address without the format's extension.
+    var basePath: String {
+        switch self {
+        case .latest: return "/feed"
+        case .tag(let tag): return "/tags/\(Self.pathSegment(tag))/feed"
+        case .company(let id): return "/companies/\(id)/feed"
+        }
+    }
+
+    /// The page whose articles the feed carries.
+    var pagePath: String {
+        switch self {
+        case .latest: return "/"
+        case .tag(let tag): return "/tags/\(Self.pathSegment(tag))"
+        case .company(let id): return "/companies/\(id)"
+        }
+    }
+
+    func path(_ format: FeedFormat) -> String { "\(basePath).\(format.fileExtension)" }
+
+    /// A tag as one path segment: UTF-8, percent-encoded, a slash included.
+    static func pathSegment(_ text: String) -> String {
+        text.addingPercentEncoding(withAllowedCharacters: unreservedCharacters) ?? ""
+    }
+
+    private static let unreservedCharacters = CharacterSet(
+        charactersIn: "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-._~")
+}
+
+/// The formats each feed is written in.
+enum FeedFormat: String, CaseIterable {
+    case rss, atom, json
+
+    var fileExtension: String {
+        switch self {
+        case .rss: return "xml"
+        case .atom: return "atom"
+        case .json: return "json"
+        }
+    }
+
+    var mediaType: String {
+        switch self {
+        case .rss: return "application/rss+xml"
+        case .atom: return "application/atom+xml"
+        case .json: return "application/feed+json"
+        }
+    }
+
+    /// How a page's head names the feed for readers' autodiscovery.
+    var label: String {
+        switch self {
+        case .rss: return "RSS"
+        case .atom: return "Atom"
+        case .json: return "JSON Feed"
+        }
+    }
+
+    func render(_ feed: SiteFeed) throws -> String {
+        switch self {
+        case .rss: return RSSWriter.render(feed)
+        case .atom: return AtomWriter.render(feed)
+        case .json: return try JSONFeedWriter.render(feed)
+        }
     }
 }
 
-enum RSSFeed {
-    static func render(_ headlines: [PublishedHeadline], configuration: SiteConfiguration) -> String {
-        let site = configuration.publicURL.absoluteString
-        var xml = """
-            <?xml version="1.0" encoding="UTF-8"?>
-            <rss version="2.0" xmlns:atom="http://www.w3.org/2005/Atom">
-            <channel>
-            <title>\(escape(configuration.siteName))</title>
-            <link>\(escape(site))</link>
-            <description>\(escape(configuration.tagline))</description>
-            <language>\(escape(configuration.edition.languageCode))</language>
-            <atom:link href="\(escape(absolute("/feed.xml", configuration)))" rel="self" type="application/rss+xml"/>
+/// One feed as every format writes it; URLs are absolute.
+struct SiteFeed {
+    var title: String
+    var description: String
+    var languageCode: String
+    var siteName: String
+    /// The page the feed follows, with the same filter.
+    var pageURL: String
+    /// The feed's own address in each format, with the filter it was asked with.
+    var selfURLs: [FeedFormat: String]
+    /// When the newest change to an entry was made; the time of writing for a feed without entries.
+    var updated: Date
+    var entries: [SiteFeedEntry]
+}
 
-            """
-        for headline in headlines {
-            let analysis = headline.analysis
-            let link = absolute(SitePages.articlePath(headline.id), configuration)
-            xml += """
-                <item>
-                <title>\(escape(analysis.title))</title>
-                <link>\(escape(link))</link>
-                <guid isPermaLink="true">\(escape(link))</guid>
-                <pubDate>\(rfc822(headline.shownAt))</pubDate>
-                <description>\(escape(analysis.tldr))</description>
-                \(source(headline))
-                \(analysis.tags.map { "<category>\(escape($0))</category>" }.joined())
-                </item>
+/// One article as a feed carries it.
+struct SiteFeedEntry {
+    /// Stays the same whatever becomes of the article's readable address.
+    var id: String
+    var url: String
+    var title: String
+    var summary: String
+    var published: Date
+    var updated: Date
+    var importance: Int
+    var importanceLabel: String
+    var tags: [String]
+    var sourceName: String
+    /// The article at its source, when the URL policy accepts it.
+    var sourceURL: String?
 
-                """
+    /// How the importance travels where a format has only categories.
+    var importanceCategory: String { "重要度\(importance)" }
+}
+
+extension SitePages {
+    static let feedHeadlineCount = 30
+    static let feedImportanceParameter = "min_importance"
+    /// Kinds of entity a company page (`/companies/<id>`) and its feed are about.
+    static let companyKinds: [EntityKind] = [.company, .organisation]
+    /// Longest tag, in characters, an address may name; the analysis writes short tags.
+    static let maximumTagLength = 100
+
+    /// `/feed.xml`, `/feed.atom`, `/feed.json`.
+    func latestFeed(_ format: FeedFormat, _ request: Request, _ context: some RequestContext) async throws -> Response {
+        try await feed(format, scope: .latest, title: renderer.configuration.siteName,
+                       description: renderer.configuration.tagline, request: request)
+    }
+
+    /// `/tags/<tag>/feed.*`: a tag no published article carries is not found.
+    func tagFeed(_ format: FeedFormat, _ request: Request, _ context: some RequestContext) async throws -> Response {
+        guard let raw = context.parameters.get("tag"), raw.utf8.count <= Self.maximumTagLength * 12,
+              let tag = raw.removingPercentEncoding, !tag.isEmpty, tag.count <= Self.maximumTagLength
+        else { throw HTTPError(.notFound) }
+        return try await feed(format, scope: .tag(tag), title: "#\(tag) | \(renderer.configuration.siteName)",
+                              description: "「\(tag)」タグの記事", request: request) {
+            try await store.headlines(matching: ListingFilter(tag: tag), limit: 1, offset: 0).isEmpty
         }
-        return xml + "</channel>\n</rss>\n"
     }
 
-    /// RSS requires the source's URL, so a link the URL policy refuses drops the element.
-    private static func source(_ headline: PublishedHeadline) -> String {
-        guard let url = BlockHTML.safeURL(headline.url) else { return "" }
-        return "<source url=\"\(escape(url))\">\(escape(headline.sourceName))</source>"
+    /// `/companies/<entityID>/feed.*`, for companies and organisations only.
+    func companyFeed(_ format: FeedFormat, _ request: Request, _ context: some RequestContext) async throws -> Response {
+        guard let id = URLNumber.path("id", of: context, in: URLNumber.entityIDs),
+              let company = try await store.entity(id: id, ofKinds: Self.companyKinds)
+        else { throw HTTPError(.notFound) }
+        return try await feed(format, scope: .company(id: id), title: "\(company.name) | \(renderer.configuration.siteName)",
+                              description: "\(company.name)に関する記事", request: request)
     }
 
-    private static func absolute(_ path: String, _ configuration: SiteConfiguration) -> String {
-        URL(string: path, relativeTo: configuration.publicURL)?.absoluteString ?? path
+    /// The feed of `scope` in `format`. `isUnknown` tells, when nothing matched, whether the
+    /// scope itself names nothing we have (then the feed is not found).
+    private func feed(_ format: FeedFormat, scope: FeedScope, title: String, description: String, request: Request,
+                      isUnknown: () async throws -> Bool = { false }) async throws -> Response {
+        let minimumImportance: Int?
+        switch URLNumber.query(Self.feedImportanceParameter, of: request, in: AxisScores.range) {
+        case .absent: minimumImportance = nil
+        case .number(let number): minimumImportance = number
+        case .invalid: throw HTTPError(.notFound)
+        }
+        var filter = ListingFilter(minimumImportance: minimumImportance)
+        switch scope {
+        case .latest: break
+        case .tag(let tag): filter.tag = tag
+        case .company(let id): filter.entityID = id
+        }
+        let headlines = try await store.headlines(matching: filter, limit: Self.feedHeadlineCount, offset: 0)
+        if headlines.isEmpty, try await isUnknown() { throw HTTPError(.notFound) }
+        let feed = renderer.siteFeed(scope: scope, title: title, description: description,
+                                     minimumImportance: minimumImportance, headlines: headlines)
+        return Response(
+            status: .ok,
+            headers: [.contentType: "\(format.mediaType); charset=utf-8", .cacheControl: SiteApplication.pageCacheControl],
+            body: ResponseBody(byteBuffer: ByteBuffer(string: try format.render(feed))))
+    }
+}
+
+extension SiteRenderer {
+    func siteFeed(scope: FeedScope, title: String, description: String, minimumImportance: Int?,
+                  headlines: [PublishedHeadline], now: Date = Date()) -> SiteFeed {
+        let query = minimumImportance.map { "?\(SitePages.feedImportanceParameter)=\($0)" } ?? ""
+        let entries = headlines.map { headline in
+            let analysis = headline.analysis
+            let link = absolute(SitePages.articlePath(id: headline.id, title: headline.originalTitle))
+            return SiteFeedEntry(
+                id: link, url: link,
+                title: analysis.title, summary: analysis.tldr, published: headline.shownAt,
+                updated: max(analysis.analysedAt, headline.shownAt),
+                importance: analysis.importance.value, importanceLabel: ImportanceLabel.japanese(analysis.importance),
+                tags: analysis.tags, sourceName: headline.sourceName, sourceURL: BlockHTML.safeURL(headline.url))
+        }
+        return SiteFeed(
+            title: minimumImportance.map { "\(title)(重要度\($0)以上)" } ?? title,
+            description: description, languageCode: configuration.edition.languageCode, siteName: configuration.siteName,
+            pageURL: absolute(scope.pagePath + query),
+            selfURLs: Dictionary(uniqueKeysWithValues: FeedFormat.allCases.map { ($0, absolute(scope.path($0) + query)) }),
+            updated: entries.map(\.updated).max() ?? now, entries: entries)
     }
 
-    static func rfc822(_ date: Date) -> String {
-        let formatter = DateFormatter()
-        formatter.locale = Locale(identifier: "en_US_POSIX")
-        formatter.timeZone = TimeZone(identifier: "UTC")
-        formatter.dateFormat = "EEE, dd MMM yyyy HH:mm:ss 'GMT'"
-        return formatter.string(from: date)
+    /// The `<link rel="alternate">` lines of a page that follows `scope`.
+    func feedLinks(_ scope: FeedScope, title: String) -> [FeedLink] {
+        FeedFormat.allCases.map { FeedLink(title: "\(title)(\($0.label))", mediaType: $0.mediaType, href: scope.path($0)) }
     }
+}
 
-    static func escape(_ text: String) -> String { XMLEscaping.escape(text) }
+/// A feed a page announces in its head.
+struct FeedLink {
+    var title: String
+    var mediaType: String
+    var href: String
 }
