@@ -28,7 +28,6 @@ public enum SiteApplication {
         router.get("/tags") { try await pages.tags($0, $1) }
         router.get("/tags/:tag") { try await pages.tag($0, $1) }
         router.get("/videos") { try await pages.videos($0, $1) }
-        router.get("/feed.xml") { try await pages.feed($0, $1) }
         for format in FeedFormat.allCases {
             router.get(RouterPath("/feed.\(format.fileExtension)")) { try await pages.latestFeed(format, $0, $1) }
             router.get(RouterPath("/tags/:tag/feed.\(format.fileExtension)")) { try await pages.tagFeed(format, $0, $1) }

@@ -212,7 +212,7 @@ extension Store {
             return kept
         }
     }
-extension Store {
+
     /// The entity with this id when it is of one of `kinds`; nil otherwise.
     public func entity(id: Int64, ofKinds kinds: [EntityKind]) async throws(StoreError) -> StoredEntity? {
         guard !kinds.isEmpty else { return nil }

@@ -24,7 +24,7 @@ import TestSupport
             #expect(sitemap.type == "application/xml; charset=utf-8")
             #expect(sitemap.body.hasPrefix("<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<urlset"))
             let tags = ["/tags/Anthropic", "/tags/OpenAI", "/tags/R%26D%20%3C%E7%A0%94%E7%A9%B6%3E", "/tags/%E7%94%9F%E6%88%90AI"]
-            let expected = fixture.ids.map { "https://news.example.jp/articles/\($0)" }
+            let expected = fixture.paths.map { "https://news.example.jp\($0)" }
                 + tags.map { "https://news.example.jp\($0)" } + ["https://news.example.jp/companies/\(fixture.company)"]
             #expect(locations(sitemap.body).count == expected.count)
             #expect(Set(locations(sitemap.body)) == Set(expected))
@@ -61,7 +61,7 @@ import TestSupport
             }
             #expect(listed.count == 8)
             #expect(Set(listed).count == 8)
-            #expect(listed.prefix(3) == fixture.ids.map { "https://news.example.jp/articles/\($0)" }[...])
+            #expect(listed.prefix(3) == fixture.paths.map { "https://news.example.jp\($0)" }[...])
             #expect(listed.last == "https://news.example.jp/companies/\(fixture.company)")
             for missing in ["/sitemaps/4.xml", "/sitemaps/0.xml", "/sitemaps/01.xml", "/sitemaps/1", "/sitemaps/1.xml.gz",
                             "/sitemaps/99999999999999999999.xml", "/sitemaps/-1.xml", "/sitemaps/.xml"] {

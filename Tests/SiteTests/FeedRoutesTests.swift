@@ -22,6 +22,8 @@ struct FeedFixture: Sendable {
     ]
 
     var ids: [Int64]
+    /// The canonical address of each row's article, in the order of `ids`.
+    var paths: [String] { ids.enumerated().map { Store.articlePath($0.element, url: "https://wire.example/\($0.offset)") } }
     /// A company both of the first two rows name, and a person the second names.
     var company: Int64
     var person: Int64
@@ -140,13 +142,13 @@ extension Store {
             #expect(latest.contains(#"<meta name="twitter:card" content="summary">"#))
             #expect(!latest.contains("application/ld+json"))
 
-            let article = try await read(client, "/articles/\(fixture.ids[0])").body
+            let article = try await read(client, fixture.paths[0]).body
             #expect(article.contains(#"<meta property="og:type" content="article">"#))
             #expect(article.contains(#"<meta property="og:title" content="生成AIの新モデル &amp; 評価 x&lt;y">"#))
-            #expect(article.contains(#"<meta property="og:url" content="https://news.example.jp/articles/\#(fixture.ids[0])">"#))
+            #expect(article.contains(#"<meta property="og:url" content="https://news.example.jp\#(fixture.paths[0])">"#))
             #expect(article.contains(#"<meta property="og:image" content="https://wire.example/picture.jpg">"#))
             #expect(article.contains(#"<meta name="twitter:card" content="summary_large_image">"#))
-            #expect(article.contains(#"<input type="text" readonly value="https://news.example.jp/articles/\#(fixture.ids[0])">"#))
+            #expect(article.contains(#"<input type="text" readonly value="https://news.example.jp\#(fixture.paths[0])">"#))
             #expect(article.contains("リンクをコピー"))
 
             let script = try #require(article.range(of: #"<script type="application/ld+json">"#).flatMap { start in
@@ -160,13 +162,13 @@ extension Store {
             #expect(data["datePublished"] as? String == "2026-09-21T23:13:20+09:00")
             #expect(data["inLanguage"] as? String == "ja")
             #expect(data["image"] as? [String] == ["https://wire.example/picture.jpg"])
-            #expect((data["mainEntityOfPage"] as? [String: Any])?["@id"] as? String == "https://news.example.jp/articles/\(fixture.ids[0])")
+            #expect((data["mainEntityOfPage"] as? [String: Any])?["@id"] as? String == "https://news.example.jp\(fixture.paths[0])")
             #expect((data["publisher"] as? [String: Any])?["name"] as? String == "Kawaraban AIニュース")
             #expect(((data["author"] as? [[String: Any]])?.first)?["name"] as? String == "Tom Writer")
 
             // An image the URL policy refuses is left out of the preview.
             try await store.overwrite("image_url", of: fixture.ids[1], with: "javascript:alert(1)")
-            let refused = try await read(client, "/articles/\(fixture.ids[1])").body
+            let refused = try await read(client, fixture.paths[1]).body
             #expect(!refused.contains("og:image"))
             #expect(!refused.contains("javascript:"))
         }

@@ -136,7 +136,7 @@ import TestSupport
             #expect(reading.entries.count == indices.count, "\(file)")
             for (entry, index) in zip(reading.entries, indices) {
                 #expect(entry.title == rows[index].title, "\(file)")
-                #expect(entry.link == "https://news.example.jp/articles/\(fixture.ids[index])", "\(file)")
+                #expect(entry.link == "https://news.example.jp\(fixture.paths[index])", "\(file)")
                 #expect(entry.summary == FeedFixture.tldr, "\(file)")
                 #expect(entry.tags.contains("重要度\(rows[index].importance)"), "\(file)")
                 #expect(Set(rows[index].tags).isSubset(of: entry.tags), "\(file)")

@@ -55,7 +55,7 @@ import TestSupport
             }
             try await client.execute(uri: "/feed.xml", method: .get) { response in
                 #expect(response.headers[.contentType] == "application/rss+xml; charset=utf-8")
-                #expect(String(buffer: response.body).contains("/articles/\(published)</link>"))
+                #expect(String(buffer: response.body).contains("\(Store.articlePath(published, url: "https://wire.example/1"))</link>"))
             }
             try await client.execute(uri: "/assets/site.css", method: .get) { response in
                 #expect(response.status == .ok)
