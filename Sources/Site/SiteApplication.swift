@@ -11,12 +11,13 @@ public enum SiteApplication {
     static let pageCacheControl = "public, max-age=60"
     static let assetCacheControl = "public, max-age=86400"
     static let contentSecurityPolicy =
-        "default-src 'none'; style-src 'self'; img-src https: http:; base-uri 'none'; form-action 'none'; frame-ancestors 'none'"
+        "default-src 'none'; style-src 'self'; img-src https: http:; base-uri 'none'; form-action 'self'; frame-ancestors 'none'"
 
     /// The site map. Each page's handler, view model and query call live in Sections/.
     public static func router(store: Store, renderer: SiteRenderer) throws -> Router<BasicRequestContext> {
         let pages = SitePages(store: store, renderer: renderer)
         let stylesheet = try loadAsset("site.css")
+        let icon = try loadAsset("favicon.svg")
         let router = Router()
         router.add(middleware: SecurityHeadersMiddleware())
         router.add(middleware: NotFoundPageMiddleware(renderer: renderer))
@@ -24,12 +25,8 @@ public enum SiteApplication {
         router.get("/") { try await pages.latest($0, $1) }
         router.get("/articles/:id") { try await pages.article($0, $1) }
         router.get("/feed.xml") { try await pages.feed($0, $1) }
-        router.get("/assets/site.css") { _, _ in
-            Response(
-                status: .ok,
-                headers: [.contentType: "text/css; charset=utf-8", .cacheControl: assetCacheControl],
-                body: ResponseBody(byteBuffer: ByteBuffer(bytes: stylesheet)))
-        }
+        router.get("/assets/site.css") { _, _ in assetResponse(stylesheet, type: "text/css; charset=utf-8") }
+        router.get("/assets/favicon.svg") { _, _ in assetResponse(icon, type: "image/svg+xml") }
         router.get("/healthz") { _, _ -> String in "ok" }
         return router
     }
@@ -41,6 +38,13 @@ public enum SiteApplication {
             router: try router(store: store, renderer: renderer),
             configuration: .init(address: .hostname(host, port: port), serverName: "Kawaraban"),
             logger: logger)
+    }
+
+    private static func assetResponse(_ bytes: [UInt8], type: String) -> Response {
+        Response(
+            status: .ok,
+            headers: [.contentType: type, .cacheControl: assetCacheControl],
+            body: ResponseBody(byteBuffer: ByteBuffer(bytes: bytes)))
     }
 
     private static func loadAsset(_ name: String) throws -> [UInt8] {

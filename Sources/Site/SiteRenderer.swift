@@ -45,7 +45,8 @@ public struct SiteRenderer: Sendable {
             siteName: configuration.siteName, tagline: configuration.tagline,
             pageTitle: title.map { "\($0) | \(configuration.siteName)" } ?? configuration.siteName,
             description: description, canonicalURL: absolute(path),
-            languageCode: configuration.edition.languageCode, year: now.year ?? 0)
+            languageCode: configuration.edition.languageCode, year: now.year ?? 0,
+            navigation: SiteNavigation.links(at: path))
     }
 
     func absolute(_ path: String) -> String {
@@ -80,6 +81,37 @@ struct PageChrome {
     var canonicalURL: String
     var languageCode: String
     var year: Int
+    var navigation: [NavigationLink]
+}
+
+/// One section in the site's navigation; `ariaCurrent` marks the section the page belongs to.
+struct NavigationLink {
+    var label: String
+    var path: String
+    var ariaCurrent: String?
+}
+
+/// The sections the header links to, in the seed site's order.
+enum SiteNavigation {
+    static let sections: [(label: String, path: String)] = [
+        ("最新ニュース", "/"), ("動画", "/videos"), ("AIツール", "/tools"), ("トレンド", "/trends"), ("企業", "/companies"),
+    ]
+
+    /// `path` is the page's own path: the section's index is the current page, a page below it
+    /// (a company, a tool, a filtered or later page of the latest list) is in the current section.
+    static func links(at path: String) -> [NavigationLink] {
+        sections.map { section in
+            let current: String?
+            if path == section.path {
+                current = "page"
+            } else if section.path == "/" ? path.hasPrefix("/?") : path.hasPrefix(section.path + "/") || path.hasPrefix(section.path + "?") {
+                current = "true"
+            } else {
+                current = nil
+            }
+            return NavigationLink(label: section.label, path: section.path, ariaCurrent: current)
+        }
+    }
 }
 
 struct NotFoundPage {
