@@ -30,8 +30,10 @@ public struct SiteRenderer: Sendable {
     }
 
     public func notFoundPage() throws -> String {
-        try render(NotFoundPage(chrome: chrome(title: "ページが見つかりません", description: configuration.tagline, path: "/")),
-                   "not-found")
+        var frame = chrome(title: "ページが見つかりません", description: configuration.tagline, path: "/")
+        // A missing page is in no section, though its canonical address is the front page's.
+        frame.navigation = SiteNavigation.links(at: nil)
+        return try render(NotFoundPage(chrome: frame), "not-found")
     }
 
     func render(_ view: Any, _ template: String) throws -> String {
@@ -99,18 +101,18 @@ enum SiteNavigation {
 
     /// `path` is the page's own path: the section's index is the current page, a page below it
     /// (a company, a tool, a filtered or later page of the latest list) is in the current section.
-    static func links(at path: String) -> [NavigationLink] {
+    /// Without a path no section is marked.
+    static func links(at path: String?) -> [NavigationLink] {
         sections.map { section in
-            let current: String?
-            if path == section.path {
-                current = "page"
-            } else if section.path == "/" ? path.hasPrefix("/?") : path.hasPrefix(section.path + "/") || path.hasPrefix(section.path + "?") {
-                current = "true"
-            } else {
-                current = nil
-            }
-            return NavigationLink(label: section.label, path: section.path, ariaCurrent: current)
+            NavigationLink(label: section.label, path: section.path,
+                           ariaCurrent: path.flatMap { ariaCurrent(of: section.path, onPage: $0) })
         }
+    }
+
+    private static func ariaCurrent(of section: String, onPage path: String) -> String? {
+        if path == section { return "page" }
+        let below = section == "/" ? path.hasPrefix("/?") : path.hasPrefix(section + "/") || path.hasPrefix(section + "?")
+        return below ? "true" : nil
     }
 }
 

@@ -1,4 +1,5 @@
 import Foundation
+import HummingbirdTesting
 import KawarabanCore
 import Testing
 @testable import Site
@@ -6,7 +7,7 @@ import Testing
 /// The frame around every page: the sections in the seed's order with the current one marked,
 /// the search form, the skip link and the landmarks.
 @Suite struct PageChromeTests {
-    static func current(at path: String) -> [String: String] {
+    static func current(at path: String?) -> [String: String] {
         Dictionary(uniqueKeysWithValues: SiteNavigation.links(at: path).compactMap { link in
             link.ariaCurrent.map { (link.label, $0) }
         })
@@ -22,7 +23,7 @@ import Testing
         #expect(Self.current(at: "/videos") == ["動画": "page"])
         #expect(Self.current(at: "/trends") == ["トレンド": "page"])
         // An article, a tag, a search or a path that merely starts like a section belongs to none.
-        for path in ["/articles/7", "/tags/OpenAI", "/search?q=AI", "/toolsmith", "/companiesX/1", "//"] {
+        for path in ["/articles/7", "/tags/OpenAI", "/search?q=AI", "/toolsmith", "/companiesX/1", "//", nil] {
             #expect(Self.current(at: path).isEmpty, "\(path)")
         }
     }
@@ -50,6 +51,24 @@ import Testing
         }
         #expect(pages[0].contains("<a href=\"/\" aria-current=\"page\">最新ニュース</a>"))
         #expect(!pages[1].contains("aria-current"))
+        #expect(!pages[2].contains("aria-current"), "a missing page is in no section")
+    }
+
+    /// Sections whose pages other parts of issue 10 add; empty once they are merged.
+    static let sectionsArrivingAtTheMerge: Set = ["/videos", "/tools", "/trends", "/companies"]
+
+    @Test func everySectionTheNavigationLinksToIsServed() async throws {
+        try await withSite { _, client in
+            let html = try await client.execute(uri: "/", method: .get) { String(buffer: $0.body) }
+            let nav = try #require(html.range(of: "<nav class=\"site-nav\"").flatMap { start in
+                html.range(of: "</nav>", range: start.upperBound..<html.endIndex).map { html[start.lowerBound..<$0.upperBound] }
+            })
+            let hrefs = nav.components(separatedBy: "href=\"").dropFirst().map { String($0.prefix { $0 != "\"" }) }
+            #expect(hrefs == SiteNavigation.sections.map(\.path))
+            for href in hrefs where !Self.sectionsArrivingAtTheMerge.contains(href) {
+                try await client.execute(uri: href, method: .get) { #expect($0.status == .ok, "\(href)") }
+            }
+        }
     }
 
     @Test func theSearchFormMaySubmitToTheSiteAndNowhereElse() {
