@@ -12,7 +12,8 @@ import TestSupport
 /// Policy or ask another origin for anything.
 @Suite(.serialized, .enabled(if: HeadlessBrowser.canRun, "needs Debian's chromium (required when CI=true)"))
 struct BrowserTests {
-    static let widths = [390, 1280]
+    /// The narrowest phone the site supports, the common one, and a desktop.
+    static let widths = [360, 390, 1280]
     /// Origins a page may load from besides the site: the video frame the CSP allows.
     static let embeddedFrameOrigins = ["https://www.youtube-nocookie.com"]
 
