@@ -99,10 +99,15 @@ struct BrowserTests {
                              "--base", "http://localhost:\(port)/"]
             + widths.flatMap { ["--width", "\($0)"] } + embeddedFrameOrigins.flatMap { ["--allow-origin", $0] } + paths
         process.standardOutput = try FileHandle(forWritingTo: output)
-        // The server answers the browser on this process's threads: wait without holding one.
-        let status = await withCheckedContinuation { continuation in
-            process.terminationHandler = { continuation.resume(returning: $0.terminationStatus) }
-            do { try process.run() } catch { continuation.resume(returning: -1) }
+        // The server answers the browser on this process's threads: wait without holding one. A
+        // test past its time limit is cancelled; the script then closes the browser and exits.
+        let status = await withTaskCancellationHandler {
+            await withCheckedContinuation { continuation in
+                process.terminationHandler = { continuation.resume(returning: $0.terminationStatus) }
+                do { try process.run() } catch { continuation.resume(returning: -1) }
+            }
+        } onCancel: {
+            process.terminate()
         }
         try #require(status == 0, "scripts/browser-pages exited with \(status)")
         let lines = try String(contentsOf: output, encoding: .utf8).split(separator: "\n")
