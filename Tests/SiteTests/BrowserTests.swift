@@ -8,8 +8,9 @@ import TestSupport
 @testable import Store
 
 /// Every page type loaded in headless Chromium (scripts/browser-pages) from the site served on a
-/// real port: no page may be wider than a phone, log a console error, break its Content Security
-/// Policy or ask another origin for anything.
+/// real port, in the light and the dark scheme: no page may be wider than a phone, log a console
+/// error, break its Content Security Policy, ask another origin for anything, show text below
+/// WCAG AA contrast or skip a heading level.
 @Suite(.serialized, .enabled(if: HeadlessBrowser.canRun, "needs Debian's chromium (required when CI=true)"))
 struct BrowserTests {
     /// The narrowest phone the site supports, the common one, and a desktop.
@@ -37,15 +38,16 @@ struct BrowserTests {
             let rows = try await BrowserRows.store(in: store)
             let pages = Self.pageTypes(rows)
             let reports = try await Self.check(pages.map(\.path), port: port)
-            #expect(reports.count == pages.count * Self.widths.count)
+            #expect(reports.count == pages.count * Self.widths.count * 2)
             for report in reports {
                 let expected = try #require(pages.first { $0.path == report.path }).status
-                let page = "\(report.path) at \(report.width) px"
+                let page = "\(report.path) at \(report.width) px\(report.dark ? ", dark" : "")"
                 #expect(report.status == expected, "\(page)")
                 #expect(report.scrollWidth <= report.clientWidth, "\(page) overflows: \(report.wide)")
                 #expect(report.consoleErrors.isEmpty, "\(page): \(report.consoleErrors)")
                 #expect(report.violations.isEmpty, "\(page): \(report.violations)")
                 #expect(report.foreignRequests.isEmpty, "\(page): \(report.foreignRequests)")
+                #expect(report.lowContrast.isEmpty, "\(page): \(report.lowContrast)")
                 #expect(report.lang == "ja", "\(page)")
                 #expect(report.headings.first == 1 && report.headings.filter { $0 == 1 }.count == 1, "\(page): \(report.headings)")
                 #expect(zip(report.headings, report.headings.dropFirst()).allSatisfy { $1 <= $0 + 1 },
@@ -64,6 +66,7 @@ struct BrowserTests {
                     <script>document.title = 'ran'</script>
                     <pre>\(String(repeating: "wide", count: 200))</pre>
                     <img src="/no-such-image.png" alt="">
+                    <p><font color="#dddddd">faint</font></p>
                     </body></html>
                     """)
             }
@@ -72,6 +75,7 @@ struct BrowserTests {
             #expect(report.scrollWidth > report.clientWidth)
             #expect(report.violations.contains { $0.hasPrefix("script-src") })
             #expect(report.consoleErrors.contains { $0.contains("404") })
+            #expect(report.lowContrast.count == 1)
             #expect(report.lang.isEmpty)
             #expect(report.headings.isEmpty)
         }
@@ -96,7 +100,7 @@ struct BrowserTests {
         let process = Process()
         process.executableURL = URL(filePath: "/usr/bin/env")
         process.arguments = ["python3", packageRoot.appending(path: "scripts/browser-pages").path, "check",
-                             "--base", "http://localhost:\(port)/"]
+                             "--base", "http://localhost:\(port)/", "--dark"]
             + widths.flatMap { ["--width", "\($0)"] } + embeddedFrameOrigins.flatMap { ["--allow-origin", $0] } + paths
         process.standardOutput = try FileHandle(forWritingTo: output)
         // The server answers the browser on this process's threads: wait without holding one. A
@@ -127,6 +131,7 @@ enum HeadlessBrowser {
 struct BrowserReport: Decodable {
     var path: String
     var width: Int
+    var dark: Bool
     var status: Int?
     var scrollWidth: Int
     var clientWidth: Int
@@ -134,6 +139,7 @@ struct BrowserReport: Decodable {
     var consoleErrors: [String]
     var violations: [String]
     var foreignRequests: [String]
+    var lowContrast: [String]
     var headings: [Int]
     var lang: String
 }
