@@ -19,6 +19,7 @@ public enum SiteApplication {
     public static func router(store: Store, renderer: SiteRenderer) throws -> Router<BasicRequestContext> {
         let pages = SitePages(store: store, renderer: renderer)
         let stylesheet = try loadAsset("site.css")
+        let icon = try loadAsset("favicon.svg")
         let router = Router()
         router.add(middleware: SecurityHeadersMiddleware())
         router.add(middleware: NotFoundPageMiddleware(renderer: renderer))
@@ -39,12 +40,8 @@ public enum SiteApplication {
         for page in InfoPage.allCases {
             router.get(RouterPath(page.path)) { try await pages.info(page, $0, $1) }
         }
-        router.get("/assets/site.css") { _, _ in
-            Response(
-                status: .ok,
-                headers: [.contentType: "text/css; charset=utf-8", .cacheControl: assetCacheControl],
-                body: ResponseBody(byteBuffer: ByteBuffer(bytes: stylesheet)))
-        }
+        router.get("/assets/site.css") { _, _ in assetResponse(stylesheet, type: "text/css; charset=utf-8") }
+        router.get("/assets/favicon.svg") { _, _ in assetResponse(icon, type: "image/svg+xml") }
         router.get("/healthz") { _, _ -> String in "ok" }
         return router
     }
@@ -56,6 +53,13 @@ public enum SiteApplication {
             router: try router(store: store, renderer: renderer),
             configuration: .init(address: .hostname(host, port: port), serverName: "Kawaraban"),
             logger: logger)
+    }
+
+    private static func assetResponse(_ bytes: [UInt8], type: String) -> Response {
+        Response(
+            status: .ok,
+            headers: [.contentType: type, .cacheControl: assetCacheControl],
+            body: ResponseBody(byteBuffer: ByteBuffer(bytes: bytes)))
     }
 
     private static func loadAsset(_ name: String) throws -> [UInt8] {

@@ -33,8 +33,10 @@ public struct SiteRenderer: Sendable {
     }
 
     public func notFoundPage() throws -> String {
-        try render(NotFoundPage(chrome: chrome(title: "ページが見つかりません", description: configuration.tagline, path: "/")),
-                   "not-found")
+        var frame = chrome(title: "ページが見つかりません", description: configuration.tagline, path: "/")
+        // A missing page is in no section, though its canonical address is the front page's.
+        frame.navigation = SiteNavigation.links(at: nil)
+        return try render(NotFoundPage(chrome: frame), "not-found")
     }
 
     func render(_ view: Any, _ template: String) throws -> String {
@@ -57,7 +59,8 @@ public struct SiteRenderer: Sendable {
             openGraphLocale: Self.openGraphLocales[configuration.edition.languageCode] ?? configuration.edition.languageCode,
             year: now.year ?? 0,
             feeds: feedLinks(announced.scope, title: announced.title),
-            footerLinks: footerLinks)
+            footerLinks: footerLinks,
+            navigation: SiteNavigation.links(at: path))
     }
 
     /// Open Graph names a locale, not only a language.
@@ -109,6 +112,7 @@ struct PageChrome {
     var year: Int
     var feeds: [FeedLink]
     var footerLinks: [FooterLink]
+    var navigation: [NavigationLink]
     /// `website`, or `article` on an article's page.
     var openGraphType = "website"
     /// The picture a share preview shows, when the page has one.
@@ -120,6 +124,36 @@ struct PageChrome {
 struct FooterLink {
     var title: String
     var path: String
+}
+
+/// One section in the site's navigation; `ariaCurrent` marks the section the page belongs to.
+struct NavigationLink {
+    var label: String
+    var path: String
+    var ariaCurrent: String?
+}
+
+/// The sections the header links to, in the seed site's order.
+enum SiteNavigation {
+    static let sections: [(label: String, path: String)] = [
+        ("最新ニュース", "/"), ("動画", "/videos"), ("AIツール", "/tools"), ("トレンド", "/trends"), ("企業", "/companies"),
+    ]
+
+    /// `path` is the page's own path: the section's index is the current page, a page below it
+    /// (a company, a tool, a filtered or later page of the latest list) is in the current section.
+    /// Without a path no section is marked.
+    static func links(at path: String?) -> [NavigationLink] {
+        sections.map { section in
+            NavigationLink(label: section.label, path: section.path,
+                           ariaCurrent: path.flatMap { ariaCurrent(of: section.path, onPage: $0) })
+        }
+    }
+
+    private static func ariaCurrent(of section: String, onPage path: String) -> String? {
+        if path == section { return "page" }
+        let below = section == "/" ? path.hasPrefix("/?") : path.hasPrefix(section + "/") || path.hasPrefix(section + "?")
+        return below ? "true" : nil
+    }
 }
 
 struct NotFoundPage {

@@ -33,14 +33,15 @@ extension Store {
     /// Stores an entry discovered at `discoveredAt` and sets it as the pipeline leaves a published
     /// one, written straight to the row: the site reads rows however they were stored.
     func storePublished(source: Int64, url: String, feedDate: Date?, discoveredAt: Date,
-                        analysis: Analysis = SampleItems.analysis, videoID: String? = nil) async throws -> Int64 {
+                        analysis: Analysis = SampleItems.analysis, article: Article = SampleItems.article,
+                        translation: Translation = SampleItems.translation(), videoID: String? = nil) async throws -> Int64 {
         let entry = DiscoveredItem(sourceID: source, guid: url, url: url, canonicalURL: url, title: Self.publishedTitle(url),
                                    author: "Tom Writer", publishedAt: feedDate, videoID: videoID)
         _ = try await insertDiscovered([entry], now: discoveredAt)
         let id = try #require(try await itemID(canonicalURL: url))
         try await database.raw("""
-            UPDATE items SET stage = \(bind: Stage.published.rawValue), article_json = \(bind: try Self.json(SampleItems.article)),
-                analysis_json = \(bind: try Self.json(analysis)), translation_json = \(bind: try Self.json(SampleItems.translation())),
+            UPDATE items SET stage = \(bind: Stage.published.rawValue), article_json = \(bind: try Self.json(article)),
+                analysis_json = \(bind: try Self.json(analysis)), translation_json = \(bind: try Self.json(translation)),
                 importance = \(bind: analysis.importance.value),
                 published_at = \(bind: discoveredAt.addingTimeInterval(60).storedValue)
             WHERE id = \(bind: id)

@@ -1,0 +1,191 @@
+import Foundation
+import Hummingbird
+import HummingbirdTesting
+import KawarabanCore
+import Testing
+import TestSupport
+@testable import Site
+@testable import Store
+
+/// Every page type loaded in headless Chromium (scripts/browser-pages) from the site served on a
+/// real port, in the light and the dark scheme: no page may be wider than a phone, log a console
+/// error, break its Content Security Policy, ask another origin for anything, show text below
+/// WCAG AA contrast or skip a heading level.
+@Suite(.serialized, .enabled(if: HeadlessBrowser.canRun, "needs Debian's chromium (required when CI=true)"))
+struct BrowserTests {
+    /// The narrowest phone the site supports, the common one, and a desktop.
+    static let widths = [360, 390, 1280]
+    /// Origins a page may load from besides the site: the video frame the CSP allows.
+    static let embeddedFrameOrigins = ["https://www.youtube-nocookie.com"]
+
+    /// The page types the browser loads, one per template; each section adds its own here.
+    static func pageTypes(_ rows: BrowserRows) -> [(path: String, status: Int)] {
+        [
+            ("/", 200),
+            ("/?page=2", 200),
+            (SitePages.articlePath(rows.article), 200),
+            (SitePages.articlePath(rows.video), 200),
+            ("/no/such/page", 404),
+        ]
+    }
+
+    static let packageRoot = URL(filePath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+        .deletingLastPathComponent()
+
+    @Test(.timeLimit(.minutes(5)))
+    func everyPageTypeFitsAPhoneAndKeepsToItsPolicy() async throws {
+        try await withLiveSite { store, port in
+            let rows = try await BrowserRows.store(in: store)
+            let pages = Self.pageTypes(rows)
+            let reports = try await Self.check(pages.map(\.path), port: port)
+            #expect(reports.count == pages.count * Self.widths.count * 2)
+            for report in reports {
+                let expected = try #require(pages.first { $0.path == report.path }).status
+                let page = "\(report.path) at \(report.width) px\(report.dark ? ", dark" : "")"
+                #expect(report.status == expected, "\(page)")
+                #expect(report.scrollWidth <= report.clientWidth, "\(page) overflows: \(report.wide)")
+                #expect(report.consoleErrors.isEmpty, "\(page): \(report.consoleErrors)")
+                #expect(report.violations.isEmpty, "\(page): \(report.violations)")
+                #expect(report.foreignRequests.isEmpty, "\(page): \(report.foreignRequests)")
+                #expect(report.lowContrast.isEmpty, "\(page): \(report.lowContrast)")
+                #expect(report.lang == "ja", "\(page)")
+                #expect(report.headings.first == 1 && report.headings.filter { $0 == 1 }.count == 1, "\(page): \(report.headings)")
+                #expect(zip(report.headings, report.headings.dropFirst()).allSatisfy { $1 <= $0 + 1 },
+                        "\(page) skips a heading level: \(report.headings)")
+            }
+        }
+    }
+
+    /// The checker itself notices each fault it is there to catch.
+    @Test(.timeLimit(.minutes(2)))
+    func aBrokenPageIsReportedOnEveryCount() async throws {
+        try await withLiveSite(extraRoutes: { router in
+            router.get("/broken") { _, _ in
+                SitePages.htmlResponse("""
+                    <!DOCTYPE html><html><head><title>x</title></head><body>
+                    <script>document.title = 'ran'</script>
+                    <pre>\(String(repeating: "wide", count: 200))</pre>
+                    <img src="/no-such-image.png" alt="">
+                    <p><font color="#dddddd">faint</font></p>
+                    </body></html>
+                    """)
+            }
+        }) { _, port in
+            let report = try #require(try await Self.check(["/broken"], port: port, widths: [390]).first)
+            #expect(report.scrollWidth > report.clientWidth)
+            #expect(report.violations.contains { $0.hasPrefix("script-src") })
+            #expect(report.consoleErrors.contains { $0.contains("404") })
+            #expect(report.lowContrast.count == 1)
+            #expect(report.lang.isEmpty)
+            #expect(report.headings.isEmpty)
+        }
+    }
+
+    /// The site's router, with the test's own routes after the site's, served on a free port.
+    private func withLiveSite(extraRoutes: @Sendable (Router<BasicRequestContext>) -> Void = { _ in },
+                              _ body: @Sendable (Store, Int) async throws -> Void) async throws {
+        try await withTestStore(.sqlite) { store in
+            let renderer = try await SiteRenderer(configuration: SiteConfiguration(publicURL: URL(string: "https://news.example.jp/")!))
+            let router = try SiteApplication.router(store: store, renderer: renderer)
+            extraRoutes(router)
+            // The live test server listens on a free port of localhost.
+            try await Application(router: router).test(.live) { client in try await body(store, try #require(client.port)) }
+        }
+    }
+
+    private static func check(_ paths: [String], port: Int, widths: [Int] = widths) async throws -> [BrowserReport] {
+        let output = FileManager.default.temporaryDirectory.appending(path: "browser-\(UUID().uuidString).jsonl")
+        FileManager.default.createFile(atPath: output.path, contents: nil)
+        defer { try? FileManager.default.removeItem(at: output) }
+        let process = Process()
+        process.executableURL = URL(filePath: "/usr/bin/env")
+        process.arguments = ["python3", packageRoot.appending(path: "scripts/browser-pages").path, "check",
+                             "--base", "http://localhost:\(port)/", "--dark"]
+            + widths.flatMap { ["--width", "\($0)"] } + embeddedFrameOrigins.flatMap { ["--allow-origin", $0] } + paths
+        process.standardOutput = try FileHandle(forWritingTo: output)
+        // The server answers the browser on this process's threads: wait without holding one. A
+        // test past its time limit is cancelled; the script then closes the browser and exits.
+        let status = await withTaskCancellationHandler {
+            await withCheckedContinuation { continuation in
+                process.terminationHandler = { continuation.resume(returning: $0.terminationStatus) }
+                do { try process.run() } catch { continuation.resume(returning: -1) }
+            }
+        } onCancel: {
+            process.terminate()
+        }
+        try #require(status == 0, "scripts/browser-pages exited with \(status)")
+        let lines = try String(contentsOf: output, encoding: .utf8).split(separator: "\n")
+        return try lines.map { try JSONDecoder().decode(BrowserReport.self, from: Data($0.utf8)) }
+    }
+}
+
+/// Without a browser the test is skipped on a developer's machine; under CI it runs and fails.
+enum HeadlessBrowser {
+    static let installed = ["/usr/bin/chromium", "/usr/bin/chromium-browser"].contains {
+        FileManager.default.isExecutableFile(atPath: $0)
+    }
+    static let canRun = installed || ProcessInfo.processInfo.environment["CI"] == "true"
+}
+
+/// One page at one width as scripts/browser-pages measured it.
+struct BrowserReport: Decodable {
+    var path: String
+    var width: Int
+    var dark: Bool
+    var status: Int?
+    var scrollWidth: Int
+    var clientWidth: Int
+    var wide: [String]
+    var consoleErrors: [String]
+    var violations: [String]
+    var foreignRequests: [String]
+    var lowContrast: [String]
+    var headings: [Int]
+    var lang: String
+}
+
+/// Published rows that push the layout: long English words and URLs in every field, code wider
+/// than a phone, a video item, a story with many tags, and enough rows for a second page.
+struct BrowserRows {
+    var article: Int64
+    var video: Int64
+
+    static let longWord = "Supercalifragilisticexpialidocious-transformer-architecture-without-a-single-break"
+    static let longURL = "https://research.example.com/papers/2026/very-long-path/with/many/segments/and-a-query?utm_source=feed&utm_medium=rss&id=0123456789abcdef"
+
+    static func store(in store: Store) async throws -> BrowserRows {
+        let source = try await store.addSource(url: "https://wire.example/feed", name: "The Example AI Research Blog Weekly", kind: .feed)
+        let start = Date(timeIntervalSince1970: 1_790_000_000)
+        for index in 0..<(SitePages.headlinesPerPage + 3) {
+            var analysis = SampleItems.analysis
+            analysis.title = "通常の記事 \(index): \(longWord)"
+            analysis.scores = AxisScores(depth: 1 + index % 5, relevance: 3, practicality: 2 + index % 3, novelty: 1)
+            _ = try await store.storePublished(source: source.id, url: "https://wire.example/\(index)", feedDate: nil,
+                                               discoveredAt: start.addingTimeInterval(Double(index) * 60), analysis: analysis)
+        }
+        var analysis = SampleItems.analysis
+        analysis.title = "Anthropic「\(longWord)」を発表、詳細は \(longURL)"
+        analysis.tldr = "長いURL \(longURL) と長い単語 \(longWord) を含む要約。"
+        analysis.tags = (1...24).map { "タグ\($0)" } + [longWord, "OpenAI", "Microsoft Azure"]
+        analysis.keyPoints = (1...5).map { KeyPoint(heading: "要点\($0) \(longWord)", body: "本文 \(longURL)") }
+        let wideCode = "let endpoint = \"\(longURL)\" // " + String(repeating: "x", count: 120)
+        let blocks: [Block] = [
+            .heading(level: 2, [.text("背景 \(longWord)")]),
+            .paragraph([.text("詳しくは "), .link(href: longURL, [.text(longURL)]), .text(" を参照。"), .code(longWord)]),
+            .code(language: "python", text: wideCode),
+            .list(ordered: true, items: [[.text(longURL)], [.strong([.text(longWord)])]]),
+            .quote([.text(longWord + " " + longURL)]),
+        ]
+        let article = Article(title: "Anthropic ships \(longWord)", author: "A. Writer", language: "en", blocks: blocks)
+        let translation = SampleItems.translation(blocks)
+        let long = try await store.storePublished(
+            source: source.id, url: longURL, feedDate: nil, discoveredAt: start.addingTimeInterval(7200),
+            analysis: analysis, article: article, translation: translation)
+        var video = SampleItems.analysis
+        video.title = "動画: 新しいモデルのデモ"
+        let videoRow = try await store.storePublished(
+            source: source.id, url: "https://www.youtube.com/watch?v=dQw4w9WgXcQ", feedDate: nil,
+            discoveredAt: start.addingTimeInterval(7260), analysis: video, videoID: "dQw4w9WgXcQ")
+        return BrowserRows(article: long, video: videoRow)
+    }
+}
