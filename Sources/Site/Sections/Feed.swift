@@ -122,6 +122,9 @@ extension SitePages {
     static let companyKinds: [EntityKind] = [.company, .organisation]
     /// Longest tag, in characters, an address may name; the analysis writes short tags.
     static let maximumTagLength = 100
+    /// A character percent-encoded as UTF-8 is at most four bytes of three characters each: a
+    /// longer segment cannot decode to a tag we serve, and is refused before it is decoded.
+    static let maximumEncodedTagLength = maximumTagLength * 4 * 3
 
     /// `/feed.xml`, `/feed.atom`, `/feed.json`.
     func latestFeed(_ format: FeedFormat, _ request: Request, _ context: some RequestContext) async throws -> Response {
@@ -131,7 +134,7 @@ extension SitePages {
 
     /// `/tags/<tag>/feed.*`: a tag no published article carries is not found.
     func tagFeed(_ format: FeedFormat, _ request: Request, _ context: some RequestContext) async throws -> Response {
-        guard let raw = context.parameters.get("tag"), raw.utf8.count <= Self.maximumTagLength * 12,
+        guard let raw = context.parameters.get("tag"), raw.utf8.count <= Self.maximumEncodedTagLength,
               let tag = raw.removingPercentEncoding, !tag.isEmpty, tag.count <= Self.maximumTagLength
         else { throw HTTPError(.notFound) }
         return try await feed(format, scope: .tag(tag), title: "#\(tag) | \(renderer.configuration.siteName)",
