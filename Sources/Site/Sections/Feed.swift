@@ -126,6 +126,11 @@ extension SitePages {
     /// longer segment cannot decode to a tag we serve, and is refused before it is decoded.
     static let maximumEncodedTagLength = maximumTagLength * 4 * 3
 
+    /// The query that narrows a feed or a list to `minimum` importance; empty for no filter.
+    static func importanceQuery(_ minimum: Int?) -> String {
+        minimum.map { "?\(feedImportanceParameter)=\($0)" } ?? ""
+    }
+
     /// `/feed.xml`, `/feed.atom`, `/feed.json`.
     func latestFeed(_ format: FeedFormat, _ request: Request, _ context: some RequestContext) async throws -> Response {
         try await feed(format, scope: .latest, title: renderer.configuration.siteName,
@@ -182,7 +187,7 @@ extension SitePages {
 extension SiteRenderer {
     func siteFeed(scope: FeedScope, title: String, description: String, minimumImportance: Int?,
                   headlines: [PublishedHeadline], now: Date = Date()) -> SiteFeed {
-        let query = minimumImportance.map { "?\(SitePages.feedImportanceParameter)=\($0)" } ?? ""
+        let query = SitePages.importanceQuery(minimumImportance)
         let entries = headlines.map { headline in
             let analysis = headline.analysis
             return SiteFeedEntry(
@@ -200,10 +205,20 @@ extension SiteRenderer {
             updated: entries.map(\.updated).max() ?? now, entries: entries)
     }
 
-    /// The `<link rel="alternate">` lines of a page that follows `scope`.
-    func feedLinks(_ scope: FeedScope, title: String) -> [FeedLink] {
-        FeedFormat.allCases.map { FeedLink(title: "\(title)(\($0.label))", mediaType: $0.mediaType, href: scope.path($0)) }
+    /// The `<link rel="alternate">` lines of a page that follows `feeds`.
+    func feedLinks(_ feeds: PageFeeds) -> [FeedLink] {
+        let query = SitePages.importanceQuery(feeds.minimumImportance)
+        return FeedFormat.allCases.map {
+            FeedLink(title: "\(feeds.title)(\($0.label))", mediaType: $0.mediaType, href: feeds.scope.path($0) + query)
+        }
     }
+}
+
+/// The feeds a page announces: those of what it lists, with the importance it is filtered by.
+struct PageFeeds {
+    var scope: FeedScope
+    var title: String
+    var minimumImportance: Int?
 }
 
 /// A feed a page announces in its head.
