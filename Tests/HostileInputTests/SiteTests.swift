@@ -9,7 +9,8 @@ import TestSupport
 /// more, thousands of repeated parameters. Each answer must be a clean 2xx or 4xx in time, and the
 /// process alive, answering `/`, and within the memory budget afterwards.
 @Suite struct SiteTests {
-    static let routes = ["/", "/articles/1", "/feed.xml", "/assets/site.css", "/healthz", "/no-such-page"]
+    static let routes = ["/", "/articles/1", "/feed.xml", "/assets/site.css", "/healthz", "/no-such-page",
+                         "/feed.atom", "/feed.json", "/sitemap.xml", "/robots.txt"]
 
     /// Numbers no page has, in every form that once trapped or might: past Int64, at its edges,
     /// signed, zero, exponents, NUL and other percent-escapes.
@@ -43,6 +44,8 @@ import TestSupport
             targets += Self.routes.map { "\($0)?page=\(number)" }
             targets.append("/?page=2&page=\(number)")
             targets.append("/articles/\(number)?page=\(number)")
+            targets += ["/companies/\(number)/feed.xml", "/tags/\(number)/feed.atom", "/sitemaps/\(number).xml",
+                        "/feed.json?min_importance=\(number)"]
         }
         // Under the HTTP parser's 80 KB limit on a request's head, these reach the routes; over
         // it, the parser refuses them (400) before any route runs.
@@ -54,6 +57,8 @@ import TestSupport
             "/?" + String(repeating: "page=1&", count: sixtyKB / 7),
             "/?" + String(repeating: "page=&", count: sixtyKB / 6),
             "/feed.xml?" + String(repeating: "page=99999999999999999999&", count: sixtyKB / 26),
+            "/tags/" + String(repeating: "%E3%81%82", count: sixtyKB / 9) + "/feed.xml",
+            "/feed.atom?" + String(repeating: "min_importance=5&", count: sixtyKB / 17),
             "/" + String(repeating: "a", count: hundredKB),
             "/articles/" + String(repeating: "1", count: hundredKB),
             "/?" + String(repeating: "x", count: hundredKB),
