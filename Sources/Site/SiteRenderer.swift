@@ -44,12 +44,11 @@ public struct SiteRenderer: Sendable {
         return html
     }
 
-    /// `feeds` are the page's own feeds when it follows a tag or a company; other pages announce
-    /// the site's.
-    func chrome(title: String?, description: String, path: String,
-                feeds: (scope: FeedScope, title: String)? = nil) -> PageChrome {
+    /// `feeds` are the page's own feeds when it follows a tag, a company or a filtered list; other
+    /// pages announce the site's.
+    func chrome(title: String?, description: String, path: String, feeds: PageFeeds? = nil) -> PageChrome {
         let now = Calendar(identifier: .gregorian).dateComponents(in: configuration.edition.timeZone, from: Date())
-        let announced = feeds ?? (.latest, configuration.siteName)
+        let announced = feeds ?? PageFeeds(scope: .latest, title: configuration.siteName)
         return PageChrome(
             siteName: configuration.siteName, tagline: configuration.tagline,
             pageTitle: title.map { "\($0) | \(configuration.siteName)" } ?? configuration.siteName,
@@ -58,7 +57,7 @@ public struct SiteRenderer: Sendable {
             languageCode: configuration.edition.languageCode,
             openGraphLocale: Self.openGraphLocales[configuration.edition.languageCode] ?? configuration.edition.languageCode,
             year: now.year ?? 0,
-            feeds: feedLinks(announced.scope, title: announced.title),
+            feeds: feedLinks(announced),
             footerLinks: footerLinks,
             navigation: SiteNavigation.links(at: path))
     }

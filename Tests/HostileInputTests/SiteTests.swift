@@ -12,7 +12,7 @@ import TestSupport
     /// The first article's canonical address: its id and the slug of its original title.
     static let firstArticle = "/articles/1-https-wire-example-future"
     static let routes = ["/", firstArticle, "/feed.xml", "/assets/site.css", "/healthz", "/no-such-page",
-                         "/videos", "/tags", "/tags/%E3%81%82"]
+                         "/videos", "/tags", "/tags/%E3%81%82", "/feed.atom", "/feed.json", "/sitemap.xml", "/robots.txt"]
 
     /// Numbers no page has, in every form that once trapped or might: past Int64, at its edges,
     /// signed, zero, exponents, NUL and other percent-escapes.
@@ -47,6 +47,8 @@ import TestSupport
             targets.append("/?page=2&page=\(number)")
             targets += ["min_importance", "source", "kind", "tag"].map { "/?\($0)=\(number)&tag=\(number)" }
             targets.append("/articles/\(number)?page=\(number)")
+            targets += ["/companies/\(number)/feed.xml", "/tags/\(number)/feed.atom", "/sitemaps/\(number).xml",
+                        "/feed.json?min_importance=\(number)"]
         }
         // Under the HTTP parser's 80 KB limit on a request's head, these reach the routes; over
         // it, the parser refuses them (400) before any route runs.
@@ -58,6 +60,8 @@ import TestSupport
             "/?" + String(repeating: "page=1&", count: sixtyKB / 7),
             "/?" + String(repeating: "page=&", count: sixtyKB / 6),
             "/feed.xml?" + String(repeating: "page=99999999999999999999&", count: sixtyKB / 26),
+            "/tags/" + String(repeating: "%E3%81%82", count: sixtyKB / 9) + "/feed.xml",
+            "/feed.atom?" + String(repeating: "min_importance=5&", count: sixtyKB / 17),
             "/" + String(repeating: "a", count: hundredKB),
             "/articles/" + String(repeating: "1", count: hundredKB),
             "/?" + String(repeating: "x", count: hundredKB),

@@ -176,10 +176,14 @@ extension Store {
 
     @Test func tagAndCompanyPagesCanAnnounceTheirOwnFeeds() async throws {
         let renderer = try await SiteRenderer(configuration: SiteConfiguration(publicURL: URL(string: "https://news.example.jp/")!))
-        let chrome = renderer.chrome(title: "#R&D", description: "", path: "/", feeds: (.tag("R&D <研究>"), "#R&D <研究>"))
+        let chrome = renderer.chrome(title: "#R&D", description: "", path: "/", feeds: PageFeeds(scope: .tag("R&D <研究>"), title: "#R&D <研究>"))
         #expect(chrome.feeds.map(\.href) == ["\(Self.researchTag)/feed.xml", "\(Self.researchTag)/feed.atom",
                                              "\(Self.researchTag)/feed.json"])
-        #expect(renderer.chrome(title: nil, description: "", path: "/", feeds: (.company(id: 7), "OpenAI")).feeds.first?.href
-                == "/companies/7/feed.xml")
+        #expect(renderer.chrome(title: nil, description: "", path: "/", feeds: PageFeeds(scope: .company(id: 7), title: "OpenAI"))
+                .feeds.first?.href == "/companies/7/feed.xml")
+        let filtered = renderer.chrome(title: nil, description: "", path: "/?min_importance=4",
+                                       feeds: PageFeeds(scope: .latest, title: "重要度4以上", minimumImportance: 4))
+        #expect(filtered.feeds.map(\.href) == ["/feed.xml?min_importance=4", "/feed.atom?min_importance=4",
+                                               "/feed.json?min_importance=4"])
     }
 }

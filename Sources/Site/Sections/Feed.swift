@@ -122,6 +122,14 @@ extension SitePages {
     static let companyKinds: [EntityKind] = [.company, .organisation]
     /// Longest tag, in characters, an address may name; the analysis writes short tags.
     static let maximumTagLength = 100
+    /// A character percent-encoded as UTF-8 is at most four bytes of three characters each: a
+    /// longer segment cannot decode to a tag we serve, and is refused before it is decoded.
+    static let maximumEncodedTagLength = maximumTagLength * 4 * 3
+
+    /// The query that narrows a feed or a list to `minimum` importance; empty for no filter.
+    static func importanceQuery(_ minimum: Int?) -> String {
+        minimum.map { "?\(feedImportanceParameter)=\($0)" } ?? ""
+    }
 
     /// `/feed.xml`, `/feed.atom`, `/feed.json`.
     func latestFeed(_ format: FeedFormat, _ request: Request, _ context: some RequestContext) async throws -> Response {
@@ -131,7 +139,7 @@ extension SitePages {
 
     /// `/tags/<tag>/feed.*`: a tag no published article carries is not found.
     func tagFeed(_ format: FeedFormat, _ request: Request, _ context: some RequestContext) async throws -> Response {
-        guard let raw = context.parameters.get("tag"), raw.utf8.count <= Self.maximumTagLength * 12,
+        guard let raw = context.parameters.get("tag"), raw.utf8.count <= Self.maximumEncodedTagLength,
               let tag = raw.removingPercentEncoding, !tag.isEmpty, tag.count <= Self.maximumTagLength
         else { throw HTTPError(.notFound) }
         return try await feed(format, scope: .tag(tag), title: "#\(tag) | \(renderer.configuration.siteName)",
@@ -179,12 +187,13 @@ extension SitePages {
 extension SiteRenderer {
     func siteFeed(scope: FeedScope, title: String, description: String, minimumImportance: Int?,
                   headlines: [PublishedHeadline], now: Date = Date()) -> SiteFeed {
-        let query = minimumImportance.map { "?\(SitePages.feedImportanceParameter)=\($0)" } ?? ""
+        let query = SitePages.importanceQuery(minimumImportance)
         let entries = headlines.map { headline in
             let analysis = headline.analysis
-            let link = absolute(SitePages.articlePath(id: headline.id, title: headline.originalTitle))
             return SiteFeedEntry(
-                id: link, url: link,
+                // The id stays the bare address, so that no change of slug ever makes an entry new.
+                id: absolute(SitePages.articlePath(headline.id)),
+                url: absolute(SitePages.articlePath(id: headline.id, title: headline.originalTitle)),
                 title: analysis.title, summary: analysis.tldr, published: headline.shownAt,
                 updated: max(analysis.analysedAt, headline.shownAt),
                 importance: analysis.importance.value, importanceLabel: ImportanceLabel.japanese(analysis.importance),
@@ -198,10 +207,20 @@ extension SiteRenderer {
             updated: entries.map(\.updated).max() ?? now, entries: entries)
     }
 
-    /// The `<link rel="alternate">` lines of a page that follows `scope`.
-    func feedLinks(_ scope: FeedScope, title: String) -> [FeedLink] {
-        FeedFormat.allCases.map { FeedLink(title: "\(title)(\($0.label))", mediaType: $0.mediaType, href: scope.path($0)) }
+    /// The `<link rel="alternate">` lines of a page that follows `feeds`.
+    func feedLinks(_ feeds: PageFeeds) -> [FeedLink] {
+        let query = SitePages.importanceQuery(feeds.minimumImportance)
+        return FeedFormat.allCases.map {
+            FeedLink(title: "\(feeds.title)(\($0.label))", mediaType: $0.mediaType, href: feeds.scope.path($0) + query)
+        }
     }
+}
+
+/// The feeds a page announces: those of what it lists, with the importance it is filtered by.
+struct PageFeeds {
+    var scope: FeedScope
+    var title: String
+    var minimumImportance: Int?
 }
 
 /// A feed a page announces in its head.

@@ -84,7 +84,10 @@ extension SiteRenderer {
         let firstRun = entries.isEmpty && filter.isEmpty
         let title = page > 1 ? "最新ニュース(\(page)ページ目)" : (filter.isEmpty ? nil : "最新ニュース(絞り込み)")
         let view = LatestPage(
-            chrome: chrome(title: title, description: configuration.tagline, path: LatestFilter.path(filter, page: page)),
+            chrome: chrome(title: title, description: configuration.tagline, path: LatestFilter.path(filter, page: page),
+                           feeds: filter.minimumImportance.map {
+                               PageFeeds(scope: .latest, title: configuration.siteName, minimumImportance: $0)
+                           }),
             entries: entries, firstRun: firstRun, noMatch: entries.isEmpty && !filter.isEmpty,
             form: firstRun ? nil : filterForm(filter, sources: sources),
             activeFilters: activeFilters(filter, sources: sources),

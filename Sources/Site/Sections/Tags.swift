@@ -45,7 +45,8 @@ extension SiteRenderer {
         func pagePath(_ number: Int) -> String { number > 1 ? "\(path)?page=\(number)" : path }
         let view = TagPage(
             chrome: chrome(title: page > 1 ? "#\(tag)(\(page)ページ目)" : "#\(tag)",
-                           description: "タグ「\(tag)」がついた記事", path: pagePath(page)),
+                           description: "タグ「\(tag)」がついた記事", path: pagePath(page),
+                           feeds: PageFeeds(scope: .tag(tag), title: "#\(tag) | \(configuration.siteName)", minimumImportance: nil)),
             tag: tag, filteredLatestPath: LatestFilter.path(ListingFilter(tag: tag)),
             entries: headlines.map(listEntry), pager: pager(page: page, hasOlder: hasOlder, pagePath: pagePath))
         return try render(view, "tag")
