@@ -70,7 +70,6 @@ import TestSupport
             "/?page=" + String(repeating: "%00", count: hundredKB / 3),
             "/?tag=" + String(repeating: "%E3%81%82", count: sixtyKB / 9),
             "/tags/" + String(repeating: "%E3%81%82", count: sixtyKB / 9),
-            "/articles/1-" + String(repeating: "a-", count: sixtyKB / 2),
             "/" + String(repeating: "a", count: 10 * hundredKB),
         ]
         for target in targets {
@@ -87,7 +86,10 @@ import TestSupport
         try expectFrontPageInDiscoveryOrder(port: port)
         let article = try RawHTTP.get(Self.firstArticle, port: port)
         #expect(article.status == 200)
-        #expect(try RawHTTP.get("/articles/1", port: port).status == 301)
+        // Any other spelling of an article's address moves to the canonical one, however long.
+        for other in ["/articles/1", "/articles/1-" + String(repeating: "a-", count: 30_000)] {
+            #expect(try RawHTTP.get(other, port: port).status == 301)
+        }
         let peak = try #require(KawarabanProcess.highWaterMark("/proc/\(server.process.processIdentifier)/status"))
         #expect(peak < Budget.residentBytes, "peak RSS \(peak / 1_048_576) MiB after \(targets.count) hostile requests")
         print("site: \(targets.count) hostile requests and \(burst.count) at once, server peak RSS \(peak / 1_048_576) MiB")

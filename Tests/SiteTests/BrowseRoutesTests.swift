@@ -164,6 +164,8 @@ import TestSupport
             #expect(path == "/articles/\(id)-story-at-https-wire-example-1")
             let page = try await Self.body(client, path)
             #expect(page.contains("<link rel=\"canonical\" href=\"https://news.example.jp\(path)\">"))
+            #expect(!page.contains("article-neighbours"), "the only article has no neighbours to link")
+            #expect(!(try await Self.body(client, "/")).contains("class=\"pager\""), "one page needs no pager")
             for other in ["/articles/\(id)", "/articles/\(id)-", "/articles/\(id)-wrong-slug", "/articles/\(id)-STORY-AT-HTTPS-WIRE-EXAMPLE-1",
                           "/articles/\(id)-" + String(repeating: "a", count: 5_000)] {
                 try await client.execute(uri: other, method: .get) { response in

@@ -39,8 +39,9 @@ extension SiteRenderer {
                             related: [PublishedHeadline] = [], neighbours: ArticleNeighbours = ArticleNeighbours()) throws -> String {
         var article = articleView(published)
         article.related = related.map(listEntry)
-        article.older = neighbours.older.map(neighbourLink)
-        article.newer = neighbours.newer.map(neighbourLink)
+        if neighbours.older != nil || neighbours.newer != nil {
+            article.neighbours = NeighbourLinks(older: neighbours.older.map(neighbourLink), newer: neighbours.newer.map(neighbourLink))
+        }
         article.otherSources = carriers.filter { $0.sourceID != published.sourceID }.compactMap { carrier in
             BlockHTML.safeURL(carrier.url).map { OtherSourceView(name: carrier.sourceName, url: $0) }
         }
@@ -174,6 +175,11 @@ struct ArticleView {
     var permalink: String
     var otherSources: [OtherSourceView] = []
     var related: [ListEntry] = []
+    /// Nil for the only article published.
+    var neighbours: NeighbourLinks?
+}
+
+struct NeighbourLinks {
     var older: NeighbourLink?
     var newer: NeighbourLink?
 }

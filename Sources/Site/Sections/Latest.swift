@@ -168,5 +168,5 @@ struct LatestPage {
     var noMatch: Bool
     var form: FilterForm?
     var activeFilters: [ActiveFilter]
-    var pager: Pager
+    var pager: Pager?
 }

@@ -48,9 +48,11 @@ extension SiteRenderer {
             tldr: headline.analysis.tldr, tags: headline.analysis.tags.map(TagView.init))
     }
 
-    /// Links to the newer and older page of a list whose page `page` is at `pagePath(n)`.
-    func pager(page: Int, hasOlder: Bool, pagePath: (Int) -> String) -> Pager {
-        Pager(newerPath: page > 1 ? pagePath(page - 1) : nil, olderPath: hasOlder ? pagePath(page + 1) : nil)
+    /// Links to the newer and older page of a list whose page `page` is at `pagePath(n)`; nil
+    /// when the list has one page.
+    func pager(page: Int, hasOlder: Bool, pagePath: (Int) -> String) -> Pager? {
+        guard page > 1 || hasOlder else { return nil }
+        return Pager(newerPath: page > 1 ? pagePath(page - 1) : nil, olderPath: hasOlder ? pagePath(page + 1) : nil)
     }
 }
 

@@ -70,5 +70,5 @@ struct TagPage {
     /// The latest list filtered by this tag, where it can be narrowed further.
     var filteredLatestPath: String
     var entries: [ListEntry]
-    var pager: Pager
+    var pager: Pager?
 }

@@ -46,5 +46,5 @@ struct VideoEntry {
 struct VideosPage {
     var chrome: PageChrome
     var videos: [VideoEntry]
-    var pager: Pager
+    var pager: Pager?
 }
