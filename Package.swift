@@ -25,6 +25,10 @@ let package = Package(
     targets: [
         .systemLibrary(name: "CLibXML2", path: "Sources/CLibXML2", pkgConfig: "libxml-2.0",
                        providers: [.apt(["libxml2-dev"])]),
+        // The site compresses each cached page once, with the system's encoders.
+        .systemLibrary(name: "CBrotli", path: "Sources/CBrotli", pkgConfig: "libbrotlienc",
+                       providers: [.apt(["libbrotli-dev"])]),
+        .systemLibrary(name: "CZlib", path: "Sources/CZlib", pkgConfig: "zlib", providers: [.apt(["zlib1g-dev"])]),
         .target(name: "KawarabanCore"),
         .target(name: "Feeds", dependencies: ["KawarabanCore", "CLibXML2"]),
         .target(name: "Extraction", dependencies: ["KawarabanCore", "CLibXML2"]),
@@ -63,8 +67,9 @@ let package = Package(
             .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
         ]),
         .target(name: "Site", dependencies: [
-            "KawarabanCore", "Store", "Sanitizer",
+            "KawarabanCore", "Store", "Sanitizer", "CBrotli", "CZlib",
             .product(name: "Hummingbird", package: "hummingbird"),
+            .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             .product(name: "Mustache", package: "swift-mustache"),
             .product(name: "HTTPTypes", package: "swift-http-types"),
         ], resources: [.copy("Templates"), .copy("Assets")]),

@@ -13,7 +13,7 @@ import Testing
 func withSite(_ backend: Backend = .sqlite, _ body: @Sendable (Store, any TestClientProtocol) async throws -> Void) async throws {
     try await withTestStore(backend) { store in
         let renderer = try await SiteRenderer(configuration: SiteConfiguration(publicURL: URL(string: "https://news.example.jp/")!))
-        let app = Application(router: try SiteApplication.router(store: store, renderer: renderer))
+        let app = Application(responder: try SiteApplication.responder(store: store, renderer: renderer, cache: RenderedPageCache()))
         try await app.test(.router) { client in try await body(store, client) }
     }
 }
