@@ -11,13 +11,21 @@ public struct SiteConfiguration: Sendable {
     /// The address readers reach the site at, for share links and canonical URLs.
     public var publicURL: URL
     public var edition: Edition
+    /// The database holds synthetic articles (`kawaraban demo`): every page and feed says so.
+    public var syntheticData: Bool
 
     public init(siteName: String = SiteConfiguration.defaultSiteName,
                 tagline: String = SiteConfiguration.defaultTagline,
-                publicURL: URL, edition: Edition = .japanese) {
+                publicURL: URL, edition: Edition = .japanese, syntheticData: Bool = false) {
         self.siteName = siteName
         self.tagline = tagline
         self.publicURL = publicURL
         self.edition = edition
+        self.syntheticData = syntheticData
+    }
+
+    /// A title as feeds carry it: marked when the articles are synthetic.
+    public func feedTitle(_ title: String) -> String {
+        syntheticData ? "[デモ] \(title)" : title
     }
 }

@@ -45,7 +45,8 @@ public struct SiteRenderer: Sendable {
             siteName: configuration.siteName, tagline: configuration.tagline,
             pageTitle: title.map { "\($0) | \(configuration.siteName)" } ?? configuration.siteName,
             description: description, canonicalURL: absolute(path),
-            languageCode: configuration.edition.languageCode, year: now.year ?? 0)
+            languageCode: configuration.edition.languageCode, year: now.year ?? 0,
+            syntheticData: configuration.syntheticData)
     }
 
     func absolute(_ path: String) -> String {
@@ -80,6 +81,7 @@ struct PageChrome {
     var canonicalURL: String
     var languageCode: String
     var year: Int
+    var syntheticData: Bool
 }
 
 struct NotFoundPage {

@@ -35,7 +35,8 @@ struct Serve: AsyncParsableCommand {
             if role != .worker {
                 let renderer = try await SiteRenderer(configuration: SiteConfiguration(
                     siteName: settings.siteName ?? SiteConfiguration.defaultSiteName,
-                    publicURL: settings.publicURL, edition: settings.edition))
+                    publicURL: settings.publicURL, edition: settings.edition,
+                    syntheticData: try await services.store.holdsSyntheticData()))
                 roles.append(try SiteApplication.application(
                     store: services.store, renderer: renderer, host: settings.host, port: settings.port,
                     logger: services.logger))

@@ -25,7 +25,7 @@ enum RSSFeed {
             <?xml version="1.0" encoding="UTF-8"?>
             <rss version="2.0" xmlns:atom="http://www.w3.org/2005/Atom">
             <channel>
-            <title>\(escape(configuration.siteName))</title>
+            <title>\(escape(configuration.feedTitle(configuration.siteName)))</title>
             <link>\(escape(site))</link>
             <description>\(escape(configuration.tagline))</description>
             <language>\(escape(configuration.edition.languageCode))</language>
@@ -37,7 +37,7 @@ enum RSSFeed {
             let link = absolute(SitePages.articlePath(headline.id), configuration)
             xml += """
                 <item>
-                <title>\(escape(analysis.title))</title>
+                <title>\(escape(configuration.feedTitle(analysis.title)))</title>
                 <link>\(escape(link))</link>
                 <guid isPermaLink="true">\(escape(link))</guid>
                 <pubDate>\(rfc822(headline.shownAt))</pubDate>
