@@ -78,6 +78,8 @@ let package = Package(
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
             .product(name: "Logging", package: "swift-log"),
             .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            .product(name: "NIOCore", package: "swift-nio"),
+            .product(name: "NIOPosix", package: "swift-nio"),
         ]),
         .systemLibrary(name: "CLibFuzzer", path: "Sources/CLibFuzzer"),
         // Built normally it replays saved inputs; the README has the libFuzzer build.

@@ -80,13 +80,15 @@ enum PageRule: Equatable {
             // `<id>-<slug>` or `<id>`: every spelling of one id answers from the same article.
             let id = rest[0].prefix { $0 != "-" }
             self = URLNumber.parse(id, in: URLNumber.articleIDs).map(PageRule.article) ?? Self.neverChanges
-        case ("tags", 1), ("tags", 2) where rest.count == 1 || Self.feedFiles.contains(rest[1]):
+        case ("tags", 1),
+             ("tags", 2) where Self.feedFiles.contains(rest[1]):
             self = String(rest[0]).removingPercentEncoding.map { .fixed([.tag($0)]) } ?? Self.neverChanges
         case ("companies", 0):
             self = .fixed([.entityIndex(.companies)])
         case ("tools", 0):
             self = .fixed([.entityIndex(.tools)])
-        case ("companies", 1), ("tools", 1), ("companies", 2) where rest.count == 1 || Self.feedFiles.contains(rest[1]):
+        case ("companies", 1), ("tools", 1),
+             ("companies", 2) where Self.feedFiles.contains(rest[1]):
             self = URLNumber.parse(rest[0], in: URLNumber.articleIDs).map { .fixed([.entity($0)]) } ?? Self.neverChanges
         default:
             // About, contact, legal, robots.txt, the assets, and addresses that name no page.
