@@ -303,6 +303,7 @@ extension Store {
                     id \(dialect.autoIncrementPrimaryKey),
                     item_id \(dialect.bigInteger) NOT NULL,
                     kind TEXT NOT NULL,
+                    previous_tags TEXT,
                     changed_at \(dialect.timestamp) NOT NULL
                 )
                 """,

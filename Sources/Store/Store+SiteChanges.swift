@@ -12,6 +12,8 @@ public struct SiteChange: Sendable, Hashable {
     public var id: Int64
     public var itemID: Int64
     public var kind: SiteChangeKind
+    /// The tags the item had before a rewrite replaced them: their pages listed it.
+    public var previousTags: [String]
 }
 
 /// An entity an item names, as the pages about entities need it: which page, which index.
@@ -46,11 +48,16 @@ extension Store {
     /// The flag `kawaraban demo` sets: every article of this database is synthetic.
     static let syntheticFlag = "synthetic"
 
-    /// Records that `itemID` changed in a way the site shows, and drops entries past retention.
-    func recordSiteChange(of itemIDs: [Int64], _ kind: SiteChangeKind, now: Date) async throws {
+    /// Records that `itemIDs` changed in a way the site shows, and drops entries past retention.
+    func recordSiteChange(of itemIDs: [Int64], _ kind: SiteChangeKind, previousTags: [String] = [], now: Date) async throws {
         guard !itemIDs.isEmpty else { return }
-        let rows: [SQLQueryString] = itemIDs.map { "(\(bind: $0), \(bind: kind.rawValue), \(bind: now.storedValue))" }
-        try await database.raw("INSERT INTO site_changes (item_id, kind, changed_at) VALUES \(rows.joined(separator: ", "))").run()
+        let previous = previousTags.isEmpty ? nil : try Self.json(previousTags)
+        let rows: [SQLQueryString] = itemIDs.map {
+            "(\(bind: $0), \(bind: kind.rawValue), \(bind: previous), \(bind: now.storedValue))"
+        }
+        try await database.raw("""
+            INSERT INTO site_changes (item_id, kind, previous_tags, changed_at) VALUES \(rows.joined(separator: ", "))
+            """).run()
         try await database.raw("""
             DELETE FROM site_changes WHERE changed_at < \(bind: now.addingTimeInterval(-Self.siteChangeRetention).storedValue)
             """).run()
@@ -67,11 +74,12 @@ extension Store {
     public func siteChanges(after id: Int64, limit: Int) async throws(StoreError) -> [SiteChange] {
         try await translatingErrors("reading site changes") {
             try await database.raw("""
-                SELECT id, item_id, kind FROM site_changes WHERE id > \(bind: id) ORDER BY id LIMIT \(bind: limit)
+                SELECT id, item_id, kind, previous_tags FROM site_changes WHERE id > \(bind: id) ORDER BY id LIMIT \(bind: limit)
                 """).all().compactMap { row in
                 guard let kind = SiteChangeKind(rawValue: try row.decode(column: "kind", as: String.self)) else { return nil }
                 return SiteChange(id: try row.decode(column: "id", as: Int64.self),
-                                  itemID: try row.decode(column: "item_id", as: Int64.self), kind: kind)
+                                  itemID: try row.decode(column: "item_id", as: Int64.self), kind: kind,
+                                  previousTags: try Self.decodeJSON([String].self, row.decode(column: "previous_tags", as: String?.self)) ?? [])
             }
         }
     }

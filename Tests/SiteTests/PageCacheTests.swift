@@ -100,6 +100,31 @@ import TestSupport
         }
     }
 
+    /// `glossary apply` may rename a tag: the old tag's pages listed the item and go too.
+    @Test(arguments: Backend.available)
+    func aRewriteThatRenamesATagDropsThePagesOfTheOldTag(backend: Backend) async throws {
+        try await withTestStore(backend) { store in
+            let source = try await store.addSource(url: "https://wire.example/feed", name: "Wire", kind: .feed)
+            let id = try await store.storePublished(source: source.id, url: "https://wire.example/1", feedDate: nil,
+                                                    discoveredAt: Self.start, analysis: Self.analysis(tags: ["OpenAI"]))
+            let logStart = try await store.latestSiteChangeID()
+            try await store.rewriteEditorialTexts(of: id, analysis: Self.analysis(tags: ["オープンAI"]), translation: nil, now: Self.start)
+            let changes = try await store.siteChanges(after: logStart, limit: 10)
+            #expect(changes.map(\.kind) == [.rewritten])
+            #expect(changes.first?.previousTags == ["OpenAI"])
+
+            let cache = RenderedPageCache()
+            let page = CachedPage(status: .ok, headers: [:], body: Array("<p>list</p>".utf8))
+            for tag in ["OpenAI", "オープンAI", "AI"] {
+                cache.insert(page, for: "/tags/\(tag)", dependencies: [.tag(tag)], renderedAt: cache.generation)
+            }
+            _ = await SiteChangeWatcher(store: store, cache: cache, logger: Logger(label: "test")).poll(after: logStart)
+            #expect(cache.page(for: "/tags/OpenAI") == nil)
+            #expect(cache.page(for: "/tags/オープンAI") == nil)
+            #expect(cache.page(for: "/tags/AI") != nil)
+        }
+    }
+
     @Test func everyPageOfTheURLSchemeHasItsDependencies() {
         let rules: [(String, PageRule)] = [
             ("/", .fixed([.anyPublication])), ("/videos", .fixed([.anyPublication])), ("/trends", .fixed([.anyPublication])),

@@ -52,7 +52,8 @@ public struct SiteChangeWatcher: Service {
                 cache.invalidateAll()
                 return latest
             }
-            var touched: Set<PageDependency> = []
+            // A rewrite may have renamed tags: the pages of the old ones listed the item too.
+            var touched = Set(changes.flatMap(\.previousTags).map(PageDependency.tag))
             for itemID in Set(changes.map(\.itemID)) {
                 touched.formUnion(PageDependency.touched(
                     byChangeOf: itemID, topics: try await store.topics(ofItem: itemID),
