@@ -26,6 +26,10 @@ let package = Package(
     targets: [
         .systemLibrary(name: "CLibXML2", path: "Sources/CLibXML2", pkgConfig: "libxml-2.0",
                        providers: [.apt(["libxml2-dev"])]),
+        // The site compresses each cached page once, with the system's encoders.
+        .systemLibrary(name: "CBrotli", path: "Sources/CBrotli", pkgConfig: "libbrotlienc",
+                       providers: [.apt(["libbrotli-dev"])]),
+        .systemLibrary(name: "CZlib", path: "Sources/CZlib", pkgConfig: "zlib", providers: [.apt(["zlib1g-dev"])]),
         .target(name: "KawarabanCore"),
         .target(name: "Feeds", dependencies: ["KawarabanCore", "CLibXML2"]),
         .target(name: "Extraction", dependencies: ["KawarabanCore", "CLibXML2"]),
@@ -64,8 +68,9 @@ let package = Package(
             .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
         ], resources: [.copy("Resources")]),
         .target(name: "Site", dependencies: [
-            "KawarabanCore", "Store", "Sanitizer",
+            "KawarabanCore", "Store", "Sanitizer", "CBrotli", "CZlib",
             .product(name: "Hummingbird", package: "hummingbird"),
+            .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             .product(name: "Mustache", package: "swift-mustache"),
             .product(name: "HTTPTypes", package: "swift-http-types"),
             .product(name: "Ink", package: "Ink"),
@@ -75,6 +80,8 @@ let package = Package(
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
             .product(name: "Logging", package: "swift-log"),
             .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            .product(name: "NIOCore", package: "swift-nio"),
+            .product(name: "NIOPosix", package: "swift-nio"),
         ]),
         .systemLibrary(name: "CLibFuzzer", path: "Sources/CLibFuzzer"),
         // Built normally it replays saved inputs; the README has the libFuzzer build.

@@ -46,12 +46,21 @@ public enum SiteApplication {
         return router
     }
 
+    /// The router behind the rendered-page cache (Serving/): what the server answers with.
+    public static func responder(store: Store, renderer: SiteRenderer,
+                                 cache: RenderedPageCache) throws -> some HTTPResponder<BasicRequestContext> {
+        CachingResponder(inner: try router(store: store, renderer: renderer).buildResponder(), cache: cache, store: store)
+    }
+
+    /// The site and the watcher that keeps its cached pages current.
     public static func application(
         store: Store, renderer: SiteRenderer, host: String, port: Int, logger: Logger
     ) throws -> some ApplicationProtocol {
-        Application(
-            router: try router(store: store, renderer: renderer),
+        let cache = RenderedPageCache()
+        return Application(
+            responder: try responder(store: store, renderer: renderer, cache: cache),
             configuration: .init(address: .hostname(host, port: port), serverName: "Kawaraban"),
+            services: [SiteChangeWatcher(store: store, cache: cache, logger: logger)],
             logger: logger)
     }
 

@@ -17,16 +17,24 @@ public struct SiteConfiguration: Sendable {
     public var infoPages: [InfoPage: String]
     /// Addresses in one site map file before it becomes an index of parts.
     public var sitemapURLsPerFile: Int
+    /// The database holds synthetic articles (`kawaraban demo`): every page and feed says so.
+    public var syntheticData: Bool
 
     public init(siteName: String = SiteConfiguration.defaultSiteName,
                 tagline: String = SiteConfiguration.defaultTagline,
                 publicURL: URL, edition: Edition = .japanese, infoPages: [InfoPage: String] = [:],
-                sitemapURLsPerFile: Int = SiteConfiguration.maximumSitemapURLsPerFile) {
+                sitemapURLsPerFile: Int = SiteConfiguration.maximumSitemapURLsPerFile, syntheticData: Bool = false) {
         self.siteName = siteName
         self.tagline = tagline
         self.publicURL = publicURL
         self.edition = edition
         self.infoPages = infoPages
         self.sitemapURLsPerFile = sitemapURLsPerFile
+        self.syntheticData = syntheticData
+    }
+
+    /// A title as feeds carry it: marked when the articles are synthetic.
+    public func feedTitle(_ title: String) -> String {
+        syntheticData ? "[デモ] \(title)" : title
     }
 }

@@ -59,7 +59,8 @@ public struct SiteRenderer: Sendable {
             year: now.year ?? 0,
             feeds: feedLinks(announced),
             footerLinks: footerLinks,
-            navigation: SiteNavigation.links(at: path))
+            navigation: SiteNavigation.links(at: path),
+            syntheticData: configuration.syntheticData)
     }
 
     /// Open Graph names a locale, not only a language.
@@ -112,6 +113,7 @@ struct PageChrome {
     var feeds: [FeedLink]
     var footerLinks: [FooterLink]
     var navigation: [NavigationLink]
+    var syntheticData: Bool
     /// `website`, or `article` on an article's page.
     var openGraphType = "website"
     /// The picture a share preview shows, when the page has one.

@@ -292,6 +292,25 @@ extension Store {
                 "INSERT INTO item_tags (item_id, tag) \(tags)",
             ]
         },
+        // What the site's page caches watch: one row per change of a published item (publication,
+        // unpublication, a rewrite), written where the change is, so that every web process,
+        // whichever process changed the item, drops the pages that show it. And facts about the
+        // whole database the site shows, such as that its articles are synthetic (`kawaraban demo`).
+        Migration(version: 12) { dialect in
+            [
+                """
+                CREATE TABLE site_changes (
+                    id \(dialect.autoIncrementPrimaryKey),
+                    item_id \(dialect.bigInteger) NOT NULL,
+                    kind TEXT NOT NULL,
+                    previous_tags TEXT,
+                    changed_at \(dialect.timestamp) NOT NULL
+                )
+                """,
+                "CREATE INDEX site_changes_time ON site_changes (changed_at)",
+                "CREATE TABLE site_flags (name TEXT PRIMARY KEY, value TEXT NOT NULL)",
+            ]
+        },
     ]
 
     /// Applies every migration not yet recorded, all in one transaction with their version rows,

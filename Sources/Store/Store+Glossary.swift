@@ -151,13 +151,21 @@ extension Store {
     /// rewrite, not a step of the queue: it needs no lease.
     public func rewriteEditorialTexts(of itemID: Int64, analysis: Analysis?, translation: Translation?, now: Date) async throws(StoreError) {
         try await translatingErrors("rewriting the analysis and translation of item \(itemID)") {
-            if let analysis { try await replaceTags(of: itemID, with: analysis.tags, heldBy: nil) }
-            try await database.raw("""
+            var previousTags: [String] = []
+            if let analysis {
+                previousTags = try await database.raw("SELECT tag FROM item_tags WHERE item_id = \(bind: itemID)").all()
+                    .map { try $0.decode(column: "tag", as: String.self) }
+                try await replaceTags(of: itemID, with: analysis.tags, heldBy: nil)
+            }
+            let rewritten = try await database.raw("""
                 UPDATE items SET analysis_json = COALESCE(\(bind: try analysis.map { try Self.json($0) }), analysis_json),
                     translation_json = COALESCE(\(bind: try translation.map { try Self.json($0) }), translation_json),
                     updated_at = \(bind: now.storedValue)
-                WHERE id = \(bind: itemID)
-                """).run()
+                WHERE id = \(bind: itemID) RETURNING stage
+                """).first()
+            if try rewritten?.decode(column: "stage", as: String.self) == Stage.published.rawValue {
+                try await recordSiteChange(of: [itemID], .rewritten, previousTags: previousTags, now: now)
+            }
         }
     }
 }

@@ -86,10 +86,12 @@ extension Store {
     /// no worker stage picks `unpublished` up, so nothing publishes it again.
     public func unpublish(itemID: Int64, now: Date) async throws(StoreError) {
         let done = try await translatingErrors("unpublishing item \(itemID)") {
-            try await database.raw("""
+            let unpublished = try await database.raw("""
                 UPDATE items SET stage = \(bind: Stage.unpublished.rawValue), updated_at = \(bind: now.storedValue)
                 WHERE id = \(bind: itemID) AND stage = \(bind: Stage.published.rawValue) RETURNING id
                 """).first() != nil
+            if unpublished { try await recordSiteChange(of: [itemID], .unpublished, now: now) }
+            return unpublished
         }
         if done { return }
         guard let item = try await item(id: itemID) else { throw StoreError.notFound("item #\(itemID)") }

@@ -182,7 +182,9 @@ extension Store {
                 query += ", published_at = COALESCE(published_at, \(bind: now.storedValue))"
             }
             query += " WHERE id = \(bind: itemID) AND lease_owner = \(bind: owner) RETURNING id"
-            return try await database.raw(query).first() != nil
+            guard try await database.raw(query).first() != nil else { return false }
+            if stage == .published { try await recordSiteChange(of: [itemID], .published, now: now) }
+            return true
         }
     }
 

@@ -17,7 +17,7 @@ func withSite<Value: Sendable>(
 ) async throws -> Value {
     try await withTestStore(backend) { store in
         let renderer = try await SiteRenderer(configuration: configuration)
-        let app = Application(router: try SiteApplication.router(store: store, renderer: renderer))
+        let app = Application(responder: try SiteApplication.responder(store: store, renderer: renderer, cache: RenderedPageCache()))
         return try await app.test(.router) { client in try await body(store, client) }
     }
 }

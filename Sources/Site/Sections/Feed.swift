@@ -194,13 +194,13 @@ extension SiteRenderer {
                 // The id stays the bare address, so that no change of slug ever makes an entry new.
                 id: absolute(SitePages.articlePath(headline.id)),
                 url: absolute(SitePages.articlePath(id: headline.id, title: headline.originalTitle)),
-                title: analysis.title, summary: analysis.tldr, published: headline.shownAt,
+                title: configuration.feedTitle(analysis.title), summary: analysis.tldr, published: headline.shownAt,
                 updated: max(analysis.analysedAt, headline.shownAt),
                 importance: analysis.importance.value, importanceLabel: ImportanceLabel.japanese(analysis.importance),
                 tags: analysis.tags, sourceName: headline.sourceName, sourceURL: BlockHTML.safeURL(headline.url))
         }
         return SiteFeed(
-            title: minimumImportance.map { "\(title)(重要度\($0)以上)" } ?? title,
+            title: configuration.feedTitle(minimumImportance.map { "\(title)(重要度\($0)以上)" } ?? title),
             description: description, languageCode: configuration.edition.languageCode, siteName: configuration.siteName,
             pageURL: absolute(scope.pagePath + query),
             selfURLs: Dictionary(uniqueKeysWithValues: FeedFormat.allCases.map { ($0, absolute(scope.path($0) + query)) }),
