@@ -61,14 +61,16 @@ import TestSupport
             _ = try await store.insertDiscovered([incoming], now: Self.start.addingTimeInterval(2 * Self.day))
             let new = try #require(try await store.itemID(canonicalURL: "https://wire.example/new"))
 
-            let affected = ["/", "/?page=1", "/feed.xml"] + [sharesTag, before, after, new].map { "/articles/\($0)" }
-            let untouched = ["/articles/\(older)", "/articles/\(newest)", "/no/such/page", "/assets/site.css"]
+            func path(_ id: Int64, _ name: String) -> String { Store.articlePath(id, url: "https://wire.example/\(name)") }
+            let newPath = SitePages.articlePath(id: new, title: "New story")
+            let affected = ["/", "/?page=1", "/feed.xml", path(sharesTag, "shares-tag"), path(before, "before"), path(after, "after"), newPath]
+            let untouched = [path(older, "older"), path(newest, "newest"), "/no/such/page", "/assets/site.css"]
             let logStart = try await store.latestSiteChangeID()
 
             try await app.test(.router) { client in
                 var first: [String: Served] = [:]
                 for uri in affected + untouched { first[uri] = try await Self.get(client, uri) }
-                #expect(first["/articles/\(new)"]?.status == .notFound)
+                #expect(first[newPath]?.status == .notFound)
                 #expect(first["/"]?.body.contains("Old Wire") == true)
 
                 try await store.database.raw("UPDATE sources SET name = 'New Wire' WHERE id = \(bind: source.id)").run()
@@ -213,7 +215,7 @@ import TestSupport
         try await withSite { store, client in
             let source = try await store.addSource(url: "https://wire.example/feed", name: "Wire", kind: .feed)
             let id = try await store.storePublished(source: source.id, url: "https://wire.example/1", feedDate: nil, discoveredAt: Self.start)
-            let uri = "/articles/\(id)"
+            let uri = Store.articlePath(id, url: "https://wire.example/1")
             let gzipMagic: [UInt8] = [0x1f, 0x8b]
             let html: [UInt8] = [UInt8(ascii: "<")]
             let cases: [(accepted: String, coding: String?, magic: [UInt8]?)] = [
