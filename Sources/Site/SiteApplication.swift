@@ -24,6 +24,11 @@ public enum SiteApplication {
         router.get("/") { try await pages.latest($0, $1) }
         router.get("/articles/:id") { try await pages.article($0, $1) }
         router.get("/feed.xml") { try await pages.feed($0, $1) }
+        router.get("/companies") { try await pages.entityIndex(.companies, $0, $1) }
+        router.get("/companies/:id") { try await pages.entityPage(.companies, $0, $1) }
+        router.get("/tools") { try await pages.entityIndex(.tools, $0, $1) }
+        router.get("/tools/:id") { try await pages.entityPage(.tools, $0, $1) }
+        router.get("/trends") { try await pages.trends($0, $1) }
         router.get("/assets/site.css") { _, _ in
             Response(
                 status: .ok,

@@ -13,6 +13,7 @@ enum URLNumber {
     static let pages = 1...maximumPage
     /// Stored ids are positive 64-bit integers.
     static let articleIDs: ClosedRange<Int64> = 1...Int64.max
+    static let entityIDs: ClosedRange<Int64> = 1...Int64.max
 
     /// The number written in `text`, when it is in `range` and written as the site writes it:
     /// ASCII digits only, no sign, no leading zero, no exponent.

@@ -22,7 +22,7 @@ extension Store {
     /// Stores an entry discovered at `discoveredAt` and sets it as the pipeline leaves a published
     /// one, written straight to the row: the site reads rows however they were stored.
     func storePublished(source: Int64, url: String, feedDate: Date?, discoveredAt: Date,
-                        analysis: Analysis = SampleItems.analysis) async throws -> Int64 {
+                        analysis: Analysis = SampleItems.analysis, entities: [Entity] = []) async throws -> Int64 {
         let entry = DiscoveredItem(sourceID: source, guid: url, url: url, canonicalURL: url, title: "Story at \(url)",
                                    author: "Tom Writer", publishedAt: feedDate)
         _ = try await insertDiscovered([entry], now: discoveredAt)
@@ -35,6 +35,13 @@ extension Store {
             WHERE id = \(bind: id)
             """).run()
         try await replaceTags(of: id, with: analysis.tags, heldBy: nil)
+        if !entities.isEmpty {
+            // Entities are recorded only by the item's holder, as the pipeline does it.
+            let owner = "site-tests"
+            try await database.raw("UPDATE items SET lease_owner = \(bind: owner) WHERE id = \(bind: id)").run()
+            _ = try #require(try await recordEntities(entities, of: id, owner: owner, now: discoveredAt, glossaryNames: []))
+            try await database.raw("UPDATE items SET lease_owner = NULL WHERE id = \(bind: id)").run()
+        }
         return id
     }
 

@@ -90,7 +90,7 @@ import Testing
             html.range(of: "</nav>", range: start.upperBound..<html.endIndex).map { html[start.lowerBound..<$0.upperBound] }
         })
         let hrefs = nav.components(separatedBy: "href=\"").dropFirst().map { $0.prefix { $0 != "\"" } }
-        #expect(hrefs == ["/"])
+        #expect(hrefs == ["/", "/tools", "/trends", "/companies"])
         #expect(html.contains("公開済みの記事はまだありません"))
     }
 }

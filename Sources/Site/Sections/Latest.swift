@@ -37,7 +37,7 @@ extension SiteRenderer {
         return try render(view, "latest")
     }
 
-    private func listEntry(_ headline: PublishedHeadline) -> ListEntry {
+    func listEntry(_ headline: PublishedHeadline) -> ListEntry {
         let date = displayed(headline.shownAt)
         return ListEntry(
             path: SitePages.articlePath(headline.id), title: headline.analysis.title, sourceName: headline.sourceName,
