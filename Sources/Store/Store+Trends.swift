@@ -47,8 +47,8 @@ public struct TrendPeriods: Sendable, Hashable {
 /// When a count has risen or fallen enough to be shown, and how changes rank. Small counts move a
 /// lot by chance (one article to three is +200%), so a subject needs `minimumCount` items in the
 /// busier period, and changes rank by the smoothed ratio (busier + `smoothing`) / (quieter +
-/// `smoothing`): 0 → 3 ranks below 10 → 20, and a subject appearing from nothing does not top a
-/// subject that doubled from many.
+/// `smoothing`), which damps changes between small counts more than between large ones: with a
+/// smoothing of 5, 0 → 3 (1.6) ranks below 10 → 20 (1.67).
 public struct TrendRule: Sendable, Hashable {
     public var minimumCount: Int
     public var smoothing: Int

@@ -10,8 +10,9 @@ extension SitePages {
     /// The periods compared, in days, each ending today.
     static let trendPeriodDays = [7, 30]
     /// A subject needs three articles in its busier period, and changes rank by
-    /// (busier + 2) / (quieter + 2): see `TrendRule`.
-    static let trendRule = TrendRule(minimumCount: 3, smoothing: 2)
+    /// (busier + 5) / (quieter + 5), so that a subject first named three times ranks below one
+    /// that doubled from ten: see `TrendRule`.
+    static let trendRule = TrendRule(minimumCount: 3, smoothing: 5)
     /// Entries per list (rising or falling, entities or tags, per period).
     static let trendListLength = 10
 
