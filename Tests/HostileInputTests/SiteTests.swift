@@ -9,7 +9,8 @@ import TestSupport
 /// more, thousands of repeated parameters. Each answer must be a clean 2xx or 4xx in time, and the
 /// process alive, answering `/`, and within the memory budget afterwards.
 @Suite struct SiteTests {
-    static let routes = ["/", "/articles/1", "/feed.xml", "/assets/site.css", "/healthz", "/no-such-page"]
+    static let routes = ["/", "/articles/1", "/feed.xml", "/assets/site.css", "/healthz", "/no-such-page",
+                         "/companies", "/tools", "/trends"]
 
     /// Numbers no page has, in every form that once trapped or might: past Int64, at its edges,
     /// signed, zero, exponents, NUL and other percent-escapes.
@@ -43,6 +44,7 @@ import TestSupport
             targets += Self.routes.map { "\($0)?page=\(number)" }
             targets.append("/?page=2&page=\(number)")
             targets.append("/articles/\(number)?page=\(number)")
+            targets += ["/companies/\(number)", "/tools/\(number)", "/companies/1?page=\(number)"]
         }
         // Under the HTTP parser's 80 KB limit on a request's head, these reach the routes; over
         // it, the parser refuses them (400) before any route runs.
