@@ -122,6 +122,20 @@ extension Store {
         }
     }
 
+    /// The entities of `kinds` that item `itemID` names, those it is mainly about first (then by
+    /// name, then id).
+    public func entities(ofItem itemID: Int64, kinds: [EntityKind]) async throws(StoreError) -> [StoredEntity] {
+        guard !kinds.isEmpty else { return [] }
+        return try await translatingErrors("listing the entities of item \(itemID)") {
+            try await database.raw("""
+                SELECT entities.id, entities.name, entities.kind, entities.name_key
+                FROM item_entities JOIN entities ON entities.id = item_entities.entity_id
+                WHERE item_entities.item_id = \(bind: itemID) AND entities.kind IN (\(literals: kinds.map(\.rawValue), joinedBy: ", "))
+                ORDER BY item_entities.main DESC, \(unsafeRaw: dialect.bytewise("entities.name")), entities.id
+                """).all().map(Self.storedEntity)
+        }
+    }
+
     /// Published items naming entity `id`, newest first by `shownAt`.
     public func headlines(aboutEntityID id: Int64, limit: Int, offset: Int) async throws(StoreError) -> [PublishedHeadline] {
         try await headlines(where: "items.id IN (SELECT item_id FROM item_entities WHERE entity_id = \(bind: id))",

@@ -76,6 +76,11 @@ import TestSupport
             #expect(page.contains("aria-label=\"OpenAIの記事数: 過去90日で2件"))
             #expect(!page.contains("<script"))
 
+            // The article links the companies and tools it names, the main one first; not people.
+            let (_, article) = try await Self.get(client, SitePages.articlePath(first))
+            #expect(article.contains("<p class=\"entity-links\">企業・AIツール: <a href=\"/companies/\(openAI)\">OpenAI</a> "
+                + "<a href=\"/companies/\(microsoft)\">Microsoft</a> </p>"))
+
             let (toolStatus, tool) = try await Self.get(client, "/tools/\(gpt)")
             #expect(toolStatus == .ok)
             #expect(tool.contains("<a href=\"/companies/\(openAI)\">OpenAI</a>"))

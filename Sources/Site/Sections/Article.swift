@@ -14,15 +14,21 @@ extension SitePages {
         guard let id = URLNumber.path("id", of: context, in: URLNumber.articleIDs),
               let article = try await store.publishedArticle(id: id)
         else { throw HTTPError(.notFound) }
-        return Self.htmlResponse(try renderer.articlePage(article, carriers: try await store.carriers(of: id)))
+        return Self.htmlResponse(try renderer.articlePage(
+            article, carriers: try await store.carriers(of: id),
+            entities: try await store.entities(ofItem: id, kinds: EntitySection.listedKinds)))
     }
 }
 
 extension SiteRenderer {
     /// `carriers` are every source that carried the story; those other than the article's own
-    /// are credited too.
-    public func articlePage(_ published: PublishedArticle, carriers: [StoryCarrier] = []) throws -> String {
+    /// are credited too. `entities` are the companies and tools it names, linked to their pages.
+    public func articlePage(_ published: PublishedArticle, carriers: [StoryCarrier] = [],
+                            entities: [StoredEntity] = []) throws -> String {
         var article = articleView(published)
+        article.entityLinks = entities.compactMap { entity in
+            EntitySection.path(of: entity).map { EntityLink(name: entity.name, path: $0) }
+        }
         article.otherSources = carriers.filter { $0.sourceID != published.sourceID }.compactMap { carrier in
             BlockHTML.safeURL(carrier.url).map { OtherSourceView(name: carrier.sourceName, url: $0) }
         }
@@ -129,6 +135,13 @@ struct ArticleView {
     var author: String?
     var shareLinks: [ShareLink]
     var otherSources: [OtherSourceView] = []
+    var entityLinks: [EntityLink] = []
+}
+
+/// A company or tool the article names, with its page.
+struct EntityLink {
+    var name: String
+    var path: String
 }
 
 /// Another source that carried the same story.
