@@ -165,21 +165,13 @@ extension Store {
     /// For each entity among `ids` (the first `maximumCountedSubjects`), the published items naming
     /// it on each day of `window`, oldest day first; an entity no item names has only zeros.
     public func dailyCounts(ofEntities ids: [Int64], in window: DayWindow) async throws(StoreError) -> [Int64: [Int]] {
-        let counted = Array(ids.prefix(Self.maximumCountedSubjects))
-        guard !counted.isEmpty else { return [:] }
-        return try await dailyCounts(of: .entities, in: window, doing: "counting the entities' articles by day",
-                                     keys: counted, key: Int64.self,
-                                     subjects: "item_entities.entity_id IN (\(counted.map { "\(bind: $0)" as SQLQueryString }.joined(separator: ", ")))")
+        try await dailyCounts(of: .entities, ids, in: window, doing: "counting the entities' articles by day")
     }
 
     /// For each tag among `tags` (the first `maximumCountedSubjects`), the published items carrying
     /// it on each day of `window`, oldest day first.
     public func dailyCounts(ofTags tags: [String], in window: DayWindow) async throws(StoreError) -> [String: [Int]] {
-        let counted = Array(tags.prefix(Self.maximumCountedSubjects))
-        guard !counted.isEmpty else { return [:] }
-        return try await dailyCounts(of: .tags, in: window, doing: "counting the tags' articles by day",
-                                     keys: counted, key: String.self,
-                                     subjects: "item_tags.tag IN (\(counted.map { "\(bind: $0)" as SQLQueryString }.joined(separator: ", ")))")
+        try await dailyCounts(of: .tags, tags, in: window, doing: "counting the tags' articles by day")
     }
 
     /// Entities of `kinds` whose published items rose (or fell) from the previous period to the
@@ -254,19 +246,23 @@ extension Store {
     }
 
     /// Published items in `window`, counted by subject and day: at most subjects × days rows.
-    private func dailyCounts<Key: Hashable & Decodable>(
-        of link: CountedLink, in window: DayWindow, doing what: String, keys: [Key], key: Key.Type, subjects: SQLQueryString
+    private func dailyCounts<Key: Hashable & Codable & Sendable>(
+        of link: CountedLink, _ keys: [Key], in window: DayWindow, doing what: String
     ) async throws(StoreError) -> [Key: [Int]] {
-        try await translatingErrors(what) {
+        var seen = Set<Key>()
+        let counted = Array(keys.filter { seen.insert($0).inserted }.prefix(Self.maximumCountedSubjects))
+        guard !counted.isEmpty else { return [:] }
+        return try await translatingErrors(what) {
             let rows = try await database.raw("""
                 SELECT \(unsafeRaw: link.column) AS subject, \(dialect.dayIndex(of: "items.shown_at", from: window.start)) AS day_index,
                     COUNT(*) AS items
                 FROM items \(link.join)
                 WHERE \(Self.listable) AND items.shown_at >= \(bind: window.start.storedValue)
-                    AND items.shown_at < \(bind: window.end.storedValue) AND \(subjects)
+                    AND items.shown_at < \(bind: window.end.storedValue)
+                    AND \(unsafeRaw: link.column) IN (\(counted.map { "\(bind: $0)" as SQLQueryString }.joined(separator: ", ")))
                 GROUP BY subject, day_index
                 """).all()
-            var counts = Dictionary(uniqueKeysWithValues: keys.map { ($0, [Int](repeating: 0, count: window.days)) })
+            var counts = Dictionary(uniqueKeysWithValues: counted.map { ($0, [Int](repeating: 0, count: window.days)) })
             for row in rows {
                 let subject = try row.decode(column: "subject", as: Key.self)
                 let day = try row.decode(column: "day_index", as: Int.self)

@@ -117,7 +117,8 @@ import TestSupport
             let ids = try await store.entityMentions(kinds: [.company, .model], limit: 20, offset: 0)
                 .reduce(into: [String: Int64]()) { $0[$1.entity.name] = $1.entity.id }
             let risingCo = try #require(ids["Rising Co"]), edgeID = try #require(ids["Edge"]), newcomer = try #require(ids["Newcomer"])
-            let counts = try await store.dailyCounts(ofEntities: [risingCo, edgeID, newcomer, 99_999], in: window)
+            let counts = try await store.dailyCounts(ofEntities: [risingCo, edgeID, newcomer, 99_999, risingCo], in: window)
+            #expect(counts.count == 4, "each entity once")
             #expect(counts[risingCo] == [0, 0, 0, 1, 0, 0, 0, 0, 1, 1, 1, 0, 0, 1])
             #expect(counts[edgeID] == [1, 0, 0, 0, 1, 1, 0, 0, 0, 0, 0, 0, 0, 1])
             #expect(counts[newcomer] == [0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 1, 1, 1], "neither before the window nor unpublished")
