@@ -29,6 +29,11 @@ public enum SiteApplication {
         router.get("/tags") { try await pages.tags($0, $1) }
         router.get("/tags/:tag") { try await pages.tag($0, $1) }
         router.get("/videos") { try await pages.videos($0, $1) }
+        router.get("/companies") { try await pages.entityIndex(.companies, $0, $1) }
+        router.get("/companies/:id") { try await pages.entityPage(.companies, $0, $1) }
+        router.get("/tools") { try await pages.entityIndex(.tools, $0, $1) }
+        router.get("/tools/:id") { try await pages.entityPage(.tools, $0, $1) }
+        router.get("/trends") { try await pages.trends($0, $1) }
         for format in FeedFormat.allCases {
             router.get(RouterPath("/feed.\(format.fileExtension)")) { try await pages.latestFeed(format, $0, $1) }
             router.get(RouterPath("/tags/:tag/feed.\(format.fileExtension)")) { try await pages.tagFeed(format, $0, $1) }

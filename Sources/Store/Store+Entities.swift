@@ -148,14 +148,7 @@ extension Store {
                 GROUP BY entities.id, entities.name, entities.kind, entities.name_key
                 ORDER BY mentions DESC, entities.name ASC
                 LIMIT \(bind: limit)
-                """).all().map { row in
-                EntityMentions(
-                    entity: StoredEntity(
-                        id: try row.decode(column: "id", as: Int64.self), name: try row.decode(column: "name", as: String.self),
-                        kind: EntityKind(rawValue: try row.decode(column: "kind", as: String.self)) ?? .product,
-                        nameKey: try row.decode(column: "name_key", as: String.self)),
-                    items: try row.decode(column: "mentions", as: Int.self))
-            }
+                """).all().map(Self.entityMentions)
         }
     }
 }

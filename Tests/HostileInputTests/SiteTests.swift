@@ -12,7 +12,8 @@ import TestSupport
     /// The first article's canonical address: its id and the slug of its original title.
     static let firstArticle = "/articles/1-https-wire-example-future"
     static let routes = ["/", firstArticle, "/feed.xml", "/assets/site.css", "/healthz", "/no-such-page",
-                         "/videos", "/tags", "/tags/%E3%81%82", "/feed.atom", "/feed.json", "/sitemap.xml", "/robots.txt"]
+                         "/videos", "/tags", "/tags/%E3%81%82", "/feed.atom", "/feed.json", "/sitemap.xml", "/robots.txt",
+                         "/companies", "/tools", "/trends"]
 
     /// Numbers no page has, in every form that once trapped or might: past Int64, at its edges,
     /// signed, zero, exponents, NUL and other percent-escapes.
@@ -49,6 +50,7 @@ import TestSupport
             targets.append("/articles/\(number)?page=\(number)")
             targets += ["/companies/\(number)/feed.xml", "/tags/\(number)/feed.atom", "/sitemaps/\(number).xml",
                         "/feed.json?min_importance=\(number)"]
+            targets += ["/companies/\(number)", "/tools/\(number)", "/companies/1?page=\(number)"]
         }
         // Under the HTTP parser's 80 KB limit on a request's head, these reach the routes; over
         // it, the parser refuses them (400) before any route runs.

@@ -34,7 +34,8 @@ extension Store {
     /// one, written straight to the row: the site reads rows however they were stored.
     func storePublished(source: Int64, url: String, feedDate: Date?, discoveredAt: Date,
                         analysis: Analysis = SampleItems.analysis, article: Article = SampleItems.article,
-                        translation: Translation = SampleItems.translation(), videoID: String? = nil) async throws -> Int64 {
+                        translation: Translation = SampleItems.translation(), videoID: String? = nil,
+                        entities: [Entity] = []) async throws -> Int64 {
         let entry = DiscoveredItem(sourceID: source, guid: url, url: url, canonicalURL: url, title: Self.publishedTitle(url),
                                    author: "Tom Writer", publishedAt: feedDate, videoID: videoID)
         _ = try await insertDiscovered([entry], now: discoveredAt)
@@ -47,6 +48,13 @@ extension Store {
             WHERE id = \(bind: id)
             """).run()
         try await replaceTags(of: id, with: analysis.tags, heldBy: nil)
+        if !entities.isEmpty {
+            // Entities are recorded only by the item's holder, as the pipeline does it.
+            let owner = "site-tests"
+            try await database.raw("UPDATE items SET lease_owner = \(bind: owner) WHERE id = \(bind: id)").run()
+            _ = try #require(try await recordEntities(entities, of: id, owner: owner, now: discoveredAt, glossaryNames: []))
+            try await database.raw("UPDATE items SET lease_owner = NULL WHERE id = \(bind: id)").run()
+        }
         return id
     }
 

@@ -28,17 +28,22 @@ extension SitePages {
         return Self.htmlResponse(try renderer.articlePage(
             article, carriers: try await store.carriers(of: id),
             related: try await store.relatedArticles(of: id, limit: Self.relatedArticleLimit),
-            neighbours: try await store.neighbours(of: article.headline)))
+            neighbours: try await store.neighbours(of: article.headline),
+            entities: try await store.entities(ofItem: id, kinds: EntitySection.listedKinds)))
     }
 }
 
 extension SiteRenderer {
     /// `carriers` are every source that carried the story; those other than the article's own
-    /// are credited too.
+    /// are credited too. `entities` are the companies and tools it names, linked to their pages.
     public func articlePage(_ published: PublishedArticle, carriers: [StoryCarrier] = [],
-                            related: [PublishedHeadline] = [], neighbours: ArticleNeighbours = ArticleNeighbours()) throws -> String {
+                            related: [PublishedHeadline] = [], neighbours: ArticleNeighbours = ArticleNeighbours(),
+                            entities: [StoredEntity] = []) throws -> String {
         var article = articleView(published)
         article.related = related.map(listEntry)
+        article.entityLinks = entities.compactMap { entity in
+            EntitySection.path(of: entity).map { EntityLink(name: entity.name, path: $0) }
+        }
         if neighbours.older != nil || neighbours.newer != nil {
             article.neighbours = NeighbourLinks(older: neighbours.older.map(neighbourLink), newer: neighbours.newer.map(neighbourLink))
         }
@@ -177,6 +182,13 @@ struct ArticleView {
     var related: [ListEntry] = []
     /// Nil for the only article published.
     var neighbours: NeighbourLinks?
+    var entityLinks: [EntityLink] = []
+}
+
+/// A company or tool the article names, with its page.
+struct EntityLink {
+    var name: String
+    var path: String
 }
 
 struct NeighbourLinks {

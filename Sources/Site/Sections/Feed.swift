@@ -17,8 +17,7 @@ enum FeedScope: Hashable {
     var basePath: String {
         switch self {
         case .latest: return "/feed"
-        case .tag(let tag): return "/tags/\(Self.pathSegment(tag))/feed"
-        case .company(let id): return "/companies/\(id)/feed"
+        case .tag, .company: return "\(pagePath)/feed"
         }
     }
 
@@ -26,20 +25,12 @@ enum FeedScope: Hashable {
     var pagePath: String {
         switch self {
         case .latest: return "/"
-        case .tag(let tag): return "/tags/\(Self.pathSegment(tag))"
+        case .tag(let tag): return SitePages.tagPath(tag)
         case .company(let id): return "/companies/\(id)"
         }
     }
 
     func path(_ format: FeedFormat) -> String { "\(basePath).\(format.fileExtension)" }
-
-    /// A tag as one path segment: UTF-8, percent-encoded, a slash included.
-    static func pathSegment(_ text: String) -> String {
-        text.addingPercentEncoding(withAllowedCharacters: unreservedCharacters) ?? ""
-    }
-
-    private static let unreservedCharacters = CharacterSet(
-        charactersIn: "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-._~")
 }
 
 /// The formats each feed is written in.
