@@ -68,7 +68,7 @@ import TestSupport
             #expect(pageStatus == .ok)
             #expect(page.contains("<h1 class=\"page-heading\">OpenAI</h1>"))
             #expect(page.contains("記事2件"))
-            #expect(page.contains("href=\"\(SitePages.articlePath(first))\""))
+            #expect(page.contains("href=\"\(Store.articlePath(first, url: "https://wire.example/1"))\""))
             #expect(page.contains("<h2 class=\"entity-subheading\">関連企業</h2>"))
             #expect(page.contains("<a href=\"/companies/\(microsoft)\">Microsoft</a> <span class=\"entity-count\">1件</span>"))
             #expect(page.contains("<a href=\"/tools/\(gpt)\">GPT-5</a>"))
@@ -77,7 +77,7 @@ import TestSupport
             #expect(!page.contains("<script"))
 
             // The article links the companies and tools it names, the main one first; not people.
-            let (_, article) = try await Self.get(client, SitePages.articlePath(first))
+            let (_, article) = try await Self.get(client, Store.articlePath(first, url: "https://wire.example/1"))
             #expect(article.contains("<p class=\"entity-links\">企業・AIツール: <a href=\"/companies/\(openAI)\">OpenAI</a> "
                 + "<a href=\"/companies/\(microsoft)\">Microsoft</a> </p>"))
 
