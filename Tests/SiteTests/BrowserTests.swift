@@ -15,16 +15,25 @@ import TestSupport
 struct BrowserTests {
     /// The narrowest phone the site supports, the common one, and a desktop.
     static let widths = [360, 390, 1280]
-    /// Origins a page may load from besides the site: the video frame the CSP allows.
-    static let embeddedFrameOrigins = ["https://www.youtube-nocookie.com"]
+    /// Origins a page may load from besides the site: the video frame the CSP allows, and the
+    /// thumbnails of the videos it lists, which are the videos' own content.
+    static let embeddedFrameOrigins = ["https://www.youtube-nocookie.com", "https://i.ytimg.com"]
 
     /// The page types the browser loads, one per template; each section adds its own here.
     static func pageTypes(_ rows: BrowserRows) -> [(path: String, status: Int)] {
         [
             ("/", 200),
             ("/?page=2", 200),
-            (SitePages.articlePath(rows.article), 200),
-            (SitePages.articlePath(rows.video), 200),
+            (rows.articlePath, 200),
+            (rows.videoPath, 200),
+            ("/tags", 200),
+            (SitePages.tagPath(BrowserRows.longWord), 200),
+            ("/videos", 200),
+            ("/companies", 200),
+            ("/companies/\(rows.company)", 200),
+            ("/tools", 200),
+            ("/tools/\(rows.tool)", 200),
+            ("/trends", 200),
             ("/no/such/page", 404),
         ]
     }
@@ -147,21 +156,27 @@ struct BrowserReport: Decodable {
 /// Published rows that push the layout: long English words and URLs in every field, code wider
 /// than a phone, a video item, a story with many tags, and enough rows for a second page.
 struct BrowserRows {
-    var article: Int64
-    var video: Int64
+    var articlePath: String
+    var videoPath: String
+    var company: Int64
+    var tool: Int64
 
     static let longWord = "Supercalifragilisticexpialidocious-transformer-architecture-without-a-single-break"
     static let longURL = "https://research.example.com/papers/2026/very-long-path/with/many/segments/and-a-query?utm_source=feed&utm_medium=rss&id=0123456789abcdef"
 
     static func store(in store: Store) async throws -> BrowserRows {
         let source = try await store.addSource(url: "https://wire.example/feed", name: "The Example AI Research Blog Weekly", kind: .feed)
-        let start = Date(timeIntervalSince1970: 1_790_000_000)
+        // Recent, so that the trend and company charts have days to draw.
+        let start = Date().addingTimeInterval(-3 * 86_400)
+        let company = Entity(name: "OpenAI Global Research \(longWord)", kind: .company, rendering: "OpenAI", main: true)
+        let tool = Entity(name: "GPT-\(longWord)", kind: .model, rendering: "GPT", main: false)
         for index in 0..<(SitePages.headlinesPerPage + 3) {
             var analysis = SampleItems.analysis
             analysis.title = "通常の記事 \(index): \(longWord)"
             analysis.scores = AxisScores(depth: 1 + index % 5, relevance: 3, practicality: 2 + index % 3, novelty: 1)
             _ = try await store.storePublished(source: source.id, url: "https://wire.example/\(index)", feedDate: nil,
-                                               discoveredAt: start.addingTimeInterval(Double(index) * 60), analysis: analysis)
+                                               discoveredAt: start.addingTimeInterval(Double(index) * 3_600), analysis: analysis,
+                                               entities: index.isMultiple(of: 2) ? [company, tool] : [company])
         }
         var analysis = SampleItems.analysis
         analysis.title = "Anthropic「\(longWord)」を発表、詳細は \(longURL)"
@@ -180,12 +195,17 @@ struct BrowserRows {
         let translation = SampleItems.translation(blocks)
         let long = try await store.storePublished(
             source: source.id, url: longURL, feedDate: nil, discoveredAt: start.addingTimeInterval(7200),
-            analysis: analysis, article: article, translation: translation)
+            analysis: analysis, article: article, translation: translation, entities: [company, tool])
         var video = SampleItems.analysis
         video.title = "動画: 新しいモデルのデモ"
         let videoRow = try await store.storePublished(
             source: source.id, url: "https://www.youtube.com/watch?v=dQw4w9WgXcQ", feedDate: nil,
             discoveredAt: start.addingTimeInterval(7260), analysis: video, videoID: "dQw4w9WgXcQ")
-        return BrowserRows(article: long, video: videoRow)
+        let ids = try await store.database.raw("SELECT id, kind FROM entities").all().reduce(into: [String: Int64]()) { ids, row in
+            ids[try row.decode(column: "kind", as: String.self)] = try row.decode(column: "id", as: Int64.self)
+        }
+        return BrowserRows(articlePath: Store.articlePath(long, url: longURL),
+                           videoPath: Store.articlePath(videoRow, url: "https://www.youtube.com/watch?v=dQw4w9WgXcQ"),
+                           company: try #require(ids[EntityKind.company.rawValue]), tool: try #require(ids[EntityKind.model.rawValue]))
     }
 }
