@@ -11,7 +11,7 @@ public enum SiteApplication {
     static let pageCacheControl = "public, max-age=60"
     static let assetCacheControl = "public, max-age=86400"
     static let contentSecurityPolicy =
-        "default-src 'none'; style-src 'self'; img-src https: http:; base-uri 'none'; form-action 'none'; frame-ancestors 'none'"
+        "default-src 'none'; style-src 'self'; img-src https: http:; base-uri 'none'; form-action 'self'; frame-ancestors 'none'"
 
     /// The site map. Each page's handler, view model and query call live in Sections/.
     public static func router(store: Store, renderer: SiteRenderer) throws -> Router<BasicRequestContext> {
@@ -24,6 +24,7 @@ public enum SiteApplication {
         router.get("/") { try await pages.latest($0, $1) }
         router.get("/articles/:id") { try await pages.article($0, $1) }
         router.get("/feed.xml") { try await pages.feed($0, $1) }
+        router.get("/search") { try await pages.search($0, $1) }
         router.get("/assets/site.css") { _, _ in
             Response(
                 status: .ok,

@@ -159,5 +159,6 @@ extension Store {
                 WHERE id = \(bind: itemID)
                 """).run()
         }
+        try await indexForSearch(itemIDs: [itemID])
     }
 }

@@ -91,7 +91,10 @@ extension Store {
                 WHERE id = \(bind: itemID) AND stage = \(bind: Stage.published.rawValue) RETURNING id
                 """).first() != nil
         }
-        if done { return }
+        if done {
+            try await indexForSearch(itemIDs: [itemID])
+            return
+        }
         guard let item = try await item(id: itemID) else { throw StoreError.notFound("item #\(itemID)") }
         throw StoreError.refused("item #\(itemID) is \(item.stage.rawValue), not published")
     }

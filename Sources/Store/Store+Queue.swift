@@ -182,7 +182,11 @@ extension Store {
                 query += ", published_at = COALESCE(published_at, \(bind: now.storedValue))"
             }
             query += " WHERE id = \(bind: itemID) AND lease_owner = \(bind: owner) RETURNING id"
-            return try await database.raw(query).first() != nil
+            let advanced = try await database.raw(query).first() != nil
+            // A crash before this line leaves the item published without a search row: the
+            // backfill at the next open writes it.
+            if advanced && stage == .published { try await indexForSearch(itemIDs: [itemID]) }
+            return advanced
         }
     }
 

@@ -20,10 +20,11 @@ func withSite(_ backend: Backend = .sqlite, _ body: @Sendable (Store, any TestCl
 
 extension Store {
     /// Stores an entry discovered at `discoveredAt` and sets it as the pipeline leaves a published
-    /// one, written straight to the row: the site reads rows however they were stored.
+    /// one, written straight to the row (the site reads rows however they were stored), and
+    /// indexes it for search as the demo database does.
     func storePublished(source: Int64, url: String, feedDate: Date?, discoveredAt: Date,
-                        analysis: Analysis = SampleItems.analysis) async throws -> Int64 {
-        let entry = DiscoveredItem(sourceID: source, guid: url, url: url, canonicalURL: url, title: "Story at \(url)",
+                        analysis: Analysis = SampleItems.analysis, originalTitle: String? = nil) async throws -> Int64 {
+        let entry = DiscoveredItem(sourceID: source, guid: url, url: url, canonicalURL: url, title: originalTitle ?? "Story at \(url)",
                                    author: "Tom Writer", publishedAt: feedDate)
         _ = try await insertDiscovered([entry], now: discoveredAt)
         let id = try #require(try await itemID(canonicalURL: url))
@@ -35,6 +36,7 @@ extension Store {
             WHERE id = \(bind: id)
             """).run()
         try await replaceTags(of: id, with: analysis.tags, heldBy: nil)
+        try await indexForSearch(itemIDs: [id])
         return id
     }
 
