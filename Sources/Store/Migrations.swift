@@ -296,7 +296,9 @@ extension Store {
         // FTS5 table whose trigram tokenizer finds any substring of three characters or more,
         // case-sensitive because the text is folded before it is stored, and the titles and TL;DR
         // again in a narrow table (search_heads) to rank from and to scan for short terms, since
-        // reading them from the FTS5 table reads each body too. PostgreSQL: a plain table, whose
+        // reading them from the FTS5 table reads each body too. Both keep a copy of the item's
+        // shown_at (fixed at discovery) to sort by: in items it sits behind the large JSON
+        // columns, and reading it there walks each matching row's overflow pages. PostgreSQL: a plain table, whose
         // long bodies are stored apart (TOAST) anyway, with pg_trgm GIN indexes, which answer LIKE '%term%'. pg_trgm is created in the schema
         // public (where a test schema dropped with CASCADE cannot take it along) unless it exists
         // already, and its operator class is named with the schema it is in; when it cannot be
@@ -312,7 +314,8 @@ extension Store {
                     CREATE TABLE search_heads (
                         item_id INTEGER PRIMARY KEY REFERENCES items(id) ON DELETE CASCADE,
                         heading TEXT NOT NULL,
-                        tldr TEXT NOT NULL
+                        tldr TEXT NOT NULL,
+                        shown_at REAL NOT NULL
                     )
                     """,
                 ]
@@ -323,7 +326,8 @@ extension Store {
                         item_id BIGINT PRIMARY KEY REFERENCES items(id) ON DELETE CASCADE,
                         heading TEXT NOT NULL,
                         tldr TEXT NOT NULL,
-                        body TEXT NOT NULL
+                        body TEXT NOT NULL,
+                        shown_at DOUBLE PRECISION NOT NULL
                     )
                     """,
                     """

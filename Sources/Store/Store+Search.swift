@@ -66,12 +66,12 @@ extension Store {
     }
 
     private func writeSearchRows(_ itemIDs: [Int64]) async throws {
-        let ids = SQLQueryString("(\(itemIDs.map(String.init).joined(separator: ", ")))")
         let rows = try await database.raw("""
-            SELECT items.id, items.title, items.analysis_json, items.translation_json, items.article_json
-            FROM items WHERE items.id IN \(ids) AND \(Self.listable)
+            SELECT items.id, items.title, items.shown_at, items.analysis_json, items.translation_json, items.article_json
+            FROM items WHERE items.id IN (\(unsafeRaw: itemIDs.map(String.init).joined(separator: ", "))) AND \(Self.listable)
             """).all()
         var documents: [SQLQueryString] = []
+        var heads: [SQLQueryString] = []
         var published: [Int64] = []
         for row in rows {
             let id = try row.decode(column: "id", as: Int64.self)
@@ -81,7 +81,16 @@ extension Store {
                 analysis: try? Self.decodeJSON(Analysis.self, row.decode(column: "analysis_json", as: String?.self)),
                 translation: try? Self.decodeJSON(Translation.self, row.decode(column: "translation_json", as: String?.self)),
                 article: try? Self.decodeJSON(Article.self, row.decode(column: "article_json", as: String?.self)))
-            documents.append("(\(bind: id), \(bind: document.heading), \(bind: document.tldr), \(bind: document.body))")
+            let shownAt = try row.decode(column: "shown_at", as: Double.self)
+            switch dialect {
+            case .sqlite:
+                documents.append("(\(bind: id), \(bind: document.heading), \(bind: document.tldr), \(bind: document.body))")
+                heads.append("(\(bind: id), \(bind: document.heading), \(bind: document.tldr), \(bind: shownAt))")
+            case .postgres:
+                documents.append("""
+                    (\(bind: id), \(bind: document.heading), \(bind: document.tldr), \(bind: document.body), \(bind: shownAt))
+                    """)
+            }
         }
         let gone = itemIDs.filter { !published.contains($0) }.map(String.init).joined(separator: ", ")
         if !gone.isEmpty {
@@ -98,13 +107,13 @@ extension Store {
                 INSERT OR REPLACE INTO search_text (rowid, heading, tldr, body) VALUES \(documents.joined(separator: ", "))
                 """).run()
             try await database.raw("""
-                INSERT OR REPLACE INTO search_heads (item_id, heading, tldr)
-                SELECT rowid, heading, tldr FROM search_text WHERE rowid IN \(ids)
+                INSERT OR REPLACE INTO search_heads (item_id, heading, tldr, shown_at) VALUES \(heads.joined(separator: ", "))
                 """).run()
         case .postgres:
             try await database.raw("""
-                INSERT INTO search_text (item_id, heading, tldr, body) VALUES \(documents.joined(separator: ", "))
-                ON CONFLICT (item_id) DO UPDATE SET heading = excluded.heading, tldr = excluded.tldr, body = excluded.body
+                INSERT INTO search_text (item_id, heading, tldr, body, shown_at) VALUES \(documents.joined(separator: ", "))
+                ON CONFLICT (item_id) DO UPDATE SET heading = excluded.heading, tldr = excluded.tldr, body = excluded.body,
+                    shown_at = excluded.shown_at
                 """).run()
         }
     }
@@ -198,10 +207,10 @@ extension Store {
                 SELECT items.id, items.url, items.analysis_json, items.title, sources.name AS source_name,
                     chosen.shown_at, chosen.total
                 FROM (
-                    SELECT heads.item_id AS id, items.shown_at, \(scores.joined(separator: " + ")) AS score, COUNT(*) OVER () AS total
+                    SELECT heads.item_id AS id, heads.shown_at, \(scores.joined(separator: " + ")) AS score, COUNT(*) OVER () AS total
                     FROM \(unsafeRaw: searchHeads) AS heads \(join) items ON items.id = heads.item_id
                     WHERE \(conditions.joined(separator: " AND "))
-                    ORDER BY score DESC, items.shown_at DESC, items.id DESC
+                    ORDER BY score DESC, heads.shown_at DESC, heads.item_id DESC
                     LIMIT \(bind: limit) OFFSET \(bind: offset)
                 ) AS chosen
                 JOIN items ON items.id = chosen.id
