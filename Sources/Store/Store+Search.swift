@@ -176,6 +176,19 @@ extension Store {
     /// higher id. `limit` hits from `offset`, and the number of all matches.
     public func search(_ query: SearchQuery, limit: Int, offset: Int) async throws(StoreError) -> SearchResults {
         guard !query.isEmpty, limit > 0, offset >= 0 else { return SearchResults(hits: [], total: 0) }
+        let statement = searchStatement(query, limit: limit, offset: offset)
+        return try await translatingErrors("searching") {
+            let rows = try await database.raw(statement).all()
+            let total = try rows.first?.decode(column: "total", as: Int.self)
+            let hits = try rows.map { row in
+                SearchHit(headline: try Self.headline(from: row), originalTitle: try row.decode(column: "title", as: String.self))
+            }
+            return SearchResults(hits: hits, total: total ?? 0)
+        }
+    }
+
+    /// The one statement a search runs: the page's hits, each with the total.
+    func searchStatement(_ query: SearchQuery, limit: Int, offset: Int) -> SQLQueryString {
         var conditions: [SQLQueryString] = [Self.listable]
         var scores: [SQLQueryString] = []
         let indexed = query.terms.filter(SearchQuery.isIndexed)
@@ -202,27 +215,20 @@ extension Store {
         // SQLite's planner would walk the published items and ask the FTS5 table about each;
         // CROSS JOIN keeps the search rows (the index's answer) as the outer loop.
         let join: SQLQueryString = dialect == .sqlite ? "CROSS JOIN" : "JOIN"
-        return try await translatingErrors("searching") {
-            let rows = try await database.raw("""
-                SELECT items.id, items.url, items.analysis_json, items.title, sources.name AS source_name,
-                    chosen.shown_at, chosen.total
-                FROM (
-                    SELECT heads.item_id AS id, heads.shown_at, \(scores.joined(separator: " + ")) AS score, COUNT(*) OVER () AS total
-                    FROM \(unsafeRaw: searchHeads) AS heads \(join) items ON items.id = heads.item_id
-                    WHERE \(conditions.joined(separator: " AND "))
-                    ORDER BY score DESC, heads.shown_at DESC, heads.item_id DESC
-                    LIMIT \(bind: limit) OFFSET \(bind: offset)
-                ) AS chosen
-                JOIN items ON items.id = chosen.id
-                JOIN sources ON sources.id = items.source_id
-                ORDER BY chosen.score DESC, chosen.shown_at DESC, chosen.id DESC
-                """).all()
-            let total = try rows.first?.decode(column: "total", as: Int.self)
-            let hits = try rows.map { row in
-                SearchHit(headline: try Self.headline(from: row), originalTitle: try row.decode(column: "title", as: String.self))
-            }
-            return SearchResults(hits: hits, total: total ?? 0)
-        }
+        return """
+            SELECT items.id, items.url, items.analysis_json, items.title, sources.name AS source_name,
+                chosen.shown_at, chosen.total
+            FROM (
+                SELECT heads.item_id AS id, heads.shown_at, \(scores.joined(separator: " + ")) AS score, COUNT(*) OVER () AS total
+                FROM \(unsafeRaw: searchHeads) AS heads \(join) items ON items.id = heads.item_id
+                WHERE \(conditions.joined(separator: " AND "))
+                ORDER BY score DESC, heads.shown_at DESC, heads.item_id DESC
+                LIMIT \(bind: limit) OFFSET \(bind: offset)
+            ) AS chosen
+            JOIN items ON items.id = chosen.id
+            JOIN sources ON sources.id = items.source_id
+            ORDER BY chosen.score DESC, chosen.shown_at DESC, chosen.id DESC
+            """
     }
 
     /// Whether the folded `column` contains `term`, character for character. On PostgreSQL the

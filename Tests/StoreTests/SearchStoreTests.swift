@@ -172,6 +172,36 @@ import TestSupport
         }
     }
 
+    /// SQLite's plan starts from the FTS5 index and never walks every published item (probing
+    /// FTS5 for each); PostgreSQL's GIN indexes answer a long term's condition. (On four rows
+    /// PostgreSQL rightly prefers to read them all; over 10,000 it plans the BitmapOr itself.)
+    @Test(arguments: Backend.available)
+    func longTermsAreLookedUpThroughTheTrigramIndex(backend: Backend) async throws {
+        try await withTestStore(backend) { store in
+            _ = try await publish(Self.stories, in: store)
+            switch backend {
+            case .sqlite:
+                let statement = store.searchStatement(SearchQuery("openai reasoning"), limit: 20, offset: 0)
+                let plan = try await store.database.raw("EXPLAIN QUERY PLAN " + statement).all()
+                    .map { try $0.decode(column: "detail", as: String.self) }.joined(separator: "\n")
+                #expect(plan.contains("VIRTUAL TABLE INDEX"), "\(plan)")
+                #expect(plan.contains("SEARCH heads USING INTEGER PRIMARY KEY"), "\(plan)")
+                #expect(!plan.contains("SCAN items") && !plan.contains("SCAN heads"), "\(plan)")
+            case .postgres:
+                let plan = try await store.withSingleConnection { connection in
+                    try await connection.raw("SET enable_seqscan = off").run()
+                    return try await connection.raw("""
+                        EXPLAIN (COSTS OFF) SELECT item_id FROM search_text
+                        WHERE heading LIKE '%openai%' OR tldr LIKE '%openai%' OR body LIKE '%openai%'
+                        """).all().map { try $0.decode(column: "QUERY PLAN", as: String.self) }.joined(separator: "\n")
+                }
+                for index in ["search_text_heading", "search_text_tldr", "search_text_body"] {
+                    #expect(plan.contains("Bitmap Index Scan on \(index)"), "\(plan)")
+                }
+            }
+        }
+    }
+
     /// Both engines answer every query above with the same ids in the same order.
     @Test func sqliteAndPostgreSQLAgree() async throws {
         guard Backend.available.contains(.postgres) else { return }
