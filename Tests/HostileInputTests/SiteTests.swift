@@ -9,7 +9,7 @@ import TestSupport
 /// more, thousands of repeated parameters. Each answer must be a clean 2xx or 4xx in time, and the
 /// process alive, answering `/`, and within the memory budget afterwards.
 @Suite struct SiteTests {
-    static let routes = ["/", "/articles/1", "/feed.xml", "/assets/site.css", "/healthz", "/no-such-page"]
+    static let routes = ["/", "/articles/1", "/feed.xml", "/assets/site.css", "/healthz", "/no-such-page", "/search?q=%E6%9C%AC%E6%96%87"]
 
     /// Numbers no page has, in every form that once trapped or might: past Int64, at its edges,
     /// signed, zero, exponents, NUL and other percent-escapes.
@@ -61,6 +61,11 @@ import TestSupport
             "/?" + String(repeating: "a=1&", count: hundredKB / 4),
             "/?page=" + String(repeating: "%00", count: hundredKB / 3),
             "/" + String(repeating: "a", count: 10 * hundredKB),
+            "/search?q=" + String(repeating: "%E6%9C%AC", count: sixtyKB / 9),
+            "/search?q=" + String(repeating: "a+", count: sixtyKB / 2),
+            "/search?q=" + String(repeating: "%22NEAR(%25_*+OR+", count: sixtyKB / 18),
+            "/search?" + String(repeating: "q=a&", count: sixtyKB / 4),
+            "/search?q=" + String(repeating: "%00%1F", count: sixtyKB / 6),
         ]
         for target in targets {
             try expectCleanAnswer(try RawHTTP.get(target, port: port), to: target, from: server)
