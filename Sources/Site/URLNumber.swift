@@ -43,6 +43,15 @@ enum URLNumber {
         case invalid
     }
 
+    /// The `page` a list or search is asked for: 1 when absent; not found when not one we serve.
+    static func page(of request: Request) throws -> Int {
+        switch query("page", of: request, in: pages) {
+        case .absent: return 1
+        case .number(let number): return number
+        case .invalid: throw HTTPError(.notFound)
+        }
+    }
+
     static func query<Number: FixedWidthInteger>(_ name: String, of request: Request,
                                                  in range: ClosedRange<Number>) -> Query<Number> {
         let values = request.uri.queryParameters.getAll(name)

@@ -292,6 +292,69 @@ extension Store {
                 "INSERT INTO item_tags (item_id, tag) \(tags)",
             ]
         },
+        // Search (Store+Search.swift): one row per published item with its folded text. SQLite: an
+        // FTS5 table whose trigram tokenizer finds any substring of three characters or more,
+        // case-sensitive because the text is folded before it is stored, and the titles and TL;DR
+        // again in a narrow table (search_heads) to rank from and to scan for short terms, since
+        // reading them from the FTS5 table reads each body too. Both keep a copy of the item's
+        // shown_at (fixed at discovery) to sort by: in items it sits behind the large JSON
+        // columns, and reading it there walks each matching row's overflow pages. PostgreSQL: a plain table, whose
+        // long bodies are stored apart (TOAST) anyway, with pg_trgm GIN indexes, which answer LIKE '%term%'. pg_trgm is created in the schema
+        // public (where a test schema dropped with CASCADE cannot take it along) unless it exists
+        // already, and its operator class is named with the schema it is in; when it cannot be
+        // created (no right to), the table stays without indexes, search answers the same by
+        // reading every row, and opening the store logs a warning. Rows are written by the store
+        // at open (the backfill), so the migration only makes the table.
+        Migration(version: 11) { dialect in
+            switch dialect {
+            case .sqlite:
+                return [
+                    "CREATE VIRTUAL TABLE search_text USING fts5(heading, tldr, body, tokenize = 'trigram case_sensitive 1')",
+                    """
+                    CREATE TABLE search_heads (
+                        item_id INTEGER PRIMARY KEY REFERENCES items(id) ON DELETE CASCADE,
+                        heading TEXT NOT NULL,
+                        tldr TEXT NOT NULL,
+                        shown_at REAL NOT NULL
+                    )
+                    """,
+                ]
+            case .postgres:
+                return [
+                    """
+                    CREATE TABLE search_text (
+                        item_id BIGINT PRIMARY KEY REFERENCES items(id) ON DELETE CASCADE,
+                        heading TEXT NOT NULL,
+                        tldr TEXT NOT NULL,
+                        body TEXT NOT NULL,
+                        shown_at DOUBLE PRECISION NOT NULL
+                    )
+                    """,
+                    """
+                    DO $$
+                    DECLARE
+                        trigram_schema name;
+                    BEGIN
+                        IF NOT EXISTS (SELECT 1 FROM pg_extension WHERE extname = 'pg_trgm') THEN
+                            BEGIN
+                                CREATE EXTENSION pg_trgm SCHEMA public;
+                            EXCEPTION WHEN OTHERS THEN
+                                RAISE WARNING 'search_text stays without trigram indexes: %', SQLERRM;
+                            END;
+                        END IF;
+                        SELECT nspname INTO trigram_schema FROM pg_extension JOIN pg_namespace ON pg_namespace.oid = pg_extension.extnamespace
+                        WHERE extname = 'pg_trgm';
+                        IF trigram_schema IS NOT NULL THEN
+                            EXECUTE format('CREATE INDEX search_text_heading ON search_text USING gin (heading %I.gin_trgm_ops)', trigram_schema);
+                            EXECUTE format('CREATE INDEX search_text_tldr ON search_text USING gin (tldr %I.gin_trgm_ops)', trigram_schema);
+                            EXECUTE format('CREATE INDEX search_text_body ON search_text USING gin (body %I.gin_trgm_ops)', trigram_schema);
+                        END IF;
+                    END
+                    $$
+                    """,
+                ]
+            }
+        },
         // What the site's page caches watch: one row per change of a published item (publication,
         // unpublication, a rewrite), written where the change is, so that every web process,
         // whichever process changed the item, drops the pages that show it. And facts about the

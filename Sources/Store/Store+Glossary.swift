@@ -167,5 +167,6 @@ extension Store {
                 try await recordSiteChange(of: [itemID], .rewritten, previousTags: previousTags, now: now)
             }
         }
+        try await indexForSearch(itemIDs: [itemID])
     }
 }

@@ -93,7 +93,10 @@ extension Store {
             if unpublished { try await recordSiteChange(of: [itemID], .unpublished, now: now) }
             return unpublished
         }
-        if done { return }
+        if done {
+            try await indexForSearch(itemIDs: [itemID])
+            return
+        }
         guard let item = try await item(id: itemID) else { throw StoreError.notFound("item #\(itemID)") }
         throw StoreError.refused("item #\(itemID) is \(item.stage.rawValue), not published")
     }

@@ -183,7 +183,12 @@ extension Store {
             }
             query += " WHERE id = \(bind: itemID) AND lease_owner = \(bind: owner) RETURNING id"
             guard try await database.raw(query).first() != nil else { return false }
-            if stage == .published { try await recordSiteChange(of: [itemID], .published, now: now) }
+            if stage == .published {
+                // A crash before these lines leaves the item published without a search row (the
+                // backfill at the next open writes it) and its pages cached until the next change.
+                try await indexForSearch(itemIDs: [itemID])
+                try await recordSiteChange(of: [itemID], .published, now: now)
+            }
             return true
         }
     }

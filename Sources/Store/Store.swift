@@ -45,7 +45,8 @@ public final class Store: Sendable {
         case leaveAsIs
     }
 
-    /// Connects, and by default applies pending migrations.
+    /// Connects, and by default applies pending migrations. With the schema current, published
+    /// items missing from search are indexed before the store is returned.
     public static func open(_ location: DatabaseLocation, logger: Logger,
                             schema: SchemaHandling = .migrate) async throws(StoreError) -> Store {
         let store = try await translatingErrors("opening the \(location)") {
@@ -61,6 +62,10 @@ public final class Store: Sendable {
                 let pending = try await store.pendingMigrations()
                 if !pending.isEmpty { throw StoreError.schemaOutdated(pending: pending) }
             case .leaveAsIs: break
+            }
+            if schema != .leaveAsIs {
+                try await store.warnIfSearchIsUnindexed()
+                try await store.indexPublishedMissingFromSearch()
             }
         } catch {
             try? await store.close()

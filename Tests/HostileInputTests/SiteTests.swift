@@ -13,7 +13,7 @@ import TestSupport
     static let firstArticle = "/articles/1-https-wire-example-future"
     static let routes = ["/", firstArticle, "/feed.xml", "/assets/site.css", "/healthz", "/no-such-page",
                          "/videos", "/tags", "/tags/%E3%81%82", "/feed.atom", "/feed.json", "/sitemap.xml", "/robots.txt",
-                         "/companies", "/tools", "/trends"]
+                         "/companies", "/tools", "/trends", "/search?q=%E6%9C%AC%E6%96%87"]
 
     /// Numbers no page has, in every form that once trapped or might: past Int64, at its edges,
     /// signed, zero, exponents, NUL and other percent-escapes.
@@ -73,6 +73,11 @@ import TestSupport
             "/?tag=" + String(repeating: "%E3%81%82", count: sixtyKB / 9),
             "/tags/" + String(repeating: "%E3%81%82", count: sixtyKB / 9),
             "/" + String(repeating: "a", count: 10 * hundredKB),
+            "/search?q=" + String(repeating: "%E6%9C%AC", count: sixtyKB / 9),
+            "/search?q=" + String(repeating: "a+", count: sixtyKB / 2),
+            "/search?q=" + String(repeating: "%22NEAR(%25_*+OR+", count: sixtyKB / 18),
+            "/search?" + String(repeating: "q=a&", count: sixtyKB / 4),
+            "/search?q=" + String(repeating: "%00%1F", count: sixtyKB / 6),
         ]
         for target in targets {
             try expectCleanAnswer(try RawHTTP.get(target, port: port), to: target, from: server)

@@ -31,12 +31,14 @@ func read(_ client: some TestClientProtocol, _ uri: String) async throws -> (sta
 
 extension Store {
     /// Stores an entry discovered at `discoveredAt` and sets it as the pipeline leaves a published
-    /// one, written straight to the row: the site reads rows however they were stored.
+    /// one, written straight to the row (the site reads rows however they were stored), and
+    /// indexes it for search as the demo database does.
     func storePublished(source: Int64, url: String, feedDate: Date?, discoveredAt: Date,
                         analysis: Analysis = SampleItems.analysis, article: Article = SampleItems.article,
                         translation: Translation = SampleItems.translation(), videoID: String? = nil,
-                        entities: [Entity] = []) async throws -> Int64 {
-        let entry = DiscoveredItem(sourceID: source, guid: url, url: url, canonicalURL: url, title: Self.publishedTitle(url),
+                        entities: [Entity] = [], originalTitle: String? = nil) async throws -> Int64 {
+        let entry = DiscoveredItem(sourceID: source, guid: url, url: url, canonicalURL: url,
+                                   title: originalTitle ?? Self.publishedTitle(url),
                                    author: "Tom Writer", publishedAt: feedDate, videoID: videoID)
         _ = try await insertDiscovered([entry], now: discoveredAt)
         let id = try #require(try await itemID(canonicalURL: url))
@@ -55,6 +57,7 @@ extension Store {
             _ = try #require(try await recordEntities(entities, of: id, owner: owner, now: discoveredAt, glossaryNames: []))
             try await database.raw("UPDATE items SET lease_owner = NULL WHERE id = \(bind: id)").run()
         }
+        try await indexForSearch(itemIDs: [id])
         return id
     }
 
