@@ -34,6 +34,8 @@ struct BrowserTests {
             ("/tools", 200),
             ("/tools/\(rows.tool)", 200),
             ("/trends", 200),
+            ("/search?q=OpenAI", 200),
+            ("/search?q=%E9%80%9A%E5%B8%B8", 200),
             ("/no/such/page", 404),
         ]
     }
