@@ -63,8 +63,10 @@ import TestSupport
 
             func path(_ id: Int64, _ name: String) -> String { Store.articlePath(id, url: "https://wire.example/\(name)") }
             let newPath = SitePages.articlePath(id: new, title: "New story")
-            let affected = ["/", "/?page=1", "/feed.xml", path(sharesTag, "shares-tag"), path(before, "before"), path(after, "after"), newPath]
-            let untouched = [path(older, "older"), path(newest, "newest"), "/no/such/page", "/assets/site.css"]
+            let affected = ["/", "/?page=1", "/feed.xml", "/feed.json", path(sharesTag, "shares-tag"), path(before, "before"),
+                            path(after, "after"), newPath, SitePages.tagPath("半導体"), SitePages.tagPath("半導体") + "/feed.atom"]
+            let untouched = [path(older, "older"), path(newest, "newest"), SitePages.tagPath("音声"),
+                             SitePages.tagPath("医療") + "/feed.xml", "/no/such/page", "/assets/site.css"]
             let logStart = try await store.latestSiteChangeID()
 
             try await app.test(.router) { client in
