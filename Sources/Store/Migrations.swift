@@ -1,5 +1,6 @@
 import Foundation
 import SQLKit
+import SQLiteKit
 
 /// One step of the schema, in order. A step never changes once released; later needs get a new step.
 struct Migration: Sendable {
@@ -10,6 +11,10 @@ struct Migration: Sendable {
 extension Store {
     /// A lock key all Kawaraban processes agree on, so that only one migrates at a time.
     static let migrationLockKey = 0x4B41_5741
+    /// How often a migration refused with SQLite's BUSY is begun, and the pause before each retry
+    /// (times the attempt).
+    static let migrationBusyAttempts = 4
+    static let migrationBusyPause: Duration = .milliseconds(200)
 
     static let migrations: [Migration] = [
         Migration(version: 1) { dialect in
@@ -385,8 +390,19 @@ extension Store {
         let dialect = self.dialect
         let schema = self.schema
         let applied = try await translatingErrors("migrating the schema") {
-            try await withSingleConnection { database in
-                try await Self.applyPendingMigrations(on: database, dialect: dialect, schema: schema)
+            var attempt = 1
+            while true {
+                do {
+                    return try await withSingleConnection { database in
+                        try await Self.applyPendingMigrations(on: database, dialect: dialect, schema: schema)
+                    }
+                } catch let error as SQLiteError where error.reason == .busy && attempt < Self.migrationBusyAttempts {
+                    // SQLite answers BUSY at once, without waiting out busy_timeout, when waiting
+                    // could deadlock: two processes opening one new file together meet it. The
+                    // transaction was rolled back whole, so it is simply begun again.
+                    attempt += 1
+                    try await Task.sleep(for: Self.migrationBusyPause * attempt)
+                }
             }
         }
         if !applied.isEmpty { logger.info("applied migrations \(applied)") }

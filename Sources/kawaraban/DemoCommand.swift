@@ -34,7 +34,10 @@ struct Demo: AsyncParsableCommand {
             let stored = try await DemoArticles.fill(services.store, count: articles, now: Date()) { stored in
                 print("\(stored) of \(articles) articles stored")
             }
-            print("\(stored) synthetic articles in \(ContinuousClock.now - started); serve them with "
+            print("\(stored) articles stored in \(ContinuousClock.now - started); indexing them for search")
+            let indexing = ContinuousClock.now
+            let indexed = try await services.store.indexPublishedMissingFromSearch()
+            print("\(indexed) synthetic articles indexed in \(ContinuousClock.now - indexing); serve them with "
                   + "kawaraban serve --role web --database \(options.database ?? "")")
         }
     }
