@@ -213,6 +213,27 @@ import TestSupport
         #expect(pages.page(for: "/search?q=0") == nil)
     }
 
+    /// HEAD answers as GET would, status and headers, with no body: before the page is cached,
+    /// from the cache, and for an address that names nothing.
+    @Test(arguments: Backend.available)
+    func headIsAnsweredLikeGetWithoutABody(backend: Backend) async throws {
+        try await withSite(backend) { store, client in
+            let source = try await store.addSource(url: "https://wire.example/feed", name: "Wire", kind: .feed)
+            let id = try await store.storePublished(source: source.id, url: "https://wire.example/1", feedDate: nil, discoveredAt: Self.start)
+            let article = Store.articlePath(id, url: "https://wire.example/1")
+            for uri in ["/", article, "/feed.xml", "/tags", "/no/such/page", "/articles/\(id)"] {
+                let head = try await client.execute(uri: uri, method: .head) { ($0.status, $0.headers, $0.body.readableBytes) }
+                let get = try await Self.get(client, uri)
+                #expect(head.0 == get.status, "\(uri)")
+                #expect(head.1[.eTag] == get.etag, "\(uri)")
+                #expect(head.1[.contentType] != nil || head.0 == .movedPermanently, "\(uri)")
+                #expect(head.2 == 0, "\(uri) sent a body to HEAD")
+            }
+            let redirect = try await client.execute(uri: "/articles/\(id)", method: .head) { $0.headers[.location] }
+            #expect(redirect == article)
+        }
+    }
+
     @Test func theBestAcceptedCodingIsSentAndAHeldCopyIsNotSentAgain() async throws {
         try await withSite { store, client in
             let source = try await store.addSource(url: "https://wire.example/feed", name: "Wire", kind: .feed)

@@ -3,7 +3,7 @@ import Hummingbird
 import NIOCore
 import Store
 
-/// Answers GET requests from the rendered-page cache before the router sees them; a miss goes
+/// Answers GET (and HEAD) requests from the rendered-page cache before the router sees them; a miss goes
 /// through the router, and what it answered (a page, a redirect or the not-found page) is
 /// compressed and kept under the request's `PageKey` with the dependencies `PageRule` gives.
 struct CachingResponder<Inner: HTTPResponder>: HTTPResponder {
@@ -17,6 +17,13 @@ struct CachingResponder<Inner: HTTPResponder>: HTTPResponder {
     }
 
     @Sendable func respond(to request: Request, context: Inner.Context) async throws -> Response {
+        if request.method == .head {
+            // Link checkers and crawlers ask with HEAD: the GET's status and headers, no body.
+            var head = request.head
+            head.method = .get
+            let response = try await respond(to: Request(head: head, body: request.body), context: context)
+            return Response(status: response.status, headers: response.headers)
+        }
         guard request.method == .get else { return try await inner.respond(to: request, context: context) }
         let key = PageKey.of(request.uri.string)
         if let page = cache.page(for: key) { return page.response(to: request.headers) }
