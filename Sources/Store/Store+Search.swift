@@ -2,14 +2,12 @@ import Foundation
 import KawarabanCore
 import SQLKit
 
-/// A published item found by search: its headline and the title as the source wrote it.
+/// A published item found by search; its headline carries the title as the source wrote it.
 public struct SearchHit: Sendable, Hashable {
     public var headline: PublishedHeadline
-    public var originalTitle: String
 
-    public init(headline: PublishedHeadline, originalTitle: String) {
+    public init(headline: PublishedHeadline) {
         self.headline = headline
-        self.originalTitle = originalTitle
     }
 }
 
@@ -181,7 +179,7 @@ extension Store {
             let rows = try await database.raw(statement).all()
             let total = try rows.first?.decode(column: "total", as: Int.self)
             let hits = try rows.map { row in
-                SearchHit(headline: try Self.headline(from: row), originalTitle: try row.decode(column: "title", as: String.self))
+                SearchHit(headline: try Self.headline(from: row))
             }
             return SearchResults(hits: hits, total: total ?? 0)
         }

@@ -110,7 +110,7 @@ import TestSupport
                 #expect(results.total == expected.count, "\(query)")
             }
             let hit = try #require(try await store.search(SearchQuery("reasoning"), limit: 1, offset: 0).hits.first)
-            #expect(hit.originalTitle == "OpenAI unveils a new reasoning model")
+            #expect(hit.headline.originalTitle == "OpenAI unveils a new reasoning model")
             #expect(hit.headline.analysis.title == "OpenAI、新しい推論モデルを発表")
         }
     }

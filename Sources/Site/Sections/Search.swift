@@ -93,7 +93,7 @@ extension SiteRenderer {
             importanceLabel: ImportanceLabel.japanese(headline.analysis.importance),
             titleHTML: Highlight.html(headline.analysis.title, terms: terms),
             tldrHTML: Highlight.html(headline.analysis.tldr, terms: terms),
-            originalTitleHTML: Highlight.html(hit.originalTitle, terms: terms))
+            originalTitleHTML: Highlight.html(headline.originalTitle, terms: terms))
     }
 }
 
