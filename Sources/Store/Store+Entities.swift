@@ -104,6 +104,19 @@ extension Store {
             """, limit: limit, offset: offset, doing: "listing the articles about \(name)")
     }
 
+    /// One row per entity `itemID` shares with another item: that item and the entity's weight.
+    static func sharedEntityWeights(of itemID: Int64) -> SQLQueryString {
+        """
+        SELECT theirs.item_id, CASE
+            WHEN mine.main = 1 AND theirs.main = 1 THEN \(literal: relatedWeightBothMain)
+            WHEN mine.main = 1 OR theirs.main = 1 THEN \(literal: relatedWeightOneMain)
+            ELSE \(literal: relatedWeightMentioned) END AS weight
+        FROM item_entities AS mine
+        JOIN item_entities AS theirs ON theirs.entity_id = mine.entity_id AND theirs.item_id <> mine.item_id
+        WHERE mine.item_id = \(bind: itemID)
+        """
+    }
+
     /// Published items sharing entities with `itemID`, most related first: each shared entity
     /// weighs `relatedWeightBothMain`, `relatedWeightOneMain` or `relatedWeightMentioned`; ties go
     /// to the newer item.
@@ -114,14 +127,8 @@ extension Store {
                 SELECT items.id, items.url, items.title, items.analysis_json, sources.name AS source_name, items.shown_at,
                     ranked.weight
                 FROM (
-                    SELECT theirs.item_id, SUM(CASE
-                        WHEN mine.main = 1 AND theirs.main = 1 THEN \(literal: Self.relatedWeightBothMain)
-                        WHEN mine.main = 1 OR theirs.main = 1 THEN \(literal: Self.relatedWeightOneMain)
-                        ELSE \(literal: Self.relatedWeightMentioned) END) AS weight
-                    FROM item_entities AS mine
-                    JOIN item_entities AS theirs ON theirs.entity_id = mine.entity_id AND theirs.item_id <> mine.item_id
-                    WHERE mine.item_id = \(bind: itemID)
-                    GROUP BY theirs.item_id
+                    SELECT shared.item_id, SUM(shared.weight) AS weight FROM (\(Self.sharedEntityWeights(of: itemID))) AS shared
+                    GROUP BY shared.item_id
                 ) AS ranked
                 JOIN items ON items.id = ranked.item_id
                 JOIN sources ON sources.id = items.source_id

@@ -174,13 +174,7 @@ extension Store {
                 SELECT items.id, items.url, items.title, items.analysis_json, sources.name AS source_name, items.shown_at
                 FROM (
                     SELECT shared.item_id, SUM(shared.weight) AS weight FROM (
-                        SELECT theirs.item_id, CASE
-                            WHEN mine.main = 1 AND theirs.main = 1 THEN \(literal: Self.relatedWeightBothMain)
-                            WHEN mine.main = 1 OR theirs.main = 1 THEN \(literal: Self.relatedWeightOneMain)
-                            ELSE \(literal: Self.relatedWeightMentioned) END AS weight
-                        FROM item_entities AS mine
-                        JOIN item_entities AS theirs ON theirs.entity_id = mine.entity_id AND theirs.item_id <> mine.item_id
-                        WHERE mine.item_id = \(bind: itemID)
+                        \(Self.sharedEntityWeights(of: itemID))
                         UNION ALL
                         SELECT theirs.item_id, \(literal: Self.relatedWeightSharedTag) AS weight
                         FROM item_tags AS mine
