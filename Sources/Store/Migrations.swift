@@ -405,7 +405,11 @@ extension Store {
                 }
             }
         }
-        if !applied.isEmpty { logger.info("applied migrations \(applied)") }
+        if !applied.isEmpty {
+            logger.info("applied migrations \(applied)")
+            // Rows published before a migration may lack what it added (search, migration 11).
+            _ = try await indexPublishedMissingFromSearch()
+        }
         return applied
     }
 

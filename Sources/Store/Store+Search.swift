@@ -156,7 +156,7 @@ extension Store {
 
     /// Says in the log when PostgreSQL search has no trigram index (pg_trgm could not be created
     /// when migration 11 ran): search still answers the same, by reading every row.
-    func warnIfSearchIsUnindexed() async throws(StoreError) {
+    public func warnIfSearchIsUnindexed() async throws(StoreError) {
         guard dialect == .postgres else { return }
         let indexes = try await translatingErrors("checking the search indexes") {
             try await database.raw("""

@@ -45,8 +45,7 @@ public final class Store: Sendable {
         case leaveAsIs
     }
 
-    /// Connects, and by default applies pending migrations. With the schema current, published
-    /// items missing from search are indexed before the store is returned.
+    /// Connects, and by default applies pending migrations.
     public static func open(_ location: DatabaseLocation, logger: Logger,
                             schema: SchemaHandling = .migrate) async throws(StoreError) -> Store {
         let store = try await translatingErrors("opening the \(location)") {
@@ -62,10 +61,6 @@ public final class Store: Sendable {
                 let pending = try await store.pendingMigrations()
                 if !pending.isEmpty { throw StoreError.schemaOutdated(pending: pending) }
             case .leaveAsIs: break
-            }
-            if schema != .leaveAsIs {
-                try await store.warnIfSearchIsUnindexed()
-                try await store.indexPublishedMissingFromSearch()
             }
         } catch {
             try? await store.close()

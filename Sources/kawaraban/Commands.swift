@@ -39,6 +39,9 @@ struct Serve: AsyncParsableCommand {
         try await options.withServices(overriding: flags) { services in
             let settings = services.settings
             services.logger.info("starting", metadata: ["role": "\(role.rawValue)", "database": "\(settings.database)"])
+            // Once per start, not per store open: a publication whose indexing a crash cut short.
+            try await services.store.warnIfSearchIsUnindexed()
+            _ = try await services.store.indexPublishedMissingFromSearch()
             var roles: [any Service] = []
             if role != .worker {
                 let renderer = try await SiteRenderer(configuration: SiteConfiguration(
