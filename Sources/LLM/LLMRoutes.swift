@@ -5,28 +5,31 @@ public struct LLMRoutes: Sendable {
     private let analysis: LLMConfiguration
     private let translation: LLMConfiguration
     private let digest: LLMConfiguration
+    private let stories: LLMConfiguration
     public let limits: EndpointLimits
 
     /// Nil unless every task has a configuration.
     public init?(_ byTask: [LLMTask: LLMConfiguration], limits: EndpointLimits = EndpointLimits()) {
         guard let triage = byTask[.triage], let analysis = byTask[.analysis], let translation = byTask[.translation],
-              let digest = byTask[.digest]
+              let digest = byTask[.digest], let stories = byTask[.stories]
         else { return nil }
-        self.init(triage: triage, analysis: analysis, translation: translation, digest: digest, limits: limits)
+        self.init(triage: triage, analysis: analysis, translation: translation, digest: digest, stories: stories,
+                  limits: limits)
     }
 
     /// Every task on one model.
     public init(_ configuration: LLMConfiguration, limits: EndpointLimits = EndpointLimits()) {
         self.init(triage: configuration, analysis: configuration, translation: configuration, digest: configuration,
-                  limits: limits)
+                  stories: configuration, limits: limits)
     }
 
     private init(triage: LLMConfiguration, analysis: LLMConfiguration, translation: LLMConfiguration,
-                 digest: LLMConfiguration, limits: EndpointLimits) {
+                 digest: LLMConfiguration, stories: LLMConfiguration, limits: EndpointLimits) {
         self.triage = triage
         self.analysis = analysis
         self.translation = translation
         self.digest = digest
+        self.stories = stories
         self.limits = limits
     }
 
@@ -36,6 +39,7 @@ public struct LLMRoutes: Sendable {
         case .analysis: analysis
         case .translation: translation
         case .digest: digest
+        case .stories: stories
         }
     }
 

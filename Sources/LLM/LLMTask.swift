@@ -7,6 +7,8 @@ public enum LLMTask: String, Sendable, Hashable, CaseIterable, Codable {
     case analysis
     /// An article body, block by block.
     case translation
-    /// The daily and weekly digests.
+    /// The daily, Hacker News and weekly digests: lead paragraphs, comment-thread summaries, overviews.
     case digest
+    /// Whether two articles report the same event, asked only of the pairs text overlap leaves in doubt.
+    case stories
 }

@@ -379,6 +379,56 @@ extension Store {
                 "CREATE TABLE site_flags (name TEXT PRIMARY KEY, value TEXT NOT NULL)",
             ]
         },
+        // Stories: the items about one event, whatever their URLs, and the 続報 threads that link
+        // a developing story's days. An item not yet grouped has no story and stands for itself.
+        Migration(version: 13) { dialect in
+            [
+                """
+                CREATE TABLE stories (
+                    id \(dialect.autoIncrementPrimaryKey),
+                    lead_item_id \(dialect.bigInteger) NOT NULL,
+                    thread_id \(dialect.bigInteger),
+                    created_at \(dialect.timestamp) NOT NULL,
+                    updated_at \(dialect.timestamp) NOT NULL
+                )
+                """,
+                "CREATE INDEX stories_thread ON stories (thread_id)",
+                "ALTER TABLE items ADD COLUMN story_id \(dialect.bigInteger)",
+                "CREATE INDEX items_story ON items (story_id)",
+            ]
+        },
+        // Digests: one row per slot (kind and day or week), claimed with a lease like an item so
+        // that one process writes it, and the articles each written digest carries.
+        Migration(version: 14) { dialect in
+            let time = dialect.timestamp
+            return [
+                """
+                CREATE TABLE digests (
+                    kind TEXT NOT NULL,
+                    slot TEXT NOT NULL,
+                    state TEXT NOT NULL,
+                    lease_owner TEXT,
+                    lease_expires_at \(time),
+                    attempts INTEGER NOT NULL DEFAULT 0,
+                    last_error TEXT,
+                    content_json TEXT,
+                    written_at \(time),
+                    created_at \(time) NOT NULL,
+                    PRIMARY KEY (kind, slot)
+                )
+                """,
+                """
+                CREATE TABLE digest_items (
+                    kind TEXT NOT NULL,
+                    slot TEXT NOT NULL,
+                    item_id \(dialect.bigInteger) NOT NULL REFERENCES items(id) ON DELETE CASCADE,
+                    position INTEGER NOT NULL,
+                    PRIMARY KEY (kind, slot, item_id)
+                )
+                """,
+                "CREATE INDEX digest_items_item ON digest_items (item_id)",
+            ]
+        },
     ]
 
     /// Applies every migration not yet recorded, all in one transaction with their version rows,

@@ -5,6 +5,8 @@ import SQLKit
 /// What happened to a published item that changes what the site shows.
 public enum SiteChangeKind: String, Sendable {
     case published, unpublished, rewritten
+    /// A digest was written: its item is one the digest carries, or 0 for a digest carrying none.
+    case digested
 }
 
 /// One row of `site_changes`, in the order the changes were made.
