@@ -39,7 +39,8 @@ public struct Services: Sendable {
             return EditorialDesk(triager: Triager(client: client, edition: settings.edition),
                                  analyst: Analyst(client: client, edition: settings.edition),
                                  translator: Translator(client: client, edition: settings.edition,
-                                                         maximumCharacters: settings.translationMaximumCharacters))
+                                                         maximumCharacters: settings.translationMaximumCharacters),
+                                 storyJudge: StoryJudge(client: client, edition: settings.edition))
         }
         if let reason = settings.llmMissingReason { logger.warning("\(reason)") }
         return Services(settings: settings, store: store, fetcher: fetcher, pool: CPUPool(), desk: desk, ledger: ledger,

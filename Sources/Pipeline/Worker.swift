@@ -13,11 +13,14 @@ public struct EditorialDesk: Sendable {
     public let triager: Triager
     public let analyst: Analyst
     public let translator: Translator
+    /// Settles the close calls of story matching; without it they count as unrelated.
+    public let storyJudge: StoryJudge?
 
-    public init(triager: Triager, analyst: Analyst, translator: Translator) {
+    public init(triager: Triager, analyst: Analyst, translator: Translator, storyJudge: StoryJudge? = nil) {
         self.triager = triager
         self.analyst = analyst
         self.translator = translator
+        self.storyJudge = storyJudge
     }
 }
 
@@ -79,6 +82,8 @@ public final class Worker: Sendable {
     /// Whether a lane of this worker is claiming a triage batch: one at a time, so that lanes
     /// starting together do not split the waiting items into several calls.
     let claimingTriageBatch = Mutex(false)
+    /// One lane at a time groups an item into its story.
+    let storyTurns = StoryGroupingTurns()
     /// The daily token budget the LLM stages are claimed under; nil when none is set.
     let budget: (any CallLedger)?
 
@@ -308,6 +313,7 @@ public final class Worker: Sendable {
             return .done(ItemUpdate(translation: try await translate(item)))
         case .translated:
             try rules.checkPublishable(item)
+            try await groupIntoStory(item)
             return .done(ItemUpdate())
         case .published, .unpublished, .failed, .skipped:
             throw StageFailure.alreadyFinal(item.stage)

@@ -395,6 +395,11 @@ extension Store {
                 "CREATE INDEX stories_thread ON stories (thread_id)",
                 "ALTER TABLE items ADD COLUMN story_id \(dialect.bigInteger)",
                 "CREATE INDEX items_story ON items (story_id)",
+                // The text's MinHash, written when the item is grouped: a later item compares with it.
+                "ALTER TABLE items ADD COLUMN story_signature TEXT",
+                // Set by an operator's split: the grouping never moves this item again.
+                "ALTER TABLE items ADD COLUMN story_pinned INTEGER NOT NULL DEFAULT 0",
+                "CREATE INDEX stories_lead ON stories (lead_item_id)",
             ]
         },
         // Digests: one row per slot (kind and day or week), claimed with a lease like an item so

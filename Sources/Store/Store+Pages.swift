@@ -16,14 +16,18 @@ public struct PublishedHeadline: Sendable, Hashable {
     /// The title as the source wrote it, which the article's address is spelled from; empty when
     /// the query that read the headline did not read it.
     public var originalTitle: String
+    /// How many other outlets carried the story this item leads; 0 when the query did not count them.
+    public var otherOutlets: Int
 
-    public init(id: Int64, sourceName: String, url: String, shownAt: Date, analysis: Analysis, originalTitle: String = "") {
+    public init(id: Int64, sourceName: String, url: String, shownAt: Date, analysis: Analysis, originalTitle: String = "",
+                otherOutlets: Int = 0) {
         self.id = id
         self.sourceName = sourceName
         self.url = url
         self.shownAt = shownAt
         self.analysis = analysis
         self.originalTitle = originalTitle
+        self.otherOutlets = otherOutlets
     }
 }
 
@@ -82,7 +86,8 @@ extension Store {
 
     /// Rows of published items that meet `condition` (on `items`), ordered by (`shownAt`, id),
     /// newest first unless `oldestFirst`, each turned into a value by `read`: the headline's
-    /// columns and `extraColumns` (written with a leading comma) are there to read.
+    /// columns and `extraColumns` (written with a leading comma) are there to read. A story is one
+    /// row, its lead's, which counts the other outlets that carried it.
     func listedRows<Value>(where condition: SQLQueryString, extraColumns: SQLQueryString = "", oldestFirst: Bool = false,
                            limit: Int, offset: Int, doing what: String,
                            read: (any SQLRow) throws -> Value) async throws(StoreError) -> [Value] {
@@ -90,10 +95,11 @@ extension Store {
         let direction: SQLQueryString = oldestFirst ? "ASC" : "DESC"
         return try await translatingErrors(what) {
             try await database.raw("""
-                SELECT items.id, items.url, items.title, items.analysis_json, sources.name AS source_name, chosen.shown_at\(extraColumns)
+                SELECT items.id, items.url, items.title, items.analysis_json, sources.name AS source_name, chosen.shown_at,
+                    \(Self.otherOutlets) AS other_outlets\(extraColumns)
                 FROM (
                     SELECT items.id, items.shown_at FROM items
-                    WHERE \(Self.listable) AND \(condition)
+                    WHERE \(Self.listable) AND \(Self.storyEntry) AND \(condition)
                     ORDER BY shown_at \(direction), items.id \(direction)
                     LIMIT \(bind: limit) OFFSET \(bind: offset)
                 ) AS chosen
@@ -136,7 +142,8 @@ extension Store {
             url: try row.decode(column: "url", as: String.self),
             shownAt: Date(stored: try row.decode(column: "shown_at", as: Double.self)),
             analysis: try requiredJSON(Analysis.self, row, "analysis_json"),
-            originalTitle: row.contains(column: "title") ? try row.decode(column: "title", as: String.self) : "")
+            originalTitle: row.contains(column: "title") ? try row.decode(column: "title", as: String.self) : "",
+            otherOutlets: row.contains(column: "other_outlets") ? try row.decode(column: "other_outlets", as: Int.self) : 0)
     }
 
     /// A payload the query's WHERE already required to be present.

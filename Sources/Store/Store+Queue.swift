@@ -185,9 +185,11 @@ extension Store {
             guard try await database.raw(query).first() != nil else { return false }
             if stage == .published {
                 // A crash before these lines leaves the item published without a search row (the
-                // backfill at the next open writes it) and its pages cached until the next change.
+                // backfill at the next open writes it), its pages cached until the next change, and
+                // its story led by the lead it had before (shown once still, by an item less important).
                 try await indexForSearch(itemIDs: [itemID])
                 try await recordSiteChange(of: [itemID], .published, now: now)
+                try await refreshStory(ofItem: itemID, now: now)
             }
             return true
         }

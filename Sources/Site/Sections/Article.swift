@@ -29,17 +29,20 @@ extension SitePages {
             article, carriers: try await store.carriers(of: id),
             related: try await store.relatedArticles(of: id, limit: Self.relatedArticleLimit),
             neighbours: try await store.neighbours(of: article.headline),
-            entities: try await store.entities(ofItem: id, kinds: EntitySection.listedKinds)))
+            entities: try await store.entities(ofItem: id, kinds: EntitySection.listedKinds),
+            story: try await store.storyContext(ofItem: id)))
     }
 }
 
 extension SiteRenderer {
     /// `carriers` are every source that carried the story; those other than the article's own
     /// are credited too. `entities` are the companies and tools it names, linked to their pages.
+    /// `story` credits the other outlets' reports of the same event and lists the 続報 thread.
     public func articlePage(_ published: PublishedArticle, carriers: [StoryCarrier] = [],
                             related: [PublishedHeadline] = [], neighbours: ArticleNeighbours = ArticleNeighbours(),
-                            entities: [StoredEntity] = []) throws -> String {
+                            entities: [StoredEntity] = [], story: StoryContext? = nil) throws -> String {
         var article = articleView(published)
+        article.story = story.map { storyView($0, on: published.headline.id) }
         article.related = related.map(listEntry)
         article.entityLinks = entities.compactMap { entity in
             EntitySection.path(of: entity).map { EntityLink(name: entity.name, path: $0) }
@@ -183,6 +186,7 @@ struct ArticleView {
     /// Nil for the only article published.
     var neighbours: NeighbourLinks?
     var entityLinks: [EntityLink] = []
+    var story: StoryView?
 }
 
 /// A company or tool the article names, with its page.

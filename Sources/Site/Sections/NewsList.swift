@@ -45,7 +45,8 @@ extension SiteRenderer {
             sourceName: headline.sourceName, publishedDisplay: date.display, publishedISO: date.iso,
             importance: headline.analysis.importance.value,
             importanceLabel: ImportanceLabel.japanese(headline.analysis.importance),
-            tldr: headline.analysis.tldr, tags: headline.analysis.tags.map(TagView.init))
+            tldr: headline.analysis.tldr, tags: headline.analysis.tags.map(TagView.init),
+            otherOutlets: headline.otherOutlets > 0 ? "他\(headline.otherOutlets)社も報道" : nil)
     }
 
     /// Links to the newer and older page of a list whose page `page` is at `pagePath(n)`; nil
@@ -76,6 +77,8 @@ struct ListEntry {
     var importanceLabel: String
     var tldr: String
     var tags: [TagView]
+    /// "他N社も報道" on a story's lead; nil for an item no other outlet carried.
+    var otherOutlets: String? = nil
 }
 
 struct Pager {
