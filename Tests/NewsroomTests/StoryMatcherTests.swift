@@ -1,0 +1,65 @@
+import Foundation
+import Testing
+@testable import Newsroom
+
+/// The matcher's parts on their own: signatures that survive storage and refuse damage, text
+/// read only up to its cap, and the clear cases decided without a model.
+@Suite struct StoryMatcherTests {
+    let matcher = StoryMatcher()
+    static let day: TimeInterval = 86_400
+    static let start = Date(timeIntervalSince1970: 1_732_000_000)
+
+    static func evidence(_ title: String, _ text: String, entities: [String], main: [String], day: Double = 0) -> StoryEvidence {
+        StoryEvidence(title: title, text: text, entities: entities, mainEntities: main, publishedAt: start + day * Self.day)
+    }
+
+    static let launch = evidence(
+        "Acme unveils Rocket-7 model with 2 million token context",
+        "Acme released Rocket-7 on Tuesday, a model that reads 2 million tokens at once. The company says it costs $3 per million tokens.",
+        entities: ["Acme", "Rocket-7"], main: ["Acme", "Rocket-7"])
+
+    @Test func aSignatureSurvivesItsStoredFormAndDamageIsRefused() throws {
+        let signature = matcher.signature(of: Self.launch)
+        let stored = signature.storedValue
+        #expect(stored.count == 3 + 64 * 8)
+        #expect(StorySignature(storedValue: stored) == signature)
+        #expect(StorySignature(storedValue: "") == nil)
+        #expect(StorySignature(storedValue: String(stored.dropLast())) == nil)
+        #expect(StorySignature(storedValue: "m2:" + stored.dropFirst(3)) == nil)
+        #expect(StorySignature(storedValue: String(stored.dropLast()) + "g") == nil)
+        #expect(StorySignature(storedValue: stored + "0") == nil)
+    }
+
+    @Test func textBeyondTheCapIsNotRead() {
+        let lead = String(repeating: "Acme ships a model. ", count: 200)
+        let short = Self.evidence("Acme", lead, entities: [], main: [])
+        let huge = Self.evidence("Acme", lead + String(repeating: "予想外の別の話題 ", count: 200_000), entities: [], main: [])
+        #expect(matcher.signature(of: short) == matcher.signature(of: huge))
+    }
+
+    @Test func spellingHabitsDoNotCount() {
+        let plain = Self.evidence("GPT-5 launch", "OpenAI ships GPT-5 at $20 a month.", entities: ["OpenAI"], main: ["OpenAI"])
+        let wide = Self.evidence("ＧＰＴ－５ LAUNCH", "OPENAI ships ＧＰＴ-５ at $２０ a month.", entities: ["Open AI"], main: ["Open AI"])
+        #expect(matcher.signature(of: plain).similarity(to: matcher.signature(of: wide)) > 0.9)
+        #expect(StoryText.entityKeys(plain.entities) == StoryText.entityKeys(wide.entities))
+    }
+
+    @Test func amountsMeetAcrossLanguages() {
+        let english = StoryText(Self.evidence("x", "raised $6.6 billion at a $157 billion valuation", entities: [], main: []))
+        let japanese = StoryText(Self.evidence("x", "66億ドルを調達し、評価額は1570億ドルに", entities: [], main: []))
+        #expect(english.distinctiveTokens.intersection(japanese.distinctiveTokens) == ["amount:6600000000", "amount:157000000000"])
+        #expect(!english.distinctiveTokens.contains("2024"))
+    }
+
+    @Test func aReprintIsTheSameStoryAndAnotherCompanyIsUnrelated() {
+        let reprint = Self.evidence(Self.launch.title, Self.launch.text, entities: ["Acme"], main: ["Acme"], day: 0.2)
+        let other = Self.evidence("Globex cuts 300 jobs", "Globex will lay off 300 staff in its cloud unit, the company said.",
+                                  entities: ["Globex"], main: ["Globex"], day: 0.5)
+        #expect(verdict(Self.launch, reprint) == .decided(.sameStory))
+        #expect(verdict(Self.launch, other) == .decided(.unrelated))
+    }
+
+    func verdict(_ earlier: StoryEvidence, _ later: StoryEvidence) -> StoryVerdict {
+        matcher.verdict(earlier, matcher.signature(of: earlier), later, matcher.signature(of: later))
+    }
+}
