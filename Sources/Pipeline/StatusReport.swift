@@ -56,12 +56,16 @@ public struct StatusReport: Sendable, Codable {
     /// Items whose analysis or translation was accepted with a flaw (a mixed register), and the latest.
     public var qualityNoted = 0
     public var qualityNotedLatest: [QualityNotedItem] = []
+    /// Stories that gained an item in the last `storyMergeWindow`, so that a wrong merge is seen.
+    public var storyMerges: [StorySummary] = []
 
     public static let failuresShown = 20
     public static let qualityNotedShown = 20
     public static let mergesShown = 20
     public static let suspiciousShown = 20
     public static let triageSkipsShown = 20
+    public static let storyMergesShown = 20
+    public static let storyMergeWindow: TimeInterval = 86_400
 
     public struct LLMRouteLine: Sendable, Codable {
         public var task: LLMTask
@@ -118,6 +122,8 @@ public struct StatusReport: Sendable, Codable {
         report.triageSkips = try await store.triageSkips(limit: triageSkipsShown)
         report.triageMinimumWorth = settings.work.triageMinimumWorth
         (report.qualityNoted, report.qualityNotedLatest) = try await store.qualityNotedItems(limit: qualityNotedShown)
+        report.storyMerges = try await store.storySummaries(changedSince: Date().addingTimeInterval(-storyMergeWindow),
+                                                            limit: storyMergesShown, threadsToo: false)
         return report
     }
 
@@ -172,6 +178,10 @@ public struct StatusReport: Sendable, Codable {
                 let target = merge.mergedInto.map { "→ #\($0)" } ?? "(\(merge.note))"
                 lines.append("  #\(merge.itemID) \(merge.title) \(target)")
             }
+        }
+        if !storyMerges.isEmpty {
+            lines.append("Stories merged in the last 24 h (undo a wrong one: kawaraban stories split ITEM):")
+            lines += StoryListing.lines(storyMerges, clock: clock)
         }
         if !suspicious.isEmpty {
             lines.append("Suspicious (text aimed at the model; importance capped at \(Analyst.suspiciousScoreCap)):")

@@ -90,7 +90,11 @@ extension Store {
                 UPDATE items SET stage = \(bind: Stage.unpublished.rawValue), updated_at = \(bind: now.storedValue)
                 WHERE id = \(bind: itemID) AND stage = \(bind: Stage.published.rawValue) RETURNING id
                 """).first() != nil
-            if unpublished { try await recordSiteChange(of: [itemID], .unpublished, now: now) }
+            if unpublished {
+                try await recordSiteChange(of: [itemID], .unpublished, now: now)
+                // Its story, if it led one, is shown by the next best of its items.
+                try await refreshStory(ofItem: itemID, now: now)
+            }
             return unpublished
         }
         if done {

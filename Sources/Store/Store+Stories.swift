@@ -45,7 +45,7 @@ public struct StorySplit: Sendable, Hashable {
 }
 
 /// One item of a story as the operator's commands show it.
-public struct StoryMemberSummary: Sendable, Hashable {
+public struct StoryMemberSummary: Sendable, Hashable, Codable {
     public var itemID: Int64
     public var title: String
     public var sourceName: String
@@ -54,7 +54,7 @@ public struct StoryMemberSummary: Sendable, Hashable {
 }
 
 /// A story with more than one item, or one of a 続報 thread, as `stories list` and `status` show it.
-public struct StorySummary: Sendable, Hashable {
+public struct StorySummary: Sendable, Hashable, Codable {
     public var id: Int64
     public var leadItemID: Int64
     /// The first story of its thread; nil for a thread's first story.
