@@ -164,7 +164,8 @@ extension Store {
 
     /// Published articles related to `itemID`, most related first, then newest: shared entities
     /// weigh as in `relatedHeadlines(of:limit:)`, each shared tag `relatedWeightSharedTag`. Never
-    /// the item itself, nor one story twice: an item merged into another is left out, and of items
+    /// the item itself, nor one story twice: a story is its lead, the item's own story (which its
+    /// page credits already) is left out, so is an item merged into another, and of items
     /// any source carried under the same link (the same story), only the first ranked is kept,
     /// and none that shares a link with `itemID`.
     public func relatedArticles(of itemID: Int64, limit: Int) async throws(StoreError) -> [PublishedHeadline] {
@@ -185,7 +186,8 @@ extension Store {
                 ) AS ranked
                 JOIN items ON items.id = ranked.item_id
                 JOIN sources ON sources.id = items.source_id
-                WHERE \(Self.listable) AND items.merged_into IS NULL
+                WHERE \(Self.listable) AND items.merged_into IS NULL AND \(Self.storyEntry)
+                    AND NOT EXISTS (SELECT 1 FROM items AS mine WHERE mine.id = \(bind: itemID) AND mine.story_id = items.story_id)
                 ORDER BY ranked.weight DESC, items.shown_at DESC, items.id DESC
                 LIMIT \(bind: limit * Self.relatedCandidateFactor)
                 """).all().map { try Self.headline(from: $0) }

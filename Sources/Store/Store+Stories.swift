@@ -175,7 +175,7 @@ extension Store {
 
     /// Moves a published item out of its story into one of its own, pinned there so that no
     /// grouping moves it back, and chooses the lead of the story it left without it. Nil when the
-    /// item is not published or shares its story with no other item.
+    /// item is not published or shares its story with no other published item.
     public func split(_ itemID: Int64, now: Date) async throws(StoreError) -> StorySplit? {
         try await translatingErrors("splitting item \(itemID) out of its story") {
             guard let row = try await database.raw("""
@@ -183,7 +183,8 @@ extension Store {
                 """).first(),
                 let storyID = try row.decode(column: "story_id", as: Int64?.self),
                 try await database.raw("""
-                    SELECT id FROM items WHERE story_id = \(bind: storyID) AND id <> \(bind: itemID) LIMIT 1
+                    SELECT items.id FROM items
+                    WHERE items.story_id = \(bind: storyID) AND items.id <> \(bind: itemID) AND \(Self.listable) LIMIT 1
                     """).first() != nil
             else { return nil }
             let pages = try await threadItems(of: storyID)
