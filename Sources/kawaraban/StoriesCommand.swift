@@ -1,8 +1,9 @@
 import ArgumentParser
 
+/// Stories: articles about one event grouped across sources, and their follow-ups.
 struct Stories: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "stories",
-        abstract: "See the stories items were grouped into, and split a wrong merge.",
-        subcommands: [List.self, Split.self])
+        abstract: "Measure and manage how articles are grouped into stories.",
+        subcommands: [StoriesEval.self, List.self, Split.self])
 }

@@ -7,8 +7,9 @@ struct StoryFeatures: Sendable, Hashable {
     var textSimilarity: Double
     /// Main entities of either article that the other names at all.
     var sharedMainEntities: Int
-    /// Entities both name, over the entities either names.
-    var entityJaccard: Double
+    /// Weighted Jaccard similarity of the entities, a main entity weighing twice a mention: two
+    /// articles about the same actors score high, one naming the other's subject in passing does not.
+    var entityOverlap: Double
     /// Distinctive tokens (numbers, versions, amounts) both contain.
     var sharedTokens: Int
     /// Days from the earlier article to the later one.
@@ -17,21 +18,28 @@ struct StoryFeatures: Sendable, Hashable {
 
 /// Decides how two articles relate from their text overlap, their entities and the time between
 /// them; what those do not settle is left as a close call for `StoryJudge`.
+///
+/// Outlets retell an event in their own words, so beyond a reprint the text overlap of two
+/// reports is barely above that of two articles on one subject; the decision rests on the time
+/// between the articles (reports of one event come out within a news cycle, a development comes
+/// later) and on how far they are about the same actors.
 public struct StoryMatcher: Sendable {
-    /// Text overlap that only a shared source text gives: a wire story or a press release reprinted.
+    /// Text overlap only a shared source text gives: a wire story or a press release reprinted.
     static let reprintedText = 0.35
-    /// Text overlap above what two unrelated articles on one subject reach.
-    static let sharedWording = 0.12
-    /// Distinctive tokens that together pin one event (an amount and a version, a date and a count).
+    /// Days within which the reports of one event come out: a news cycle and a time zone or two.
+    static let sameEventDays = 1.5
+    /// Days within which a reprint, or a report sharing an event's figures, may still be the same event.
+    static let lateReportDays = 3.0
+    /// Entity overlap of two reports of one event inside `sameEventDays`.
+    static let eventOverlap = 0.3
+    /// Distinctive tokens that together pin one event (an amount and a valuation, a version and a price).
     static let eventTokens = 2
-    /// Entity overlap of two reports of one event: most of what one names, the other names too.
-    static let eventEntityJaccard = 0.45
     /// Entity overlap of one thread: the main actors return, with new ones around them.
-    static let threadEntityJaccard = 0.2
-    /// Days within which reports of one event appear; later ones report something new.
-    static let sameEventDays = 3.0
-    /// Days before which a development is rarely already a new event.
-    static let followUpDays = 1.0
+    static let threadOverlap = 0.5
+    /// Entity overlap below which a later article is about other actors, whatever it shares.
+    static let nearThreadOverlap = 0.3
+    static let mainEntityWeight = 2.0
+    static let mentionWeight = 1.0
 
     public init() {}
 
@@ -49,35 +57,39 @@ public struct StoryMatcher: Sendable {
 
     static func features(_ earlier: StoryEvidence, _ earlierSignature: StorySignature,
                          _ later: StoryEvidence, _ laterSignature: StorySignature) -> StoryFeatures {
-        let earlierEntities = StoryText.entityKeys(earlier.entities + earlier.mainEntities)
-        let laterEntities = StoryText.entityKeys(later.entities + later.mainEntities)
-        let sharedMain = StoryText.entityKeys(earlier.mainEntities).intersection(laterEntities)
-            .union(StoryText.entityKeys(later.mainEntities).intersection(earlierEntities))
-        let allEntities = earlierEntities.union(laterEntities)
-        let entityJaccard = allEntities.isEmpty
-            ? 0 : Double(earlierEntities.intersection(laterEntities).count) / Double(allEntities.count)
+        let earlierWeights = weights(earlier), laterWeights = weights(later)
+        let sharedMain = StoryText.entityKeys(earlier.mainEntities).intersection(laterWeights.keys)
+            .union(StoryText.entityKeys(later.mainEntities).intersection(earlierWeights.keys))
+        let keys = Set(earlierWeights.keys).union(laterWeights.keys)
+        let common = keys.reduce(0.0) { $0 + min(earlierWeights[$1, default: 0], laterWeights[$1, default: 0]) }
+        let either = keys.reduce(0.0) { $0 + max(earlierWeights[$1, default: 0], laterWeights[$1, default: 0]) }
         let sharedTokens = StoryText(earlier).distinctiveTokens.intersection(StoryText(later).distinctiveTokens).count
         return StoryFeatures(
             textSimilarity: earlierSignature.similarity(to: laterSignature), sharedMainEntities: sharedMain.count,
-            entityJaccard: entityJaccard, sharedTokens: sharedTokens,
+            entityOverlap: either == 0 ? 0 : common / either, sharedTokens: sharedTokens,
             gapDays: abs(later.publishedAt.timeIntervalSince(earlier.publishedAt)) / 86_400)
+    }
+
+    /// Each entity's weight in an article: a main entity `mainEntityWeight`, another `mentionWeight`.
+    static func weights(_ evidence: StoryEvidence) -> [String: Double] {
+        var weights = Dictionary(StoryText.entityKeys(evidence.entities).map { ($0, mentionWeight) }) { first, _ in first }
+        for key in StoryText.entityKeys(evidence.mainEntities) { weights[key] = mainEntityWeight }
+        return weights
     }
 
     /// Nil for a close call.
     static func relation(for features: StoryFeatures) -> StoryRelation? {
-        let sameThread = features.textSimilarity >= reprintedText
-            || features.sharedMainEntities >= 2
-            || (features.sharedMainEntities >= 1 && features.sharedTokens >= 1)
-        guard sameThread else {
-            let nearThread = features.sharedMainEntities >= 1 && features.entityJaccard >= threadEntityJaccard
-            return nearThread ? nil : .unrelated
+        if features.textSimilarity >= reprintedText && features.gapDays <= lateReportDays { return .sameStory }
+        if features.gapDays <= sameEventDays {
+            let sameEvent = features.entityOverlap >= eventOverlap || features.sharedTokens >= eventTokens
+                || (features.sharedMainEntities >= 1 && features.sharedTokens >= 1)
+            if sameEvent { return .sameStory }
+            return features.sharedMainEntities >= 1 ? nil : .unrelated
         }
-        let sameEvent = features.textSimilarity >= sharedWording || features.sharedTokens >= eventTokens
-            || features.entityJaccard >= eventEntityJaccard
-        if features.textSimilarity >= reprintedText || (sameEvent && features.gapDays <= sameEventDays) {
-            return .sameStory
+        if features.entityOverlap >= threadOverlap {
+            let lateReport = features.gapDays <= lateReportDays && features.sharedTokens >= eventTokens
+            return lateReport ? nil : .followUp
         }
-        if !sameEvent && features.gapDays > followUpDays { return .followUp }
-        return nil
+        return features.entityOverlap >= nearThreadOverlap ? nil : .unrelated
     }
 }
