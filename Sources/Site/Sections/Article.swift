@@ -25,8 +25,10 @@ extension SitePages {
             return Response(status: .movedPermanently,
                             headers: [.location: canonical, .cacheControl: SiteApplication.pageCacheControl])
         }
+        let carriedBy = try await store.digestSlots(carrying: id)
         return Self.htmlResponse(try renderer.articlePage(
             article, carriers: try await store.carriers(of: id),
+            carriedBy: carriedBy, latestDaily: carriedBy.isEmpty ? try await store.latestDigestSlot(.daily) : nil,
             related: try await store.relatedArticles(of: id, limit: Self.relatedArticleLimit),
             neighbours: try await store.neighbours(of: article.headline),
             entities: try await store.entities(ofItem: id, kinds: EntitySection.listedKinds)))
@@ -36,11 +38,14 @@ extension SitePages {
 extension SiteRenderer {
     /// `carriers` are every source that carried the story; those other than the article's own
     /// are credited too. `entities` are the companies and tools it names, linked to their pages.
+    /// `carriedBy` are the digests that carried it; until one does, `latestDaily` is offered.
     public func articlePage(_ published: PublishedArticle, carriers: [StoryCarrier] = [],
+                            carriedBy: [DigestSlot] = [], latestDaily: DigestSlot? = nil,
                             related: [PublishedHeadline] = [], neighbours: ArticleNeighbours = ArticleNeighbours(),
                             entities: [StoredEntity] = []) throws -> String {
         var article = articleView(published)
         article.related = related.map(listEntry)
+        article.todaySummary = todaySummary(carriedBy: carriedBy, latestDaily: latestDaily)
         article.entityLinks = entities.compactMap { entity in
             EntitySection.path(of: entity).map { EntityLink(name: entity.name, path: $0) }
         }
@@ -183,6 +188,7 @@ struct ArticleView {
     /// Nil for the only article published.
     var neighbours: NeighbourLinks?
     var entityLinks: [EntityLink] = []
+    var todaySummary: TodaySummaryView?
 }
 
 /// A company or tool the article names, with its page.
