@@ -79,10 +79,13 @@ extension Store {
     }
 
     /// A slot row a claim may take: a claim whose lease ran out, or a failure due for a retry.
+    /// Never NULL (a failure for good has no retry time), so that its negation means "settled".
     private var claimableDigest: SQLQueryString {
         """
-        ((digests.state = \(bind: DigestSlotState.claimed.rawValue) AND digests.lease_expires_at < \(unsafeRaw: dialect.now))
-            OR (digests.state = \(bind: DigestSlotState.failed.rawValue) AND digests.next_attempt_at <= \(unsafeRaw: dialect.now)))
+        ((digests.state = \(bind: DigestSlotState.claimed.rawValue) AND digests.lease_expires_at IS NOT NULL
+                AND digests.lease_expires_at < \(unsafeRaw: dialect.now))
+            OR (digests.state = \(bind: DigestSlotState.failed.rawValue) AND digests.next_attempt_at IS NOT NULL
+                AND digests.next_attempt_at <= \(unsafeRaw: dialect.now)))
         """
     }
 
