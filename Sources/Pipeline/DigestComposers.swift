@@ -3,6 +3,20 @@ import KawarabanCore
 import Newsroom
 import Store
 
+/// What the composers of the store's digests read from and write with: the store, the model's
+/// editor (nil without a model configured) and the edition.
+public struct DigestDesk: Sendable {
+    let store: Store
+    let editor: DigestEditor?
+    let edition: Edition
+
+    public init(store: Store, editor: DigestEditor?, edition: Edition) {
+        self.store = store
+        self.editor = editor
+        self.edition = edition
+    }
+}
+
 /// AI日報: the day's published stories, one per story, the most important first, grouped by
 /// theme with a line each, a lead paragraph on the day, and the day's tags and companies. One
 /// model call writes the themes, the lines and the lead; without a model the stories are grouped
@@ -15,18 +29,12 @@ public struct DailyDigestComposer: DigestComposer {
     public static let maximumFacets = 10
 
     public let kind = DigestKind.daily
-    let store: Store
-    /// Nil without a model configured.
-    let editor: DigestEditor?
-    let edition: Edition
+    let desk: DigestDesk
 
-    public init(store: Store, editor: DigestEditor?, edition: Edition) {
-        self.store = store
-        self.editor = editor
-        self.edition = edition
-    }
+    public init(desk: DigestDesk) { self.desk = desk }
 
     public func compose(_ slot: DigestSlot, now: Date) async throws(DigestError) -> Digest {
+        let (store, editor, edition) = (desk.store, desk.editor, desk.edition)
         let period = slot.interval(in: edition.timeZone)
         let (candidates, facets) = try await DigestReading.run(slot) { () async throws(StoreError) in
             (try await store.digestCandidates(shownIn: period, limit: Self.maximumStories),
@@ -70,17 +78,12 @@ public struct WeeklyDigestComposer: DigestComposer {
     static let topStoriesTheme = "今週の主なニュース"
 
     public let kind = DigestKind.weekly
-    let store: Store
-    let editor: DigestEditor?
-    let edition: Edition
+    let desk: DigestDesk
 
-    public init(store: Store, editor: DigestEditor?, edition: Edition) {
-        self.store = store
-        self.editor = editor
-        self.edition = edition
-    }
+    public init(desk: DigestDesk) { self.desk = desk }
 
     public func compose(_ slot: DigestSlot, now: Date) async throws(DigestError) -> Digest {
+        let (store, editor, edition) = (desk.store, desk.editor, desk.edition)
         let week = slot.interval(in: edition.timeZone)
         // The week's days are 24 hours each, as the trend counts assume (the edition's zone has no
         // daylight saving time); its last day starts a day before the week ends.

@@ -78,8 +78,8 @@ public struct Services: Sendable {
 
     /// The composer of each digest kind this build writes.
     public func digestComposers() -> [any DigestComposer] {
-        [DailyDigestComposer(store: store, editor: digestEditor, edition: settings.edition),
-         WeeklyDigestComposer(store: store, editor: digestEditor, edition: settings.edition)]
+        let desk = DigestDesk(store: store, editor: digestEditor, edition: settings.edition)
+        return [DailyDigestComposer(desk: desk), WeeklyDigestComposer(desk: desk)]
     }
 
     public func digestScheduler() -> DigestScheduler {

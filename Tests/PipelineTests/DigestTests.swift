@@ -137,8 +137,8 @@ final class DigestModel: Sendable {
     }
 
     func composers(_ store: Store, editor: DigestEditor?) -> [any DigestComposer] {
-        [DailyDigestComposer(store: store, editor: editor, edition: edition),
-         WeeklyDigestComposer(store: store, editor: editor, edition: edition)]
+        let desk = DigestDesk(store: store, editor: editor, edition: edition)
+        return [DailyDigestComposer(desk: desk), WeeklyDigestComposer(desk: desk)]
     }
 
     /// Stores a published story shown at `shownAt` (Tokyo) with `importance` (every score the same).
@@ -188,7 +188,7 @@ final class DigestModel: Sendable {
         try await withTestStore(backend) { store in
             let ids = try await storeTheDay(in: store)
             try await withTestHTTPServer(model.handler) { port in
-                let composer = DailyDigestComposer(store: store, editor: editor(port: port), edition: edition)
+                let composer = DailyDigestComposer(desk: DigestDesk(store: store, editor: editor(port: port), edition: edition))
                 let digest = try await composer.compose(day, now: DigestScheduleTests.tokyo("2026-11-30T07:00:00"))
                 #expect(model.count("daily_digest") == 1)
                 #expect(digest.title == "AI日報 2026年11月29日（日）")
@@ -210,7 +210,7 @@ final class DigestModel: Sendable {
     func withoutAModelTheDayIsGroupedByFirstTagWithTheTLDRsFirstSentenceAndNoLead(backend: Backend) async throws {
         try await withTestStore(backend) { store in
             _ = try await storeTheDay(in: store)
-            let digest = try await DailyDigestComposer(store: store, editor: nil, edition: edition)
+            let digest = try await DailyDigestComposer(desk: DigestDesk(store: store, editor: nil, edition: edition))
                 .compose(day, now: DigestScheduleTests.tokyo("2026-11-30T07:00:00"))
             #expect(digest.lead == nil)
             #expect(digest.model == nil)
@@ -227,7 +227,7 @@ final class DigestModel: Sendable {
             try await withTestHTTPServer(model.handler) { port in
                 let empty = DigestSlot(kind: .daily, key: "2026-11-20")!
                 let writer = DigestWriter(store: store, owner: "w", logger: Self.logger)
-                let outcome = try await writer.write(empty, with: DailyDigestComposer(store: store, editor: editor(port: port), edition: edition),
+                let outcome = try await writer.write(empty, with: DailyDigestComposer(desk: DigestDesk(store: store, editor: editor(port: port), edition: edition)),
                                                      now: DigestScheduleTests.tokyo("2026-11-21T07:00:00"))
                 guard case .written(let digest) = outcome else { Issue.record("not written: \(outcome)"); return }
                 #expect(digest.isEmpty && digest.sections.isEmpty && digest.lead == nil && digest.model == nil)
@@ -244,7 +244,7 @@ final class DigestModel: Sendable {
             let ids = try await storeTheDay(in: store)
             try await withTestHTTPServer(model.handler) { port in
                 let writer = DigestWriter(store: store, owner: "w", logger: Self.logger)
-                let outcome = try await writer.write(day, with: DailyDigestComposer(store: store, editor: editor(port: port), edition: edition),
+                let outcome = try await writer.write(day, with: DailyDigestComposer(desk: DigestDesk(store: store, editor: editor(port: port), edition: edition)),
                                                      now: DigestScheduleTests.tokyo("2026-11-30T07:00:00"))
                 // Three attempts, each shown why the last was refused.
                 #expect(model.count("daily_digest") == 3)
@@ -271,7 +271,7 @@ final class DigestModel: Sendable {
             }
             try await story("先週の話", at: "2026-11-20T10:00:00", importance: 5, tags: ["政策"], source: source, in: store)
             try await withTestHTTPServer(model.handler) { port in
-                let digest = try await WeeklyDigestComposer(store: store, editor: editor(port: port), edition: edition)
+                let digest = try await WeeklyDigestComposer(desk: DigestDesk(store: store, editor: editor(port: port), edition: edition))
                     .compose(week, now: DigestScheduleTests.tokyo("2026-11-30T07:00:00"))
                 #expect(digest.title == "週報 2026年第48週（11月23日〜11月29日）")
                 #expect(digest.itemIDs.count == 4)
@@ -289,7 +289,7 @@ final class DigestModel: Sendable {
             // The database's first item was discovered on the 28th: nothing is due before it.
             let scheduler = DigestScheduler(
                 writer: DigestWriter(store: store, logger: Self.logger),
-                composers: [DailyDigestComposer(store: store, editor: nil, edition: edition)],
+                composers: [DailyDigestComposer(desk: DigestDesk(store: store, editor: nil, edition: edition))],
                 schedule: DigestSchedule(timeOfDay: .standard, timeZone: edition.timeZone), logger: Self.logger)
             #expect(try await scheduler.runPass(now: DigestScheduleTests.tokyo("2026-11-30T06:59:00")).map(\.key) == ["2026-11-28"])
             #expect(try await store.digest(day) == nil)
@@ -333,6 +333,54 @@ final class DigestModel: Sendable {
                     #expect(digested.count == 13)
                 }
             }
+        }
+    }
+
+    /// A composer slower than the writer's lease: an empty digest after `delay`.
+    struct SlowComposer: DigestComposer {
+        let kind = DigestKind.daily
+        let delay: Duration
+
+        func compose(_ slot: DigestSlot, now: Date) async throws(DigestError) -> Digest {
+            try? await Task.sleep(for: delay)
+            return Digest(slot: slot, title: "AI日報", lead: nil, sections: [], model: nil, writtenAt: now)
+        }
+    }
+
+    @Test(arguments: Backend.available)
+    func theLeaseIsRenewedWhileASlowComposeRunsSoNoOtherWorkerTakesTheSlot(backend: Backend) async throws {
+        try await withTestLocation(backend) { location in
+            try await withStores(2, at: location) { stores in
+                let writer = DigestWriter(store: stores[0], owner: "slow", lease: 1, logger: Self.logger)
+                async let outcome = writer.write(day, with: SlowComposer(delay: .milliseconds(2500)), now: Date())
+                let limit = ClaimLimit(claims: 5, reason: "given up")
+                var taken = false
+                for _ in 0..<4 {
+                    try await Task.sleep(for: .milliseconds(500))
+                    taken = try await stores[1].claimDigestSlot(day, owner: "other", lease: 60, limit: limit) || taken
+                }
+                guard case .written = try await outcome else { Issue.record("not written: \(try await outcome)"); return }
+                #expect(!taken)
+            }
+        }
+    }
+
+    @Test(arguments: Backend.available)
+    func aSlotAbandonedMidDigestIsFinishedByAnotherSchedulerAfterTheLease(backend: Backend) async throws {
+        try await withTestStore(backend) { store in
+            _ = try await storeTheDay(in: store)
+            // A worker claimed the 29th and died.
+            #expect(try await store.claimDigestSlot(day, owner: "crashed", lease: 120, limit: ClaimLimit(claims: 5, reason: "given up")))
+            let scheduler = DigestScheduler(
+                writer: DigestWriter(store: store, owner: "survivor", logger: Self.logger),
+                composers: [DailyDigestComposer(desk: DigestDesk(store: store, editor: nil, edition: edition))],
+                schedule: DigestSchedule(timeOfDay: .standard, timeZone: edition.timeZone), logger: Self.logger)
+            let now = DigestScheduleTests.tokyo("2026-11-30T09:00:00")
+            // The 28th is written; the 29th is held by the dead worker's lease.
+            #expect(try await scheduler.runPass(now: now).map(\.key) == ["2026-11-28"])
+            try await store.database.raw("UPDATE digests SET lease_expires_at = lease_expires_at - 121").run()
+            #expect(try await scheduler.runPass(now: now) == [day])
+            #expect(try await store.digest(day)?.itemIDs.count == 5)
         }
     }
 }
