@@ -87,4 +87,99 @@ import TestSupport
             #expect(try await store.digest(slot)?.itemIDs == [ids[0], ids[1]])
         }
     }
+
+    let limit = ClaimLimit(claims: 3, reason: "not written after 3 claims")
+
+    /// Moves every digest lease and retry `seconds` earlier, as if the database's clock had run on.
+    func passTime(_ seconds: Double, in store: Store) async throws {
+        try await store.database.raw("""
+            UPDATE digests SET lease_expires_at = lease_expires_at - \(bind: seconds), next_attempt_at = next_attempt_at - \(bind: seconds)
+            """).run()
+    }
+
+    func row(_ slot: DigestSlot, in store: Store) async throws -> (state: String, attempts: Int, lastError: String?) {
+        let row = try #require(try await store.database.raw("""
+            SELECT state, attempts, last_error FROM digests WHERE kind = \(bind: slot.kind.rawValue) AND slot = \(bind: slot.key)
+            """).first())
+        return (try row.decode(column: "state", as: String.self), try row.decode(column: "attempts", as: Int.self),
+                try row.decode(column: "last_error", as: String?.self))
+    }
+
+    @Test(arguments: Backend.available)
+    func aSlotIsClaimedByOneWorkerWrittenOnlyByItAndNeverClaimedAgain(backend: Backend) async throws {
+        try await withTestStore(backend) { store in
+            let ids = try await items(1, in: store)
+            #expect(try await store.claimDigestSlot(slot, owner: "a", lease: 60, limit: limit))
+            #expect(try await !store.claimDigestSlot(slot, owner: "b", lease: 60, limit: limit))
+            #expect(try await store.openDigestSlots(among: [slot, slot.previous(in: Edition.japanese.timeZone)])
+                == [slot.previous(in: Edition.japanese.timeZone)])
+            #expect(try await store.digest(slot) == nil)
+            let written = digest(carrying: [[ids[0]]], lead: nil)
+            #expect(try await !store.completeDigest(written, owner: "b", now: now))
+            #expect(try await store.digest(slot) == nil)
+            #expect(try await carried(slot, in: store).isEmpty)
+            #expect(try await store.completeDigest(written, owner: "a", now: now))
+            #expect(try await store.digest(slot) == written)
+            #expect(try await carried(slot, in: store) == ids)
+
+            try await passTime(86_400, in: store)
+            #expect(try await !store.claimDigestSlot(slot, owner: "b", lease: 60, limit: limit))
+            #expect(try await store.openDigestSlots(among: [slot]).isEmpty)
+            #expect(try await !store.completeDigest(written, owner: "a", now: now))
+        }
+    }
+
+    @Test(arguments: Backend.available)
+    func aClaimAbandonedMidDigestIsTakenOverAfterItsLeaseAndTheFirstWorkerCannotWrite(backend: Backend) async throws {
+        try await withTestStore(backend) { store in
+            let ids = try await items(2, in: store)
+            #expect(try await store.claimDigestSlot(slot, owner: "crashed", lease: 60, limit: limit))
+            try await passTime(30, in: store)
+            #expect(try await !store.claimDigestSlot(slot, owner: "b", lease: 60, limit: limit))
+            #expect(try await store.extendDigestLease(slot, owner: "crashed", lease: 60))
+            try await passTime(61, in: store)
+            #expect(try await store.claimDigestSlot(slot, owner: "b", lease: 60, limit: limit))
+            #expect(try await !store.extendDigestLease(slot, owner: "crashed", lease: 60))
+            #expect(try await !store.completeDigest(digest(carrying: [[ids[0]]], lead: nil), owner: "crashed", now: now))
+            #expect(try await store.completeDigest(digest(carrying: [[ids[1]]], lead: nil), owner: "b", now: now))
+            #expect(try await carried(slot, in: store) == [ids[1]])
+            #expect(try await row(slot, in: store).attempts == 2)
+        }
+    }
+
+    @Test(arguments: Backend.available)
+    func aTransientFailureIsRetriedAfterItsTimeAPermanentOneNeverAndClaimsAreBounded(backend: Backend) async throws {
+        try await withTestStore(backend) { store in
+            #expect(try await store.claimDigestSlot(slot, owner: "a", lease: 60, limit: limit))
+            #expect(try await store.recordDigestFailure(slot, owner: "a", reason: "the model was down", retryAfter: 600))
+            #expect(try await row(slot, in: store).state == "failed")
+            #expect(try await !store.claimDigestSlot(slot, owner: "b", lease: 60, limit: limit))
+            try await passTime(601, in: store)
+            #expect(try await store.openDigestSlots(among: [slot]) == [slot])
+            #expect(try await store.claimDigestSlot(slot, owner: "b", lease: 60, limit: limit))
+            #expect(try await store.recordDigestFailure(slot, owner: "b", reason: "down again", retryAfter: 600))
+            try await passTime(601, in: store)
+            #expect(try await store.claimDigestSlot(slot, owner: "c", lease: 60, limit: limit))
+            #expect(try await store.recordDigestFailure(slot, owner: "c", reason: "down a third time", retryAfter: 600))
+            try await passTime(601, in: store)
+            // Three claims spent: the fourth fails the slot for good, keeping the last reason.
+            #expect(try await !store.claimDigestSlot(slot, owner: "d", lease: 60, limit: limit))
+            let failed = try await row(slot, in: store)
+            #expect(failed.state == "failed")
+            #expect(failed.lastError == "not written after 3 claims (last: down a third time)")
+            try await passTime(86_400, in: store)
+            #expect(try await store.openDigestSlots(among: [slot]).isEmpty)
+
+            let weekly = DigestSlot(kind: .weekly, key: "2026-W48")!
+            #expect(try await store.claimDigestSlot(weekly, owner: "a", lease: 60, limit: limit))
+            #expect(try await !store.recordDigestFailure(weekly, owner: "b", reason: "not mine", retryAfter: nil))
+            #expect(try await store.recordDigestFailure(weekly, owner: "a", reason: "the answer was invalid", retryAfter: nil))
+            try await passTime(86_400, in: store)
+            #expect(try await !store.claimDigestSlot(weekly, owner: "b", lease: 60, limit: limit))
+            #expect(try await row(weekly, in: store).lastError == "the answer was invalid")
+            // The command still writes it.
+            try await store.writeDigest(Digest(slot: weekly, title: "週報", lead: nil, sections: [], model: nil, writtenAt: now), now: now)
+            #expect(try await store.digest(weekly)?.slot == weekly)
+        }
+    }
 }
