@@ -15,6 +15,8 @@ public struct Services: Sendable {
     /// The process's one pool for CPU-heavy work, shut down by `close`.
     public let pool: CPUPool
     public let desk: EditorialDesk?
+    /// The model that writes the digests' prose; nil without a model configured.
+    public let digestEditor: DigestEditor?
     /// Every LLM call's record, the daily budget and the answer caches, over the store.
     public let ledger: StoreCallLedger
     public let logger: Logger
@@ -33,17 +35,18 @@ public struct Services: Sendable {
         }
         let fetcher = Fetcher(policy: settings.fetchPolicy, logger: logger)
         let ledger = StoreCallLedger(store: store, budget: settings.tokenBudget, logger: logger)
-        let desk = settings.llm.map { routes in
-            // The process's one client: every task and lane shares its per-endpoint limiters.
-            let client = ChatClient(routes: routes, logger: logger, ledger: ledger)
-            return EditorialDesk(triager: Triager(client: client, edition: settings.edition),
+        // The process's one client: every task and lane shares its per-endpoint limiters.
+        let client = settings.llm.map { ChatClient(routes: $0, logger: logger, ledger: ledger) }
+        let desk = client.map { client in
+            EditorialDesk(triager: Triager(client: client, edition: settings.edition),
                                  analyst: Analyst(client: client, edition: settings.edition),
                                  translator: Translator(client: client, edition: settings.edition,
                                                          maximumCharacters: settings.translationMaximumCharacters),
                                  storyJudge: StoryJudge(client: client, edition: settings.edition))
         }
         if let reason = settings.llmMissingReason { logger.warning("\(reason)") }
-        return Services(settings: settings, store: store, fetcher: fetcher, pool: CPUPool(), desk: desk, ledger: ledger,
+        return Services(settings: settings, store: store, fetcher: fetcher, pool: CPUPool(), desk: desk,
+                        digestEditor: client.map { DigestEditor(client: $0, edition: settings.edition) }, ledger: ledger,
                         logger: logger)
     }
 
@@ -67,9 +70,23 @@ public struct Services: Sendable {
         Worker(store: store, fetcher: fetcher, pool: pool, desk: desk, settings: settings.work, budget: ledger, logger: logger)
     }
 
-    /// What a worker process runs beside (or instead of) the site: collection and processing.
+    /// What a worker process runs beside (or instead of) the site: collection and processing, and
+    /// the digests unless they are turned off.
     public func backgroundServices() -> [any Service] {
         [CollectionScheduler(collector: collector(), retention: retention(), logger: logger), WorkerService(worker: worker())]
+            + (settings.digests.enabled ? [digestScheduler()] : [])
+    }
+
+    /// The composer of each digest kind this build writes.
+    public func digestComposers() -> [any DigestComposer] {
+        let desk = DigestDesk(store: store, editor: digestEditor, edition: settings.edition)
+        return [DailyDigestComposer(desk: desk), WeeklyDigestComposer(desk: desk)]
+    }
+
+    public func digestScheduler() -> DigestScheduler {
+        DigestScheduler(writer: DigestWriter(store: store, logger: logger), composers: digestComposers(),
+                        schedule: DigestSchedule(timeOfDay: settings.digests.timeOfDay, timeZone: settings.edition.timeZone),
+                        logger: logger)
     }
 }
 
@@ -125,7 +142,7 @@ public struct WorkerService: Service {
 
 /// Runs `body` until it ends or the process shuts down, which cancels it; ending by
 /// cancellation is the normal way for a service to stop, not a failure of the group.
-private func untilShutdown(_ body: @escaping @Sendable () async throws -> Void) async throws {
+func untilShutdown(_ body: @escaping @Sendable () async throws -> Void) async throws {
     do {
         try await cancelWhenGracefulShutdown(body)
     } catch is CancellationError {

@@ -62,6 +62,8 @@ public struct Settings: Sendable {
         public static let pageAbout = "KAWARABAN_PAGE_ABOUT"
         public static let pageContact = "KAWARABAN_PAGE_CONTACT"
         public static let pageLegal = "KAWARABAN_PAGE_LEGAL"
+        public static let digests = "KAWARABAN_DIGESTS"
+        public static let digestTime = "KAWARABAN_DIGEST_TIME"
 
         /// Every key a setting is read from, for telling a misspelt one apart.
         public static let all: [String] = [
@@ -72,6 +74,7 @@ public struct Settings: Sendable {
             llmConcurrency, llmRequestsPerMinute, llmTokensPerMinute,
             triageMinimumWorth, hackerNewsMinimumScore, hackerNewsMinimumComments, llmDailyTokens, llmPrices,
             styleBody, styleCommentary, pageAbout, pageContact, pageLegal,
+            digests, digestTime,
         ] + llmTaskKeys
     }
 
@@ -107,6 +110,8 @@ public struct Settings: Sendable {
     public var llmPrices = LLMPrices()
     /// The site's about, contact and legal-notice pages, as the Markdown of the files named.
     public var operatorPages = OperatorPages()
+    /// Whether and when the digests are written.
+    public var digests = DigestSettings()
     /// Largest Markdown file a page setting may name.
     public static let maximumPageFileBytes = 1 << 20
 
@@ -246,6 +251,18 @@ public struct CollectionSettings: Sendable {
         self.dailyQuota = dailyQuota
         self.hackerNewsMinimumScore = hackerNewsMinimumScore
         self.hackerNewsMinimumComments = hackerNewsMinimumComments
+    }
+}
+
+/// Whether the background services write the digests, and at what time of day (in the edition's
+/// time zone) the previous day's and week's are due.
+public struct DigestSettings: Sendable, Hashable {
+    public var enabled: Bool
+    public var timeOfDay: DigestTimeOfDay
+
+    public init(enabled: Bool = true, timeOfDay: DigestTimeOfDay = .standard) {
+        self.enabled = enabled
+        self.timeOfDay = timeOfDay
     }
 }
 
@@ -399,6 +416,7 @@ struct SettingsReader {
         settings.translationMaximumCharacters = translationMaximumCharacters
         settings.llmDailyTokens = llmDailyTokens
         settings.llmPrices = llmPrices
+        settings.digests = DigestSettings(enabled: boolean(Settings.Key.digests, default: true), timeOfDay: digestTimeOfDay())
         settings.operatorPages = OperatorPages(about: markdownFile(Settings.Key.pageAbout),
                                                contact: markdownFile(Settings.Key.pageContact),
                                                legal: markdownFile(Settings.Key.pageLegal))
@@ -426,6 +444,15 @@ struct SettingsReader {
             return nil
         }
         return text
+    }
+
+    private mutating func digestTimeOfDay() -> DigestTimeOfDay {
+        guard let raw = value(Settings.Key.digestTime) else { return .standard }
+        guard let time = DigestTimeOfDay(parsing: raw) else {
+            problems.append("\(Settings.Key.digestTime)=\(raw): expected a time of day HH:MM from 00:00 to 23:59")
+            return .standard
+        }
+        return time
     }
 
     private mutating func boolean(_ key: String, default fallback: Bool) -> Bool {

@@ -35,6 +35,13 @@ public enum SiteApplication {
         router.get("/tools/:id") { try await pages.entityPage(.tools, $0, $1) }
         router.get("/trends") { try await pages.trends($0, $1) }
         router.get("/search") { try await pages.search($0, $1) }
+        for kind in DigestKind.allCases {
+            router.get(RouterPath(kind.archivePath)) { try await pages.digestArchive(kind, $0, $1) }
+            router.get(RouterPath("\(kind.archivePath)/:key")) { try await pages.digestOrPeriod(kind, $0, $1) }
+            for format in FeedFormat.allCases {
+                router.get(RouterPath("\(kind.archivePath)/feed.\(format.fileExtension)")) { try await pages.digestFeed(kind, format, $0, $1) }
+            }
+        }
         for format in FeedFormat.allCases {
             router.get(RouterPath("/feed.\(format.fileExtension)")) { try await pages.latestFeed(format, $0, $1) }
             router.get(RouterPath("/tags/:tag/feed.\(format.fileExtension)")) { try await pages.tagFeed(format, $0, $1) }

@@ -137,7 +137,8 @@ struct NavigationLink {
 /// The sections the header links to, in the seed site's order.
 enum SiteNavigation {
     static let sections: [(label: String, path: String)] = [
-        ("最新ニュース", "/"), ("動画", "/videos"), ("AIツール", "/tools"), ("トレンド", "/trends"), ("企業", "/companies"),
+        ("最新ニュース", "/"), ("AI日報", DigestKind.daily.archivePath), ("Hacker日報", DigestKind.hacker.archivePath),
+        ("週報", DigestKind.weekly.archivePath), ("動画", "/videos"), ("AIツール", "/tools"), ("トレンド", "/trends"), ("企業", "/companies"),
     ]
 
     /// `path` is the page's own path: the section's index is the current page, a page below it

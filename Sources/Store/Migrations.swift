@@ -416,6 +416,7 @@ extension Store {
                     lease_expires_at \(time),
                     attempts INTEGER NOT NULL DEFAULT 0,
                     last_error TEXT,
+                    next_attempt_at \(time),
                     content_json TEXT,
                     written_at \(time),
                     created_at \(time) NOT NULL,

@@ -50,9 +50,12 @@ extension Store {
     /// The flag `kawaraban demo` sets: every article of this database is synthetic.
     static let syntheticFlag = "synthetic"
 
-    /// Records that `itemIDs` changed in a way the site shows, and drops entries past retention.
-    func recordSiteChange(of itemIDs: [Int64], _ kind: SiteChangeKind, previousTags: [String] = [], now: Date) async throws {
+    /// Records that `itemIDs` changed in a way the site shows, and drops entries past retention;
+    /// on `connection` when the change is part of a transaction there.
+    func recordSiteChange(of itemIDs: [Int64], _ kind: SiteChangeKind, previousTags: [String] = [], now: Date,
+                          on connection: (any SQLDatabase)? = nil) async throws {
         guard !itemIDs.isEmpty else { return }
+        let database = connection ?? self.database
         let previous = previousTags.isEmpty ? nil : try Self.json(previousTags)
         let rows: [SQLQueryString] = itemIDs.map {
             "(\(bind: $0), \(bind: kind.rawValue), \(bind: previous), \(bind: now.storedValue))"

@@ -7,8 +7,10 @@ public struct SitemapCounts: Sendable, Hashable {
     public var articles: Int
     public var tags: Int
     public var entities: Int
+    /// Written digests of every kind.
+    public var digests: Int
 
-    public var total: Int { articles + tags + entities }
+    public var total: Int { articles + tags + entities + digests }
 }
 
 /// A published article as the site map lists it: its address and when it last changed.
@@ -29,11 +31,13 @@ extension Store {
                 SELECT (SELECT COUNT(*) FROM items WHERE \(Self.listable)) AS articles,
                     (SELECT COUNT(DISTINCT item_tags.tag) FROM item_tags JOIN items ON items.id = item_tags.item_id
                         WHERE \(Self.listable)) AS tags,
-                    (\(Self.listedEntityIDs(kinds, distinct: "COUNT(DISTINCT entities.id)"))) AS entities
+                    (\(Self.listedEntityIDs(kinds, distinct: "COUNT(DISTINCT entities.id)"))) AS entities,
+                    (SELECT COUNT(*) FROM digests WHERE \(Self.writtenDigest)) AS digests
                 """).first()
             return SitemapCounts(articles: try row?.decode(column: "articles", as: Int.self) ?? 0,
                                  tags: try row?.decode(column: "tags", as: Int.self) ?? 0,
-                                 entities: try row?.decode(column: "entities", as: Int.self) ?? 0)
+                                 entities: try row?.decode(column: "entities", as: Int.self) ?? 0,
+                                 digests: try row?.decode(column: "digests", as: Int.self) ?? 0)
         }
     }
 

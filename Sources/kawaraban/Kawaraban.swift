@@ -9,7 +9,8 @@ struct Kawaraban: AsyncParsableCommand {
         commandName: "kawaraban",
         abstract: "Collects AI news, translates and analyses it in Japanese, and publishes a website.",
         subcommands: [Serve.self, Migrate.self, Sources.self, Collect.self, Work.self, Status.self, Feed.self, Extract.self, Bench.self,
-                      Items.self, Prune.self, GlossaryCommand.self, Usage.self, Eval.self, Demo.self, Stories.self])
+                      Items.self, Prune.self, GlossaryCommand.self, Usage.self, Eval.self, Demo.self, Stories.self,
+                      DigestCommand.self])
 }
 
 /// Options every command shares.

@@ -40,6 +40,13 @@ struct BrowserTests {
             ("/trends", 200),
             ("/search?q=OpenAI", 200),
             ("/search?q=%E9%80%9A%E5%B8%B8", 200),
+            (BrowserRows.digestPaths.daily, 200),
+            (BrowserRows.digestPaths.emptyDaily, 200),
+            (BrowserRows.digestPaths.hacker, 200),
+            (BrowserRows.digestPaths.weekly, 200),
+            ("/daily", 200),
+            ("/daily/2026-11", 200),
+            ("/weekly/2026", 200),
             ("/no/such/page", 404),
         ]
     }
@@ -240,8 +247,53 @@ struct BrowserRows {
         let ids = try await store.database.raw("SELECT id, kind FROM entities").all().reduce(into: [String: Int64]()) { ids, row in
             ids[try row.decode(column: "kind", as: String.self)] = try row.decode(column: "id", as: Int64.self)
         }
+        try await storeDigests(in: store, carrying: [long, videoRow], company: try #require(ids[EntityKind.company.rawValue]))
         return BrowserRows(articlePath: Store.articlePath(long, url: longURL),
                            videoPath: Store.articlePath(videoRow, url: "https://www.youtube.com/watch?v=dQw4w9WgXcQ"),
                            company: try #require(ids[EntityKind.company.rawValue]), tool: try #require(ids[EntityKind.model.rawValue]))
+    }
+
+    static let digestPaths = (daily: "/daily/2026-11-29", emptyDaily: "/daily/2026-11-28", hacker: "/hacker/2026-11-29",
+                              weekly: "/weekly/2026-W48")
+
+    /// A digest of each kind with the long words and URLs in every text, and an empty AI日報.
+    static func storeDigests(in store: Store, carrying ids: [Int64], company: Int64) async throws {
+        let written = Date()
+        let discussion = HackerNewsDiscussion(
+            storyID: 46_000_001, points: 1_234, commentCount: 5_000,
+            summary: ThreadSummary(overview: "議論の概要 \(longWord) \(longURL)", positions: [
+                ThreadPosition(stance: "賛成の立場 \(longWord)", reception: .agreed),
+                ThreadPosition(stance: "意見が割れた点 \(longURL)", reception: .divided),
+                ThreadPosition(stance: "反対の立場 \(longWord)", reception: .disputed),
+            ], commentsRead: 500))
+        func entries(discussion: HackerNewsDiscussion? = nil) -> [DigestEntry] {
+            ids.enumerated().map { index, id in
+                DigestEntry(itemID: id, title: "見出し\(index) \(longWord) \(longURL)", summary: "一行の要約 \(longWord) \(longURL)",
+                            importance: 5 - index, sourceName: "The Example AI Research Blog Weekly \(longWord)",
+                            otherSources: (1...6).map { "Outlet \($0) \(longWord)" }, discussion: discussion)
+            }
+        }
+        let tags = [DigestFacet(name: longWord, count: 12), DigestFacet(name: "生成AI", count: 3)]
+        let companies = [DigestFacet(name: "OpenAI Global Research \(longWord)", entityID: company, count: 4),
+                         DigestFacet(name: "Unlisted \(longWord)", count: 1)]
+        let sections = [DigestSection(theme: "テーマ \(longWord)", entries: entries()),
+                        DigestSection(theme: "規制と政策", entries: Array(entries().prefix(1)))]
+        let digests = [
+            Digest(slot: DigestSlot(kind: .daily, key: "2026-11-29")!, title: "AI日報 2026年11月29日（日） \(longWord)",
+                   lead: "一日の概観 \(longWord) \(longURL)", sections: sections, tags: tags, companies: companies,
+                   model: "test-model", writtenAt: written),
+            Digest(slot: DigestSlot(kind: .daily, key: "2026-11-28")!, title: "AI日報 2026年11月28日（土）", lead: nil, sections: [],
+                   model: nil, writtenAt: written),
+            Digest(slot: DigestSlot(kind: .hacker, key: "2026-11-29")!, title: "Hacker日報 2026年11月29日（日） \(longWord)", lead: nil,
+                   sections: [DigestSection(theme: "Hacker Newsの議論 \(longWord)", entries: entries(discussion: discussion))],
+                   tags: tags, model: "test-model", writtenAt: written),
+            Digest(slot: DigestSlot(kind: .weekly, key: "2026-W48")!, title: "週報 2026年第48週 \(longWord)",
+                   lead: "今週の概観 \(longWord) \(longURL)", sections: sections, tags: tags, companies: companies,
+                   trends: [DigestTrend(name: "OpenAI Global Research \(longWord)", entityID: company,
+                                        dailyCounts: [1, 0, 2, 3, 0, 1, 4], previousWeekCount: 2),
+                            DigestTrend(name: longWord, dailyCounts: [0, 5, 1, 0, 2, 0, 9], previousWeekCount: 1)],
+                   model: "test-model", writtenAt: written),
+        ]
+        for digest in digests { try await store.writeDigest(digest, now: written) }
     }
 }

@@ -1,6 +1,7 @@
 import Foundation
 import Hummingbird
 import HummingbirdTesting
+import KawarabanCore
 import Testing
 import TestSupport
 @testable import Site
@@ -142,6 +143,57 @@ import TestSupport
                 #expect(Set(rows[index].tags).isSubset(of: entry.tags), "\(file)")
                 if file.hasSuffix(".json") {
                     #expect(entry.importance == rows[index].importance, "\(file)")
+                } else {
+                    #expect(entry.dated == true, "\(file)")
+                }
+            }
+        }
+    }
+
+    /// The digest feeds, one entry per digest: well-formed, each entry the digest's title, page
+    /// and summary, dated, and no importance (a digest has none).
+    @Test(arguments: Backend.available)
+    func feedparserReadsEveryDigestFeed(backend: Backend) async throws {
+        let python = try Self.feedparserPython()
+        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("kawaraban-digest-feeds-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: directory) }
+        try await withSite(backend) { store, client in
+            _ = try await DigestRoutesTests.store(in: store)
+            for kind in DigestKind.allCases {
+                for format in FeedFormat.allCases {
+                    let body = try await client.execute(uri: FeedScope.digests(kind).path(format), method: .get) { response in
+                        #expect(response.status == .ok)
+                        return String(buffer: response.body)
+                    }
+                    try Data(body.utf8).write(to: directory.appendingPathComponent("\(kind.rawValue).\(format.fileExtension)"))
+                }
+            }
+        }
+        let files = try FileManager.default.contentsOfDirectory(atPath: directory.path).sorted()
+        #expect(files.count == 9)
+        let result = try Self.run(python, ["-c", Self.script] + files.map { directory.appendingPathComponent($0).path })
+        try #require(result.status == 0, "feedparser script failed: \(result.output)")
+        let readings = try JSONDecoder().decode([String: Reading].self, from: Data(result.output.utf8))
+        let expected: [String: [(title: String, key: String, summary: String)]] = [
+            "daily": [("AI日報 2026年11月29日（日）", "2026-11-29", "モデルの発表が相次いだ一日"),
+                      ("AI日報 2026年11月28日（土）", "2026-11-28", DigestKind.daily.emptyNote)],
+            "hacker": [("Hacker日報 2026年11月29日（日）", "2026-11-29", "主なニュース: 見出し0")],
+            "weekly": [("週報 2026年第48週", "2026-W48", "今週の概観の本文")],
+        ]
+        for file in files {
+            let reading = try #require(readings[file])
+            let kind = String(file.prefix { $0 != "." })
+            let entries = try #require(expected[kind])
+            #expect(reading.bozo == 0, "\(file): \(reading.problem)")
+            #expect(reading.entries.count == entries.count, "\(file)")
+            for (entry, digest) in zip(reading.entries, entries) {
+                #expect(entry.title == digest.title, "\(file)")
+                #expect(entry.link == "https://news.example.jp/\(kind)/\(digest.key)", "\(file)")
+                #expect(entry.summary == digest.summary, "\(file)")
+                #expect(!entry.tags.contains { $0.hasPrefix("重要度") }, "\(file)")
+                if file.hasSuffix(".json") {
+                    #expect(entry.importance == nil, "\(file)")
                 } else {
                     #expect(entry.dated == true, "\(file)")
                 }

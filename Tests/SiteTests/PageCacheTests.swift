@@ -104,6 +104,61 @@ import TestSupport
         }
     }
 
+    /// A digest asked for before it is written is a cached 404; once written (the `.digested`
+    /// changes read by the watcher) its page, its archive, its feed, the site map and every
+    /// article's 今日のまとめ are rendered again, and pages no digest shows stay cached.
+    @Test(arguments: Backend.available)
+    func aWrittenDigestReplacesItsCachedNotFoundAndTheArticlesLinksToIt(backend: Backend) async throws {
+        try await withTestStore(backend) { store in
+            let renderer = try await SiteRenderer(configuration: SiteConfiguration(publicURL: URL(string: "https://news.example.jp/")!))
+            let cache = RenderedPageCache()
+            let app = Application(responder: try SiteApplication.responder(store: store, renderer: renderer, cache: cache))
+            let watcher = SiteChangeWatcher(store: store, cache: cache, logger: Logger(label: "test"))
+            let source = try await store.addSource(url: "https://wire.example/feed", name: "Wire", kind: .feed)
+            let carried = try await store.storePublished(source: source.id, url: "https://wire.example/carried", feedDate: nil,
+                                                         discoveredAt: Self.start, analysis: Self.analysis(tags: ["半導体"]))
+            let other = try await store.storePublished(source: source.id, url: "https://wire.example/other", feedDate: nil,
+                                                       discoveredAt: Self.start.addingTimeInterval(60), analysis: Self.analysis(tags: ["教育"]))
+            let carriedPath = Store.articlePath(carried, url: "https://wire.example/carried")
+            let otherPath = Store.articlePath(other, url: "https://wire.example/other")
+            let changed = ["/daily/2026-11-29", "/daily", "/daily/2026-11", "/daily/feed.xml", "/sitemap.xml", carriedPath, otherPath]
+            let untouched = ["/", "/feed.xml", SitePages.tagPath("半導体"), "/no/such/page"]
+            let logStart = try await store.latestSiteChangeID()
+            try await app.test(.router) { client in
+                var first: [String: Served] = [:]
+                for uri in changed + untouched { first[uri] = try await Self.get(client, uri) }
+                #expect(first["/daily/2026-11-29"]?.status == .notFound)
+                #expect(first["/daily/2026-11"]?.status == .notFound)
+
+                // Renamed behind the site's back: a page rendered again shows the new name.
+                try await store.database.raw("UPDATE sources SET name = 'New Wire' WHERE id = \(bind: source.id)").run()
+                let slot = try #require(DigestSlot(kind: .daily, key: "2026-11-29"))
+                try await store.writeDigest(Digest(
+                    slot: slot, title: "AI日報 2026年11月29日（日）", lead: "リード",
+                    sections: [DigestSection(theme: "テーマ", entries: [
+                        DigestEntry(itemID: carried, title: "見出し", summary: "要約", importance: 4, sourceName: "Wire"),
+                    ])], model: nil, writtenAt: Self.start), now: Self.start)
+                for uri in changed + untouched {
+                    #expect(try await Self.get(client, uri) == first[uri], "\(uri) before the poll")
+                }
+                _ = await watcher.poll(after: logStart)
+
+                for uri in changed {
+                    let now = try await Self.get(client, uri)
+                    #expect(now.status == .ok, "\(uri)")
+                    #expect(now.etag != first[uri]?.etag, "\(uri) was not rendered again")
+                }
+                #expect(try await Self.get(client, carriedPath).body.contains("この記事を収録したAI日報 2026年11月29日（日）"))
+                #expect(try await Self.get(client, carriedPath).body.contains("New Wire"))
+                #expect(first["/"]?.body.contains("Wire") == true)
+                #expect(try await Self.get(client, otherPath).body.contains("href=\"/daily/2026-11-29\">AI日報で今日の重要ニュースをまとめ読み"))
+                for uri in untouched {
+                    #expect(try await Self.get(client, uri) == first[uri], "\(uri) was rendered again")
+                }
+            }
+        }
+    }
+
     /// `glossary apply` may rename a tag: the old tag's pages listed the item and go too.
     @Test(arguments: Backend.available)
     func aRewriteThatRenamesATagDropsThePagesOfTheOldTag(backend: Backend) async throws {
@@ -134,7 +189,10 @@ import TestSupport
             ("/", .fixed([.anyPublication])), ("/videos", .fixed([.anyPublication])), ("/trends", .fixed([.anyPublication])),
             ("/search", .fixed([.anyPublication])), ("/feed.xml", .fixed([.anyPublication])),
             ("/feed.atom", .fixed([.anyPublication])), ("/feed.json", .fixed([.anyPublication])),
-            ("/sitemap.xml", .fixed([.anyPublication])), ("/sitemaps/2.xml", .fixed([.anyPublication])),
+            ("/sitemap.xml", .fixed([.anyPublication, .digests])), ("/sitemaps/2.xml", .fixed([.anyPublication, .digests])),
+            ("/daily", .fixed([.digests])), ("/daily/2026-11-29", .fixed([.digests])), ("/daily/2026-11", .fixed([.digests])),
+            ("/hacker/feed.xml", .fixed([.digests])), ("/weekly/2026-W48", .fixed([.digests])), ("/weekly/not-a-key", .fixed([.digests])),
+            ("/daily/2026-11-29/x", .fixed([])), ("/monthly/2026-11", .fixed([])),
             ("/tags", .fixed([.anyPublication])),
             ("/articles/42", .article(42)), ("/articles/42-openai-ships-a-model", .article(42)),
             ("/articles/0", .fixed([])), ("/articles/x-1", .fixed([])),

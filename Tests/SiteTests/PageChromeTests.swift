@@ -14,7 +14,7 @@ import Testing
     }
 
     @Test func theSectionAPageBelongsToIsMarkedAndNoOther() {
-        #expect(SiteNavigation.links(at: "/").map(\.label) == ["最新ニュース", "動画", "AIツール", "トレンド", "企業"])
+        #expect(SiteNavigation.links(at: "/").map(\.label) == ["最新ニュース", "AI日報", "Hacker日報", "週報", "動画", "AIツール", "トレンド", "企業"])
         #expect(Self.current(at: "/") == ["最新ニュース": "page"])
         #expect(Self.current(at: "/?page=3") == ["最新ニュース": "true"])
         #expect(Self.current(at: "/companies") == ["企業": "page"])
@@ -22,8 +22,12 @@ import Testing
         #expect(Self.current(at: "/tools/4") == ["AIツール": "true"])
         #expect(Self.current(at: "/videos") == ["動画": "page"])
         #expect(Self.current(at: "/trends") == ["トレンド": "page"])
+        #expect(Self.current(at: "/daily") == ["AI日報": "page"])
+        #expect(Self.current(at: "/daily/2026-11-29") == ["AI日報": "true"])
+        #expect(Self.current(at: "/hacker/2026-11") == ["Hacker日報": "true"])
+        #expect(Self.current(at: "/weekly/2026-W48") == ["週報": "true"])
         // An article, a tag, a search or a path that merely starts like a section belongs to none.
-        for path in ["/articles/7", "/tags/OpenAI", "/search?q=AI", "/toolsmith", "/companiesX/1", "//", nil] {
+        for path in ["/articles/7", "/tags/OpenAI", "/search?q=AI", "/toolsmith", "/companiesX/1", "/dailyX", "//", nil] {
             #expect(Self.current(at: path).isEmpty, "\(path)")
         }
     }

@@ -187,7 +187,7 @@ public final class ScriptedLLMServer: Sendable {
     }
 
     /// The first user message read as a JSON object, when it is one.
-    static func firstUserPayload(_ json: [String: Any]) -> [String: Any]? {
+    public static func firstUserPayload(_ json: [String: Any]) -> [String: Any]? {
         guard let messages = json["messages"] as? [[String: Any]],
               let content = messages.first(where: { $0["role"] as? String == "user" })?["content"] as? String
         else { return nil }

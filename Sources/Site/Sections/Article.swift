@@ -25,8 +25,10 @@ extension SitePages {
             return Response(status: .movedPermanently,
                             headers: [.location: canonical, .cacheControl: SiteApplication.pageCacheControl])
         }
+        let carriedBy = try await store.digestSlots(carrying: id)
         return Self.htmlResponse(try renderer.articlePage(
             article, carriers: try await store.carriers(of: id),
+            carriedBy: carriedBy, latestDaily: carriedBy.isEmpty ? try await store.latestDigestSlot(.daily) : nil,
             related: try await store.relatedArticles(of: id, limit: Self.relatedArticleLimit),
             neighbours: try await store.neighbours(of: article.headline),
             entities: try await store.entities(ofItem: id, kinds: EntitySection.listedKinds),
@@ -38,12 +40,15 @@ extension SiteRenderer {
     /// `carriers` are every source that carried the story; those other than the article's own
     /// are credited too. `entities` are the companies and tools it names, linked to their pages.
     /// `story` credits the other outlets' reports of the same event and lists the 続報 thread.
+    /// `carriedBy` are the digests that carried it; until one does, `latestDaily` is offered.
     public func articlePage(_ published: PublishedArticle, carriers: [StoryCarrier] = [],
+                            carriedBy: [DigestSlot] = [], latestDaily: DigestSlot? = nil,
                             related: [PublishedHeadline] = [], neighbours: ArticleNeighbours = ArticleNeighbours(),
                             entities: [StoredEntity] = [], story: StoryContext? = nil) throws -> String {
         var article = articleView(published)
         article.story = story.map { storyView($0, on: published.headline.id) }
         article.related = related.map(listEntry)
+        article.todaySummary = todaySummary(carriedBy: carriedBy, latestDaily: latestDaily)
         article.entityLinks = entities.compactMap { entity in
             EntitySection.path(of: entity).map { EntityLink(name: entity.name, path: $0) }
         }
@@ -187,6 +192,7 @@ struct ArticleView {
     var neighbours: NeighbourLinks?
     var entityLinks: [EntityLink] = []
     var story: StoryView?
+    var todaySummary: TodaySummaryView?
 }
 
 /// A company or tool the article names, with its page.

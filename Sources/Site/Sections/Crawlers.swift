@@ -3,8 +3,8 @@ import Hummingbird
 import KawarabanCore
 import Store
 
-// What crawlers read: the site map of every published article, tag and company page, and
-// robots.txt pointing at it. Past `SiteConfiguration.sitemapURLsPerFile` addresses (the
+// What crawlers read: the site map of every published article, tag and company page and every
+// written digest, and robots.txt pointing at it. Past `SiteConfiguration.sitemapURLsPerFile` addresses (the
 // protocol's 50,000) the site map becomes an index of parts (`/sitemaps/<n>.xml`).
 
 enum Sitemap {
@@ -65,7 +65,7 @@ extension SitePages {
     }
 
     /// The addresses at positions `range` of the whole list: articles by id, then tags, then
-    /// companies. Each kind is read only for the part of `range` it covers.
+    /// companies, then digests. Each kind is read only for the part of `range` it covers.
     private func sitemapURLs(_ range: Range<Int>, counts: SitemapCounts) async throws -> [(loc: String, lastmod: Date?)] {
         func slice(startingAt first: Int, count: Int) -> Range<Int> {
             let overlap = range.clamped(to: first..<(first + count))
@@ -89,6 +89,12 @@ extension SitePages {
             urls += try await store.sitemapEntities(ofKinds: Self.companyKinds, limit: companies.count,
                                                     offset: companies.lowerBound).map {
                 (renderer.absolute(FeedScope.company(id: $0).pagePath), nil)
+            }
+        }
+        let digests = slice(startingAt: counts.articles + counts.tags + counts.entities, count: counts.digests)
+        if !digests.isEmpty {
+            urls += try await store.sitemapDigests(limit: digests.count, offset: digests.lowerBound).map {
+                (renderer.absolute($0.slot.kind.path($0.slot)), $0.writtenAt)
             }
         }
         return urls

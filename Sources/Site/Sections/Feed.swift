@@ -4,20 +4,23 @@ import KawarabanCore
 import Store
 
 // The site's feeds out: the latest articles, each tag's and each company's, in RSS 2.0, Atom 1.0
-// and JSON Feed 1.1, all narrowed by `?min_importance=`. One model (`SiteFeed`) is built per
-// request and written by the format asked for (FeedWriters.swift).
+// and JSON Feed 1.1, all narrowed by `?min_importance=`, and each digest kind's, one entry per
+// digest. One model (`SiteFeed`) is built per request and written by the format asked for
+// (FeedWriters.swift).
 
 /// Which articles a feed follows, and so its address and the page it belongs to.
 enum FeedScope: Hashable {
     case latest
     case tag(String)
     case company(id: Int64)
+    /// One kind of digest: AI日報, Hacker日報 or 週報.
+    case digests(DigestKind)
 
     /// The feed's address without the format's extension.
     var basePath: String {
         switch self {
         case .latest: return "/feed"
-        case .tag, .company: return "\(pagePath)/feed"
+        case .tag, .company, .digests: return "\(pagePath)/feed"
         }
     }
 
@@ -27,6 +30,7 @@ enum FeedScope: Hashable {
         case .latest: return "/"
         case .tag(let tag): return SitePages.tagPath(tag)
         case .company(let id): return "/companies/\(id)"
+        case .digests(let kind): return kind.archivePath
         }
     }
 
@@ -86,7 +90,7 @@ struct SiteFeed {
     var entries: [SiteFeedEntry]
 }
 
-/// One article as a feed carries it.
+/// One article, or one digest, as a feed carries it.
 struct SiteFeedEntry {
     /// Stays the same whatever becomes of the article's readable address.
     var id: String
@@ -95,15 +99,20 @@ struct SiteFeedEntry {
     var summary: String
     var published: Date
     var updated: Date
-    var importance: Int
-    var importanceLabel: String
+    /// An article's importance; a digest has none.
+    var importance: Importance?
     var tags: [String]
+    /// Who wrote the entry: the article's source, or the site for a digest.
     var sourceName: String
     /// The article at its source, when the URL policy accepts it.
     var sourceURL: String?
 
     /// How the importance travels where a format has only categories.
-    var importanceCategory: String { "重要度\(importance)" }
+    var importanceCategory: String? { importance.map { "重要度\($0.value)" } }
+    var importanceLabel: String? { importance.map(ImportanceLabel.japanese) }
+
+    /// Every category: the importance's, then the tags.
+    var categories: [String] { (importanceCategory.map { [$0] } ?? []) + tags }
 }
 
 extension SitePages {
@@ -124,7 +133,7 @@ extension SitePages {
 
     /// `/feed.xml`, `/feed.atom`, `/feed.json`.
     func latestFeed(_ format: FeedFormat, _ request: Request, _ context: some RequestContext) async throws -> Response {
-        try await feed(format, scope: .latest, title: renderer.configuration.siteName,
+        try await feed(format, scope: .latest, filter: ListingFilter(), title: renderer.configuration.siteName,
                        description: renderer.configuration.tagline, request: request)
     }
 
@@ -133,7 +142,7 @@ extension SitePages {
         guard let raw = context.parameters.get("tag"), raw.utf8.count <= Self.maximumEncodedTagLength,
               let tag = raw.removingPercentEncoding, !tag.isEmpty, tag.count <= Self.maximumTagLength
         else { throw HTTPError(.notFound) }
-        return try await feed(format, scope: .tag(tag), title: "#\(tag) | \(renderer.configuration.siteName)",
+        return try await feed(format, scope: .tag(tag), filter: ListingFilter(tag: tag), title: "#\(tag) | \(renderer.configuration.siteName)",
                               description: "「\(tag)」タグの記事", request: request) {
             try await store.headlines(matching: ListingFilter(tag: tag), limit: 1, offset: 0).isEmpty
         }
@@ -144,13 +153,14 @@ extension SitePages {
         guard let id = URLNumber.path("id", of: context, in: URLNumber.entityIDs),
               let company = try await store.entity(id: id, ofKinds: Self.companyKinds)
         else { throw HTTPError(.notFound) }
-        return try await feed(format, scope: .company(id: id), title: "\(company.name) | \(renderer.configuration.siteName)",
+        return try await feed(format, scope: .company(id: id), filter: ListingFilter(entityID: id), title: "\(company.name) | \(renderer.configuration.siteName)",
                               description: "\(company.name)に関する記事", request: request)
     }
 
-    /// The feed of `scope` in `format`. `isUnknown` tells, when nothing matched, whether the
-    /// scope itself names nothing we have (then the feed is not found).
-    private func feed(_ format: FeedFormat, scope: FeedScope, title: String, description: String, request: Request,
+    /// The feed of `scope`, the articles `filter` lists, in `format`. `isUnknown` tells, when
+    /// nothing matched, whether the scope itself names nothing we have (then the feed is not found).
+    private func feed(_ format: FeedFormat, scope: FeedScope, filter: ListingFilter, title: String, description: String,
+                      request: Request,
                       isUnknown: () async throws -> Bool = { false }) async throws -> Response {
         let minimumImportance: Int?
         switch URLNumber.query(Self.feedImportanceParameter, of: request, in: AxisScores.range) {
@@ -158,17 +168,16 @@ extension SitePages {
         case .number(let number): minimumImportance = number
         case .invalid: throw HTTPError(.notFound)
         }
-        var filter = ListingFilter(minimumImportance: minimumImportance)
-        switch scope {
-        case .latest: break
-        case .tag(let tag): filter.tag = tag
-        case .company(let id): filter.entityID = id
-        }
+        var filter = filter
+        filter.minimumImportance = minimumImportance
         let headlines = try await store.headlines(matching: filter, limit: Self.feedHeadlineCount, offset: 0)
         if headlines.isEmpty, try await isUnknown() { throw HTTPError(.notFound) }
-        let feed = renderer.siteFeed(scope: scope, title: title, description: description,
-                                     minimumImportance: minimumImportance, headlines: headlines)
-        return Response(
+        return try Self.feedResponse(renderer.siteFeed(scope: scope, title: title, description: description,
+                                                       minimumImportance: minimumImportance, headlines: headlines), format)
+    }
+
+    static func feedResponse(_ feed: SiteFeed, _ format: FeedFormat) throws -> Response {
+        Response(
             status: .ok,
             headers: [.contentType: "\(format.mediaType); charset=utf-8", .cacheControl: SiteApplication.pageCacheControl],
             body: ResponseBody(byteBuffer: ByteBuffer(string: try format.render(feed))))
@@ -186,9 +195,7 @@ extension SiteRenderer {
                 id: absolute(SitePages.articlePath(headline.id)),
                 url: absolute(SitePages.articlePath(id: headline.id, title: headline.originalTitle)),
                 title: configuration.feedTitle(analysis.title), summary: analysis.tldr, published: headline.shownAt,
-                updated: max(analysis.analysedAt, headline.shownAt),
-                importance: analysis.importance.value, importanceLabel: ImportanceLabel.japanese(analysis.importance),
-                tags: analysis.tags, sourceName: headline.sourceName, sourceURL: BlockHTML.safeURL(headline.url))
+                updated: max(analysis.analysedAt, headline.shownAt), importance: analysis.importance, tags: analysis.tags, sourceName: headline.sourceName, sourceURL: BlockHTML.safeURL(headline.url))
         }
         return SiteFeed(
             title: configuration.feedTitle(minimumImportance.map { "\(title)(重要度\($0)以上)" } ?? title),

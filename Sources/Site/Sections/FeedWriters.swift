@@ -30,8 +30,7 @@ enum RSSWriter {
                 <pubDate>\(FeedDates.rfc822(entry.published))</pubDate>
                 <description>\(escape(entry.summary))</description>
                 \(source)
-                <category>\(escape(entry.importanceCategory))</category>
-                \(entry.tags.map { "<category>\(escape($0))</category>" }.joined())
+                \(entry.categories.map { "<category>\(escape($0))</category>" }.joined())
                 </item>
 
                 """
@@ -70,13 +69,18 @@ enum AtomWriter {
                 <updated>\(FeedDates.rfc3339(entry.updated))</updated>
                 <author><name>\(escape(entry.sourceName))</name>\(sourceURI)</author>
                 <summary type="text">\(escape(entry.summary))</summary>
-                <category term="\(escape(entry.importanceCategory))" label="\(escape("\(entry.importanceCategory) \(entry.importanceLabel)"))"/>
-                \(entry.tags.map { "<category term=\"\(escape($0))\"/>" }.joined())
+                \(importanceCategory(entry))\(entry.tags.map { "<category term=\"\(escape($0))\"/>" }.joined())
                 </entry>
 
                 """
         }
         return xml + "</feed>\n"
+    }
+
+    /// The importance as a category whose label names its level too; nothing for a digest.
+    private static func importanceCategory(_ entry: SiteFeedEntry) -> String {
+        guard let category = entry.importanceCategory, let label = entry.importanceLabel else { return "" }
+        return "<category term=\"\(escape(category))\" label=\"\(escape("\(category) \(label)"))\"/>\n"
     }
 
     static func escape(_ text: String) -> String { XMLEscaping.escape(text) }
@@ -114,7 +118,8 @@ enum JSONFeedWriter {
         var date_modified: String
         var tags: [String]
         var authors: [Author]
-        var _kawaraban: Extension
+        /// Left out of a digest's entry, which has no importance or source.
+        var _kawaraban: Extension?
     }
 
     /// What the format has no field for, under a key of ours as JSON Feed's extensions are.
@@ -133,9 +138,10 @@ enum JSONFeedWriter {
                 return Item(
                     id: entry.id, url: entry.url, external_url: entry.sourceURL, title: entry.title, summary: entry.summary,
                     content_text: entry.summary, date_published: FeedDates.rfc3339(entry.published),
-                    date_modified: FeedDates.rfc3339(entry.updated), tags: [entry.importanceCategory] + entry.tags,
-                    authors: [source],
-                    _kawaraban: Extension(importance: entry.importance, importance_label: entry.importanceLabel, source: source))
+                    date_modified: FeedDates.rfc3339(entry.updated), tags: entry.categories, authors: [source],
+                    _kawaraban: entry.importance.map {
+                        Extension(importance: $0.value, importance_label: ImportanceLabel.japanese($0), source: source)
+                    })
             })
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.withoutEscapingSlashes, .sortedKeys]

@@ -15,6 +15,8 @@ public enum PageDependency: Hashable, Sendable {
     case entity(Int64)
     /// The items naming any entity this index lists.
     case entityIndex(EntityIndex)
+    /// The written digests: their pages, archives and feeds, and what each article's 今日のまとめ links to.
+    case digests
 
     /// The site's two indexes of entities, and the kinds each lists.
     public enum EntityIndex: Hashable, Sendable {
@@ -43,10 +45,11 @@ public enum PageDependency: Hashable, Sendable {
         return touched
     }
 
-    /// An article page's dependencies: itself, and the tags and entities its related list is
-    /// chosen by (a new article sharing one may enter it).
+    /// An article page's dependencies: itself, the tags and entities its related list is chosen
+    /// by (a new article sharing one may enter it), and the digests (its 今日のまとめ names the
+    /// digests that carried it or, until one does, the latest AI日報, which every new one replaces).
     static func ofArticle(_ id: Int64, topics: ItemTopics) -> Set<PageDependency> {
-        var dependencies: Set<PageDependency> = [.item(id)]
+        var dependencies: Set<PageDependency> = [.item(id), .digests]
         dependencies.formUnion(topics.tags.map(PageDependency.tag))
         dependencies.formUnion(topics.entities.map { .entity($0.id) })
         return dependencies
@@ -72,8 +75,13 @@ enum PageRule: Equatable {
         switch (first, rest.count) {
         case ("healthz", 0):
             self = .uncached
-        case ("", 0), ("videos", 0), ("trends", 0), ("search", 0), ("tags", 0), ("sitemap.xml", 0), ("sitemaps", 1):
+        case ("", 0), ("videos", 0), ("trends", 0), ("search", 0), ("tags", 0):
             self = Self.listsEverything
+        case ("sitemap.xml", 0), ("sitemaps", 1):
+            self = .fixed([.anyPublication, .digests])
+        case (let kind, 0...1) where DigestKind(rawValue: String(kind)) != nil:
+            // A digest asked for before it was written is a cached 404 until it is.
+            self = .fixed([.digests])
         case (let feed, 0) where Self.feedFiles.contains(feed):
             self = Self.listsEverything
         case ("articles", 1):

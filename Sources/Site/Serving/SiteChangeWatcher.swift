@@ -54,7 +54,11 @@ public struct SiteChangeWatcher: Service {
             }
             // A rewrite may have renamed tags: the pages of the old ones listed the item too.
             var touched = Set(changes.flatMap(\.previousTags).map(PageDependency.tag))
-            for itemID in Set(changes.map(\.itemID)) {
+            // A written digest changes the digests' pages and every article's 今日のまとめ, and nothing
+            // an item's own change would: the article it carries lists nothing new.
+            let digested = changes.filter { $0.kind == .digested }
+            if !digested.isEmpty { touched.insert(.digests) }
+            for itemID in Set(changes.filter { $0.kind != .digested }.map(\.itemID)) {
                 touched.formUnion(PageDependency.touched(
                     byChangeOf: itemID, topics: try await store.topics(ofItem: itemID),
                     neighbours: try await store.neighbours(ofItem: itemID)))
