@@ -265,14 +265,16 @@ public enum HackerNewsText {
                 index += 1
             }
         }
-        breakLine()
-        if output.last == 0x0A { output.removeLast() }
-        // Cut on a character boundary: a UTF-8 continuation byte never starts one.
-        if output.count > maximumBytes {
-            var end = maximumBytes
-            while end > 0 && output[end] & 0xC0 == 0x80 { end -= 1 }
-            output.removeSubrange(end...)
+        // Cut on a character boundary: a character goes on wherever the byte after the cut (in the
+        // output, or the next one of the input) is a UTF-8 continuation byte.
+        func continues(at position: Int) -> Bool {
+            let next = position < output.count ? output[position] : (index < bytes.count ? bytes[index] : 0)
+            return next & 0xC0 == 0x80
         }
+        var end = min(output.count, maximumBytes)
+        while end > 0 && continues(at: end) { end -= 1 }
+        output.removeSubrange(end...)
+        while output.last == 0x20 || output.last == 0x0A { output.removeLast() }
         return String(decoding: output, as: UTF8.self)
     }
 
