@@ -144,19 +144,8 @@ public struct HackerDigestComposer: DigestComposer {
     /// Each story's document as the API gives it now, in the order given; nil where it does not answer.
     private func currentStories(_ stories: [DiscussedStory]) async -> [HackerNewsStory?] {
         let threads = threads
-        return await withTaskGroup(of: (Int, HackerNewsStory?).self) { group in
-            var pending = stories.enumerated().makeIterator()
-            func startNext() {
-                guard let (index, story) = pending.next() else { return }
-                group.addTask { (index, await threads.story(id: story.storyID, base: story.apiBase)) }
-            }
-            for _ in 0..<threads.limits.concurrency { startNext() }
-            var current = [HackerNewsStory?](repeating: nil, count: stories.count)
-            while let (index, story) = await group.next() {
-                current[index] = story
-                startNext()
-            }
-            return current
+        return await inOrder(stories, width: threads.limits.concurrency) { story in
+            await threads.story(id: story.storyID, base: story.apiBase)
         }
     }
 

@@ -74,6 +74,22 @@ extension Store {
         }
     }
 
+    /// Keeps on each entry's item the discussion the entry brings (Hacker News's thread, points
+    /// and comments), when the item has no discussion yet or has this one: a story a feed brought
+    /// first still gets its thread when Hacker News carries it, and the counts follow each collection.
+    public func recordDiscussions(_ entries: [DiscoveredItem]) async throws(StoreError) {
+        try await translatingErrors("recording the discussions of \(entries.count) entries") {
+            for entry in entries {
+                guard let commentsURL = entry.commentsURL, let points = entry.score, let comments = entry.commentCount else { continue }
+                try await database.raw("""
+                    UPDATE items SET comments_url = \(bind: commentsURL), score = \(bind: points), comment_count = \(bind: comments)
+                    WHERE canonical_url = \(bind: entry.canonicalURL)
+                        AND (comments_url IS NULL OR comments_url = \(bind: commentsURL))
+                    """).run()
+            }
+        }
+    }
+
     /// Keeps the points and comment count Hacker News gives now for the item it carried.
     public func updateDiscussion(itemID: Int64, points: Int, commentCount: Int) async throws(StoreError) {
         try await translatingErrors("updating the Hacker News counts of item \(itemID)") {

@@ -68,13 +68,19 @@ import TestSupport
     }
 
     /// A published item a source carried, shown at `shownAt`, with the discussion Hacker News gave it.
+    /// `foundFirstBy`: a feed that stored the article before Hacker News carried it, as the collector records it.
     static func storePublished(_ store: Store, source: Int64, key: Int, title: String, shownAt: Date,
-                               points: Int? = nil, comments: Int? = nil) async throws -> Int64 {
+                               points: Int? = nil, comments: Int? = nil, foundFirstBy feed: Int64? = nil) async throws -> Int64 {
         let url = "https://example.com/story/\(key)"
+        if let feed {
+            let first = DiscoveredItem(sourceID: feed, guid: url, url: url, canonicalURL: url, title: "Story \(key)", publishedAt: shownAt)
+            _ = try await store.insertDiscovered([first], now: shownAt)
+        }
         let discussion = points.map { _ in "https://news.ycombinator.com/item?id=\(key)" }
         let entry = DiscoveredItem(sourceID: source, guid: discussion ?? url, url: url, canonicalURL: url, title: "Story \(key)",
                                    publishedAt: shownAt, commentsURL: discussion, commentCount: comments, score: points)
         _ = try await store.insertDiscovered([entry], now: shownAt)
+        try await store.recordDiscussions([entry])
         let id = try #require(try await store.itemID(canonicalURL: url))
         let analysis = Analysis(title: title, tldr: "\(title)の要約。", keyPoints: [], impact: "", editorial: "", tags: [],
                                 scores: AxisScores(depth: 4, relevance: 4, practicality: 3, novelty: 3), analysedAt: shownAt,
@@ -108,7 +114,8 @@ import TestSupport
                 let first = try await Self.storePublished(store, source: hn.id, key: 1001, title: "評価をめぐる論争", shownAt: day,
                                                           points: 120, comments: 40)
                 let second = try await Self.storePublished(store, source: hn.id, key: 1002, title: "公開モデルの新記録",
-                                                           shownAt: day.addingTimeInterval(3_600), points: 200, comments: 20)
+                                                           shownAt: day.addingTimeInterval(3_600), points: 200, comments: 20,
+                                                           foundFirstBy: feed.id)
                 let third = try await Self.storePublished(store, source: hn.id, key: 1003, title: "推論チップの話",
                                                           shownAt: day.addingTimeInterval(7_200), points: 90, comments: 10)
                 _ = try await Self.storePublished(store, source: hn.id, key: 1004, title: "前日の話題", shownAt: dayBefore,
@@ -137,7 +144,7 @@ import TestSupport
                 #expect(entries.map { $0.discussion?.commentCount } == [85, 30, 10])
                 #expect(entries.map { $0.discussion?.storyID } == [1001, 1002, 1003])
                 #expect(entries[0].title == "評価をめぐる論争" && entries[0].summary == "評価をめぐる論争の要約。")
-                #expect(entries[0].sourceName == "Hacker News")
+                #expect(entries.map(\.sourceName) == ["Hacker News", "A Feed", "Hacker News"])
                 let summary = try #require(entries[0].discussion?.summary)
                 #expect(summary.commentsRead == 3)
                 #expect(summary.positions.map(\.reception) == [.agreed, .divided])
@@ -162,6 +169,31 @@ import TestSupport
                 let empty = try await composer.compose(try #require(DigestSlot(kind: .hacker, key: "2026-11-27")), now: day)
                 #expect(empty.isEmpty && empty.sections.isEmpty && empty.lead == nil && empty.model == nil)
                 #expect(model.received.count == 4)
+            }
+        }
+    }
+
+    @Test func aStoryAFeedFoundFirstGetsItsDiscussionWhenHackerNewsCarriesIt() async throws {
+        let routes = FixtureRoutes()
+        try await withTestStore { store in
+            try await withTestHTTPServer(routes.handler) { port in
+                routes.set("/v0/topstories.json", .text("[101]", contentType: "application/json"))
+                routes.set("/v0/item/101.json", HackerNewsTests.story(101, port: port))
+                let feed = try await store.addSource(url: "http://127.0.0.1:\(port)/feed.xml", name: "A Feed", kind: .feed)
+                let url = "http://127.0.0.1:\(port)/story/101"
+                _ = try await store.insertDiscovered([DiscoveredItem(sourceID: feed.id, guid: url, url: url,
+                                                                     canonicalURL: CanonicalURL.canonicalize(url), title: "Story 101")],
+                                                     now: Date())
+                let hackerNews = try await store.addSource(url: "http://127.0.0.1:\(port)/v0", name: "Hacker News", kind: .hackerNews)
+                let collector = Collector(store: store, fetcher: Fetcher(policy: FetchPolicy(allowed: [AllowedEndpoint(host: "127.0.0.1", port: port)])),
+                                          pool: testPool, hackerNews: HackerNews(storyCount: 1, minimumScore: 0, minimumComments: 0),
+                                          logger: Self.logger)
+                let outcome = try await collector.collect(hackerNews)
+                #expect(outcome.health.lastError == nil && outcome.health.newItems == 0)
+                let item = try #require(try await store.item(id: 1))
+                #expect(item.sourceName == "A Feed")
+                #expect(item.feedEntry.commentsURL == "https://news.ycombinator.com/item?id=101")
+                #expect(item.feedEntry.score == 1_010 && item.feedEntry.commentCount == 3)
             }
         }
     }
