@@ -93,7 +93,8 @@ public struct ThreadSummarizer: Sendable {
         let register = edition.checksRegister ? edition.style.commentary : nil
         do {
             return try await client.completeJSON(request, as: SummaryAnswer.self, purpose: "thread summary") { answer in
-                try Self.validate(answer, names: names, register: register, commentsRead: read.count)
+                try Self.validate(answer, names: names, register: register, languageCode: edition.languageCode,
+                                  commentsRead: read.count)
             }
         } catch {
             throw .llm(error)
@@ -128,7 +129,8 @@ public struct ThreadSummarizer: Sendable {
         let register = edition.checksRegister ? edition.style.commentary : nil
         do {
             return try await client.completeJSON(request, as: LeadAnswer.self, purpose: "hacker lead") { answer in
-                let lead = try Self.checkedText(answer.lead, field: "lead", limit: Self.maximumLeadCharacters, names: names)
+                let lead = try Self.checkedText(answer.lead, field: "lead", limit: Self.maximumLeadCharacters, names: names,
+                                                languageCode: edition.languageCode)
                 if let register, let problem = RegisterCheck.problem(in: lead, expected: register) {
                     throw AnswerFlaw(value: lead, reason: "the lead must be in one register: \(problem)")
                 }
@@ -139,17 +141,20 @@ public struct ThreadSummarizer: Sendable {
         }
     }
 
-    /// Every field present and short, no commenter named, nothing quoted at length, receptions
-    /// from the three allowed; a sentence in the other register is a flaw, not a refusal.
-    static func validate(_ answer: SummaryAnswer, names: NameGuard, register: Register?,
+    /// Every field present, short and in the edition's language, no commenter named, nothing quoted
+    /// at length, receptions from the three allowed; a sentence in the other register is a flaw,
+    /// not a refusal.
+    static func validate(_ answer: SummaryAnswer, names: NameGuard, register: Register?, languageCode: String,
                          commentsRead: Int) throws -> ThreadSummary {
-        let overview = try checkedText(answer.overview, field: "overview", limit: maximumOverviewCharacters, names: names)
+        let overview = try checkedText(answer.overview, field: "overview", limit: maximumOverviewCharacters, names: names,
+                                       languageCode: languageCode)
         guard (1...maximumPositions).contains(answer.positions.count) else {
             throw AnswerRejected("give from 1 to \(maximumPositions) positions, not \(answer.positions.count)")
         }
         var positions: [ThreadPosition] = []
         for (number, position) in answer.positions.enumerated() {
-            let stance = try checkedText(position.stance, field: "stance \(number + 1)", limit: maximumStanceCharacters, names: names)
+            let stance = try checkedText(position.stance, field: "stance \(number + 1)", limit: maximumStanceCharacters,
+                                         names: names, languageCode: languageCode)
             guard let reception = ThreadPosition.Reception(rawValue: position.reception) else {
                 throw AnswerRejected("reception of position \(number + 1) must be agreed, divided or disputed, not \(position.reception)")
             }
@@ -165,13 +170,16 @@ public struct ThreadSummarizer: Sendable {
         return summary
     }
 
-    /// The text on one line, or the reason it is refused: empty, too long, naming a commenter, or
-    /// quoting a passage.
-    static func checkedText(_ raw: String, field: String, limit: Int, names: NameGuard) throws -> String {
+    /// The text on one line, or the reason it is refused: empty, too long, in another language,
+    /// naming a commenter, or quoting a passage.
+    static func checkedText(_ raw: String, field: String, limit: Int, names: NameGuard, languageCode: String) throws -> String {
         let text = raw.split(whereSeparator: { $0.isWhitespace || $0.isNewline }).joined(separator: " ")
         guard !text.isEmpty else { throw AnswerRejected("\(field) is empty") }
         guard text.count <= limit else {
             throw AnswerRejected("\(field) is \(text.count) characters long; write at most \(limit)")
+        }
+        if let problem = LanguageCheck.problem(in: text, languageCode: languageCode) {
+            throw AnswerRejected("\(field) is refused: \(problem)")
         }
         if let name = names.firstName(in: text) {
             throw AnswerRejected("\(field) names \(name), who wrote in the thread; name nobody, say what was argued")

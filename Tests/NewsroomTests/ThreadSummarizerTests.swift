@@ -20,19 +20,20 @@ import TestSupport
 
     static func validate(_ json: String) throws -> ThreadSummary {
         let decoded = try JSONDecoder().decode(ThreadSummarizer.SummaryAnswer.self, from: Data(json.utf8))
-        return try ThreadSummarizer.validate(decoded, names: names, register: .polite, commentsRead: 7)
+        return try ThreadSummarizer.validate(decoded, names: names, register: .polite, languageCode: "ja", commentsRead: 7)
     }
 
     @Test(arguments: [
         (answer(overview: "alice_ml が評価方法を批判しました。"), "overview names alice_ml"),
         (answer(positions: [("alice_mlの意見に賛成が集まりました。", "agreed")]), "stance 1 names alice_ml"),
-        (answer(overview: "「we never measured anything that matters in practice」という声がありました。"), "quotes a passage of"),
-        (answer(overview: "“this is the end of benchmarks as we know them”と言われました。"), "quotes a passage of"),
+        (answer(overview: "「実際に重要なことは何ひとつ測っていないと私たちは考えている」という声がありました。"), "quotes a passage of"),
+        (answer(overview: "“これでベンチマークの時代は完全に終わったと言っていいだろう”と言われました。"), "quotes a passage of"),
         (answer(overview: "「引用が閉じられないまま続く長い長い長い長い文章がありました。"), "quotes a passage of"),
         (answer(positions: []), "give from 1 to 5 positions"),
         (answer(positions: Array(repeating: ("指摘がありました。", "agreed"), count: 6)), "give from 1 to 5 positions"),
         (answer(positions: [("指摘がありました。", "mixed")]), "must be agreed, divided or disputed"),
         (answer(overview: "  "), "overview is empty"),
+        (answer(overview: "The thread argued about whether the benchmark measures anything useful."), "not written in Japanese"),
         (answer(overview: String(repeating: "長", count: 201)), "overview is 201 characters long"),
     ])
     func aSummaryThatNamesQuotesOrOverrunsIsRefused(json: String, reason: String) throws {
