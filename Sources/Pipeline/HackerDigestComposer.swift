@@ -159,14 +159,14 @@ public struct HackerDigestComposer: DigestComposer {
 }
 
 extension Services {
-    /// Hacker日報's composer over this process's store, fetch policy and pool; `client` writes
-    /// the summaries and the lead (nil: the digest lists the stories without them).
-    public func hackerDigestComposer(client: ChatClient?) -> HackerDigestComposer {
+    /// Hacker日報's composer over this process's store, fetch policy and pool; `summarizer` writes
+    /// the summaries and the lead (nil without a model: the digest lists the stories without them).
+    public func hackerDigestComposer(summarizer: ThreadSummarizer?) -> HackerDigestComposer {
         HackerDigestComposer(
             store: store,
             threads: HackerNewsThreads(limits: settings.hackerDigest.threads, fetchPolicy: settings.fetchPolicy, pool: pool,
                                        logger: logger),
-            summarizer: client.map { ThreadSummarizer(client: $0, edition: settings.edition) }, edition: settings.edition,
-            summarisedStories: settings.hackerDigest.summarisedStories, logger: logger)
+            summarizer: summarizer, edition: settings.edition, summarisedStories: settings.hackerDigest.summarisedStories,
+            logger: logger)
     }
 }
