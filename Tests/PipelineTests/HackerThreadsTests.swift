@@ -174,6 +174,30 @@ import TestSupport
         }
     }
 
+    @Test func aSlowAPIIsReadUntilTheDeadlineAndWhatCameIsUsed() async throws {
+        let kids = (2...101).map(String.init).joined(separator: ",")
+        let handler: TestHandler = { request in
+            guard let id = Self.itemID(request.path) else { return .notFound() }
+            if id == 1 { return .text(#"{"id":1,"kids":[\#(kids)],"score":5,"descendants":100,"title":"T","type":"story"}"#) }
+            var answer = TestResponse.text(Self.comment(id, kids: []))
+            answer.delay = .milliseconds(400)
+            return answer
+        }
+        let limits = ThreadLimits(concurrency: 4, deadline: .seconds(2))
+        try await withTestHTTPServer(handler) { port in
+            let threads = Self.threads(port: port, limits: limits)
+            let base = "http://127.0.0.1:\(port)/v0"
+            let story = try #require(await threads.story(id: 1, base: base))
+            let started = ContinuousClock.now
+            let read = await threads.comments(of: story, base: base)
+            let elapsed = ContinuousClock.now - started
+            #expect(elapsed < .seconds(3), "took \(elapsed)")
+            #expect(read.stoppedBy?.contains("deadline") == true)
+            #expect(!read.comments.isEmpty && read.comments.count < 100)
+            #expect(read.comments.map(\.id) == Array(2..<(2 + read.comments.count)))
+        }
+    }
+
     @Test func aStoryTheAPIDoesNotServeIsNil() async throws {
         let routes = FixtureRoutes()
         routes.set("/v0/item/2.json", .text("null"))
