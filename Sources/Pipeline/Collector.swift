@@ -252,8 +252,10 @@ public struct Collector: Sendable {
                 "source": "\(source.name)", "quota": "\(settings.dailyQuota)", "left": "\(left)",
             ])
         }
-        return try await store.insertDiscovered(accepted, stage: WorkRules.entryStage(triaging: triaging, topic: source.topic),
-                                                now: now)
+        let inserted = try await store.insertDiscovered(accepted, stage: WorkRules.entryStage(triaging: triaging, topic: source.topic),
+                                                        now: now)
+        if source.kind == .hackerNews { try await store.recordDiscussions(accepted) }
+        return inserted
     }
 
     /// The document that tells whether a source has changed: the feed, or Hacker News's top list.

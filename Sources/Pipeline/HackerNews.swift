@@ -81,22 +81,9 @@ public struct HackerNews: Sendable {
     /// The first `storyCount` of `ids` that clear the bar, as entries in the list's order, each
     /// document read on the CPU pool. A broken item is logged and left out; the others carry on.
     func stories(ids: [Int], base: String, fetcher: Fetcher, pool: CPUPool, logger: Logger) async -> [ParsedItem] {
-        let wanted = Array(ids.prefix(storyCount))
-        let fetched = await withTaskGroup(of: (Int, ParsedItem?).self) { group in
-            var pending = wanted.enumerated().makeIterator()
-            func startNext() {
-                guard let (rank, id) = pending.next() else { return }
-                group.addTask { (rank, await story(id: id, base: base, fetcher: fetcher, pool: pool, logger: logger)) }
-            }
-            for _ in 0..<itemConcurrency { startNext() }
-            var results: [(Int, ParsedItem?)] = []
-            while let result = await group.next() {
-                results.append(result)
-                startNext()
-            }
-            return results
-        }
-        let stories = fetched.sorted { $0.0 < $1.0 }.compactMap(\.1)
+        let stories = await inOrder(Array(ids.prefix(storyCount)), width: itemConcurrency) { id in
+            await story(id: id, base: base, fetcher: fetcher, pool: pool, logger: logger)
+        }.compactMap { $0 }
         let kept = stories.filter(clearsBar)
         if kept.count < stories.count {
             logger.debug("hacker news stories under the bar left out", metadata: [
@@ -183,5 +170,24 @@ public struct HackerNews: Sendable {
         var descendants: Int?
         var deleted: Bool?
         var dead: Bool?
+    }
+}
+
+/// `work` over every input, at most `width` at once, the outputs in the inputs' order.
+func inOrder<Input: Sendable, Output: Sendable>(_ inputs: [Input], width: Int,
+                                               _ work: @escaping @Sendable (Input) async -> Output) async -> [Output] {
+    await withTaskGroup(of: (Int, Output).self) { group in
+        var pending = inputs.enumerated().makeIterator()
+        func startNext() {
+            guard let (index, input) = pending.next() else { return }
+            group.addTask { (index, await work(input)) }
+        }
+        for _ in 0..<max(1, width) { startNext() }
+        var outputs: [(Int, Output)] = []
+        while let output = await group.next() {
+            outputs.append(output)
+            startNext()
+        }
+        return outputs.sorted { $0.0 < $1.0 }.map(\.1)
     }
 }

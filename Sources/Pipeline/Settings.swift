@@ -64,6 +64,12 @@ public struct Settings: Sendable {
         public static let pageLegal = "KAWARABAN_PAGE_LEGAL"
         public static let digests = "KAWARABAN_DIGESTS"
         public static let digestTime = "KAWARABAN_DIGEST_TIME"
+        public static let hackerThreadMaximumDepth = "KAWARABAN_HN_THREAD_MAX_DEPTH"
+        public static let hackerThreadMaximumComments = "KAWARABAN_HN_THREAD_MAX_COMMENTS"
+        public static let hackerThreadMaximumBytes = "KAWARABAN_HN_THREAD_MAX_BYTES"
+        public static let hackerThreadConcurrency = "KAWARABAN_HN_THREAD_CONCURRENCY"
+        public static let hackerThreadDeadline = "KAWARABAN_HN_THREAD_DEADLINE_SECONDS"
+        public static let hackerDigestSummaries = "KAWARABAN_HN_DIGEST_SUMMARIES"
 
         /// Every key a setting is read from, for telling a misspelt one apart.
         public static let all: [String] = [
@@ -75,6 +81,8 @@ public struct Settings: Sendable {
             triageMinimumWorth, hackerNewsMinimumScore, hackerNewsMinimumComments, llmDailyTokens, llmPrices,
             styleBody, styleCommentary, pageAbout, pageContact, pageLegal,
             digests, digestTime,
+            hackerThreadMaximumDepth, hackerThreadMaximumComments, hackerThreadMaximumBytes, hackerThreadConcurrency,
+            hackerThreadDeadline, hackerDigestSummaries,
         ] + llmTaskKeys
     }
 
@@ -112,6 +120,8 @@ public struct Settings: Sendable {
     public var operatorPages = OperatorPages()
     /// Whether and when the digests are written.
     public var digests = DigestSettings()
+    /// How much of a Hacker News thread Hacker日報 reads, and how many threads it summarises.
+    public var hackerDigest = HackerDigestSettings()
     /// Largest Markdown file a page setting may name.
     public static let maximumPageFileBytes = 1 << 20
 
@@ -401,6 +411,22 @@ struct SettingsReader {
             problems += parsed.problems.map { "\(Settings.Key.llmPrices): \($0)" }
         }
 
+        let hackerDigest = HackerDigestSettings(
+            threads: ThreadLimits(
+                maximumDepth: integer(Settings.Key.hackerThreadMaximumDepth, default: ThreadLimits.defaultMaximumDepth,
+                                      range: 1...20),
+                maximumComments: integer(Settings.Key.hackerThreadMaximumComments,
+                                         default: ThreadLimits.defaultMaximumComments, range: 1...5_000),
+                maximumTextBytes: integer(Settings.Key.hackerThreadMaximumBytes, default: ThreadLimits.defaultMaximumTextBytes,
+                                          range: 4_096...(16 << 20)),
+                concurrency: integer(Settings.Key.hackerThreadConcurrency, default: ThreadLimits.defaultConcurrency,
+                                     range: 1...64),
+                deadline: .seconds(integer(Settings.Key.hackerThreadDeadline,
+                                           default: Int(ThreadLimits.defaultDeadline.components.seconds), range: 1...3_600))),
+            summarisedStories: integer(Settings.Key.hackerDigestSummaries,
+                                       default: HackerDigestSettings.defaultSummarisedStories,
+                                       range: 0...HackerDigestComposer.maximumStories))
+
         let llm = readLLM()
         guard let database else { return nil }
         var settings = Settings(
@@ -417,6 +443,7 @@ struct SettingsReader {
         settings.llmDailyTokens = llmDailyTokens
         settings.llmPrices = llmPrices
         settings.digests = DigestSettings(enabled: boolean(Settings.Key.digests, default: true), timeOfDay: digestTimeOfDay())
+        settings.hackerDigest = hackerDigest
         settings.operatorPages = OperatorPages(about: markdownFile(Settings.Key.pageAbout),
                                                contact: markdownFile(Settings.Key.pageContact),
                                                legal: markdownFile(Settings.Key.pageLegal))
