@@ -41,6 +41,10 @@ import TestSupport
     final class Model: Sendable {
         private let requests = Mutex<[TestRequest]>([])
         private let summariesAnswered = Mutex(0)
+        /// Every summary names a commenter, not only the first.
+        let alwaysNaming: Bool
+
+        init(alwaysNaming: Bool = false) { self.alwaysNaming = alwaysNaming }
 
         var received: [TestRequest] { requests.withLock { $0 } }
 
@@ -54,7 +58,7 @@ import TestSupport
                 count += 1
                 return count == 1
             }
-            return ScriptedLLMServer.completion(first ? HackerDigestComposerTests.namingSummary : HackerDigestComposerTests.validSummary)
+            return ScriptedLLMServer.completion(first || alwaysNaming ? HackerDigestComposerTests.namingSummary : HackerDigestComposerTests.validSummary)
         }
 
         /// The first user message of each request: the data the composer sent, before any re-ask.
@@ -169,6 +173,37 @@ import TestSupport
                 let empty = try await composer.compose(try #require(DigestSlot(kind: .hacker, key: "2026-11-27")), now: day)
                 #expect(empty.isEmpty && empty.sections.isEmpty && empty.lead == nil && empty.model == nil)
                 #expect(model.received.count == 4)
+            }
+        }
+    }
+
+    @Test func aThreadWhoseSummariesAreAllRefusedLeavesItsStoryWithoutOne() async throws {
+        let model = Model(alwaysNaming: true)
+        let handler: TestHandler = { request in
+            if request.path.hasPrefix("/v1/") { return model.answer(request) }
+            return Self.hackerNews[request.path].map { .text($0, contentType: "application/json") } ?? .notFound()
+        }
+        let day = Date(timeIntervalSince1970: 1_795_888_800)
+        try await withTestStore { store in
+            try await withTestHTTPServer(handler) { port in
+                let hn = try await store.addSource(url: "http://127.0.0.1:\(port)/v0", name: "Hacker News", kind: .hackerNews)
+                let id = try await Self.storePublished(store, source: hn.id, key: 1001, title: "評価をめぐる論争", shownAt: day,
+                                                       points: 120, comments: 40)
+                let configuration = LLMConfiguration(baseURL: URL(string: "http://127.0.0.1:\(port)/v1")!, model: "m",
+                                                     retryBaseDelay: .milliseconds(10))
+                let composer = HackerDigestComposer(
+                    store: store,
+                    threads: HackerNewsThreads(limits: ThreadLimits(), fetchPolicy: FetchPolicy(allowed: [AllowedEndpoint(host: "127.0.0.1", port: port)]),
+                                               pool: testPool, logger: Self.logger),
+                    summarizer: ThreadSummarizer(client: ChatClient(configuration: configuration, logger: Self.logger), edition: .japanese),
+                    edition: .japanese, logger: Self.logger)
+                let digest = try await composer.compose(try #require(DigestSlot(kind: .hacker, key: "2026-11-29")), now: day)
+                #expect(digest.itemIDs == [id])
+                #expect(digest.sections.map(\.theme) == [HackerDigestComposer.otherTheme])
+                #expect(digest.sections[0].entries[0].discussion?.summary == nil)
+                #expect(digest.sections[0].entries[0].discussion?.points == 300)
+                #expect(digest.lead == Self.lead)
+                #expect(model.received.count == configuration.maximumAttempts + 1)
             }
         }
     }
