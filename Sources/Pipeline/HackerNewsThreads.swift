@@ -137,7 +137,7 @@ public struct HackerNewsThreads: Sendable {
                 if depth < limits.maximumDepth { next += (item.kids ?? []).prefix(limits.maximumComments - next.count) }
             }
             if thread.stoppedBy == nil {
-                if ContinuousClock.now >= deadline {
+                if ContinuousClock.now >= deadline && (fetched.requested < asked.count || !next.isEmpty) {
                     thread.stoppedBy = "the deadline of \(limits.deadline)"
                 } else if asked.count < wanted.count {
                     thread.stoppedBy = "the limit of \(limits.maximumComments) comments"

@@ -41,6 +41,10 @@ import TestSupport
     final class Model: Sendable {
         private let requests = Mutex<[TestRequest]>([])
         private let summariesAnswered = Mutex(0)
+        /// Every summary names a commenter, not only the first.
+        let alwaysNaming: Bool
+
+        init(alwaysNaming: Bool = false) { self.alwaysNaming = alwaysNaming }
 
         var received: [TestRequest] { requests.withLock { $0 } }
 
@@ -54,7 +58,7 @@ import TestSupport
                 count += 1
                 return count == 1
             }
-            return ScriptedLLMServer.completion(first ? HackerDigestComposerTests.namingSummary : HackerDigestComposerTests.validSummary)
+            return ScriptedLLMServer.completion(first || alwaysNaming ? HackerDigestComposerTests.namingSummary : HackerDigestComposerTests.validSummary)
         }
 
         /// The first user message of each request: the data the composer sent, before any re-ask.
@@ -120,7 +124,15 @@ import TestSupport
                                                           shownAt: day.addingTimeInterval(7_200), points: 90, comments: 10)
                 _ = try await Self.storePublished(store, source: hn.id, key: 1004, title: "前日の話題", shownAt: dayBefore,
                                                   points: 500, comments: 300)
-                _ = try await Self.storePublished(store, source: feed.id, key: 1005, title: "フィードだけの記事", shownAt: day)
+                let feedOnly = try await Self.storePublished(store, source: feed.id, key: 1005, title: "フィードだけの記事",
+                                                             shownAt: day.addingTimeInterval(600))
+                let grouped = try await Self.storePublished(store, source: feed.id, key: 1006, title: "チップ新製品の発表",
+                                                            shownAt: day.addingTimeInterval(900))
+                // 1003 (Hacker News) and 1006 (a feed) report one event; the feed's article is the story's lead.
+                try await store.database.raw("""
+                    INSERT INTO stories (id, lead_item_id, created_at, updated_at) VALUES (1, \(bind: grouped), 0, 0)
+                    """).run()
+                try await store.database.raw("UPDATE items SET story_id = 1 WHERE id IN (\(bind: third), \(bind: grouped))").run()
 
                 let client = ChatClient(configuration: LLMConfiguration(baseURL: URL(string: "http://127.0.0.1:\(port)/v1")!,
                                                                         model: "m", retryBaseDelay: .milliseconds(10)),
@@ -137,14 +149,17 @@ import TestSupport
                 #expect(digest.lead == Self.lead)
                 #expect(digest.model == "scripted-model")
                 #expect(digest.sections.map(\.theme) == [HackerDigestComposer.summarisedTheme, HackerDigestComposer.otherTheme])
-                // Ordered by the points the API gives now: 300, 250, then 90 as stored (1003 is gone from the API).
-                #expect(digest.itemIDs == [first, second, third])
+                // Ordered by the points the API gives now: 300, 250, then 90 as stored (1003 is gone from the
+                // API), shown through its story's lead; the article only a feed carried is not listed.
+                #expect(digest.itemIDs == [first, second, grouped])
+                #expect(!digest.itemIDs.contains(feedOnly))
                 let entries = digest.sections.flatMap(\.entries)
                 #expect(entries.map { $0.discussion?.points } == [300, 250, 90])
                 #expect(entries.map { $0.discussion?.commentCount } == [85, 30, 10])
                 #expect(entries.map { $0.discussion?.storyID } == [1001, 1002, 1003])
                 #expect(entries[0].title == "評価をめぐる論争" && entries[0].summary == "評価をめぐる論争の要約。")
-                #expect(entries.map(\.sourceName) == ["Hacker News", "A Feed", "Hacker News"])
+                #expect(entries.map(\.sourceName) == ["Hacker News", "A Feed", "A Feed"])
+                #expect(entries[2].title == "チップ新製品の発表")
                 let summary = try #require(entries[0].discussion?.summary)
                 #expect(summary.commentsRead == 3)
                 #expect(summary.positions.map(\.reception) == [.agreed, .divided])
@@ -169,6 +184,37 @@ import TestSupport
                 let empty = try await composer.compose(try #require(DigestSlot(kind: .hacker, key: "2026-11-27")), now: day)
                 #expect(empty.isEmpty && empty.sections.isEmpty && empty.lead == nil && empty.model == nil)
                 #expect(model.received.count == 4)
+            }
+        }
+    }
+
+    @Test func aThreadWhoseSummariesAreAllRefusedLeavesItsStoryWithoutOne() async throws {
+        let model = Model(alwaysNaming: true)
+        let handler: TestHandler = { request in
+            if request.path.hasPrefix("/v1/") { return model.answer(request) }
+            return Self.hackerNews[request.path].map { .text($0, contentType: "application/json") } ?? .notFound()
+        }
+        let day = Date(timeIntervalSince1970: 1_795_888_800)
+        try await withTestStore { store in
+            try await withTestHTTPServer(handler) { port in
+                let hn = try await store.addSource(url: "http://127.0.0.1:\(port)/v0", name: "Hacker News", kind: .hackerNews)
+                let id = try await Self.storePublished(store, source: hn.id, key: 1001, title: "評価をめぐる論争", shownAt: day,
+                                                       points: 120, comments: 40)
+                let configuration = LLMConfiguration(baseURL: URL(string: "http://127.0.0.1:\(port)/v1")!, model: "m",
+                                                     retryBaseDelay: .milliseconds(10))
+                let composer = HackerDigestComposer(
+                    store: store,
+                    threads: HackerNewsThreads(limits: ThreadLimits(), fetchPolicy: FetchPolicy(allowed: [AllowedEndpoint(host: "127.0.0.1", port: port)]),
+                                               pool: testPool, logger: Self.logger),
+                    summarizer: ThreadSummarizer(client: ChatClient(configuration: configuration, logger: Self.logger), edition: .japanese),
+                    edition: .japanese, logger: Self.logger)
+                let digest = try await composer.compose(try #require(DigestSlot(kind: .hacker, key: "2026-11-29")), now: day)
+                #expect(digest.itemIDs == [id])
+                #expect(digest.sections.map(\.theme) == [HackerDigestComposer.otherTheme])
+                #expect(digest.sections[0].entries[0].discussion?.summary == nil)
+                #expect(digest.sections[0].entries[0].discussion?.points == 300)
+                #expect(digest.lead == Self.lead)
+                #expect(model.received.count == configuration.maximumAttempts + 1)
             }
         }
     }
