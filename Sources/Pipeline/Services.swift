@@ -17,6 +17,8 @@ public struct Services: Sendable {
     public let desk: EditorialDesk?
     /// The model that writes the digests' prose; nil without a model configured.
     public let digestEditor: DigestEditor?
+    /// The model that summarises Hacker News threads for Hacker日報; nil without a model configured.
+    public let threadSummarizer: ThreadSummarizer?
     /// Every LLM call's record, the daily budget and the answer caches, over the store.
     public let ledger: StoreCallLedger
     public let logger: Logger
@@ -39,15 +41,16 @@ public struct Services: Sendable {
         let client = settings.llm.map { ChatClient(routes: $0, logger: logger, ledger: ledger) }
         let desk = client.map { client in
             EditorialDesk(triager: Triager(client: client, edition: settings.edition),
-                                 analyst: Analyst(client: client, edition: settings.edition),
-                                 translator: Translator(client: client, edition: settings.edition,
-                                                         maximumCharacters: settings.translationMaximumCharacters),
-                                 storyJudge: StoryJudge(client: client, edition: settings.edition))
+                          analyst: Analyst(client: client, edition: settings.edition),
+                          translator: Translator(client: client, edition: settings.edition,
+                                                 maximumCharacters: settings.translationMaximumCharacters),
+                          storyJudge: StoryJudge(client: client, edition: settings.edition))
         }
         if let reason = settings.llmMissingReason { logger.warning("\(reason)") }
         return Services(settings: settings, store: store, fetcher: fetcher, pool: CPUPool(), desk: desk,
-                        digestEditor: client.map { DigestEditor(client: $0, edition: settings.edition) }, ledger: ledger,
-                        logger: logger)
+                        digestEditor: client.map { DigestEditor(client: $0, edition: settings.edition) },
+                        threadSummarizer: client.map { ThreadSummarizer(client: $0, edition: settings.edition) },
+                        ledger: ledger, logger: logger)
     }
 
     public func close() async {
@@ -80,7 +83,8 @@ public struct Services: Sendable {
     /// The composer of each digest kind this build writes.
     public func digestComposers() -> [any DigestComposer] {
         let desk = DigestDesk(store: store, editor: digestEditor, edition: settings.edition)
-        return [DailyDigestComposer(desk: desk), WeeklyDigestComposer(desk: desk)]
+        return [DailyDigestComposer(desk: desk), WeeklyDigestComposer(desk: desk),
+                hackerDigestComposer(summarizer: threadSummarizer)]
     }
 
     public func digestScheduler() -> DigestScheduler {
