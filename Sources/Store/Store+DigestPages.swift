@@ -32,19 +32,19 @@ extension Store {
         "digests.state = \(bind: DigestSlotState.written.rawValue)"
     }
 
-    /// The digests of `kind` whose keys start at `from` (inclusive) and end before `until`, newest
-    /// first, at most `limit`, with the title and the number of stories each carries.
-    public func digestListings(_ kind: DigestKind, keysFrom from: String, before until: String,
+    /// The digests of `kind` whose keys are from `first` through `last`, newest first, at most
+    /// `limit`, with the title and the number of stories each carries.
+    public func digestListings(_ kind: DigestKind, keysFrom first: String, through last: String,
                                limit: Int) async throws(StoreError) -> [DigestListing] {
         guard limit > 0 else { return [] }
         let title = dialect.jsonText("digests.content_json", key: "title")
-        return try await translatingErrors("listing the \(kind.rawValue) digests from \(from)") {
+        return try await translatingErrors("listing the \(kind.rawValue) digests from \(first)") {
             try await database.raw("""
                 SELECT digests.slot, \(unsafeRaw: title) AS title,
                     (SELECT COUNT(*) FROM digest_items
                         WHERE digest_items.kind = digests.kind AND digest_items.slot = digests.slot) AS stories
                 FROM digests
-                WHERE digests.kind = \(bind: kind.rawValue) AND digests.slot >= \(bind: from) AND digests.slot < \(bind: until)
+                WHERE digests.kind = \(bind: kind.rawValue) AND digests.slot >= \(bind: first) AND digests.slot <= \(bind: last)
                     AND \(Self.writtenDigest)
                 ORDER BY digests.slot DESC LIMIT \(bind: limit)
                 """).all().compactMap { row in
@@ -73,16 +73,15 @@ extension Store {
         }
     }
 
-    /// The newest written digest of `kind` with a key before `key`, and the oldest with a key at
-    /// or after `laterKey`: for a slot both are its own key's neighbours; for a period, the start
-    /// of the period and of the next.
-    public func digestNeighbours(_ kind: DigestKind, before key: String, from laterKey: String) async throws(StoreError) -> DigestNeighbours {
-        try await translatingErrors("reading the neighbours of \(kind.rawValue) \(key)") {
+    /// The newest written digest of `kind` with a key before `first`, and the oldest with a key
+    /// after `last`: for a slot both are its own key; for a period, its first and last keys.
+    public func digestNeighbours(_ kind: DigestKind, before first: String, after last: String) async throws(StoreError) -> DigestNeighbours {
+        try await translatingErrors("reading the neighbours of \(kind.rawValue) \(first)") {
             let row = try await database.raw("""
                 SELECT (SELECT MAX(digests.slot) FROM digests
-                        WHERE digests.kind = \(bind: kind.rawValue) AND digests.slot < \(bind: key) AND \(Self.writtenDigest)) AS older,
+                        WHERE digests.kind = \(bind: kind.rawValue) AND digests.slot < \(bind: first) AND \(Self.writtenDigest)) AS older,
                     (SELECT MIN(digests.slot) FROM digests
-                        WHERE digests.kind = \(bind: kind.rawValue) AND digests.slot >= \(bind: laterKey) AND \(Self.writtenDigest)) AS newer
+                        WHERE digests.kind = \(bind: kind.rawValue) AND digests.slot > \(bind: last) AND \(Self.writtenDigest)) AS newer
                 """).first()
             return DigestNeighbours(
                 older: try row?.decode(column: "older", as: String?.self).flatMap { DigestSlot(kind: kind, key: $0) },

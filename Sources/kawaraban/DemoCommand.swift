@@ -37,7 +37,8 @@ struct Demo: AsyncParsableCommand {
             print("\(stored) articles stored in \(ContinuousClock.now - started); indexing them for search")
             let indexing = ContinuousClock.now
             let indexed = try await services.store.indexPublishedMissingFromSearch()
-            print("\(indexed) synthetic articles indexed in \(ContinuousClock.now - indexing); serve them with "
+            let digests = try await DemoDigests.write(services.store, edition: services.settings.edition, now: Date())
+            print("\(indexed) synthetic articles indexed in \(ContinuousClock.now - indexing), \(digests) digests written; serve them with "
                   + "kawaraban serve --role web --database \(options.database ?? "")")
         }
     }

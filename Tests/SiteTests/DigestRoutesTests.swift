@@ -215,6 +215,27 @@ import TestSupport
         }
     }
 
+    /// Split into parts, the site map lists every address once, the digests after the companies.
+    @Test func theSiteMapsPartsListEveryDigestOnceAfterTheOtherPages() async throws {
+        let configuration = SiteConfiguration(publicURL: URL(string: "https://news.example.jp/")!, sitemapURLsPerFile: 4)
+        try await withSite(configuration: configuration) { store, client in
+            _ = try await Self.store(in: store)
+            let index = try await read(client, "/sitemap.xml").body
+            let parts = index.components(separatedBy: "<loc>https://news.example.jp/sitemaps/").count - 1
+            var locations: [String] = []
+            for part in 1...max(parts, 1) {
+                let body = try await read(client, Sitemap.partPath(part)).body
+                locations += body.components(separatedBy: "<loc>").dropFirst().map { String($0.prefix { $0 != "<" }) }
+            }
+            // Three articles, three tags, one company, four digests.
+            #expect(parts == 3)
+            #expect(locations.count == 11 && Set(locations).count == 11)
+            #expect(locations.suffix(4) == ["daily/2026-11-28", "daily/2026-11-29", "hacker/2026-11-29", "weekly/2026-W48"]
+                .map { "https://news.example.jp/\($0)" })
+            #expect(try await read(client, Sitemap.partPath(parts + 1)).status == .notFound)
+        }
+    }
+
     @Test(arguments: Backend.available)
     func withNoDigestTheArchivesSaySoAndArticlesOfferNone(backend: Backend) async throws {
         try await withSite(backend) { store, client in

@@ -86,16 +86,9 @@ struct DigestPeriod: Hashable {
         month.map { String(format: "%04d-%02d", year, $0) } ?? String(format: "%04d", year)
     }
 
-    /// Every slot key of the period sorts at or after `key` and before this: the next period's
-    /// key, or after the last year a slot may name, a letter, which sorts after every digit.
-    var upperBound: String {
-        switch month {
-        case .some(12) where year == DigestSlot.latestYear, .none where year == DigestSlot.latestYear: return "A"
-        case .some(12): return String(format: "%04d-01", year + 1)
-        case .some(let month): return String(format: "%04d-%02d", year, month + 1)
-        case .none: return String(format: "%04d", year + 1)
-        }
-    }
+    /// Every slot key of the period sorts from `key` through this, the greatest key of the
+    /// period's shape: keys of one kind share their shape, so they sort alike under any collation.
+    var lastKey: String { month == nil ? "\(key)-W99" : "\(key)-99" }
 
     var path: String { "\(kind.archivePath)/\(key)" }
 
@@ -121,19 +114,17 @@ extension SitePages {
 
     private func digestPage(_ slot: DigestSlot) async throws -> Response {
         guard let digest = try await store.digest(slot) else { throw HTTPError(.notFound) }
-        let timeZone = renderer.configuration.edition.timeZone
-        let next = DigestSlot(kind: slot.kind, containing: slot.interval(in: timeZone).end, timeZone: timeZone)
         return Self.htmlResponse(try renderer.digestPage(DigestPageContent(
             digest: digest, articleTitles: try await store.publishedTitles(of: digest.itemIDs),
             entityKinds: try await store.entityKinds(of: digest.trends.compactMap(\.entityID)),
-            neighbours: try await store.digestNeighbours(slot.kind, before: slot.key, from: next.key))))
+            neighbours: try await store.digestNeighbours(slot.kind, before: slot.key, after: slot.key))))
     }
 
     private func digestPeriodPage(_ period: DigestPeriod) async throws -> Response {
-        let listings = try await store.digestListings(period.kind, keysFrom: period.key, before: period.upperBound,
+        let listings = try await store.digestListings(period.kind, keysFrom: period.key, through: period.lastKey,
                                                       limit: Self.digestsPerPeriod)
         if listings.isEmpty { throw HTTPError(.notFound) }
-        let neighbours = try await store.digestNeighbours(period.kind, before: period.key, from: period.upperBound)
+        let neighbours = try await store.digestNeighbours(period.kind, before: period.key, after: period.lastKey)
         return Self.htmlResponse(try renderer.digestArchivePage(
             period.kind, .period(period, older: neighbours.older.map { DigestPeriod(kind: period.kind, containing: $0) },
                                  newer: neighbours.newer.map { DigestPeriod(kind: period.kind, containing: $0) }),
@@ -147,7 +138,7 @@ extension SitePages {
         let newest = periods.first.flatMap { DigestPeriod(kind: kind, key: $0.prefix) }
         var listings: [DigestListing] = []
         if let newest {
-            listings = try await store.digestListings(kind, keysFrom: newest.key, before: newest.upperBound, limit: Self.digestsPerPeriod)
+            listings = try await store.digestListings(kind, keysFrom: newest.key, through: newest.lastKey, limit: Self.digestsPerPeriod)
         }
         return Self.htmlResponse(try renderer.digestArchivePage(kind, .index(newest: newest, periods: periods), listings: listings))
     }
