@@ -248,6 +248,30 @@ extension Store {
         }
     }
 
+    /// The PostgreSQL advisory lock that lets one process at a time group an item into a story.
+    static let storyGroupingLock: Int64 = 0x4B57_5354_4F52
+
+    /// Runs `body` while no other process groups an item: two reports of one event published at
+    /// once by two workers would otherwise each miss the other and start two stories. On
+    /// PostgreSQL a session lock, held on a connection of its own and so released by the server
+    /// if the process dies; on SQLite `body` runs as it is (the worker's lanes take turns).
+    public func whileGroupingStories<T: Sendable>(_ body: @Sendable () async throws -> T) async throws -> T {
+        guard dialect == .postgres else { return try await body() }
+        return try await withSingleConnection { connection in
+            try await connection.raw("SELECT pg_advisory_lock(\(bind: Self.storyGroupingLock))").run()
+            let unlock: SQLQueryString = "SELECT pg_advisory_unlock(\(bind: Self.storyGroupingLock))"
+            do {
+                let value = try await body()
+                try await connection.raw(unlock).run()
+                return value
+            } catch {
+                // A connection that cannot unlock is broken, and the server ends its session and lock.
+                try? await connection.raw(unlock).run()
+                throw error
+            }
+        }
+    }
+
     private func storyID(ofItem itemID: Int64) async throws -> Int64? {
         try await database.raw("SELECT story_id FROM items WHERE id = \(bind: itemID)").first()?
             .decode(column: "story_id", as: Int64?.self)

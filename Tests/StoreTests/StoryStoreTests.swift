@@ -1,5 +1,6 @@
 import Foundation
 import KawarabanCore
+import Synchronization
 import Testing
 import TestSupport
 @testable import Store
@@ -194,6 +195,25 @@ import TestSupport
             // The next change to the story chooses the lead again.
             try await store.refreshStory(ofItem: second, now: start)
             #expect(try await store.headlines(limit: 10, offset: 0).map(\.id) == [second])
+        }
+    }
+
+    /// Two groupings at once on PostgreSQL (two worker processes): the second starts when the first is done.
+    @Test(arguments: Backend.available.filter { $0 == .postgres })
+    func groupingsOfTwoProcessesTakeTurns(backend: Backend) async throws {
+        try await withTestStore(backend) { store in
+            let order = Mutex<[String]>([])
+            async let first: Void = store.whileGroupingStories {
+                order.withLock { $0.append("first began") }
+                try await Task.sleep(for: .milliseconds(400))
+                order.withLock { $0.append("first ended") }
+            }
+            try await Task.sleep(for: .milliseconds(150))
+            let second: Void = try await store.whileGroupingStories {
+                order.withLock { $0 += ["second began", "second ended"] }
+            }
+            _ = (try await first, second)
+            #expect(order.withLock { $0 } == ["first began", "first ended", "second began", "second ended"])
         }
     }
 }
