@@ -28,6 +28,7 @@ import Testing
         #expect(StorySignature(storedValue: "m2:" + stored.dropFirst(3)) == nil)
         #expect(StorySignature(storedValue: String(stored.dropLast()) + "g") == nil)
         #expect(StorySignature(storedValue: stored + "0") == nil)
+        #expect(StorySignature(storedValue: "m1:+" + stored.dropFirst(4)) == nil)
     }
 
     @Test func textBeyondTheCapIsNotRead() {

@@ -23,7 +23,8 @@ public struct StorySignature: Sendable, Hashable {
     public init?(storedValue: String) {
         guard storedValue.hasPrefix(Self.version) else { return nil }
         let digits = Array(storedValue.utf8.dropFirst(Self.version.utf8.count))
-        guard digits.count == Self.hashCount * Self.hexDigitsPerValue else { return nil }
+        guard digits.count == Self.hashCount * Self.hexDigitsPerValue,
+              digits.allSatisfy({ Character(Unicode.Scalar($0)).isHexDigit }) else { return nil }
         var minimums: [UInt32] = []
         minimums.reserveCapacity(Self.hashCount)
         for start in stride(from: 0, to: digits.count, by: Self.hexDigitsPerValue) {
