@@ -149,7 +149,16 @@ extension Store {
                 target = try await storyCreatingOne(for: other, now: now)
             case .followUp(let other):
                 let root = try await threadRoot(of: try await storyCreatingOne(for: other, now: now))
-                target = try await ownStory(for: itemID, thread: root, now: now)
+                if try await appearedBefore(itemID, story: root) {
+                    // Published out of order: the earlier story starts the thread. One statement
+                    // moves the whole thread under it, so a crash leaves it whole either way.
+                    target = try await ownStory(for: itemID, thread: nil, now: now)
+                    try await database.raw("""
+                        UPDATE stories SET thread_id = \(bind: target) WHERE id = \(bind: root) OR thread_id = \(bind: root)
+                        """).run()
+                } else {
+                    target = try await ownStory(for: itemID, thread: root, now: now)
+                }
             case .alone:
                 target = try await ownStory(for: itemID, thread: nil, now: now)
             }
@@ -307,6 +316,15 @@ extension Store {
             """).first()
         else { throw StoreError.database("a new story returned no id") }
         return try row.decode(column: "id", as: Int64.self)
+    }
+
+    /// Whether the item appeared before every item of the story.
+    private func appearedBefore(_ itemID: Int64, story storyID: Int64) async throws -> Bool {
+        try await database.raw("""
+            SELECT 1 AS earlier FROM items AS mine
+            WHERE mine.id = \(bind: itemID)
+                AND mine.shown_at < (SELECT MIN(items.shown_at) FROM items WHERE items.story_id = \(bind: storyID))
+            """).first() != nil
     }
 
     /// The first story of the thread `storyID` is in.

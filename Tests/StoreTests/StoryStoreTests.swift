@@ -139,6 +139,16 @@ import TestSupport
                 #expect(try await store.storyContext(ofItem: item)?.thread.map(\.id) == [lawsuit, benchmarks, launch])
             }
             #expect(try await store.headlines(limit: 10, offset: 0).map(\.id) == [lawsuit, benchmarks, launch])
+
+            // A report of an earlier event published late starts the thread, which moves under it.
+            let rumour = try await translated("rumour", source: outlet, hours: -24, in: store)
+            try await publish(rumour, .followUp(of: benchmarks), in: store)
+            let newRoot = try #require(try await store.storyContext(ofItem: rumour)?.storyID)
+            let moved = try await store.database.raw("""
+                SELECT stories.thread_id FROM items JOIN stories ON stories.id = items.story_id ORDER BY items.id
+                """).all().map { try $0.decode(column: "thread_id", as: Int64?.self) }
+            #expect(moved == [newRoot, newRoot, newRoot, nil])
+            #expect(try await store.storyContext(ofItem: lawsuit)?.thread.map(\.id) == [lawsuit, benchmarks, launch, rumour])
         }
     }
 
