@@ -6,19 +6,27 @@ import Store
 /// Grouping at publication: the item about to be published joins the story of the same event,
 /// starts a story in the 続報 thread it develops, or starts a story of its own.
 extension Worker {
-    /// Puts the held item into its story before it is published. A pinned item (split by an
-    /// operator) stays where it is. A crash after this and before publication repeats it, reusing
+    /// Puts the held item into its story before it is published, one lane and one process at a
+    /// time. A pinned item (split by an operator) stays where it is. A crash after this and before publication repeats it, reusing
     /// what it made; close calls the judge cannot settle (no model, an outage) count as unrelated,
     /// so publication never waits for the cheap model.
     func groupIntoStory(_ item: Item) async throws(StageFailure) {
         await storyTurns.begin()
+        let outcome: Result<Void, StageFailure>
         do {
-            try await placeInStory(item)
+            outcome = try await store.whileGroupingStories { () async -> Result<Void, StageFailure> in
+                do throws(StageFailure) {
+                    try await self.placeInStory(item)
+                    return .success(())
+                } catch {
+                    return .failure(error)
+                }
+            }
         } catch {
-            await storyTurns.end()
-            throw error
+            outcome = .failure(StageFailure(stage: .translated, reason: "\(error)", isTransient: true))
         }
         await storyTurns.end()
+        try outcome.get()
     }
 
     private func placeInStory(_ item: Item) async throws(StageFailure) {

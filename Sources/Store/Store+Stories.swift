@@ -149,7 +149,16 @@ extension Store {
                 target = try await storyCreatingOne(for: other, now: now)
             case .followUp(let other):
                 let root = try await threadRoot(of: try await storyCreatingOne(for: other, now: now))
-                target = try await ownStory(for: itemID, thread: root, now: now)
+                if try await appearedBefore(itemID, story: root) {
+                    // Published out of order: the earlier story starts the thread. One statement
+                    // moves the whole thread under it, so a crash leaves it whole either way.
+                    target = try await ownStory(for: itemID, thread: nil, now: now)
+                    try await database.raw("""
+                        UPDATE stories SET thread_id = \(bind: target) WHERE id = \(bind: root) OR thread_id = \(bind: root)
+                        """).run()
+                } else {
+                    target = try await ownStory(for: itemID, thread: root, now: now)
+                }
             case .alone:
                 target = try await ownStory(for: itemID, thread: nil, now: now)
             }
@@ -248,6 +257,30 @@ extension Store {
         }
     }
 
+    /// The PostgreSQL advisory lock that lets one process at a time group an item into a story.
+    static let storyGroupingLock: Int64 = 0x4B57_5354_4F52
+
+    /// Runs `body` while no other process groups an item: two reports of one event published at
+    /// once by two workers would otherwise each miss the other and start two stories. On
+    /// PostgreSQL a session lock, held on a connection of its own and so released by the server
+    /// if the process dies; on SQLite `body` runs as it is (the worker's lanes take turns).
+    public func whileGroupingStories<T: Sendable>(_ body: @Sendable () async throws -> T) async throws -> T {
+        guard dialect == .postgres else { return try await body() }
+        return try await withSingleConnection { connection in
+            try await connection.raw("SELECT pg_advisory_lock(\(bind: Self.storyGroupingLock))").run()
+            let unlock: SQLQueryString = "SELECT pg_advisory_unlock(\(bind: Self.storyGroupingLock))"
+            do {
+                let value = try await body()
+                try await connection.raw(unlock).run()
+                return value
+            } catch {
+                // A connection that cannot unlock is broken, and the server ends its session and lock.
+                try? await connection.raw(unlock).run()
+                throw error
+            }
+        }
+    }
+
     private func storyID(ofItem itemID: Int64) async throws -> Int64? {
         try await database.raw("SELECT story_id FROM items WHERE id = \(bind: itemID)").first()?
             .decode(column: "story_id", as: Int64?.self)
@@ -283,6 +316,15 @@ extension Store {
             """).first()
         else { throw StoreError.database("a new story returned no id") }
         return try row.decode(column: "id", as: Int64.self)
+    }
+
+    /// Whether the item appeared before every item of the story.
+    private func appearedBefore(_ itemID: Int64, story storyID: Int64) async throws -> Bool {
+        try await database.raw("""
+            SELECT 1 AS earlier FROM items AS mine
+            WHERE mine.id = \(bind: itemID)
+                AND mine.shown_at < (SELECT MIN(items.shown_at) FROM items WHERE items.story_id = \(bind: storyID))
+            """).first() != nil
     }
 
     /// The first story of the thread `storyID` is in.

@@ -34,9 +34,6 @@ import TestSupport
         {"name":"Benchmark Council","kind":"organisation","rendering":"ベンチマーク評議会","main":false},\
         {"name":"Northfield University","kind":"organisation","rendering":"ノースフィールド大学","main":false}]
         """
-    static let sensibleEntities = """
-        "entities":[{"name":"Example Lab","kind":"organisation","rendering":"エグザンプル・ラボ","main":true}]
-        """
 
     /// The sensible scripted model, whose analysis names the entities of the article it was sent.
     static func model(_ llm: ScriptedLLMServer) -> TestHandler {
@@ -44,13 +41,13 @@ import TestSupport
             let response = await llm.handler(request)
             guard ScriptedLLMServer.schemaName(of: request) == "analysis" else { return response }
             let entities = String(decoding: request.body, as: UTF8.self).contains("leaderboard") ? leaderboardEntities : launchEntities
-            return ScriptedLLMServer.completion(ScriptedLLMServer.analysisJSON.replacingOccurrences(of: sensibleEntities, with: entities))
+            return ScriptedLLMServer.completion(ScriptedLLMServer.analysisJSON.replacingOccurrences(of: ScriptedLLMServer.analysisEntities, with: entities))
         }
     }
 
     @Test(arguments: Backend.available)
     func threeOutletsMakeOneStoryAndTheLeaderboardJoinsItsThread(backend: Backend) async throws {
-        #expect(ScriptedLLMServer.analysisJSON.contains(Self.sensibleEntities), "the scripted analysis names the entities replaced")
+        #expect(ScriptedLLMServer.analysisJSON.contains(ScriptedLLMServer.analysisEntities), "the scripted analysis names the entities replaced")
         let database = try await TestDatabase.create(backend)
         let llm = ScriptedLLMServer.sensible()
         try await withTestHTTPServer(Self.site) { sitePort in

@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+import TestSupport
 @testable import Newsroom
 
 /// The labelled set in docs/eval/stories, through the matcher without a model: the figures the
@@ -42,6 +43,27 @@ import Testing
         #expect(evaluation.recall(of: .followUp) >= 0.78)
         withKnownIssue("follow-up recall without a model is below the issue's 0.9") {
             #expect(evaluation.recall(of: .followUp) >= 0.9)
+        }
+    }
+
+    /// With a judge, the close calls (and only they) go to the model in batches, and its answers
+    /// become the predictions of exactly those pairs.
+    @Test func withAModelTheCloseCallsAreJudgedInBatches() async throws {
+        let set = try Self.labelledSet()
+        let unjudged = try await StoryEvaluation.run(set, judge: nil)
+        let closeCalls = unjudged.outcomes.filter { $0.decided == nil }.count
+        #expect(closeCalls > StoryJudge.maximumBatch)
+        let batches = stride(from: 0, to: closeCalls, by: StoryJudge.maximumBatch).map { min(StoryJudge.maximumBatch, closeCalls - $0) }
+        let server = ScriptedLLMServer(script: batches.map { count in
+            ScriptedLLMServer.completion(StoryJudgeTests.answer((1...count).map { ($0, "follow-up") }))
+        })
+        try await withTestHTTPServer(server.handler) { port in
+            let judged = try await StoryEvaluation.run(set, judge: StoryJudge(client: testClient(port: port), edition: .japanese))
+            #expect(server.requestCount(schema: "stories") == batches.count)
+            for (before, after) in zip(unjudged.outcomes, judged.outcomes) {
+                #expect(after.predicted == (before.decided ?? .followUp))
+            }
+            #expect(judged.table.contains("close calls: \(closeCalls), judged by the model: 0 same-story, \(closeCalls) follow-up, 0 unrelated"))
         }
     }
 

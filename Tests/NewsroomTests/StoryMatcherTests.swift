@@ -28,6 +28,7 @@ import Testing
         #expect(StorySignature(storedValue: "m2:" + stored.dropFirst(3)) == nil)
         #expect(StorySignature(storedValue: String(stored.dropLast()) + "g") == nil)
         #expect(StorySignature(storedValue: stored + "0") == nil)
+        #expect(StorySignature(storedValue: "m1:+" + stored.dropFirst(4)) == nil)
     }
 
     @Test func textBeyondTheCapIsNotRead() {
@@ -61,5 +62,44 @@ import Testing
 
     func verdict(_ earlier: StoryEvidence, _ later: StoryEvidence) -> StoryVerdict {
         matcher.verdict(earlier, matcher.signature(of: earlier), later, matcher.signature(of: later))
+    }
+
+    @Test func hostileInputIsReadWithinBoundsAndNeverTraps() {
+        let huge = String(repeating: "9", count: 5_000)
+        let hostile = Self.evidence(
+            huge + " billion", "$" + huge + ".5 trillion and 1e400 兆 " + String(repeating: "🤖", count: 100_000),
+            entities: (0..<10_000).map { "Entity \($0) " + String(repeating: "x", count: 1_000) },
+            main: [String(repeating: "長", count: 1_000_000)])
+        let signature = matcher.signature(of: hostile)
+        #expect(StorySignature(storedValue: signature.storedValue) == signature)
+        #expect(StoryText(hostile).distinctiveTokens.allSatisfy { !$0.hasPrefix("amount:") })
+        #expect(StoryText.entityKeys(hostile.entities).count == StoryText.maximumEntities)
+        #expect(StoryText.entityKeys(hostile.mainEntities).first?.count == StoryText.maximumEntityNameCharacters)
+        _ = verdict(hostile, Self.launch)
+    }
+
+    @Test func twoArticlesWithoutLettersDoNotLookAlike() {
+        let first = Self.evidence("!!!", "", entities: [], main: [])
+        let second = Self.evidence("???", "…", entities: [], main: [], day: 0.1)
+        #expect(matcher.signature(of: first).similarity(to: matcher.signature(of: second)) == 0)
+        #expect(verdict(first, second) == .decided(.unrelated))
+    }
+
+    /// Reports of one event come within a news cycle; later, the same actors make a follow-up.
+    /// Another event of the same company is a close call on the day and unrelated later, never
+    /// the same story or a follow-up on the company alone.
+    @Test func timeSeparatesTheRelationsAndASharedCompanyAloneIsNoStory() {
+        let retold = Self.evidence("Rocket-7 from Acme reads 2 million tokens", "Acme's new model costs $3 per million tokens.",
+                                   entities: ["Acme", "Rocket-7"], main: ["Acme", "Rocket-7"], day: 0.5)
+        let benchmarks = Self.evidence("Rocket-7 tops the long-context leaderboard", "Independent tests put Acme's model first.",
+                                       entities: ["Rocket-7", "Acme", "LongBench"], main: ["Rocket-7", "Acme"], day: 9)
+        let hiring = { (day: Double) in
+            Self.evidence("Acme hires a new finance chief", "The company named a former banker as CFO.",
+                          entities: ["Acme", "Jane Roe", "Bank of Somewhere"], main: ["Acme", "Jane Roe"], day: day)
+        }
+        #expect(verdict(Self.launch, retold) == .decided(.sameStory))
+        #expect(verdict(Self.launch, benchmarks) == .decided(.followUp))
+        #expect(verdict(Self.launch, hiring(0.8)) == .closeCall(StoryPair(earlier: Self.launch, later: hiring(0.8))))
+        #expect(verdict(Self.launch, hiring(30)) == .decided(.unrelated))
     }
 }

@@ -1,5 +1,6 @@
 import Foundation
 import KawarabanCore
+import Synchronization
 import Testing
 import TestSupport
 @testable import Store
@@ -138,6 +139,16 @@ import TestSupport
                 #expect(try await store.storyContext(ofItem: item)?.thread.map(\.id) == [lawsuit, benchmarks, launch])
             }
             #expect(try await store.headlines(limit: 10, offset: 0).map(\.id) == [lawsuit, benchmarks, launch])
+
+            // A report of an earlier event published late starts the thread, which moves under it.
+            let rumour = try await translated("rumour", source: outlet, hours: -24, in: store)
+            try await publish(rumour, .followUp(of: benchmarks), in: store)
+            let newRoot = try #require(try await store.storyContext(ofItem: rumour)?.storyID)
+            let moved = try await store.database.raw("""
+                SELECT stories.thread_id FROM items JOIN stories ON stories.id = items.story_id ORDER BY items.id
+                """).all().map { try $0.decode(column: "thread_id", as: Int64?.self) }
+            #expect(moved == [newRoot, newRoot, newRoot, nil])
+            #expect(try await store.storyContext(ofItem: lawsuit)?.thread.map(\.id) == [lawsuit, benchmarks, launch, rumour])
         }
     }
 
@@ -194,6 +205,25 @@ import TestSupport
             // The next change to the story chooses the lead again.
             try await store.refreshStory(ofItem: second, now: start)
             #expect(try await store.headlines(limit: 10, offset: 0).map(\.id) == [second])
+        }
+    }
+
+    /// Two groupings at once on PostgreSQL (two worker processes): the second starts when the first is done.
+    @Test(arguments: Backend.available.filter { $0 == .postgres })
+    func groupingsOfTwoProcessesTakeTurns(backend: Backend) async throws {
+        try await withTestStore(backend) { store in
+            let order = Mutex<[String]>([])
+            async let first: Void = store.whileGroupingStories {
+                order.withLock { $0.append("first began") }
+                try await Task.sleep(for: .milliseconds(400))
+                order.withLock { $0.append("first ended") }
+            }
+            try await Task.sleep(for: .milliseconds(150))
+            let second: Void = try await store.whileGroupingStories {
+                order.withLock { $0 += ["second began", "second ended"] }
+            }
+            _ = (try await first, second)
+            #expect(order.withLock { $0 } == ["first began", "first ended", "second began", "second ended"])
         }
     }
 }

@@ -5,7 +5,9 @@ import Synchronization
 /// delays) are served first, in order; after them, or when there are none, it answers sensibly:
 ///
 /// - any request that is not a translation or triage request gets `analysisJSON`, a fixed, valid
-///   Japanese analysis (scores 5,5,3,2, so importance 4, and one entity);
+///   Japanese analysis (scores 5,5,3,2, so importance 4, and one entity, Example Lab, named only
+///   when the article names it: articles about other things are not about one company, which
+///   would make them one story);
 /// - a triage request (schema "triage", or a first user message holding `{"items":[…]}`) gets a
 ///   verdict for every item by its content (`triageAnswer`);
 /// - a translation request (schema "translation", or a first user message holding
@@ -132,6 +134,11 @@ public final class ScriptedLLMServer: Sendable {
         "scores":{"depth":5,"relevance":5,"practicality":3,"novelty":2}}
         """
 
+    /// The entities of `analysisJSON`, as written there.
+    public static let analysisEntities = """
+        "entities":[{"name":"Example Lab","kind":"organisation","rendering":"エグザンプル・ラボ","main":true}]
+        """
+
     public static func sensibleAnswer(to request: TestRequest) -> TestResponse {
         guard let json = try? JSONSerialization.jsonObject(with: Data(request.body)) as? [String: Any] else {
             return .text("{\"error\":\"the body is not JSON\"}", contentType: "application/json", status: 400)
@@ -143,7 +150,9 @@ public final class ScriptedLLMServer: Sendable {
             return triageAnswer(items)
         }
         guard schemaName(of: request) == "translation", let segments = firstUserSegments(json) else {
-            return answer(analysisJSON)
+            let body = String(decoding: request.body, as: UTF8.self)
+            let namesTheLab = ["Example Lab", "Example Research Lab"].contains { body.contains($0) }
+            return answer(namesTheLab ? analysisJSON : analysisJSON.replacingOccurrences(of: analysisEntities, with: "\"entities\":[]"))
         }
         let translated = segments.map { segment -> [String: String] in
             ["id": segment["id"] ?? "", "text": "「訳」" + latinWord.stringByReplacingMatches(

@@ -32,27 +32,32 @@ public struct StoryLabelledSet: Sendable, Decodable {
         public var heldOut: Bool
     }
 
-    public var articles: [String: Article]
-    public var pairs: [Pair]
+    public let articles: [String: Article]
+    public let pairs: [Pair]
 
-    /// The set in `data`; a pair naming an article the set lacks, or in the wrong order, is refused.
-    public static func decode(_ data: Data) throws -> StoryLabelledSet {
-        let decoder = JSONDecoder()
-        decoder.dateDecodingStrategy = .iso8601
-        let set = try decoder.decode(StoryLabelledSet.self, from: data)
-        for (number, pair) in set.pairs.enumerated() {
-            guard let earlier = set.articles[pair.earlier], let later = set.articles[pair.later] else {
+    private enum CodingKeys: String, CodingKey { case articles, pairs }
+
+    /// A pair naming an article the set lacks, or in the wrong order, is refused, so every pair
+    /// of a set that decoded can be looked up.
+    public init(from decoder: any Decoder) throws {
+        let container = try decoder.container(keyedBy: CodingKeys.self)
+        articles = try container.decode([String: Article].self, forKey: .articles)
+        pairs = try container.decode([Pair].self, forKey: .pairs)
+        for (number, pair) in pairs.enumerated() {
+            guard let earlier = articles[pair.earlier], let later = articles[pair.later] else {
                 throw StoryLabelledSetError("pair \(number + 1) names an article the set does not hold")
             }
             guard earlier.date <= later.date else {
                 throw StoryLabelledSetError("pair \(number + 1): \(pair.earlier) is not earlier than \(pair.later)")
             }
         }
-        return set
     }
 
-    func pair(_ pair: Pair) -> StoryPair {
-        StoryPair(earlier: articles[pair.earlier]!.evidence, later: articles[pair.later]!.evidence)
+    /// The set in `data`, its dates in ISO 8601.
+    public static func decode(_ data: Data) throws -> StoryLabelledSet {
+        let decoder = JSONDecoder()
+        decoder.dateDecodingStrategy = .iso8601
+        return try decoder.decode(StoryLabelledSet.self, from: data)
     }
 }
 

@@ -23,7 +23,8 @@ public struct StorySignature: Sendable, Hashable {
     public init?(storedValue: String) {
         guard storedValue.hasPrefix(Self.version) else { return nil }
         let digits = Array(storedValue.utf8.dropFirst(Self.version.utf8.count))
-        guard digits.count == Self.hashCount * Self.hexDigitsPerValue else { return nil }
+        guard digits.count == Self.hashCount * Self.hexDigitsPerValue,
+              digits.allSatisfy({ Character(Unicode.Scalar($0)).isHexDigit }) else { return nil }
         var minimums: [UInt32] = []
         minimums.reserveCapacity(Self.hashCount)
         for start in stride(from: 0, to: digits.count, by: Self.hexDigitsPerValue) {
@@ -34,6 +35,8 @@ public struct StorySignature: Sendable, Hashable {
         self.minimums = minimums
     }
 
+    var isEmpty: Bool { minimums.allSatisfy { $0 == .max } }
+
     /// "m1:" and 64 values of eight hex digits.
     public var storedValue: String {
         Self.version + minimums.map { value in
@@ -42,15 +45,16 @@ public struct StorySignature: Sendable, Hashable {
         }.joined()
     }
 
-    /// The estimated Jaccard similarity of the two shingle sets, from 0 to 1.
+    /// The estimated Jaccard similarity of the two shingle sets, from 0 to 1; 0 when either
+    /// article had no letters, since two empty texts share nothing to report.
     func similarity(to other: StorySignature) -> Double {
+        guard !isEmpty, !other.isEmpty else { return 0 }
         let equal = zip(minimums, other.minimums).reduce(0) { $0 + ($1.0 == $1.1 ? 1 : 0) }
         return Double(equal) / Double(Self.hashCount)
     }
 
     /// The signature of a set of shingle hashes: for each hash function the smallest value.
-    /// An empty set (an article with no letters) gets the all-ones signature, which two empty
-    /// articles share and nothing else does in practice.
+    /// An empty set (an article with no letters) gets the all-ones signature.
     init(shingleHashes: Set<UInt64>) {
         var minimums = [UInt32](repeating: .max, count: Self.hashCount)
         for hash in shingleHashes {

@@ -17,7 +17,8 @@ struct StoryText: Sendable {
     let normalised: String
 
     init(_ evidence: StoryEvidence) {
-        let read = String((evidence.title + "\n" + evidence.text).prefix(Self.maximumCharactersRead))
+        let limit = Self.maximumCharactersRead
+        let read = String((evidence.title.prefix(limit) + "\n" + evidence.text.prefix(limit)).prefix(limit))
         normalised = Self.normalised(read)
     }
 
@@ -64,7 +65,8 @@ struct StoryText: Sendable {
         for match in Self.amount.matches(in: withoutThousands, range: range) {
             guard let number = Range(match.range(at: 1), in: withoutThousands),
                   let unit = Range(match.range(at: 2), in: withoutThousands),
-                  let value = Double(withoutThousands[number]), let scale = Self.scales[String(withoutThousands[unit])]
+                  let value = Double(withoutThousands[number]), let scale = Self.scales[String(withoutThousands[unit])],
+                  value * scale < Self.largestAmount
             else { continue }
             tokens.insert("amount:\(Int64((value * scale).rounded()))")
         }
@@ -72,6 +74,8 @@ struct StoryText: Sendable {
     }
 
     static let amount = try! NSRegularExpression(pattern: "([0-9]+(?:\\.[0-9]+)?)\\s*(trillion|billion|million|bn|兆|億|万)")
+    /// Amounts beyond any real one (and beyond what an Int64 holds) are not amounts but hostile input.
+    static let largestAmount = 1e16
     static let scales: [String: Double] = [
         "trillion": 1e12, "billion": 1e9, "bn": 1e9, "million": 1e6, "兆": 1e12, "億": 1e8, "万": 1e4,
     ]
