@@ -86,31 +86,42 @@ import TestSupport
 final class DigestModel: Sendable {
     let calls = Mutex<[String: Int]>([:])
     let leavesOutAStory: Bool
+    /// How long each answer takes: long enough, in the race, for the other workers to try the slot meanwhile.
+    let delay: Duration
 
-    init(leavesOutAStory: Bool = false) { self.leavesOutAStory = leavesOutAStory }
+    init(leavesOutAStory: Bool = false, delay: Duration = .zero) {
+        self.leavesOutAStory = leavesOutAStory
+        self.delay = delay
+    }
 
     var handler: TestHandler {
         { request in
-            let schema = ScriptedLLMServer.schemaName(of: request)
-            self.calls.withLock { $0[schema, default: 0] += 1 }
-            guard let json = try? JSONSerialization.jsonObject(with: Data(request.body)) as? [String: Any],
-                  let payload = ScriptedLLMServer.firstUserPayload(json),
-                  let stories = payload["stories"] as? [[String: Any]]
-            else { return ScriptedLLMServer.failure(status: 400, message: "no stories") }
-            if schema == "weekly_digest" {
-                return Self.answer(["overview": "今週は\(stories.count)本の記事を取り上げました。来週も注目です。"])
-            }
-            var themes: [String: [[String: Any]]] = [:]
-            var order: [String] = []
-            for story in stories.dropLast(self.leavesOutAStory ? 1 : 0) {
-                let theme = (story["tags"] as? [String])?.first ?? "その他"
-                if themes[theme] == nil { order.append(theme) }
-                themes[theme, default: []].append(["id": story["id"] ?? 0, "summary": "要約 \(story["title"] as? String ?? "")"])
-            }
-            return Self.answer(["lead": "今日は\(stories.count)本のニュースがありました。", "themes": order.reversed().map {
-                ["theme": $0, "stories": themes[$0] ?? []] as [String: Any]
-            }])
+            var response = self.respond(to: request)
+            response.delay = self.delay
+            return response
         }
+    }
+
+    private func respond(to request: TestRequest) -> TestResponse {
+        let schema = ScriptedLLMServer.schemaName(of: request)
+        self.calls.withLock { $0[schema, default: 0] += 1 }
+        guard let json = try? JSONSerialization.jsonObject(with: Data(request.body)) as? [String: Any],
+              let payload = ScriptedLLMServer.firstUserPayload(json),
+              let stories = payload["stories"] as? [[String: Any]]
+        else { return ScriptedLLMServer.failure(status: 400, message: "no stories") }
+        if schema == "weekly_digest" {
+            return Self.answer(["overview": "今週は\(stories.count)本の記事を取り上げました。来週も注目です。"])
+        }
+        var themes: [String: [[String: Any]]] = [:]
+        var order: [String] = []
+        for story in stories.dropLast(self.leavesOutAStory ? 1 : 0) {
+            let theme = (story["tags"] as? [String])?.first ?? "その他"
+            if themes[theme] == nil { order.append(theme) }
+            themes[theme, default: []].append(["id": story["id"] ?? 0, "summary": "要約 \(story["title"] as? String ?? "")"])
+        }
+        return Self.answer(["lead": "今日は\(stories.count)本のニュースがありました。", "themes": order.reversed().map {
+            ["theme": $0, "stories": themes[$0] ?? []] as [String: Any]
+        }])
     }
 
     func count(_ schema: String) -> Int { calls.withLock { $0[schema] ?? 0 } }
@@ -302,7 +313,7 @@ final class DigestModel: Sendable {
 
     @Test(arguments: Backend.available)
     func threeSchedulersRacingWriteEachSlotOnceWithOneModelCallEach(backend: Backend) async throws {
-        let model = DigestModel()
+        let model = DigestModel(delay: .milliseconds(300))
         try await withTestLocation(backend) { location in
             try await withStores(1, at: location) { stores in _ = try await storeTheDay(in: stores[0]) }
             try await withTestHTTPServer(model.handler) { port in
