@@ -56,12 +56,15 @@ public struct StatusReport: Sendable, Codable {
     /// Items whose analysis or translation was accepted with a flaw (a mixed register), and the latest.
     public var qualityNoted = 0
     public var qualityNotedLatest: [QualityNotedItem] = []
+    /// Digest slots that could not be written, the latest first.
+    public var digestFailures: [DigestFailure] = []
 
     public static let failuresShown = 20
     public static let qualityNotedShown = 20
     public static let mergesShown = 20
     public static let suspiciousShown = 20
     public static let triageSkipsShown = 20
+    public static let digestFailuresShown = 20
 
     public struct LLMRouteLine: Sendable, Codable {
         public var task: LLMTask
@@ -118,6 +121,7 @@ public struct StatusReport: Sendable, Codable {
         report.triageSkips = try await store.triageSkips(limit: triageSkipsShown)
         report.triageMinimumWorth = settings.work.triageMinimumWorth
         (report.qualityNoted, report.qualityNotedLatest) = try await store.qualityNotedItems(limit: qualityNotedShown)
+        report.digestFailures = try await store.digestFailures(limit: digestFailuresShown)
         return report
     }
 
@@ -183,6 +187,14 @@ public struct StatusReport: Sendable, Codable {
         if qualityNoted > 0 {
             lines.append("Quality notes (accepted after one re-ask; see kawaraban items show ID): \(qualityNoted)")
             for item in qualityNotedLatest { lines.append("  #\(item.itemID) [\(item.stage.rawValue)] \(item.title)") }
+        }
+        if !digestFailures.isEmpty {
+            lines.append("Digests not written (kawaraban digest KIND --date/--week writes one by hand):")
+            for failure in digestFailures {
+                let next = failure.nextAttemptAt.map { "retry at \(clock($0))" } ?? "failed for good"
+                lines.append("  \(failure.slot) [\(failure.attempts) claims, \(next)]")
+                lines.append("      \(failure.reason)")
+            }
         }
         return lines.joined(separator: "\n")
     }

@@ -14,6 +14,16 @@ public struct DigestRetry: Sendable, Hashable {
     }
 }
 
+/// A slot that could not be written, as `status` shows it.
+public struct DigestFailure: Sendable, Hashable, Codable {
+    public var slot: DigestSlot
+    /// Claims spent on it.
+    public var attempts: Int
+    public var reason: String
+    /// When a claim may take it again; nil when it failed for good.
+    public var nextAttemptAt: Date?
+}
+
 /// Where a slot's row stands (migration 14): claimed by a worker composing it, failed (waiting
 /// for a retry, or for good), or written. A written slot is never claimed again.
 enum DigestSlotState: String {
@@ -174,6 +184,26 @@ extension Store {
                 "\(try row.decode(column: "kind", as: String.self)) \(try row.decode(column: "slot", as: String.self))"
             })
             return slots.filter { !settled.contains($0.description) }
+        }
+    }
+
+    /// Slots that failed, waiting for a retry or failed for good, the latest period first (then
+    /// by kind), at most `limit`: what `status` shows.
+    public func digestFailures(limit: Int) async throws(StoreError) -> [DigestFailure] {
+        guard limit > 0 else { return [] }
+        return try await translatingErrors("listing the failed digest slots") {
+            try await database.raw("""
+                SELECT kind, slot, attempts, last_error, next_attempt_at FROM digests
+                WHERE state = \(bind: DigestSlotState.failed.rawValue)
+                ORDER BY \(unsafeRaw: dialect.bytewise("slot")) DESC, kind
+                LIMIT \(bind: limit)
+                """).all().compactMap { row in
+                guard let kind = DigestKind(rawValue: try row.decode(column: "kind", as: String.self)),
+                      let slot = DigestSlot(kind: kind, key: try row.decode(column: "slot", as: String.self)) else { return nil }
+                return DigestFailure(slot: slot, attempts: try row.decode(column: "attempts", as: Int.self),
+                                     reason: try row.decode(column: "last_error", as: String?.self) ?? "",
+                                     nextAttemptAt: try row.decode(column: "next_attempt_at", as: Double?.self).map(Date.init(stored:)))
+            }
         }
     }
 

@@ -267,6 +267,11 @@ final class DigestModel: Sendable {
                 #expect(try row.decode(column: "last_error", as: String.self).contains("are in no theme"))
                 // An invalid answer is no passing failure: the slot is not retried by the schedule.
                 #expect(try row.decode(column: "next_attempt_at", as: Double?.self) == nil)
+                let failures = try await store.digestFailures(limit: 20)
+                #expect(failures.map(\.slot) == [day] && failures.first?.attempts == 1 && failures.first?.nextAttemptAt == nil)
+                var report = StatusReport(stages: [:], awaitingAnalysis: 0, llmConfigured: true, failures: [], merges: [], sources: [])
+                report.digestFailures = failures
+                #expect(report.text(edition: edition).contains("  daily 2026-11-29 [1 claims, failed for good]\n      the model's answer was invalid"))
             }
         }
     }
