@@ -5,9 +5,10 @@ import Store
 import Testing
 import TestSupport
 
-/// `kawaraban digest` through the built executable: the latest due digest written on demand and
-/// rewritten, a named day and week, and arguments that name no slot refused before anything runs.
-@Suite struct DigestCommandTests {
+/// Digests through the built executable: `kawaraban digest` writes the latest due digest on demand
+/// and rewrites it, refusing arguments that name no slot; worker processes catch up the slots due
+/// when they start, three racing write each once, and a restart writes none again.
+@Suite struct DigestProcessTests {
     @Test func digestsAreWrittenOnDemandAndBadSlotsAreRefused() async throws {
         let database = try await TestDatabase.create(.sqlite)
         let kawaraban = KawarabanProcess(environment: ["KAWARABAN_DATABASE": database.location])
@@ -82,5 +83,49 @@ import TestSupport
             #expect(try await written(digest.slot, in: database.databaseLocation, within: .seconds(1)) == digest)
         }
         try await database.remove()
+    }
+
+    @Test(arguments: Backend.available)
+    func threeWorkerProcessesRacingWriteEachDigestOnce(backend: Backend) async throws {
+        let database = try await TestDatabase.create(backend)
+        let kawaraban = KawarabanProcess(environment: ["KAWARABAN_DATABASE": database.location])
+        try await kawaraban.succeed(["demo", "--articles", "200", "--database", database.location])
+        let now = Date(), zone = Edition.japanese.timeZone
+        let latestWeek = DigestSlot(kind: .weekly, containing: now.addingTimeInterval(-7 * 3600 - 7 * 86_400), timeZone: zone)
+        let latestDay = DigestSlot(kind: .daily, containing: now.addingTimeInterval(-31 * 3600), timeZone: zone)
+        let workers = try (0..<3).map { _ in try kawaraban.launch(["serve", "--role", "worker"]) }
+        defer { for worker in workers { worker.removeFiles() } }
+        for slot in [latestDay, latestWeek] {
+            #expect(try await written(slot, in: database.databaseLocation, within: .seconds(60)) != nil, "\(slot)")
+        }
+        // A pass writes the older slots before the latest; give the other workers a pass of their own.
+        try await Task.sleep(for: .seconds(2))
+        for worker in workers { worker.process.interrupt() }
+        for worker in workers { try await worker.exit(within: .seconds(20)) }
+
+        // Every carried article was announced once per digest carrying it: a slot written twice
+        // would announce its articles twice.
+        try await withStores(1, at: database.databaseLocation) { stores in
+            var expected: [Int64: Int] = [:]
+            var slots = (0..<14).map { latestDay.previous(in: zone, times: $0) }
+            slots += (0..<4).map { latestWeek.previous(in: zone, times: $0) }
+            var digests = 0
+            for slot in slots {
+                guard let digest = try await stores[0].digest(slot) else { continue }
+                digests += 1
+                for id in Set(digest.itemIDs.isEmpty ? [0] : digest.itemIDs) { expected[id, default: 0] += 1 }
+            }
+            let announced = try await stores[0].siteChanges(after: 0, limit: 100_000).filter { $0.kind == .digested }
+                .reduce(into: [Int64: Int]()) { $0[$1.itemID, default: 0] += 1 }
+            #expect(digests >= 2)
+            #expect(announced == expected)
+        }
+        try await database.remove()
+    }
+}
+
+extension DigestSlot {
+    func previous(in zone: TimeZone, times: Int) -> DigestSlot {
+        (0..<times).reduce(self) { slot, _ in slot.previous(in: zone) }
     }
 }
