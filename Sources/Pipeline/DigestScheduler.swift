@@ -12,11 +12,13 @@ public struct DigestWriter: Sendable {
     /// A claim's lease; renewed every third of it while the composer runs, so that a slow model
     /// keeps the slot and a crashed worker's slot is free again within this.
     public static let lease: TimeInterval = 120
-    /// When a slot whose composing failed for a passing reason (the model was down) is tried again.
-    public static let retryAfter: TimeInterval = 900
+    /// When a slot whose composing failed for a passing reason (the model was down, the day's
+    /// token budget spent) is tried again: 15 minutes, then 30, 60… up to 8 hours, so that the
+    /// claims below outlast a budget that resets at midnight.
+    public static let retry = DigestRetry(first: 900, longest: 8 * 3600)
     /// Claims a slot may take without being written: each transient failure and each crash uses
     /// one, and a slot that keeps failing is then left failed for `kawaraban digest`.
-    public static let maximumClaims = 5
+    public static let maximumClaims = 8
 
     public enum Outcome: Sendable, Equatable {
         case written(Digest)
@@ -76,7 +78,7 @@ public struct DigestWriter: Sendable {
             logger.warning("digest failed", metadata: ["slot": "\(slot)", "reason": "\(error.reason)",
                                                        "transient": "\(error.isTransient)"])
             guard try await store.recordDigestFailure(slot, owner: owner, reason: error.reason,
-                                                      retryAfter: error.isTransient ? Self.retryAfter : nil)
+                                                      retry: error.isTransient ? Self.retry : nil)
             else { return .lost }
             return .failed(reason: error.reason)
         }

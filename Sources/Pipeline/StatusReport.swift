@@ -58,6 +58,8 @@ public struct StatusReport: Sendable, Codable {
     public var qualityNotedLatest: [QualityNotedItem] = []
     /// Stories that gained an item in the last `storyMergeWindow`, so that a wrong merge is seen.
     public var storyMerges: [StorySummary] = []
+    /// Digest slots that could not be written, the latest first.
+    public var digestFailures: [DigestFailure] = []
 
     public static let failuresShown = 20
     public static let qualityNotedShown = 20
@@ -66,6 +68,7 @@ public struct StatusReport: Sendable, Codable {
     public static let triageSkipsShown = 20
     public static let storyMergesShown = 20
     public static let storyMergeWindow: TimeInterval = 86_400
+    public static let digestFailuresShown = 20
 
     public struct LLMRouteLine: Sendable, Codable {
         public var task: LLMTask
@@ -124,6 +127,7 @@ public struct StatusReport: Sendable, Codable {
         (report.qualityNoted, report.qualityNotedLatest) = try await store.qualityNotedItems(limit: qualityNotedShown)
         report.storyMerges = try await store.storySummaries(changedSince: Date().addingTimeInterval(-storyMergeWindow),
                                                             limit: storyMergesShown, threadsToo: false)
+        report.digestFailures = try await store.digestFailures(limit: digestFailuresShown)
         return report
     }
 
@@ -193,6 +197,14 @@ public struct StatusReport: Sendable, Codable {
         if qualityNoted > 0 {
             lines.append("Quality notes (accepted after one re-ask; see kawaraban items show ID): \(qualityNoted)")
             for item in qualityNotedLatest { lines.append("  #\(item.itemID) [\(item.stage.rawValue)] \(item.title)") }
+        }
+        if !digestFailures.isEmpty {
+            lines.append("Digests not written (kawaraban digest KIND --date/--week writes one by hand):")
+            for failure in digestFailures {
+                let next = failure.nextAttemptAt.map { "retry at \(clock($0))" } ?? "failed for good"
+                lines.append("  \(failure.slot) [\(failure.attempts) claims, \(next)]")
+                lines.append("      \(failure.reason)")
+            }
         }
         return lines.joined(separator: "\n")
     }

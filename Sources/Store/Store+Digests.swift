@@ -2,6 +2,28 @@ import Foundation
 import KawarabanCore
 import SQLKit
 
+/// When a slot whose composing failed for a passing reason is tried again: `first` seconds after
+/// its first claim, twice as long after each further one, never longer than `longest`.
+public struct DigestRetry: Sendable, Hashable {
+    public var first: TimeInterval
+    public var longest: TimeInterval
+
+    public init(first: TimeInterval, longest: TimeInterval) {
+        self.first = first
+        self.longest = longest
+    }
+}
+
+/// A slot that could not be written, as `status` shows it.
+public struct DigestFailure: Sendable, Hashable, Codable {
+    public var slot: DigestSlot
+    /// Claims spent on it.
+    public var attempts: Int
+    public var reason: String
+    /// When a claim may take it again; nil when it failed for good.
+    public var nextAttemptAt: Date?
+}
+
 /// Where a slot's row stands (migration 14): claimed by a worker composing it, failed (waiting
 /// for a retry, or for good), or written. A written slot is never claimed again.
 enum DigestSlotState: String {
@@ -125,13 +147,19 @@ extension Store {
         }
     }
 
-    /// Records why a slot could not be written and lets it go. With `retryAfter` a claim may take
-    /// it again that many seconds later by the database's clock; without, it is failed for good
+    /// Records why a slot could not be written and lets it go. With `retry` a claim may take it
+    /// again later by the database's clock, the wait doubling with each claim spent, so that a
+    /// model down for hours does not use up the slot's claims; without, it is failed for good
     /// (only `kawaraban digest` writes it then). Refused (false) when `owner` no longer holds it.
     public func recordDigestFailure(_ slot: DigestSlot, owner: String, reason: String,
-                                    retryAfter: TimeInterval?) async throws(StoreError) -> Bool {
+                                    retry: DigestRetry?) async throws(StoreError) -> Bool {
         try await translatingErrors("recording a failure of the digest slot \(slot)") {
-            let retry: SQLQueryString = retryAfter.map { "\(unsafeRaw: dialect.now) + \(bind: $0)" } ?? "NULL"
+            let wait: SQLQueryString = retry.map {
+                "\(bind: $0.first) * (1 << (CASE WHEN digests.attempts > 16 THEN 16 ELSE digests.attempts END - 1))"
+            } ?? "0"
+            let retry: SQLQueryString = retry.map {
+                "\(unsafeRaw: dialect.now) + CASE WHEN \(wait) > \(bind: $0.longest) THEN \(bind: $0.longest) ELSE \(wait) END"
+            } ?? "NULL"
             return try await database.raw("""
                 UPDATE digests SET state = \(bind: DigestSlotState.failed.rawValue), last_error = \(bind: StoredText.lines(reason)),
                     lease_owner = NULL, lease_expires_at = NULL, next_attempt_at = \(retry)
@@ -156,6 +184,26 @@ extension Store {
                 "\(try row.decode(column: "kind", as: String.self)) \(try row.decode(column: "slot", as: String.self))"
             })
             return slots.filter { !settled.contains($0.description) }
+        }
+    }
+
+    /// Slots that failed, waiting for a retry or failed for good, the latest period first (then
+    /// by kind), at most `limit`: what `status` shows.
+    public func digestFailures(limit: Int) async throws(StoreError) -> [DigestFailure] {
+        guard limit > 0 else { return [] }
+        return try await translatingErrors("listing the failed digest slots") {
+            try await database.raw("""
+                SELECT kind, slot, attempts, last_error, next_attempt_at FROM digests
+                WHERE state = \(bind: DigestSlotState.failed.rawValue)
+                ORDER BY \(unsafeRaw: dialect.bytewise("slot")) DESC, kind
+                LIMIT \(bind: limit)
+                """).all().compactMap { row in
+                guard let kind = DigestKind(rawValue: try row.decode(column: "kind", as: String.self)),
+                      let slot = DigestSlot(kind: kind, key: try row.decode(column: "slot", as: String.self)) else { return nil }
+                return DigestFailure(slot: slot, attempts: try row.decode(column: "attempts", as: Int.self),
+                                     reason: try row.decode(column: "last_error", as: String?.self) ?? "",
+                                     nextAttemptAt: try row.decode(column: "next_attempt_at", as: Double?.self).map(Date.init(stored:)))
+            }
         }
     }
 

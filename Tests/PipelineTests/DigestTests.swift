@@ -86,31 +86,42 @@ import TestSupport
 final class DigestModel: Sendable {
     let calls = Mutex<[String: Int]>([:])
     let leavesOutAStory: Bool
+    /// How long each answer takes: long enough, in the race, for the other workers to try the slot meanwhile.
+    let delay: Duration
 
-    init(leavesOutAStory: Bool = false) { self.leavesOutAStory = leavesOutAStory }
+    init(leavesOutAStory: Bool = false, delay: Duration = .zero) {
+        self.leavesOutAStory = leavesOutAStory
+        self.delay = delay
+    }
 
     var handler: TestHandler {
         { request in
-            let schema = ScriptedLLMServer.schemaName(of: request)
-            self.calls.withLock { $0[schema, default: 0] += 1 }
-            guard let json = try? JSONSerialization.jsonObject(with: Data(request.body)) as? [String: Any],
-                  let payload = ScriptedLLMServer.firstUserPayload(json),
-                  let stories = payload["stories"] as? [[String: Any]]
-            else { return ScriptedLLMServer.failure(status: 400, message: "no stories") }
-            if schema == "weekly_digest" {
-                return Self.answer(["overview": "今週は\(stories.count)本の記事を取り上げました。来週も注目です。"])
-            }
-            var themes: [String: [[String: Any]]] = [:]
-            var order: [String] = []
-            for story in stories.dropLast(self.leavesOutAStory ? 1 : 0) {
-                let theme = (story["tags"] as? [String])?.first ?? "その他"
-                if themes[theme] == nil { order.append(theme) }
-                themes[theme, default: []].append(["id": story["id"] ?? 0, "summary": "要約 \(story["title"] as? String ?? "")"])
-            }
-            return Self.answer(["lead": "今日は\(stories.count)本のニュースがありました。", "themes": order.reversed().map {
-                ["theme": $0, "stories": themes[$0] ?? []] as [String: Any]
-            }])
+            var response = self.respond(to: request)
+            response.delay = self.delay
+            return response
         }
+    }
+
+    private func respond(to request: TestRequest) -> TestResponse {
+        let schema = ScriptedLLMServer.schemaName(of: request)
+        self.calls.withLock { $0[schema, default: 0] += 1 }
+        guard let json = try? JSONSerialization.jsonObject(with: Data(request.body)) as? [String: Any],
+              let payload = ScriptedLLMServer.firstUserPayload(json),
+              let stories = payload["stories"] as? [[String: Any]]
+        else { return ScriptedLLMServer.failure(status: 400, message: "no stories") }
+        if schema == "weekly_digest" {
+            return Self.answer(["overview": "今週は\(stories.count)本の記事を取り上げました。来週も注目です。"])
+        }
+        var themes: [String: [[String: Any]]] = [:]
+        var order: [String] = []
+        for story in stories.dropLast(self.leavesOutAStory ? 1 : 0) {
+            let theme = (story["tags"] as? [String])?.first ?? "その他"
+            if themes[theme] == nil { order.append(theme) }
+            themes[theme, default: []].append(["id": story["id"] ?? 0, "summary": "要約 \(story["title"] as? String ?? "")"])
+        }
+        return Self.answer(["lead": "今日は\(stories.count)本のニュースがありました。", "themes": order.reversed().map {
+            ["theme": $0, "stories": themes[$0] ?? []] as [String: Any]
+        }])
     }
 
     func count(_ schema: String) -> Int { calls.withLock { $0[schema] ?? 0 } }
@@ -256,6 +267,11 @@ final class DigestModel: Sendable {
                 #expect(try row.decode(column: "last_error", as: String.self).contains("are in no theme"))
                 // An invalid answer is no passing failure: the slot is not retried by the schedule.
                 #expect(try row.decode(column: "next_attempt_at", as: Double?.self) == nil)
+                let failures = try await store.digestFailures(limit: 20)
+                #expect(failures.map(\.slot) == [day] && failures.first?.attempts == 1 && failures.first?.nextAttemptAt == nil)
+                var report = StatusReport(stages: [:], awaitingAnalysis: 0, llmConfigured: true, failures: [], merges: [], sources: [])
+                report.digestFailures = failures
+                #expect(report.text(edition: edition).contains("  daily 2026-11-29 [1 claims, failed for good]\n      the model's answer was invalid"))
             }
         }
     }
@@ -302,7 +318,7 @@ final class DigestModel: Sendable {
 
     @Test(arguments: Backend.available)
     func threeSchedulersRacingWriteEachSlotOnceWithOneModelCallEach(backend: Backend) async throws {
-        let model = DigestModel()
+        let model = DigestModel(delay: .milliseconds(300))
         try await withTestLocation(backend) { location in
             try await withStores(1, at: location) { stores in _ = try await storeTheDay(in: stores[0]) }
             try await withTestHTTPServer(model.handler) { port in

@@ -150,18 +150,22 @@ import TestSupport
     @Test(arguments: Backend.available)
     func aTransientFailureIsRetriedAfterItsTimeAPermanentOneNeverAndClaimsAreBounded(backend: Backend) async throws {
         try await withTestStore(backend) { store in
+            let retry = DigestRetry(first: 600, longest: 1000)
             #expect(try await store.claimDigestSlot(slot, owner: "a", lease: 60, limit: limit))
-            #expect(try await store.recordDigestFailure(slot, owner: "a", reason: "the model was down", retryAfter: 600))
+            #expect(try await store.recordDigestFailure(slot, owner: "a", reason: "the model was down", retry: retry))
             #expect(try await row(slot, in: store).state == "failed")
             #expect(try await !store.claimDigestSlot(slot, owner: "b", lease: 60, limit: limit))
             try await passTime(601, in: store)
             #expect(try await store.openDigestSlots(among: [slot]) == [slot])
             #expect(try await store.claimDigestSlot(slot, owner: "b", lease: 60, limit: limit))
-            #expect(try await store.recordDigestFailure(slot, owner: "b", reason: "down again", retryAfter: 600))
-            try await passTime(601, in: store)
+            // The second wait is twice the first, but no longer than the longest.
+            #expect(try await store.recordDigestFailure(slot, owner: "b", reason: "down again", retry: retry))
+            try await passTime(990, in: store)
+            #expect(try await !store.claimDigestSlot(slot, owner: "c", lease: 60, limit: limit))
+            try await passTime(11, in: store)
             #expect(try await store.claimDigestSlot(slot, owner: "c", lease: 60, limit: limit))
-            #expect(try await store.recordDigestFailure(slot, owner: "c", reason: "down a third time", retryAfter: 600))
-            try await passTime(601, in: store)
+            #expect(try await store.recordDigestFailure(slot, owner: "c", reason: "down a third time", retry: retry))
+            try await passTime(1001, in: store)
             // Three claims spent: the fourth fails the slot for good, keeping the last reason.
             #expect(try await !store.claimDigestSlot(slot, owner: "d", lease: 60, limit: limit))
             let failed = try await row(slot, in: store)
@@ -172,8 +176,8 @@ import TestSupport
 
             let weekly = DigestSlot(kind: .weekly, key: "2026-W48")!
             #expect(try await store.claimDigestSlot(weekly, owner: "a", lease: 60, limit: limit))
-            #expect(try await !store.recordDigestFailure(weekly, owner: "b", reason: "not mine", retryAfter: nil))
-            #expect(try await store.recordDigestFailure(weekly, owner: "a", reason: "the answer was invalid", retryAfter: nil))
+            #expect(try await !store.recordDigestFailure(weekly, owner: "b", reason: "not mine", retry: nil))
+            #expect(try await store.recordDigestFailure(weekly, owner: "a", reason: "the answer was invalid", retry: nil))
             try await passTime(86_400, in: store)
             #expect(try await !store.claimDigestSlot(weekly, owner: "b", lease: 60, limit: limit))
             #expect(try await row(weekly, in: store).lastError == "the answer was invalid")
