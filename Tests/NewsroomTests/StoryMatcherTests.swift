@@ -102,4 +102,29 @@ import Testing
         #expect(verdict(Self.launch, hiring(0.8)) == .closeCall(StoryPair(earlier: Self.launch, later: hiring(0.8))))
         #expect(verdict(Self.launch, hiring(30)) == .decided(.unrelated))
     }
+
+    /// Past the first week, an article whose actors only partly return is a follow-up when it
+    /// points back at the earlier event and a close call when it does not; within the week the
+    /// main actors returning are enough.
+    @Test func aBackReferenceOrALiveStoryMakesAPartialReturnAFollowUp() {
+        let inquiry = { (day: Double, text: String) in
+            Self.evidence("Watchdog opens an inquiry into Rocket-7", text,
+                          entities: ["Rocket-7", "Watchdog"], main: ["Rocket-7", "Watchdog"], day: day)
+        }
+        let plain = "The regulator asked for documents about the model's training data."
+        let pointing = "The regulator asked for documents about the model, released last month, and its training data."
+        #expect(verdict(Self.launch, inquiry(30, pointing)) == .decided(.followUp))
+        #expect(verdict(Self.launch, inquiry(30, plain)) == .closeCall(StoryPair(earlier: Self.launch, later: inquiry(30, plain))))
+        #expect(verdict(Self.launch, inquiry(5, plain)) == .decided(.followUp))
+    }
+
+    @Test func backReferencesAreWholePhrasesInEnglishAndMarksInJapanese() {
+        let refersBack = { (text: String) in StoryText(Self.evidence("", text, entities: [], main: [])).refersBack }
+        #expect(refersBack("The suit it filed LAST MONTH, days after the launch."))
+        #expect(refersBack("Following the outcry, Acme paused the tool."))
+        #expect(refersBack("先月発表した新モデルを受けて、各社が対応を急ぐ。"))
+        #expect(!refersBack("The lastmonth figures and a followingly odd word."))
+        #expect(!refersBack("Acme again beats estimates after a strong quarter."))
+        #expect(!refersBack("来月から提供を始める。"))
+    }
 }

@@ -14,6 +14,8 @@ struct StoryFeatures: Sendable, Hashable {
     var sharedTokens: Int
     /// Days from the earlier article to the later one.
     var gapDays: Double
+    /// Whether the later article points back at an earlier event ("last month", "を受けて").
+    var laterRefersBack: Bool
 }
 
 /// Decides how two articles relate from their text overlap, their entities and the time between
@@ -38,6 +40,10 @@ public struct StoryMatcher: Sendable {
     static let threadOverlap = 0.5
     /// Entity overlap below which a later article is about other actors, whatever it shares.
     static let nearThreadOverlap = 0.3
+    /// Days after the first report during which a story is still developing: a week, the span of
+    /// an uproar, a reversal or a resignation's aftermath. Within it the main actors returning at
+    /// a near-thread overlap make a follow-up; later that takes a back-reference in the text.
+    static let liveStoryDays = 7.0
     static let mainEntityWeight = 2.0
     static let mentionWeight = 1.0
 
@@ -63,11 +69,13 @@ public struct StoryMatcher: Sendable {
         let keys = Set(earlierWeights.keys).union(laterWeights.keys)
         let common = keys.reduce(0.0) { $0 + min(earlierWeights[$1, default: 0], laterWeights[$1, default: 0]) }
         let either = keys.reduce(0.0) { $0 + max(earlierWeights[$1, default: 0], laterWeights[$1, default: 0]) }
-        let sharedTokens = StoryText(earlier).distinctiveTokens.intersection(StoryText(later).distinctiveTokens).count
+        let earlierText = StoryText(earlier), laterText = StoryText(later)
+        let sharedTokens = earlierText.distinctiveTokens.intersection(laterText.distinctiveTokens).count
         return StoryFeatures(
             textSimilarity: earlierSignature.similarity(to: laterSignature), sharedMainEntities: sharedMain.count,
             entityOverlap: either == 0 ? 0 : common / either, sharedTokens: sharedTokens,
-            gapDays: abs(later.publishedAt.timeIntervalSince(earlier.publishedAt)) / 86_400)
+            gapDays: abs(later.publishedAt.timeIntervalSince(earlier.publishedAt)) / 86_400,
+            laterRefersBack: laterText.refersBack)
     }
 
     /// Each entity's weight in an article: a main entity `mainEntityWeight`, another `mentionWeight`.
@@ -86,10 +94,11 @@ public struct StoryMatcher: Sendable {
             if sameEvent { return .sameStory }
             return features.sharedMainEntities >= 1 ? nil : .unrelated
         }
-        if features.entityOverlap >= threadOverlap {
-            let lateReport = features.gapDays <= lateReportDays && features.sharedTokens >= eventTokens
-            return lateReport ? nil : .followUp
-        }
-        return features.entityOverlap >= nearThreadOverlap ? nil : .unrelated
+        guard features.entityOverlap >= nearThreadOverlap else { return .unrelated }
+        let lateReport = features.gapDays <= lateReportDays && features.sharedTokens >= eventTokens
+        if lateReport { return nil }
+        if features.entityOverlap >= threadOverlap { return .followUp }
+        let developing = features.gapDays <= liveStoryDays || features.laterRefersBack
+        return developing && features.sharedMainEntities >= 1 ? .followUp : nil
     }
 }

@@ -73,6 +73,27 @@ struct StoryText: Sendable {
         return tokens
     }
 
+    /// Phrases by which a report points back at an earlier event of its story ("days after it
+    /// launched", "the suit filed last month", "final approval"), matched as whole words; the
+    /// matcher counts them only between articles that share a main entity. Words as common as
+    /// "again" or "after" are left out: they name the same company's every other event too.
+    static let backReferencePhrases = [
+        "last week", "last month", "earlier this week", "earlier this month", "earlier this year",
+        "earlier in the week", "earlier in the month", "a day after", "days after", "weeks after", "months after",
+        "days later", "weeks later", "months later", "following", "final approval",
+    ]
+    /// The same in Japanese, matched anywhere, since Japanese does not space its words: last week,
+    /// last month, the other day, the week and month before, early this month, in response to,
+    /// following on, a follow-up report, final approval.
+    static let backReferenceMarks = ["先週", "先月", "先日", "前週", "前月", "今月初め", "を受けて", "に続き", "続報", "最終承認"]
+
+    /// Whether the article points back at an earlier event in one of `backReferencePhrases` or `backReferenceMarks`.
+    var refersBack: Bool {
+        let words = " " + normalised.split(whereSeparator: { !($0.isLetter || $0.isNumber) }).joined(separator: " ") + " "
+        return Self.backReferencePhrases.contains { words.contains(" \($0) ") }
+            || Self.backReferenceMarks.contains { normalised.contains($0) }
+    }
+
     static let amount = try! NSRegularExpression(pattern: "([0-9]+(?:\\.[0-9]+)?)\\s*(trillion|billion|million|bn|兆|億|万)")
     /// Amounts beyond any real one (and beyond what an Int64 holds) are not amounts but hostile input.
     static let largestAmount = 1e16
