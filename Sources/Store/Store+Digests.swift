@@ -47,7 +47,8 @@ extension Store {
                     VALUES (\(bind: digest.slot.kind.rawValue), \(bind: digest.slot.key), \(bind: DigestSlotState.written.rawValue),
                         \(bind: content), \(bind: now.storedValue), \(bind: now.storedValue))
                     ON CONFLICT (kind, slot) DO UPDATE SET state = excluded.state, content_json = excluded.content_json,
-                        written_at = excluded.written_at, lease_owner = NULL, lease_expires_at = NULL, last_error = NULL
+                        written_at = excluded.written_at, lease_owner = NULL, lease_expires_at = NULL, last_error = NULL,
+                        next_attempt_at = NULL
                     """).run()
                 try await self.replaceDigestItems(of: digest, now: now, on: database)
             }
