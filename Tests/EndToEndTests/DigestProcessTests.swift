@@ -1,7 +1,8 @@
 import Foundation
 import KawarabanCore
 import Logging
-import Store
+import SQLKit
+@testable import Store
 import Testing
 import TestSupport
 
@@ -39,6 +40,16 @@ import TestSupport
         try await database.remove()
     }
 
+    /// `kawaraban demo` writes digests of its own, so that its site shows them; these tests watch
+    /// workers write them, from none.
+    func forgetTheDemosDigests(in location: DatabaseLocation) async throws {
+        try await withStores(1, at: location) { stores in
+            for statement in ["DELETE FROM digest_items", "DELETE FROM digests", "DELETE FROM site_changes WHERE kind = 'digested'"] {
+                try await stores[0].database.raw(SQLQueryString(statement)).run()
+            }
+        }
+    }
+
     /// Waits up to `timeout` for `slot` to be written, reading the database as any process would.
     func written(_ slot: DigestSlot, in location: DatabaseLocation, within timeout: Duration) async throws -> Digest? {
         try await withStores(1, at: location) { stores in
@@ -55,6 +66,7 @@ import TestSupport
         let database = try await TestDatabase.create(.sqlite)
         let kawaraban = KawarabanProcess(environment: ["KAWARABAN_DATABASE": database.location])
         try await kawaraban.succeed(["demo", "--articles", "200", "--database", database.location])
+        try await forgetTheDemosDigests(in: database.databaseLocation)
         // The latest due slots: the day that began 31 hours ago (due at 07:00 the day after), and
         // the week before the one 7 hours ago.
         let now = Date(), zone = Edition.japanese.timeZone
@@ -90,6 +102,7 @@ import TestSupport
         let database = try await TestDatabase.create(backend)
         let kawaraban = KawarabanProcess(environment: ["KAWARABAN_DATABASE": database.location])
         try await kawaraban.succeed(["demo", "--articles", "200", "--database", database.location])
+        try await forgetTheDemosDigests(in: database.databaseLocation)
         let now = Date(), zone = Edition.japanese.timeZone
         let latestWeek = DigestSlot(kind: .weekly, containing: now.addingTimeInterval(-7 * 3600 - 7 * 86_400), timeZone: zone)
         let latestDay = DigestSlot(kind: .daily, containing: now.addingTimeInterval(-31 * 3600), timeZone: zone)
@@ -108,6 +121,7 @@ import TestSupport
         try await withStores(1, at: database.databaseLocation) { stores in
             var expected: [Int64: Int] = [:]
             var slots = (0..<14).map { latestDay.previous(in: zone, times: $0) }
+            slots += slots.map { DigestSlot(kind: .hacker, key: $0.key)! }
             slots += (0..<4).map { latestWeek.previous(in: zone, times: $0) }
             var digests = 0
             for slot in slots {

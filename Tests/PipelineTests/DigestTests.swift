@@ -367,12 +367,14 @@ final class DigestModel: Sendable {
     func theLeaseIsRenewedWhileASlowComposeRunsSoNoOtherWorkerTakesTheSlot(backend: Backend) async throws {
         try await withTestLocation(backend) { location in
             try await withStores(2, at: location) { stores in
-                let writer = DigestWriter(store: stores[0], owner: "slow", lease: 1, logger: Self.logger)
-                async let outcome = writer.write(day, with: SlowComposer(delay: .milliseconds(2500)), now: Date())
+                // A lease of 3 s renewed every second, and a compose more than twice as long: a
+                // renewal that never came would let the second worker in by the third probe.
+                let writer = DigestWriter(store: stores[0], owner: "slow", lease: 3, logger: Self.logger)
+                async let outcome = writer.write(day, with: SlowComposer(delay: .milliseconds(7500)), now: Date())
                 let limit = ClaimLimit(claims: 5, reason: "given up")
                 var taken = false
                 for _ in 0..<4 {
-                    try await Task.sleep(for: .milliseconds(500))
+                    try await Task.sleep(for: .milliseconds(1500))
                     taken = try await stores[1].claimDigestSlot(day, owner: "other", lease: 60, limit: limit) || taken
                 }
                 guard case .written = try await outcome else { Issue.record("not written: \(try await outcome)"); return }
