@@ -175,14 +175,16 @@ import TestSupport
 
     @Test func aSlowAPIIsReadUntilTheDeadlineAndWhatCameIsUsed() async throws {
         let kids = (2...101).map(String.init).joined(separator: ",")
+        // The first four comments answer at once; every later one would take 30 s.
+        let quick = 2...5
         let handler: TestHandler = { request in
             guard let id = Self.itemID(request.path) else { return .notFound() }
             if id == 1 { return .text(#"{"id":1,"kids":[\#(kids)],"score":5,"descendants":100,"title":"T","type":"story"}"#) }
             var answer = TestResponse.text(Self.comment(id, kids: []))
-            answer.delay = .milliseconds(400)
+            if !quick.contains(id) { answer.delay = .seconds(30) }
             return answer
         }
-        let limits = ThreadLimits(concurrency: 4, deadline: .seconds(2))
+        let limits = ThreadLimits(concurrency: 4, deadline: .seconds(5))
         try await withTestHTTPServer(handler) { port in
             let threads = Self.threads(port: port, limits: limits)
             let base = "http://127.0.0.1:\(port)/v0"
@@ -191,11 +193,10 @@ import TestSupport
             let started = ContinuousClock.now
             let read = await threads.comments(of: story, base: base)
             let elapsed = ContinuousClock.now - started
-            // Reading all 100 would take 10 s at 4 in flight; the deadline stops it long before.
-            #expect(elapsed < .seconds(6), "took \(elapsed)")
+            // The requests still waiting at the deadline are given up, not waited out.
+            #expect(elapsed < .seconds(20), "took \(elapsed)")
             #expect(read.stoppedBy?.contains("deadline") == true)
-            #expect(!read.comments.isEmpty && read.comments.count < 100)
-            #expect(read.comments.map(\.id) == Array(2..<(2 + read.comments.count)))
+            #expect(read.comments.map(\.id) == Array(quick))
         }
     }
 
