@@ -83,6 +83,27 @@ public struct DigestSlot: Sendable, Hashable, Codable, CustomStringConvertible {
 
     public var description: String { "\(kind.rawValue) \(key)" }
 
+    /// How a Japanese page names the period: "2026年11月29日（日）", or for a week
+    /// "2026年第48週（11月23日〜11月29日）"; without the year for lists within one month or year.
+    public func japaneseName(in timeZone: TimeZone, withYear: Bool = true) -> String {
+        let calendar = Calendar.gregorian(in: timeZone)
+        let interval = interval(in: timeZone)
+        let year = withYear ? "\(key.prefix(4))年" : ""
+        func monthDay(_ date: Date) -> String {
+            let parts = calendar.dateComponents([.month, .day], from: date)
+            return "\(parts.month ?? 0)月\(parts.day ?? 0)日"
+        }
+        switch kind {
+        case .daily, .hacker:
+            let weekday = calendar.component(.weekday, from: interval.start)
+            return "\(year)\(monthDay(interval.start))（\(Self.japaneseWeekdays[(weekday - 1) % 7])）"
+        case .weekly:
+            return "\(year)第\(Int(key.suffix(2)) ?? 0)週（\(monthDay(interval.start))〜\(monthDay(interval.end.addingTimeInterval(-1)))）"
+        }
+    }
+
+    private static let japaneseWeekdays = ["日", "月", "火", "水", "木", "金", "土"]
+
     private static func isLeap(_ year: Int) -> Bool { (year % 4 == 0 && year % 100 != 0) || year % 400 == 0 }
 
     private static func daysIn(month: Int, year: Int) -> Int {

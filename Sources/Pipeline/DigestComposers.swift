@@ -40,7 +40,7 @@ public struct DailyDigestComposer: DigestComposer {
             (try await store.digestCandidates(shownIn: period, limit: Self.maximumStories),
              try await store.digestFacets(shownIn: period, limit: Self.maximumFacets))
         }
-        let title = "AI日報 " + DigestTitles.day(period.start, timeZone: edition.timeZone)
+        let title = "AI日報 " + slot.japaneseName(in: edition.timeZone)
         var digest = Digest(slot: slot, title: title, lead: nil, sections: [], tags: facets.tags,
                             companies: facets.companies, model: nil, writtenAt: now)
         guard !candidates.isEmpty else { return digest }
@@ -50,7 +50,7 @@ public struct DailyDigestComposer: DigestComposer {
         }
         let edited: Edited<EditedDay>
         do throws(NewsroomError) {
-            edited = try await editor.editDay(candidates.map(DigestGrouping.brief), day: DigestTitles.day(period.start, timeZone: edition.timeZone))
+            edited = try await editor.editDay(candidates.map(DigestGrouping.brief), day: slot.japaneseName(in: edition.timeZone))
         } catch {
             throw DigestError(slot: slot, reason: error.description, isTransient: error.isTransient)
         }
@@ -106,7 +106,7 @@ public struct WeeklyDigestComposer: DigestComposer {
             }
             return (candidates, facets, trends)
         }
-        let title = "週報 " + DigestTitles.week(slot, period: week, timeZone: edition.timeZone)
+        let title = "週報 " + slot.japaneseName(in: edition.timeZone)
         var digest = Digest(slot: slot, title: title, lead: nil, sections: [], tags: facets.tags, companies: facets.companies,
                             trends: trends, model: nil, writtenAt: now)
         guard !candidates.isEmpty else { return digest }
@@ -116,7 +116,7 @@ public struct WeeklyDigestComposer: DigestComposer {
         guard let editor else { return digest }
         do throws(NewsroomError) {
             let overview = try await editor.overviewWeek(candidates.map(DigestGrouping.brief), rising: trends.map { $0.name },
-                                                         week: DigestTitles.week(slot, period: week, timeZone: edition.timeZone))
+                                                         week: slot.japaneseName(in: edition.timeZone))
             digest.lead = overview.value
             digest.model = overview.model
         } catch {
@@ -134,25 +134,6 @@ enum DigestReading {
         } catch {
             throw DigestError(slot: slot, reason: error.description, isTransient: true)
         }
-    }
-}
-
-/// Headings of the digests, in the edition's time zone.
-enum DigestTitles {
-    static let weekdays = ["日", "月", "火", "水", "木", "金", "土"]
-
-    /// "2026年11月29日（日）".
-    static func day(_ date: Date, timeZone: TimeZone) -> String {
-        let parts = Calendar.gregorian(in: timeZone).dateComponents([.year, .month, .day, .weekday], from: date)
-        return "\(parts.year ?? 0)年\(parts.month ?? 0)月\(parts.day ?? 0)日（\(weekdays[((parts.weekday ?? 1) - 1) % 7])）"
-    }
-
-    /// "2026年第48週（11月23日〜11月29日）".
-    static func week(_ slot: DigestSlot, period: DateInterval, timeZone: TimeZone) -> String {
-        let calendar = Calendar.gregorian(in: timeZone)
-        let first = calendar.dateComponents([.month, .day], from: period.start)
-        let last = calendar.dateComponents([.month, .day], from: period.end.addingTimeInterval(-1))
-        return "\(slot.key.prefix(4))年第\(Int(slot.key.suffix(2)) ?? 0)週（\(first.month ?? 0)月\(first.day ?? 0)日〜\(last.month ?? 0)月\(last.day ?? 0)日）"
     }
 }
 

@@ -29,7 +29,6 @@ public struct HackerDigestComposer: DigestComposer {
     public static let maximumStories = 30
     public static let summarisedTheme = "議論を呼んだ話題"
     public static let otherTheme = "そのほかの話題"
-    static let weekdayNames = ["日", "月", "火", "水", "木", "金", "土"]
 
     public var kind: DigestKind { .hacker }
 
@@ -55,7 +54,7 @@ public struct HackerDigestComposer: DigestComposer {
         guard slot.kind == .hacker else {
             throw DigestError(slot: slot, reason: "the Hacker日報 composer was given a \(slot.kind.rawValue) slot", isTransient: false)
         }
-        let dayName = Self.dayName(slot, timeZone: edition.timeZone)
+        let dayName = slot.japaneseName(in: edition.timeZone)
         let title = "Hacker日報 \(dayName)"
         let stored: [DiscussedStory]
         do {
@@ -147,14 +146,6 @@ public struct HackerDigestComposer: DigestComposer {
         return await inOrder(stories, width: threads.limits.concurrency) { story in
             await threads.story(id: story.storyID, base: story.apiBase)
         }
-    }
-
-    /// "2026年11月29日（日）": the day the slot covers, in the edition's calendar.
-    static func dayName(_ slot: DigestSlot, timeZone: TimeZone) -> String {
-        let calendar = Calendar.gregorian(in: timeZone)
-        let parts = calendar.dateComponents([.year, .month, .day, .weekday], from: slot.interval(in: timeZone).start)
-        let weekday = weekdayNames[((parts.weekday ?? 1) - 1) % weekdayNames.count]
-        return "\(parts.year ?? 0)年\(parts.month ?? 0)月\(parts.day ?? 0)日（\(weekday)）"
     }
 }
 

@@ -45,3 +45,12 @@ import Testing
         #expect(slot.previous(in: tokyo).key == "2026-W47")
     }
 }
+
+extension DigestSlotTests {
+    @Test func aPeriodIsNamedAsAJapanesePageNamesIt() throws {
+        #expect(try #require(DigestSlot(kind: .daily, key: "2026-11-29")).japaneseName(in: tokyo) == "2026年11月29日（日）")
+        #expect(try #require(DigestSlot(kind: .hacker, key: "2026-12-01")).japaneseName(in: tokyo, withYear: false) == "12月1日（火）")
+        #expect(try #require(DigestSlot(kind: .weekly, key: "2026-W53")).japaneseName(in: tokyo)
+            == "2026年第53週（12月28日〜1月3日）")
+    }
+}

@@ -263,7 +263,7 @@ extension SiteRenderer {
             kindLabel: kind.label, emptyNote: "まだ\(kind.label)はありません。最初の\(kind.label)が書かれるとここに表示されます。",
             periodHeading: shown?.heading,
             entries: listings.map { listing in
-                DigestListingView(path: kind.path(listing.slot), date: digestDateText(listing.slot, withYear: false),
+                DigestListingView(path: kind.path(listing.slot), date: listing.slot.japaneseName(in: configuration.edition.timeZone, withYear: false),
                                   dateISO: listing.slot.key, title: listing.title, stories: listing.stories)
             },
             periods: periods.compactMap { count in
@@ -316,29 +316,8 @@ extension SiteRenderer {
 
     /// "2026年11月29日（日）", or for 週報 "2026年第48週（11月23日〜11月29日）", in the edition's time zone.
     func digestPeriodText(_ slot: DigestSlot) -> String {
-        digestDateText(slot, withYear: true)
+        slot.japaneseName(in: configuration.edition.timeZone)
     }
-
-    private func digestDateText(_ slot: DigestSlot, withYear: Bool) -> String {
-        let timeZone = configuration.edition.timeZone
-        let calendar = Calendar.gregorian(in: timeZone)
-        let interval = slot.interval(in: timeZone)
-        let year = withYear ? "\(slot.key.prefix(4))年" : ""
-        func monthDay(_ date: Date) -> String {
-            let parts = calendar.dateComponents([.month, .day], from: date)
-            return "\(parts.month ?? 0)月\(parts.day ?? 0)日"
-        }
-        switch slot.kind {
-        case .daily, .hacker:
-            let weekday = calendar.component(.weekday, from: interval.start)
-            return "\(year)\(monthDay(interval.start))（\(Self.weekdayNames[(weekday - 1) % 7])）"
-        case .weekly:
-            let lastDay = interval.end.addingTimeInterval(-1)
-            return "\(year)第\(Int(slot.key.suffix(2)) ?? 0)週（\(monthDay(interval.start))〜\(monthDay(lastDay))）"
-        }
-    }
-
-    static let weekdayNames = ["日", "月", "火", "水", "木", "金", "土"]
 }
 
 /// The block under an article that links to its digests.
