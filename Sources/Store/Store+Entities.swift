@@ -48,13 +48,9 @@ extension Store {
             try await database.raw("DELETE FROM item_entities WHERE item_id = \(bind: itemID)").run()
             for entity in entities {
                 let key = NameKey.of(entity.name)
-                try await database.raw("""
-                    INSERT INTO entities (name_key, kind, name, created_at)
-                    VALUES (\(bind: key), \(bind: entity.kind.rawValue), \(bind: entity.name), \(bind: now.storedValue))
-                    ON CONFLICT (name_key) DO NOTHING
-                    """).run()
-                guard let entityID = try await database.raw("SELECT id FROM entities WHERE name_key = \(bind: key)").first()?
-                    .decode(column: "id", as: Int64.self) else { continue }
+                var entityID = try await knownEntityID(named: key)
+                if entityID == nil { entityID = try await newEntityID(entity, key: key, now: now) }
+                guard let entityID else { continue }
                 let alias = NameKey.of(entity.rendering)
                 if alias != key {
                     try await database.raw("""
@@ -76,6 +72,28 @@ extension Store {
             }
             return entries
         }
+    }
+
+    /// The entity a name key already stands for: its own name, else a rendering another article
+    /// gave it (an article in Japanese names サム・アルトマン, whom an English one named Sam Altman),
+    /// the earliest entity when two share the rendering.
+    private func knownEntityID(named key: String) async throws -> Int64? {
+        if let id = try await database.raw("SELECT id FROM entities WHERE name_key = \(bind: key)").first()?
+            .decode(column: "id", as: Int64.self) { return id }
+        return try await database.raw("""
+            SELECT MIN(entity_id) AS id FROM entity_aliases WHERE alias_key = \(bind: key)
+            """).first()?.decode(column: "id", as: Int64?.self)
+    }
+
+    /// A new entity under `key`, or the one another writer stored under it in the meantime.
+    private func newEntityID(_ entity: Entity, key: String, now: Date) async throws -> Int64? {
+        try await database.raw("""
+            INSERT INTO entities (name_key, kind, name, created_at)
+            VALUES (\(bind: key), \(bind: entity.kind.rawValue), \(bind: entity.name), \(bind: now.storedValue))
+            ON CONFLICT (name_key) DO NOTHING
+            """).run()
+        return try await database.raw("SELECT id FROM entities WHERE name_key = \(bind: key)").first()?
+            .decode(column: "id", as: Int64.self)
     }
 
     /// The aliases recorded for the entities with these name keys (in their stored, normalised

@@ -2,8 +2,9 @@ import Foundation
 import KawarabanCore
 import SQLKit
 
-/// An item as story matching compares it: the original title and text, what the analysis named,
-/// when it appeared, and the story it is in (nil for an item published before stories existed).
+/// An item as story matching compares it: the original title and text, the entities it names (by
+/// their stored names), when it appeared, and the story it is in (nil for an item published before
+/// stories existed).
 public struct StoryCandidate: Sendable, Hashable {
     public var itemID: Int64
     public var storyID: Int64?
@@ -106,9 +107,9 @@ extension Store {
                 SELECT \(unsafeRaw: Self.candidateColumns), items.story_pinned FROM items WHERE items.id = \(bind: itemID)
                 """).first()
             else { return nil }
-            let subject = try Self.storyCandidate(from: row)
+            var subject = try Self.storyCandidate(from: row)
             let shownAt = subject.shownAt.storedValue
-            let candidates = try await database.raw("""
+            var candidates = try await database.raw("""
                 SELECT \(unsafeRaw: Self.candidateColumns) FROM items
                 WHERE items.id IN (
                         SELECT theirs.item_id FROM item_entities AS mine
@@ -119,9 +120,34 @@ extension Store {
                 ORDER BY items.shown_at DESC, items.id DESC
                 LIMIT \(bind: max(0, limit))
                 """).all().map(Self.storyCandidate)
+            let stored = try await storedEntityNames(of: [subject.itemID] + candidates.map(\.itemID))
+            subject.entities = stored[subject.itemID] ?? subject.entities
+            for index in candidates.indices {
+                candidates[index].entities = stored[candidates[index].itemID] ?? candidates[index].entities
+            }
             return StoryNeighbourhood(subject: subject, candidates: candidates,
                                       pinned: try row.decode(column: "story_pinned", as: Int.self) != 0)
         }
+    }
+
+    /// Each item's entities under the names the store keeps for them, so that two articles naming
+    /// one entity in two languages (resolved through its aliases) name it alike; items with no
+    /// recorded entities are absent, and keep what their analysis named.
+    private func storedEntityNames(of itemIDs: [Int64]) async throws -> [Int64: [Entity]] {
+        let rows = try await database.raw("""
+            SELECT item_entities.item_id, item_entities.main, entities.name, entities.kind
+            FROM item_entities JOIN entities ON entities.id = item_entities.entity_id
+            WHERE item_entities.item_id IN (\(itemIDs.map { SQLQueryString("\(bind: $0)") }.joined(separator: ", ")))
+            ORDER BY item_entities.item_id, entities.id
+            """).all()
+        var entities: [Int64: [Entity]] = [:]
+        for row in rows {
+            guard let kind = EntityKind(rawValue: try row.decode(column: "kind", as: String.self)) else { continue }
+            let name = try row.decode(column: "name", as: String.self)
+            entities[try row.decode(column: "item_id", as: Int64.self), default: []].append(
+                Entity(name: name, kind: kind, rendering: name, main: try row.decode(column: "main", as: Int.self) != 0))
+        }
+        return entities
     }
 
     private static func storyCandidate(from row: any SQLRow) throws -> StoryCandidate {

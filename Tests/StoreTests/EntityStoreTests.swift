@@ -64,6 +64,27 @@ import TestSupport
     }
 
     @Test(arguments: Backend.available)
+    func aNameAnotherArticleGaveAsItsRenderingIsThatEntity(backend: Backend) async throws {
+        try await withTestStore(backend) { store in
+            let source = try await store.addSource(url: "https://a.example/feed", name: "A", kind: .feed).id
+            let english = try await story(1, naming: [entity("Sam Altman", "サム・アルトマン", kind: .person, main: true)],
+                                          in: store, source: source).id
+            // A Japanese article names him in katakana, which the English one recorded as his rendering.
+            let japanese = try await story(2, naming: [entity("サム・アルトマン", kind: .person, main: true),
+                                                       entity("ソフトバンク")], in: store, source: source).id
+            let entityOf = { (item: Int64) in
+                try await store.database.raw("""
+                    SELECT entities.name FROM item_entities JOIN entities ON entities.id = item_entities.entity_id
+                    WHERE item_entities.item_id = \(bind: item) ORDER BY entities.id
+                    """).all().map { try $0.decode(column: "name", as: String.self) }
+            }
+            #expect(try await entityOf(english) == ["Sam Altman"])
+            #expect(try await entityOf(japanese) == ["Sam Altman", "ソフトバンク"])
+            #expect(try await store.headlines(aboutEntity: "Sam Altman", limit: 10, offset: 0).map(\.id) == [japanese, english])
+        }
+    }
+
+    @Test(arguments: Backend.available)
     func relatedItemsRankBySharedEntitiesWithMainEntitiesWeighingMore(backend: Backend) async throws {
         try await withTestStore(backend) { store in
             let source = try await store.addSource(url: "https://a.example/feed", name: "A", kind: .feed).id

@@ -179,6 +179,24 @@ import TestSupport
     }
 
     @Test(arguments: Backend.available)
+    func anArticleNamingAnEntityInAnotherLanguageIsACandidateUnderTheStoredName(backend: Backend) async throws {
+        try await withTestStore(backend) { store in
+            let outlet = try await sources(1, in: store)[0]
+            let altman = Entity(name: "Sam Altman", kind: .person, rendering: "サム・アルトマン", main: true)
+            let english = try await translated("english", source: outlet, hours: 0, entities: [altman], in: store)
+            try await publish(english, .alone, in: store)
+            let japanese = try await translated("japanese", source: outlet, hours: 2, entities: [
+                Entity(name: "サム・アルトマン", kind: .person, rendering: "サム・アルトマン", main: true),
+            ], in: store)
+
+            let found = try #require(try await store.storyNeighbourhood(of: japanese, window: 86_400, limit: 10))
+            #expect(found.candidates.map(\.itemID) == [english])
+            #expect(found.subject.entities.map(\.name) == ["Sam Altman"])
+            #expect(found.candidates.first?.entities.map(\.name) == ["Sam Altman"])
+        }
+    }
+
+    @Test(arguments: Backend.available)
     func aGroupingCutShortLeavesTheStoryShownAndARepeatReusesWhatItMade(backend: Backend) async throws {
         try await withTestStore(backend) { store in
             let outlets = try await sources(2, in: store)
