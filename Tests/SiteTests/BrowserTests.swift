@@ -29,6 +29,7 @@ struct BrowserTests {
             ("/", 200),
             ("/?page=2", 200),
             (rows.articlePath, 200),
+            (rows.reportPath, 200),
             (rows.videoPath, 200),
             ("/tags", 200),
             (SitePages.tagPath(BrowserRows.longWord), 200),
@@ -200,6 +201,8 @@ struct BrowserReport: Decodable {
 /// than a phone, a video item, a story with many tags, and enough rows for a second page.
 struct BrowserRows {
     var articlePath: String
+    /// Another outlet's report of the article's story, which links the story's lead.
+    var reportPath: String
     var videoPath: String
     var company: Int64
     var tool: Int64
@@ -244,11 +247,29 @@ struct BrowserRows {
         let videoRow = try await store.storePublished(
             source: source.id, url: "https://www.youtube.com/watch?v=dQw4w9WgXcQ", feedDate: nil,
             discoveredAt: start.addingTimeInterval(7260), analysis: video, videoID: "dQw4w9WgXcQ")
+        // Two more outlets with long names carry the long article's event, and a development two
+        // days later follows it: the lead's page credits both and shows the 続報 thread.
+        var otherReports: [Int64] = []
+        for outlet in ["Another Very Long Outlet Name \(longWord)", "第三の媒体 \(longWord)"] {
+            let other = try await store.addSource(url: "https://\(otherReports.count).outlet.example/feed", name: outlet, kind: .feed)
+            var report = SampleItems.analysis
+            report.title = "同じ発表を別の媒体が報道 \(longWord)"
+            otherReports.append(try await store.storePublished(
+                source: other.id, url: "\(longURL)&outlet=\(otherReports.count)", feedDate: nil,
+                discoveredAt: start.addingTimeInterval(7300 + Double(otherReports.count)), analysis: report))
+        }
+        var development = SampleItems.analysis
+        development.title = "続報: \(longWord) のベンチマーク結果"
+        let followUp = try await store.storePublished(source: source.id, url: "https://wire.example/follow-up", feedDate: nil,
+                                                      discoveredAt: start.addingTimeInterval(2 * 86_400), analysis: development)
+        let story = try await store.storeStory([long] + otherReports)
+        _ = try await store.storeStory([followUp], thread: story)
         let ids = try await store.database.raw("SELECT id, kind FROM entities").all().reduce(into: [String: Int64]()) { ids, row in
             ids[try row.decode(column: "kind", as: String.self)] = try row.decode(column: "id", as: Int64.self)
         }
         try await storeDigests(in: store, carrying: [long, videoRow], company: try #require(ids[EntityKind.company.rawValue]))
         return BrowserRows(articlePath: Store.articlePath(long, url: longURL),
+                           reportPath: Store.articlePath(otherReports[0], url: "\(longURL)&outlet=0"),
                            videoPath: Store.articlePath(videoRow, url: "https://www.youtube.com/watch?v=dQw4w9WgXcQ"),
                            company: try #require(ids[EntityKind.company.rawValue]), tool: try #require(ids[EntityKind.model.rawValue]))
     }
