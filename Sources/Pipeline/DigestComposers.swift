@@ -37,8 +37,8 @@ public struct DailyDigestComposer: DigestComposer {
         let (store, editor, edition) = (desk.store, desk.editor, desk.edition)
         let period = slot.interval(in: edition.timeZone)
         let (candidates, facets) = try await DigestReading.run(slot) { () async throws(StoreError) in
-            (try await store.digestCandidates(shownIn: period, limit: Self.maximumStories),
-             try await store.digestFacets(shownIn: period, limit: Self.maximumFacets))
+            (try await store.digestCandidates(publishedIn: period, limit: Self.maximumStories),
+             try await store.digestFacets(publishedIn: period, limit: Self.maximumFacets))
         }
         let title = "AI日報 " + slot.japaneseName(in: edition.timeZone)
         var digest = Digest(slot: slot, title: title, lead: nil, sections: [], tags: facets.tags,
@@ -91,8 +91,8 @@ public struct WeeklyDigestComposer: DigestComposer {
         let periods = TrendPeriods(days: 7, lastDayStart: sunday)
         let window = DayWindow(days: 7, lastDayStart: sunday)
         let (candidates, facets, trends) = try await DigestReading.run(slot) { () async throws(StoreError) in
-            let candidates = try await store.digestCandidates(shownIn: week, limit: Self.maximumStories)
-            let facets = try await store.digestFacets(shownIn: week, limit: Self.maximumFacets)
+            let candidates = try await store.digestCandidates(publishedIn: week, limit: Self.maximumStories)
+            let facets = try await store.digestFacets(publishedIn: week, limit: Self.maximumFacets)
             let entities = try await store.entityTrends(kinds: Self.trendKinds, .rising, over: periods, rule: Self.trendRule,
                                                         limit: Self.maximumTrends)
             let tags = try await store.tagTrends(.rising, over: periods, rule: Self.trendRule, limit: Self.maximumTrends)

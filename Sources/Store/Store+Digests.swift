@@ -261,18 +261,19 @@ public struct DigestCandidate: Sendable, Hashable {
 }
 
 /// What the composers read: the period's stories, most important first, and its tags and
-/// companies. Periods are ranges of `shown_at`, the date the site shows and lists by.
+/// companies. Periods are ranges of `published_at`: every published story falls in exactly one
+/// day's digest, even one dated earlier that was published after that day's digest was written.
 extension Store {
     /// The published stories shown in `period`, one per story (its lead, or an item no story
     /// holds), the most important first (then the newest), at most `limit`.
-    public func digestCandidates(shownIn period: DateInterval, limit: Int) async throws(StoreError) -> [DigestCandidate] {
+    public func digestCandidates(publishedIn period: DateInterval, limit: Int) async throws(StoreError) -> [DigestCandidate] {
         guard limit > 0 else { return [] }
         return try await translatingErrors("reading the stories of \(period)") {
             let headlines = try await database.raw("""
                 SELECT items.id, items.url, items.analysis_json, sources.name AS source_name, items.shown_at
                 FROM items JOIN sources ON sources.id = items.source_id
                 WHERE \(Self.listable) AND \(Self.storyEntry)
-                    AND items.shown_at >= \(bind: period.start.storedValue) AND items.shown_at < \(bind: period.end.storedValue)
+                    AND items.published_at >= \(bind: period.start.storedValue) AND items.published_at < \(bind: period.end.storedValue)
                 ORDER BY items.importance DESC, items.shown_at DESC, items.id DESC
                 LIMIT \(bind: limit)
                 """).all().map { try Self.headline(from: $0) }
@@ -304,12 +305,12 @@ extension Store {
 
     /// The tags and the companies (and organisations) of the stories published in `period`, the
     /// most frequent first (then by name), at most `limit` of each.
-    public func digestFacets(shownIn period: DateInterval, limit: Int) async throws(StoreError) -> (tags: [DigestFacet], companies: [DigestFacet]) {
+    public func digestFacets(publishedIn period: DateInterval, limit: Int) async throws(StoreError) -> (tags: [DigestFacet], companies: [DigestFacet]) {
         guard limit > 0 else { return ([], []) }
         return try await translatingErrors("counting the tags and companies of \(period)") {
             let inPeriod: SQLQueryString = """
                 \(Self.listable) AND \(Self.storyEntry)
-                    AND items.shown_at >= \(bind: period.start.storedValue) AND items.shown_at < \(bind: period.end.storedValue)
+                    AND items.published_at >= \(bind: period.start.storedValue) AND items.published_at < \(bind: period.end.storedValue)
                 """
             let tags = try await database.raw("""
                 SELECT item_tags.tag, COUNT(*) AS uses FROM item_tags JOIN items ON items.id = item_tags.item_id

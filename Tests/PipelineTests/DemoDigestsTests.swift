@@ -23,7 +23,7 @@ import TestSupport
             for _ in 0..<DemoDigests.days {
                 day = day.previous(in: timeZone)
                 let daily = try #require(try await store.digest(day))
-                let stories = try await store.digestCandidates(shownIn: day.interval(in: timeZone), limit: 1_000).map(\.headline.id)
+                let stories = try await store.digestCandidates(publishedIn: day.interval(in: timeZone), limit: 1_000).map(\.headline.id)
                 #expect(Set(daily.itemIDs) == Set(stories.prefix(DailyDigestComposer.maximumStories)), "\(day)")
                 #expect(daily.isEmpty || daily.lead?.hasPrefix("【デモ】") == true, "\(day)")
                 carriedByDays += daily.itemIDs.count

@@ -154,9 +154,10 @@ final class DigestModel: Sendable {
 
     /// Stores a published story shown at `shownAt` (Tokyo) with `importance` (every score the same).
     @discardableResult
-    func story(_ title: String, at shownAt: String, importance: Int, tags: [String], source: Int64, in store: Store,
-               tldr: String? = nil) async throws -> Int64 {
+    func story(_ title: String, at shownAt: String, publishedAt: String? = nil, importance: Int, tags: [String], source: Int64,
+               in store: Store, tldr: String? = nil) async throws -> Int64 {
         let date = DigestScheduleTests.tokyo(shownAt)
+        let published = publishedAt.map(DigestScheduleTests.tokyo) ?? date
         let url = "https://news.example/\(UUID().uuidString)"
         _ = try await store.insertDiscovered([DiscoveredItem(sourceID: source, guid: url, url: url, canonicalURL: url,
                                                              title: title, author: nil, publishedAt: date)], now: date)
@@ -167,7 +168,7 @@ final class DigestModel: Sendable {
                                 analysedAt: date, model: "m")
         try await store.database.raw("""
             UPDATE items SET stage = \(bind: Stage.published.rawValue), analysis_json = \(bind: try Store.json(analysis)),
-                importance = \(bind: analysis.importance.value), published_at = \(bind: date.storedValue)
+                importance = \(bind: analysis.importance.value), published_at = \(bind: published.storedValue)
             WHERE id = \(bind: id)
             """).run()
         try await store.replaceTags(of: id, with: tags, heldBy: nil)
@@ -227,6 +228,19 @@ final class DigestModel: Sendable {
             #expect(digest.model == nil)
             #expect(digest.sections.map(\.theme) == ["政策", "モデル", "投資", "その他"])
             #expect(digest.sections[1].entries.map(\.summary) == ["モデルB公開が発表された。", "モデルA公開が発表された。"])
+        }
+    }
+
+    @Test(arguments: Backend.available)
+    func aStoryIsCarriedByTheDigestOfTheDayItWasPublishedEvenWhenDatedTheDayBefore(backend: Backend) async throws {
+        try await withTestStore(backend) { store in
+            // Dated late on the 29th, published after the 29th's digest was written at 07:00 on the 30th.
+            let late = try await story("遅れて公開", at: "2026-11-29T23:00:00", publishedAt: "2026-11-30T08:00:00",
+                                       importance: 3, tags: [], source: try await source(store), in: store)
+            let composer = DailyDigestComposer(desk: DigestDesk(store: store, editor: nil, edition: edition))
+            #expect(try await composer.compose(day, now: DigestScheduleTests.tokyo("2026-11-30T07:00:00")).isEmpty)
+            let next = try #require(DigestSlot(kind: .daily, key: "2026-11-30"))
+            #expect(try await composer.compose(next, now: DigestScheduleTests.tokyo("2026-12-01T07:00:00")).itemIDs == [late])
         }
     }
 
