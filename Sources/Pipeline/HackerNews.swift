@@ -111,9 +111,9 @@ public struct HackerNews: Sendable {
 
     /// An item document as an entry; nil for items that are not live stories.
     static func entry(from data: Data, id: Int) throws(HackerNewsError) -> ParsedItem? {
-        let item: Item?
+        let item: HackerNewsItem?
         do {
-            item = try JSONDecoder().decode(Item?.self, from: data)
+            item = try JSONDecoder().decode(HackerNewsItem?.self, from: data)
         } catch {
             throw .malformedItem(id: id, reason: reason(error))
         }
@@ -154,23 +154,28 @@ public struct HackerNews: Sendable {
         }
     }
 
-    /// The fields of an item document that a story needs (https://github.com/HackerNews/API).
-    private struct Item: Decodable {
-        var id: Int
-        var type: String?
-        var by: String?
-        /// Unix seconds.
-        var time: Int?
-        var title: String?
-        var url: String?
-        /// HTML.
-        var text: String?
-        var score: Int?
-        /// Comments in the whole thread.
-        var descendants: Int?
-        var deleted: Bool?
-        var dead: Bool?
-    }
+}
+
+/// The fields of an item document (https://github.com/HackerNews/API) that the collector's
+/// stories and Hacker日報's comment threads read: one type for one API.
+struct HackerNewsItem: Decodable, Sendable {
+    var id: Int
+    /// "story", "comment", "job", "poll"…
+    var type: String?
+    var by: String?
+    /// Unix seconds.
+    var time: Int?
+    var title: String?
+    var url: String?
+    /// HTML.
+    var text: String?
+    /// Direct replies, in the site's ranking order.
+    var kids: [Int]?
+    var score: Int?
+    /// Comments in the whole thread.
+    var descendants: Int?
+    var deleted: Bool?
+    var dead: Bool?
 }
 
 /// `work` over every input, at most `width` at once, the outputs in the inputs' order.

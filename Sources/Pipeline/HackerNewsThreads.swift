@@ -196,7 +196,7 @@ public struct HackerNewsThreads: Sendable {
                 logger.debug("hacker news item unavailable", metadata: ["item": "\(id)", "status": "\(response.status)"])
                 return FetchedItem(id: id, bytes: response.body.count, item: nil)
             }
-            let item = try await pool.run { try JSONDecoder().decode(ThreadItem?.self, from: response.body) }
+            let item = try await pool.run { try JSONDecoder().decode(HackerNewsItem?.self, from: response.body) }
             // A document describing another item is not the one its parent named.
             return FetchedItem(id: id, bytes: response.body.count, item: item?.id == id ? item : nil)
         } catch {
@@ -208,21 +208,7 @@ public struct HackerNewsThreads: Sendable {
     struct FetchedItem: Sendable {
         var id: Int
         var bytes: Int
-        var item: ThreadItem?
-    }
-
-    /// The fields of an item document a thread needs (https://github.com/HackerNews/API).
-    struct ThreadItem: Decodable, Sendable {
-        var id: Int
-        var type: String?
-        var by: String?
-        /// HTML.
-        var text: String?
-        var kids: [Int]?
-        var score: Int?
-        var descendants: Int?
-        var deleted: Bool?
-        var dead: Bool?
+        var item: HackerNewsItem?
     }
 }
 
