@@ -142,8 +142,7 @@ extension Store {
         guard limit > 0 else { return [] }
         return try await translatingErrors("listing the articles related to item \(itemID)") {
             try await database.raw("""
-                SELECT items.id, items.url, items.title, items.analysis_json, sources.name AS source_name, items.shown_at,
-                    ranked.weight
+                SELECT \(Self.headlineColumns), ranked.weight
                 FROM (
                     SELECT shared.item_id, SUM(shared.weight) AS weight FROM (\(Self.sharedEntityWeights(of: itemID))) AS shared
                     GROUP BY shared.item_id

@@ -135,6 +135,11 @@ extension Store {
         }
     }
 
+    /// The columns `headline(from:)` reads, for queries from `items` joined to `sources`.
+    static let headlineColumns: SQLQueryString = """
+        items.id, items.url, items.title, items.analysis_json, sources.name AS source_name, items.shown_at
+        """
+
     static func headline(from row: any SQLRow) throws -> PublishedHeadline {
         PublishedHeadline(
             id: try row.decode(column: "id", as: Int64.self),

@@ -25,9 +25,6 @@ extension Store {
         """
     }
 
-    private static let storyHeadlineColumns: SQLQueryString = """
-        items.id, items.url, items.title, items.analysis_json, sources.name AS source_name, items.shown_at
-        """
 
     /// The story of the published item `itemID`; nil when it is in none, or its story holds no
     /// other published item and no thread.
@@ -43,13 +40,13 @@ extension Store {
             let leadID = try row.decode(column: "lead_item_id", as: Int64.self)
             let root = try row.decode(column: "root", as: Int64.self)
             let members = try await database.raw("""
-                SELECT \(Self.storyHeadlineColumns) FROM items JOIN sources ON sources.id = items.source_id
+                SELECT \(Self.headlineColumns) FROM items JOIN sources ON sources.id = items.source_id
                 WHERE items.story_id = \(bind: storyID) AND \(Self.listable)
                 ORDER BY CASE WHEN items.id = \(bind: leadID) THEN 0 ELSE 1 END, items.shown_at, items.id
                 LIMIT \(bind: Self.storyMemberLimit)
                 """).all().map { try Self.headline(from: $0) }
             let thread = try await database.raw("""
-                SELECT \(Self.storyHeadlineColumns) FROM stories
+                SELECT \(Self.headlineColumns) FROM stories
                 JOIN items ON items.id = stories.lead_item_id JOIN sources ON sources.id = items.source_id
                 WHERE (stories.id = \(bind: root) OR stories.thread_id = \(bind: root)) AND \(Self.listable)
                     AND items.story_id = stories.id
